@@ -1,0 +1,1 @@
+/* placeholder: test packet helpers, being written */

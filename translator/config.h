@@ -1,0 +1,89 @@
+/* tun64d configuration: defaults, the `key value` file format, long options,
+ * validation. Parsing is pure (text in, struct out); config_load_file only
+ * adds reading the file. Errors are one line naming file, line and key. */
+#ifndef TUN64_CONFIG_H
+#define TUN64_CONFIG_H
+
+#include <net/if.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "nat64.h"
+#include "xlat.h"
+
+#define CONFIG_MAX_POOL4 64
+#define CONFIG_MAX_MAP 1024
+#define CONFIG_MAX_BIB 1024
+#define CONFIG_MAX_ALLOW6 64
+#define CONFIG_ERRLEN 512
+
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+struct config_map {
+	struct prefix4 p4;
+	struct prefix6 p6;
+};
+
+struct tun64_config {
+	char tun_device[IFNAMSIZ];
+	enum xlat_mode mode;
+	struct prefix6 prefix;
+	struct pool4_range pool4[CONFIG_MAX_POOL4];
+	size_t n_pool4;
+	uint32_t ipv4_addr;
+	bool ipv4_addr_set;
+	uint8_t ipv6_addr[16];
+	bool ipv6_addr_set;
+	struct config_map map[CONFIG_MAX_MAP];
+	size_t n_map;
+	struct nat64_static_bib bib[CONFIG_MAX_BIB];
+	size_t n_bib;
+	struct prefix6 allow6[CONFIG_MAX_ALLOW6]; /* none = any */
+	size_t n_allow6;
+	unsigned mtu;
+	unsigned lowest_ipv6_mtu;
+	unsigned workers; /* 0 = one per CPU */
+	unsigned long long max_sessions;
+	unsigned timeout_udp, timeout_tcp_est, timeout_tcp_trans, timeout_icmp;
+	bool routes;
+	bool persist;
+	bool allow_private_wkp; /* RFC 6052 §3.1 override */
+	char state_file[PATH_MAX];
+	char control_socket[PATH_MAX];
+	char user[64];
+	char group[64];
+	enum log_level log_level;
+	/* internal: pool4 lines as given (prefix only), for routes */
+	bool pool4_default; /* true while pool4 is the built-in default */
+};
+
+#define CONFIG_DEFAULT_PATH "/etc/tun64/tun64.conf"
+
+void config_defaults(struct tun64_config *c);
+
+/* Apply one `key value`. where is "FILE:LINE" or "--option" for errors.
+ * Returns 0 or -1 with err set to "WHERE: KEY: reason". Repeatable keys
+ * (pool4, map, bib, allow6) append; the first pool4 replaces the default. */
+int config_set(struct tun64_config *c, const char *key, const char *value, const char *where,
+	       char *err, size_t errlen);
+
+/* Parse a whole file's text (name is used in messages). */
+int config_parse_text(struct tun64_config *c, const char *name, const char *text, char *err,
+		      size_t errlen);
+
+/* Read and parse a file. */
+int config_load_file(struct tun64_config *c, const char *path, char *err, size_t errlen);
+
+/* Derive what is left (ipv4-addr, ipv6-addr) and check the whole: prefix
+ * length, WKP with non-global pool, overlaps. Returns 0 or -1 with err. */
+int config_finalize(struct tun64_config *c, char *err, size_t errlen);
+
+/* Print the effective configuration in file syntax (tun64d --check). */
+void config_print(const struct tun64_config *c, FILE *f);
+
+/* Is key a known config key (for long options)? */
+bool config_is_key(const char *key);
+
+#endif

@@ -1,0 +1,62 @@
+/* Named packet counters. Every dropped packet increments exactly one of them.
+ * Counters are kept per worker (no sharing on the per-packet path) and summed
+ * by the daemon. Each counter exists once per direction (6to4, 4to6). */
+#ifndef TUN64_COUNTERS_H
+#define TUN64_COUNTERS_H
+
+#include <stdint.h>
+
+/* X(id, name, meaning) */
+#define TUN64_COUNTERS(X)                                                                          \
+	X(RX, "rx", "packets read from the tun")                                                  \
+	X(TRANSLATED, "translated", "packets translated and written back to the tun")            \
+	X(ICMP_ERROR_SENT, "icmp-error-sent", "ICMP errors originated by the translator")         \
+	X(DROP_TRUNCATED, "drop-truncated", "packet shorter than its headers")                     \
+	X(DROP_BAD_VERSION, "drop-bad-version", "IP version is neither 4 nor 6")                   \
+	X(DROP_BAD_LENGTH, "drop-bad-length", "IP length field disagrees with the packet")         \
+	X(DROP_BAD_IPV4_CSUM, "drop-bad-ipv4-checksum", "IPv4 header checksum is wrong")           \
+	X(DROP_BAD_IHL, "drop-bad-ihl", "IPv4 header length below 5 words")                        \
+	X(DROP_BAD_SRC, "drop-bad-source",                                                         \
+	  "source address is multicast, loopback, unspecified or inside the translator's own ranges") \
+	X(DROP_NOT_TRANSLATABLE_DST, "drop-dst-not-translatable",                                  \
+	  "destination is outside the translation prefix / pool4")                                 \
+	X(DROP_NOT_TRANSLATABLE_SRC, "drop-src-not-translatable",                                  \
+	  "stateless: source has no IPv4 (or IPv6) mapping")                                       \
+	X(DROP_UNSUPPORTED_PROTO, "drop-unsupported-protocol",                                     \
+	  "transport protocol the translator does not carry")                                      \
+	X(DROP_UNSUPPORTED_ICMP, "drop-unsupported-icmp", "ICMP type with no translation (RFC 7915)") \
+	X(DROP_EXT_HDR, "drop-extension-header", "IPv6 extension header that cannot be translated") \
+	X(DROP_FRAGMENT, "drop-fragment", "fragment the translator cannot handle")                  \
+	X(DROP_IPV4_OPTIONS, "drop-ipv4-source-route", "IPv4 source route option (RFC 7915 §4.1)")  \
+	X(DROP_BAD_L4_CSUM, "drop-bad-l4-checksum", "transport checksum is wrong")                  \
+	X(DROP_TTL_EXPIRED, "drop-ttl-expired", "hop limit / TTL ran out (Time Exceeded sent)")     \
+	X(DROP_TOO_BIG, "drop-too-big", "packet exceeds the MTU and may not be fragmented")         \
+	X(DROP_NO_STATE, "drop-no-state", "IPv4 packet matches no BIB entry or session")            \
+	X(DROP_POOL4_EXHAUSTED, "drop-pool4-exhausted", "no free pool4 address/port for a new flow") \
+	X(DROP_SESSION_LIMIT, "drop-session-limit", "max-sessions reached; new flow refused")       \
+	X(DROP_FILTERED, "drop-filtered", "refused by filtering policy (RFC 6146 §3.5)")            \
+	X(DROP_ICMP_RATELIMIT, "drop-icmp-ratelimit", "ICMP error not sent: rate limit")            \
+	X(DROP_WRITE, "drop-write-failed", "write to the tun failed")
+
+enum tun64_counter {
+#define X(id, name, meaning) CTR_##id,
+	TUN64_COUNTERS(X)
+#undef X
+	CTR_MAX
+};
+
+enum tun64_dir {
+	DIR_6TO4 = 0,
+	DIR_4TO6 = 1,
+	DIR_MAX
+};
+
+struct tun64_counters {
+	uint64_t v[DIR_MAX][CTR_MAX];
+};
+
+const char *counter_name(enum tun64_counter c);
+const char *counter_meaning(enum tun64_counter c);
+const char *dir_name(enum tun64_dir d);
+
+#endif

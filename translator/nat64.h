@@ -1,0 +1,151 @@
+/* RFC 6146 stateful NAT64 state: pool4, BIB and session tables.
+ *
+ * Pure data structure: no syscalls, no global state, time is passed in by the
+ * caller (now_ms, any monotonic millisecond clock) so tests can advance it.
+ * Safe to call from several worker threads at once: the tables are sharded and
+ * no single lock is taken on the per-packet path.
+ *
+ * Vocabulary of RFC 6146 §3: an IPv6 host X' with port x talks to Y' (= prefix
+ * + IPv4 Z) port y. The BIB entry maps (X',x) <-> (T,t), T,t from pool4. A
+ * session is (X',x),(Y',y) <-> (T,t),(Z,z). For ICMP echo the "port" is the
+ * identifier and y == x, z == t. */
+#ifndef TUN64_NAT64_H
+#define TUN64_NAT64_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One pool4 line: addresses addr/len, ports port_lo..port_hi (inclusive). */
+struct pool4_range {
+	uint32_t addr; /* host order, host bits zero */
+	uint8_t len;
+	uint16_t port_lo, port_hi;
+};
+
+/* A static BIB entry (config key `bib`). */
+struct nat64_static_bib {
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint32_t addr4;
+	uint16_t port4;
+	uint8_t addr6[16];
+	uint16_t port6;
+};
+
+struct nat64_config {
+	const struct pool4_range *pool4;
+	size_t n_pool4;
+	const struct nat64_static_bib *bib;
+	size_t n_bib;
+	uint32_t timeout_udp;       /* seconds, RFC 6146 §4 */
+	uint32_t timeout_tcp_est;
+	uint32_t timeout_tcp_trans;
+	uint32_t timeout_icmp;
+	uint64_t max_sessions; /* hard cap on live sessions (all protocols) */
+	uint64_t seed;         /* random seed for port choice (RFC 6056) */
+};
+
+enum nat64_result {
+	NAT64_OK = 0,
+	NAT64_NO_STATE,         /* 4->6: no BIB entry / session for this packet */
+	NAT64_FILTERED,         /* 4->6: BIB exists but policy refuses a new session */
+	NAT64_POOL4_EXHAUSTED,  /* 6->4: no free (T,t) for a new BIB entry */
+	NAT64_SESSION_LIMIT,    /* max-sessions reached */
+	NAT64_NOMEM,
+};
+
+/* The IPv6-side view of a packet, destination already extracted from Y'. */
+struct nat64_flow6 {
+	uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP / IPPROTO_ICMP (for ICMPv6 echo) */
+	uint8_t src6[16];
+	uint16_t sport; /* x (ICMP: identifier) */
+	uint32_t dst4;  /* Z */
+	uint16_t dport; /* y (ICMP: identifier again) */
+};
+
+/* The IPv4-side view of a packet arriving from (Z,z) to (T,t). */
+struct nat64_flow4 {
+	uint8_t proto;
+	uint32_t src4;  /* Z */
+	uint16_t sport; /* z (ICMP: identifier) */
+	uint32_t dst4;  /* T */
+	uint16_t dport; /* t (ICMP: identifier) */
+};
+
+/* TCP flag bits as in the TCP header byte 13. */
+#define NAT64_TCP_FIN 0x01
+#define NAT64_TCP_SYN 0x02
+#define NAT64_TCP_RST 0x04
+#define NAT64_TCP_ACK 0x10
+
+struct nat64;
+
+/* Returns NULL on bad config or out of memory. */
+struct nat64 *nat64_new(const struct nat64_config *cfg);
+void nat64_free(struct nat64 *nat);
+
+/* Change timeouts, max_sessions and static BIB entries of a live table
+ * (reload); pool4 additions are allowed, removals keep existing entries. */
+int nat64_reconfigure(struct nat64 *nat, const struct nat64_config *cfg);
+
+/* IPv6 -> IPv4 (RFC 6146 §3.5). Finds or creates the BIB entry and session,
+ * updates the TCP state machine with tcp_flags (0 for UDP/ICMP), refreshes
+ * the timer, and returns the IPv4 source (T,t) to write into the packet. */
+enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint8_t tcp_flags,
+			    uint64_t now_ms, uint32_t *src4, uint16_t *sport4);
+
+/* IPv4 -> IPv6 (RFC 6146 §3.5). Finds the session (or, where policy allows,
+ * creates one from an existing BIB entry), updates state, returns (X',x). */
+enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8_t tcp_flags,
+			   uint64_t now_ms, uint8_t dst6[16], uint16_t *dport6);
+
+/* Read-only lookup of the BIB entry for (proto, T, t) -> (X', x), no state
+ * change. Used to translate the inner packet of ICMP errors. */
+bool nat64_bib_lookup4(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_t port4,
+		       uint8_t addr6[16], uint16_t *port6);
+/* Read-only lookup (proto, X', x) -> (T, t). */
+bool nat64_bib_lookup6(struct nat64 *nat, uint8_t proto, const uint8_t addr6[16], uint16_t port6,
+		       uint32_t *addr4, uint16_t *port4);
+
+/* Remove sessions whose timer ran out and dynamic BIB entries left without
+ * sessions. Returns the number of sessions removed. Call about once a second. */
+size_t nat64_expire(struct nat64 *nat, uint64_t now_ms);
+
+struct nat64_stats {
+	uint64_t bib[3];      /* index: 0 TCP, 1 UDP, 2 ICMP */
+	uint64_t sessions[3];
+};
+void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
+
+/* TCP states of RFC 6146 §3.5.2 (UDP and ICMP sessions report NAT64_TCP_NONE). */
+enum nat64_tcp_state {
+	NAT64_TCP_NONE = 0,
+	NAT64_TCP_CLOSED,
+	NAT64_TCP_V6_INIT,
+	NAT64_TCP_V4_INIT,
+	NAT64_TCP_ESTABLISHED,
+	NAT64_TCP_V6_FIN_RCV,
+	NAT64_TCP_V4_FIN_RCV,
+	NAT64_TCP_V6_FIN_V4_FIN,
+	NAT64_TCP_TRANS,
+};
+const char *nat64_tcp_state_name(enum nat64_tcp_state s);
+
+struct nat64_session_info {
+	uint8_t proto;
+	uint8_t addr6[16]; /* X' */
+	uint16_t port6;    /* x */
+	uint32_t addr4;    /* T */
+	uint16_t port4;    /* t */
+	uint32_t remote4;  /* Z */
+	uint16_t rport4;   /* z */
+	enum nat64_tcp_state state;
+	uint64_t expires_ms;
+};
+
+/* Calls cb for each live session; stops early if cb returns non-zero.
+ * Takes shard locks one at a time: cb must not call back into nat. */
+void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),
+			   void *arg);
+
+#endif

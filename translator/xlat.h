@@ -1,0 +1,70 @@
+/* The packet translator: RFC 7915 header translation plus RFC 6146 (stateful)
+ * or RFC 6052 (stateless) address mapping, over byte buffers.
+ *
+ * No syscalls, no global state: everything comes in through xlat_ctx. One
+ * xlat_ctx per worker thread; the xlat_config and the nat64 table are shared. */
+#ifndef TUN64_XLAT_H
+#define TUN64_XLAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "counters.h"
+#include "nat64.h"
+
+enum xlat_mode {
+	XLAT_STATEFUL = 0, /* RFC 6146 */
+	XLAT_STATELESS,    /* RFC 7915 SIIT with RFC 6052 */
+};
+
+struct xlat_config {
+	enum xlat_mode mode;
+	struct prefix6 pool6;      /* translation prefix */
+	const struct prefix4 *pool4; /* stateful: addresses routed to us (for "is this for us") */
+	size_t n_pool4;
+	uint32_t own4;             /* source of ICMPv4 errors we originate */
+	uint8_t own6[16];          /* source of ICMPv6 errors we originate */
+	uint16_t mtu;              /* tun MTU */
+	uint16_t lowest_ipv6_mtu;  /* RFC 7915 §4 */
+};
+
+/* Room the caller leaves in front of the packet, so that IPv4 -> IPv6 can grow
+ * the header in place. */
+#define XLAT_HEADROOM 64
+/* Largest packet the translator accepts or emits. */
+#define XLAT_MAX_PACKET 65535
+/* Scratch space for packets the translator builds itself (ICMP errors). */
+#define XLAT_SCRATCH 1600
+
+struct xlat_ctx {
+	const struct xlat_config *cfg;
+	struct nat64 *nat; /* NULL in stateless mode */
+	struct tun64_counters *ctr;
+	uint64_t now_ms; /* set by the caller before each batch */
+	uint8_t scratch[XLAT_SCRATCH];
+};
+
+/* A packet in a caller-owned buffer: bytes buf[off .. off+len). On input
+ * off >= XLAT_HEADROOM. */
+struct xlat_pkt {
+	uint8_t *buf;
+	size_t cap;
+	size_t off;
+	size_t len;
+};
+
+enum xlat_verdict {
+	XLAT_DROP = 0, /* counted in ctx->ctr */
+	XLAT_SEND = 1, /* *out, *out_len: the packet to write to the tun */
+};
+
+/* Translate one packet read from the tun (IPv6 or IPv4, no packet-info
+ * header). On XLAT_SEND the output is either the translated packet (rewritten
+ * in place inside pkt->buf) or an ICMP error built in ctx->scratch, addressed
+ * back to the sender. Counts rx, translated and every drop reason. */
+enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
+			      size_t *out_len);
+
+#endif
