@@ -1,5 +1,614 @@
-/* placeholder: being written */
-int main(void)
+/* tun64d: the NAT64 daemon. Wires the parts together: configuration, the tun
+ * device (tunif/), the netlink helper (routes/) and the packet core
+ * (translator/). One worker thread per tun queue translates packets; the main
+ * thread handles signals, the netlink monitor and session expiry. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "counters.h"
+#include "log.h"
+#include "nat64.h"
+#include "routes.h"
+#include "tunif.h"
+#include "xlat.h"
+
+#define WORKER_POLL_MS 200
+
+struct daemon;
+
+struct worker {
+	pthread_t thread;
+	struct daemon *d;
+	int queue;
+	struct tunif *tun;
+	struct xlat_ctx ctx;
+	struct tun64_counters ctr;
+	uint8_t buf[XLAT_HEADROOM + XLAT_MAX_PACKET];
+};
+
+struct daemon {
+	struct tun64_config cfg;
+	struct xlat_config xcfg;
+	struct prefix4 pool4_prefixes[CONFIG_MAX_POOL4];
+	struct nat64 *nat;
+	struct tunif tun;
+	struct routes *routes;
+	struct worker *workers;
+	unsigned nworkers; /* configured */
+	unsigned nstarted; /* threads running */
+	atomic_bool stop;
+};
+
+static uint64_t now_ms(void)
 {
-	return 1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tun64d [-c FILE] [--check] [--KEY VALUE ...]\n"
+		   "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH
+		   " if it exists)\n"
+		   "  --check             validate, print the effective configuration, exit\n"
+		   "  --KEY VALUE         any configuration key (see tun64.conf(5)); overrides the "
+		   "file\n"
+		   "  -h, --help          this text\n");
+}
+
+/* Repeatable keys given as options replace the file's list rather than add to it. */
+static void config_clear_list(struct tun64_config *c, const char *key)
+{
+	if (strcmp(key, "pool4") == 0)
+		c->pool4_default = true; /* the next pool4 replaces what is there */
+	else if (strcmp(key, "map") == 0)
+		c->n_map = 0;
+	else if (strcmp(key, "bib") == 0)
+		c->n_bib = 0;
+	else if (strcmp(key, "allow6") == 0)
+		c->n_allow6 = 0;
+}
+
+struct cli {
+	const char *config_path;
+	bool check;
+	int nopts;
+	const char *key[256];
+	const char *value[256];
+};
+
+/* Returns 0, 1 (exit 0: help), or -1 (usage error, message printed). */
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 1;
+		}
+		if (strcmp(a, "--check") == 0) {
+			cli->check = true;
+			continue;
+		}
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tun64d: %s needs a file name\n", a);
+				return -1;
+			}
+			cli->config_path = argv[++i];
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "tun64d: unexpected argument '%s'\n", a);
+			usage(stderr);
+			return -1;
+		}
+		if (cli->nopts == 256) {
+			fprintf(stderr, "tun64d: too many options\n");
+			return -1;
+		}
+		/* --key value or --key=value */
+		static char keybuf[256][64];
+		const char *eq = strchr(a + 2, '=');
+		const char *val;
+		size_t klen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+		if (klen == 0 || klen >= sizeof(keybuf[0])) {
+			fprintf(stderr, "tun64d: bad option '%s'\n", a);
+			return -1;
+		}
+		memcpy(keybuf[cli->nopts], a + 2, klen);
+		keybuf[cli->nopts][klen] = '\0';
+		if (!config_is_key(keybuf[cli->nopts])) {
+			fprintf(stderr, "tun64d: --%s: unknown option\n", keybuf[cli->nopts]);
+			return -1;
+		}
+		if (eq) {
+			val = eq + 1;
+		} else {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tun64d: --%s: needs a value\n", keybuf[cli->nopts]);
+				return -1;
+			}
+			val = argv[++i];
+		}
+		cli->key[cli->nopts] = keybuf[cli->nopts];
+		cli->value[cli->nopts] = val;
+		cli->nopts++;
+	}
+	return 0;
+}
+
+static int load_config(struct tun64_config *c, const struct cli *cli)
+{
+	char err[CONFIG_ERRLEN];
+	const char *path = cli->config_path;
+
+	config_defaults(c);
+	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		path = CONFIG_DEFAULT_PATH;
+	if (path && config_load_file(c, path, err, sizeof(err)) < 0)
+		goto bad;
+	for (int i = 0; i < cli->nopts; i++) {
+		bool first = true;
+
+		for (int j = 0; j < i; j++)
+			if (strcmp(cli->key[j], cli->key[i]) == 0)
+				first = false;
+		if (first)
+			config_clear_list(c, cli->key[i]);
+		char where[80];
+
+		snprintf(where, sizeof(where), "--%s", cli->key[i]);
+		if (config_set(c, cli->key[i], cli->value[i], where, err, sizeof(err)) < 0)
+			goto bad;
+	}
+	if (config_finalize(c, err, sizeof(err)) < 0)
+		goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "tun64d: %s\n", err);
+	return -1;
+}
+
+/* Default for max-sessions 0: one session per 16 KiB of RAM, between 64 Ki and
+ * 1 Mi sessions (a session costs well under 200 bytes, so this stays below
+ * 1% of memory). */
+static uint64_t auto_max_sessions(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t n = 65536;
+
+	if (pages > 0 && psize > 0)
+		n = (uint64_t)pages * (uint64_t)psize / 16384;
+	if (n < 65536)
+		n = 65536;
+	if (n > 1048576)
+		n = 1048576;
+	return n;
+}
+
+static unsigned cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void build_xlat_config(struct daemon *d)
+{
+	const struct tun64_config *c = &d->cfg;
+	struct xlat_config *x = &d->xcfg;
+
+	memset(x, 0, sizeof(*x));
+	x->mode = c->mode;
+	x->pool6 = c->prefix;
+	for (size_t i = 0; i < c->n_pool4; i++) {
+		d->pool4_prefixes[i].addr = c->pool4[i].addr;
+		d->pool4_prefixes[i].len = c->pool4[i].len;
+	}
+	x->pool4 = d->pool4_prefixes;
+	x->n_pool4 = c->mode == XLAT_STATEFUL ? c->n_pool4 : 0;
+	x->own4 = c->ipv4_addr;
+	memcpy(x->own6, c->ipv6_addr, 16);
+	x->mtu = (uint16_t)c->mtu;
+	x->lowest_ipv6_mtu = (uint16_t)c->lowest_ipv6_mtu;
+	x->wkp_allow_private = c->allow_private_wkp;
+}
+
+static void fill_nat64_config(const struct tun64_config *c, struct nat64_config *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->pool4 = c->pool4;
+	n->n_pool4 = c->n_pool4;
+	n->bib = c->bib;
+	n->n_bib = c->n_bib;
+	n->timeout_udp = c->timeout_udp;
+	n->timeout_tcp_est = c->timeout_tcp_est;
+	n->timeout_tcp_trans = c->timeout_tcp_trans;
+	n->timeout_icmp = c->timeout_icmp;
+	n->max_sessions = c->max_sessions ? c->max_sessions : auto_max_sessions();
+}
+
+static uint64_t random_seed(void)
+{
+	uint64_t seed = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (!f || fread(&seed, sizeof(seed), 1, f) != 1)
+		seed = now_ms() ^ (uint64_t)getpid() << 32;
+	if (f)
+		fclose(f);
+	return seed;
+}
+
+/* The per-packet loop: read, translate, write. No allocation, no syscall
+ * besides the tun read and write. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct daemon *d = w->d;
+	struct pollfd pfd = {.fd = w->tun->fd[w->queue], .events = POLLIN};
+
+	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
+		int n = poll(&pfd, 1, WORKER_POLL_MS);
+
+		if (n <= 0)
+			continue;
+		w->ctx.now_ms = now_ms();
+		for (int burst = 0; burst < 64; burst++) {
+			struct xlat_pkt pkt = {
+				.buf = w->buf, .cap = sizeof(w->buf), .off = XLAT_HEADROOM};
+			const uint8_t *out;
+			size_t out_len;
+			ssize_t r = tunif_read(w->tun, w->queue, w->buf + XLAT_HEADROOM,
+					       sizeof(w->buf) - XLAT_HEADROOM);
+
+			if (r == 0)
+				break;
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				log_err("reading tun queue %d: %s", w->queue, strerror(errno));
+				atomic_store(&d->stop, true);
+				kill(getpid(), SIGTERM);
+				return NULL;
+			}
+			pkt.len = (size_t)r;
+			if (xlat_packet(&w->ctx, &pkt, &out, &out_len) != XLAT_SEND)
+				continue;
+			if (tunif_write(w->tun, w->queue, out, out_len) < 0) {
+				enum tun64_dir dir = (out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6;
+
+				w->ctr.v[dir][CTR_DROP_WRITE]++;
+				log_debug("writing tun: %s", strerror(errno));
+			}
+		}
+	}
+	return NULL;
+}
+
+static int start_workers(struct daemon *d)
+{
+	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	if (!d->workers) {
+		log_err("out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		struct worker *w = &d->workers[i];
+
+		w->d = d;
+		w->queue = (int)i;
+		w->tun = &d->tun;
+		w->ctx.cfg = &d->xcfg;
+		w->ctx.nat = d->nat;
+		w->ctx.ctr = &w->ctr;
+		int e = pthread_create(&w->thread, NULL, worker_main, w);
+
+		if (e) {
+			log_err("starting worker %u: %s", i, strerror(e));
+			return -1;
+		}
+		d->nstarted++;
+	}
+	return 0;
+}
+
+static void stop_workers(struct daemon *d)
+{
+	atomic_store(&d->stop, true);
+	for (unsigned i = 0; i < d->nstarted; i++)
+		pthread_join(d->workers[i].thread, NULL);
+	d->nstarted = 0;
+}
+
+/* Counters are written by workers without atomics; a read here may see a
+ * value one packet old, which is fine for reporting. */
+static void sum_counters(const struct daemon *d, struct tun64_counters *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; d->workers && i < d->nworkers; i++)
+		for (int dir = 0; dir < DIR_MAX; dir++)
+			for (int c = 0; c < CTR_MAX; c++)
+				sum->v[dir][c] += d->workers[i].ctr.v[dir][c];
+}
+
+static void log_counters(const struct daemon *d)
+{
+	struct tun64_counters sum;
+	struct nat64_stats st = {0};
+
+	sum_counters(d, &sum);
+	for (int dir = 0; dir < DIR_MAX; dir++)
+		for (int c = 0; c < CTR_MAX; c++)
+			if (sum.v[dir][c])
+				log_info("counter %s %s %llu", dir_name((enum tun64_dir)dir),
+					 counter_name((enum tun64_counter)c),
+					 (unsigned long long)sum.v[dir][c]);
+	if (d->nat) {
+		nat64_get_stats(d->nat, &st);
+		log_info("state: bib tcp %llu udp %llu icmp %llu, sessions tcp %llu udp %llu "
+			 "icmp %llu",
+			 (unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
+			 (unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
+			 (unsigned long long)st.sessions[1], (unsigned long long)st.sessions[2]);
+	}
+}
+
+/* systemd Type=notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void sd_notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	static const char msg[] = "READY=1";
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	len = strlen(path);
+	if (len >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0'; /* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&sun,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		log_warn("notifying systemd: %s", strerror(errno));
+	close(fd);
+}
+
+static void routes_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void routes_log(int level, const char *fmt, ...)
+{
+	char line[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_msg(level, "%s", line);
+}
+
+static struct routes *setup_routes(const struct daemon *d)
+{
+	struct routes_spec spec = {0};
+	char err[512];
+	struct routes *r;
+
+	spec.ifname = d->tun.name;
+	spec.mtu = d->cfg.mtu;
+	spec.install_routes = d->cfg.routes;
+	spec.prefix6 = d->cfg.prefix;
+	if (d->cfg.mode == XLAT_STATEFUL) {
+		for (size_t i = 0; i < d->cfg.n_pool4 && i < ROUTES_MAX_PREFIX4; i++) {
+			spec.prefix4[i].addr = d->cfg.pool4[i].addr;
+			spec.prefix4[i].len = d->cfg.pool4[i].len;
+		}
+		spec.n_prefix4 = d->cfg.n_pool4;
+	} else {
+		/* Stateless: IPv4 addresses that stand for IPv6 hosts (EAM) route into us. */
+		for (size_t i = 0; i < d->cfg.n_map && i < ROUTES_MAX_PREFIX4; i++)
+			spec.prefix4[spec.n_prefix4++] = d->cfg.map[i].p4;
+	}
+	r = routes_setup(&spec, routes_log, err, sizeof(err));
+	if (!r)
+		log_err("%s", err);
+	return r;
+}
+
+static void warn_unimplemented(const struct tun64_config *c)
+{
+	if (c->user[0] || c->group[0])
+		log_warn("user/group: dropping privileges is not implemented in this release; "
+			 "running as the invoking user");
+	if (c->state_file[0])
+		log_warn("state-file: saving state is not implemented in this release");
+}
+
+/* Main thread: signals, netlink monitor, expiry timer. Returns exit status. */
+static int main_loop(struct daemon *d, int sfd)
+{
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	int status = 0;
+
+	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0) {
+		log_err("timerfd: %s", strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{.fd = sfd, .events = POLLIN},
+			{.fd = tfd, .events = POLLIN},
+			{.fd = d->routes ? routes_monitor_fd(d->routes) : -1, .events = POLLIN},
+		};
+
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			status = 1;
+			break;
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+					log_info("signal %s: stopping",
+						 si.ssi_signo == SIGTERM ? "TERM" : "INT");
+					if (atomic_load(&d->stop))
+						status = 1; /* a worker failed */
+					break;
+				}
+				if (si.ssi_signo == SIGUSR1)
+					log_counters(d);
+				if (si.ssi_signo == SIGHUP)
+					log_warn("SIGHUP: reload is not implemented in this "
+						 "release; restart to apply a new configuration");
+			}
+		}
+		if (pfd[1].revents & POLLIN) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+				log_debug("timerfd: %s", strerror(errno));
+			if (d->nat)
+				nat64_expire(d->nat, now_ms());
+		}
+		if (pfd[2].revents & POLLIN) {
+			int changed = routes_monitor_read(d->routes);
+
+			if (changed > 0) {
+				char err[512];
+
+				if (routes_heal(d->routes, err, sizeof(err)) < 0)
+					log_err("%s", err);
+			}
+		}
+	}
+	close(tfd);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	struct cli cli = {0};
+	struct nat64_config ncfg;
+	sigset_t mask;
+	int sfd, r, status;
+
+	r = parse_cli(argc, argv, &cli);
+	if (r != 0)
+		return r > 0 ? 0 : 1;
+	if (load_config(&d.cfg, &cli) < 0)
+		return 1;
+	if (cli.check) {
+		config_print(&d.cfg, stdout);
+		return 0;
+	}
+	log_set_level(d.cfg.log_level);
+	warn_unimplemented(&d.cfg);
+
+	/* Signals go to the main thread's signalfd; workers inherit the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+
+	build_xlat_config(&d);
+	if (d.cfg.mode == XLAT_STATEFUL) {
+		fill_nat64_config(&d.cfg, &ncfg);
+		ncfg.seed = random_seed();
+		d.nat = nat64_new(&ncfg);
+		if (!d.nat) {
+			log_err("cannot create the NAT64 tables (max-sessions %llu)",
+				(unsigned long long)ncfg.max_sessions);
+			return 1;
+		}
+	}
+
+	d.nworkers = d.cfg.workers ? d.cfg.workers : cpu_count();
+	if (d.nworkers > TUNIF_MAX_QUEUES)
+		d.nworkers = TUNIF_MAX_QUEUES;
+	char err[512];
+
+	if (tunif_open(&d.tun, d.cfg.tun_device, (int)d.nworkers, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		nat64_free(d.nat);
+		return 1;
+	}
+	if (d.cfg.persist && tunif_set_persist(&d.tun, true, err, sizeof(err)) < 0)
+		log_warn("%s", err);
+	d.routes = setup_routes(&d);
+	if (!d.routes) {
+		tunif_close(&d.tun);
+		nat64_free(d.nat);
+		return 1;
+	}
+	if (start_workers(&d) < 0) {
+		stop_workers(&d);
+		routes_teardown(d.routes);
+		tunif_close(&d.tun);
+		nat64_free(d.nat);
+		return 1;
+	}
+	{
+		char p6[INET6_ADDRSTRLEN + 4];
+
+		addr6_str(d.cfg.prefix.addr, p6, sizeof(p6));
+		log_info("%s mode on %s, prefix %s/%u, %zu pool4 range(s), %u worker(s)",
+			 d.cfg.mode == XLAT_STATEFUL ? "stateful" : "stateless", d.tun.name, p6,
+			 d.cfg.prefix.len, d.cfg.n_pool4, d.nworkers);
+	}
+	log_info("ready");
+	sd_notify_ready();
+
+	status = main_loop(&d, sfd);
+
+	stop_workers(&d);
+	log_counters(&d);
+	routes_teardown(d.routes);
+	if (!d.cfg.persist && d.tun.existed)
+		log_info("%s existed before tun64d started: left in place", d.tun.name);
+	tunif_close(&d.tun);
+	nat64_free(d.nat);
+	free(d.workers);
+	close(sfd);
+	log_info("stopped");
+	return status;
 }
