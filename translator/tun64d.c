@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "counters.h"
 #include "log.h"
 #include "nat64.h"
@@ -53,6 +55,8 @@ struct daemon {
 	struct worker *workers;
 	unsigned nworkers; /* configured */
 	unsigned nstarted; /* threads running */
+	int control_fd;
+	uint64_t started_ms;
 	atomic_bool stop;
 };
 
@@ -450,6 +454,57 @@ static void warn_unimplemented(const struct tun64_config *c)
 		log_warn("state-file: saving state is not implemented in this release");
 }
 
+/* One control request: read a line, answer, close. The client gets a second
+ * to send its line; the answer is built in memory first so a slow reader
+ * holds no lock (nat64_foreach_session takes shard locks). */
+static void serve_control(struct daemon *d)
+{
+	struct timeval tv = {.tv_sec = 1};
+	struct control_view v = {0};
+	char req[256];
+	char *ans = NULL;
+	size_t ans_len = 0;
+	ssize_t n;
+	FILE *f;
+	int fd = accept4(d->control_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	n = recv(fd, req, sizeof(req) - 1, 0);
+	if (n <= 0) {
+		close(fd);
+		return;
+	}
+	req[n] = '\0';
+	req[strcspn(req, "\r\n")] = '\0';
+	v.cfg = &d->cfg;
+	v.nat = d->nat;
+	sum_counters(d, &v.counters);
+	v.tun_name = d->tun.name;
+	v.workers = d->nstarted;
+	v.routes_installed = d->cfg.routes;
+	v.uptime_s = (now_ms() - d->started_ms) / 1000;
+	f = open_memstream(&ans, &ans_len);
+	if (f) {
+		if (strncmp(req, "reload", 6) == 0)
+			fprintf(f, "error: reload is not implemented in this release\n");
+		else
+			control_answer(req, &v, f);
+		fclose(f);
+		for (size_t off = 0; off < ans_len;) {
+			ssize_t w = send(fd, ans + off, ans_len - off, MSG_NOSIGNAL);
+
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		free(ans);
+	}
+	close(fd);
+}
+
 /* Main thread: signals, netlink monitor, expiry timer. Returns exit status. */
 static int main_loop(struct daemon *d, int sfd)
 {
@@ -462,13 +517,14 @@ static int main_loop(struct daemon *d, int sfd)
 		return 1;
 	}
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{.fd = sfd, .events = POLLIN},
 			{.fd = tfd, .events = POLLIN},
 			{.fd = d->routes ? routes_monitor_fd(d->routes) : -1, .events = POLLIN},
+			{.fd = d->control_fd, .events = POLLIN},
 		};
 
-		if (poll(pfd, 3, -1) < 0) {
+		if (poll(pfd, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -511,6 +567,8 @@ static int main_loop(struct daemon *d, int sfd)
 					log_err("%s", err);
 			}
 		}
+		if (pfd[3].revents & POLLIN)
+			serve_control(d);
 	}
 	close(tfd);
 	return status;
@@ -580,8 +638,13 @@ int main(int argc, char **argv)
 		nat64_free(d.nat);
 		return 1;
 	}
+	d.control_fd = control_listen(d.cfg.control_socket, err, sizeof(err));
+	if (d.control_fd < 0)
+		log_warn("%s: tun64ctl will not reach this daemon", err);
+	d.started_ms = now_ms();
 	if (start_workers(&d) < 0) {
 		stop_workers(&d);
+		control_close(d.control_fd, d.cfg.control_socket);
 		routes_teardown(d.routes);
 		tunif_close(&d.tun);
 		nat64_free(d.nat);
@@ -602,6 +665,7 @@ int main(int argc, char **argv)
 
 	stop_workers(&d);
 	log_counters(&d);
+	control_close(d.control_fd, d.cfg.control_socket);
 	routes_teardown(d.routes);
 	if (!d.cfg.persist && d.tun.existed)
 		log_info("%s existed before tun64d started: left in place", d.tun.name);

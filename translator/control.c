@@ -1,0 +1,195 @@
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control.h"
+
+int control_listen(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char dir[sizeof(sun.sun_path)];
+	char *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control-socket: path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "control-socket: mkdir %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "control-socket: %s", strerror(errno));
+		return -1;
+	}
+	/* A socket file left by a daemon that died: nobody listens on it. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		snprintf(err, errlen, "control-socket: %s: another tun64d is running", path);
+		close(fd);
+		return -1;
+	}
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0660) < 0 ||
+	    listen(fd, 8) < 0) {
+		snprintf(err, errlen, "control-socket: %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void control_close(int fd, const char *path)
+{
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "icmp";
+}
+
+static void answer_status(const struct control_view *v, bool json, FILE *f)
+{
+	const struct tun64_config *c = v->cfg;
+	char p6[INET6_ADDRSTRLEN], a4[INET_ADDRSTRLEN];
+	const char *mode = c->mode == XLAT_STATEFUL ? "stateful" : "stateless";
+
+	addr6_str(c->prefix.addr, p6, sizeof(p6));
+	if (json) {
+		fprintf(f,
+			"{\"mode\":\"%s\",\"prefix\":\"%s/%u\",\"tun\":\"%s\",\"workers\":%u,"
+			"\"routes\":%s,\"uptime\":%llu,\"pool4\":[",
+			mode, p6, c->prefix.len, v->tun_name, v->workers,
+			v->routes_installed ? "true" : "false", (unsigned long long)v->uptime_s);
+		for (size_t i = 0; i < c->n_pool4; i++)
+			fprintf(f, "%s{\"prefix\":\"%s/%u\",\"ports\":\"%u-%u\"}", i ? "," : "",
+				addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
+				c->pool4[i].port_lo, c->pool4[i].port_hi);
+		fprintf(f, "]}\n");
+		return;
+	}
+	fprintf(f, "mode      %s\nprefix    %s/%u\ntun       %s\nworkers   %u\n", mode, p6,
+		c->prefix.len, v->tun_name, v->workers);
+	fprintf(f, "routes    %s\nuptime    %llus\n", v->routes_installed ? "installed" : "no",
+		(unsigned long long)v->uptime_s);
+	for (size_t i = 0; i < c->n_pool4; i++)
+		fprintf(f, "pool4     %s/%u ports %u-%u\n",
+			addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
+			c->pool4[i].port_lo, c->pool4[i].port_hi);
+	if (v->nat) {
+		struct nat64_stats st;
+
+		nat64_get_stats(v->nat, &st);
+		fprintf(f, "bib       tcp %llu udp %llu icmp %llu\n",
+			(unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
+			(unsigned long long)st.bib[2]);
+		fprintf(f, "sessions  tcp %llu udp %llu icmp %llu\n",
+			(unsigned long long)st.sessions[0], (unsigned long long)st.sessions[1],
+			(unsigned long long)st.sessions[2]);
+	}
+}
+
+/* Every counter, zero or not, so scripts can rely on the names. */
+static void answer_stats(const struct control_view *v, bool json, bool explain, FILE *f)
+{
+	if (json)
+		fputc('{', f);
+	for (int d = 0; d < DIR_MAX; d++) {
+		for (int c = 0; c < CTR_MAX; c++) {
+			const char *name = counter_name((enum tun64_counter)c);
+			unsigned long long n = (unsigned long long)v->counters.v[d][c];
+
+			if (json)
+				fprintf(f, "%s\"%s.%s\":%llu", d || c ? "," : "",
+					dir_name((enum tun64_dir)d), name, n);
+			else if (explain)
+				fprintf(f, "%-4s %-28s %12llu  %s\n", dir_name((enum tun64_dir)d),
+					name, n, counter_meaning((enum tun64_counter)c));
+			else
+				fprintf(f, "%-4s %-28s %12llu\n", dir_name((enum tun64_dir)d),
+					name, n);
+		}
+	}
+	if (json)
+		fputs("}\n", f);
+}
+
+struct session_print {
+	FILE *f;
+	bool json;
+	bool first;
+};
+
+static int print_session(const struct nat64_session_info *s, void *arg)
+{
+	struct session_print *p = arg;
+	char a6[INET6_ADDRSTRLEN], a4[INET_ADDRSTRLEN], r4[INET_ADDRSTRLEN];
+
+	addr6_str(s->addr6, a6, sizeof(a6));
+	addr4_str(s->addr4, a4, sizeof(a4));
+	addr4_str(s->remote4, r4, sizeof(r4));
+	if (p->json)
+		fprintf(p->f,
+			"%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
+			"\"ipv4_port\":%u,\"remote\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
+			"\"expires_ms\":%llu}",
+			p->first ? "" : ",", proto_name(s->proto), a6, s->port6, a4, s->port4, r4,
+			s->rport4, nat64_tcp_state_name(s->state),
+			(unsigned long long)s->expires_ms);
+	else
+		fprintf(p->f, "%-4s %s#%u  %s#%u  %s#%u  %s\n", proto_name(s->proto), a6,
+			s->port6, a4, s->port4, r4, s->rport4, nat64_tcp_state_name(s->state));
+	p->first = false;
+	return 0;
+}
+
+static void answer_sessions(const struct control_view *v, bool json, FILE *f)
+{
+	struct session_print p = {.f = f, .json = json, .first = true};
+
+	if (json)
+		fputc('[', f);
+	else
+		fprintf(f, "%-4s %s  %s  %s  %s\n", "prot", "ipv6#port", "pool4#port",
+			"remote#port", "state");
+	if (v->nat)
+		nat64_foreach_session(v->nat, print_session, &p);
+	if (json)
+		fputs("]\n", f);
+}
+
+int control_answer(const char *request, const struct control_view *v, FILE *f)
+{
+	char cmd[32] = "";
+	bool json = strstr(request, " json") != NULL;
+	bool explain = strstr(request, " explain") != NULL;
+
+	sscanf(request, "%31s", cmd);
+	if (strcmp(cmd, "status") == 0)
+		answer_status(v, json, f);
+	else if (strcmp(cmd, "stats") == 0)
+		answer_stats(v, json, explain, f);
+	else if (strcmp(cmd, "sessions") == 0)
+		answer_sessions(v, json, f);
+	else {
+		fprintf(f, "error: unknown request '%s'\n", cmd);
+		return -1;
+	}
+	return 0;
+}
