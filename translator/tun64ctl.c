@@ -1,5 +1,318 @@
-/* placeholder: being written */
-int main(void)
+/* tun64ctl: the command-line tool for tun64d.
+ *
+ * In this release only `map` works: it computes the RFC 6052 mapping (and the
+ * RFC 7757 explicit address mappings of the config file) offline, without a
+ * daemon. The subcommands that need the daemon's control socket say so. */
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "config.h"
+
+#define EXIT_USAGE 1
+#define EXIT_NOT_IMPLEMENTED 2
+
+struct ctl_args {
+	const char *command;
+	const char *operand;
+	const char *prefix;
+	const char *config_path;
+	bool json;
+};
+
+static void usage(FILE *f)
 {
-	return 1;
+	fprintf(f,
+	        "usage: tun64ctl [-c FILE] [--json] COMMAND [ARGS]\n"
+	        "\n"
+	        "commands:\n"
+	        "  map ADDR [--prefix P]  IPv4 address -> IPv4-embedded IPv6 address (RFC 6052,\n"
+	        "                         or an explicit `map` of the config, RFC 7757), and\n"
+	        "                         IPv6 -> IPv4; computed offline, no daemon needed\n"
+	        "  status, stats, sessions, bib, reload\n"
+	        "                         need the daemon's control socket (not in this release)\n"
+	        "\n"
+	        "options:\n"
+	        "  -c, --config FILE      configuration file (default %s if it exists,\n"
+	        "                         else the built-in defaults)\n"
+	        "  --prefix P             translation prefix, overrides the configuration\n"
+	        "  --json                 machine-readable output\n"
+	        "  -h, --help             this text\n",
+	        CONFIG_DEFAULT_PATH);
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr; returns the exit status for errors. */
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tun64ctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+/* Does arg name option name, as "NAME" or "NAME=VALUE"? */
+static bool is_option(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+/* The value of option name at argv[*i]: "NAME=VALUE" or "NAME VALUE".
+ * Returns NULL if it is missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+/* Returns 0, 1 for --help, or -1 after printing the error. */
+static int parse_args(int argc, char **argv, struct ctl_args *a)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char **slot = NULL;
+		const char *name = NULL;
+
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
+			return 1;
+		if (strcmp(arg, "--json") == 0) {
+			a->json = true;
+			continue;
+		}
+		if (is_option(arg, "--prefix")) {
+			slot = &a->prefix;
+			name = "--prefix";
+		} else if (is_option(arg, "--config") || strcmp(arg, "-c") == 0) {
+			slot = &a->config_path;
+			name = arg[1] == 'c' ? "-c" : "--config";
+		}
+		if (slot) {
+			*slot = option_value(argc, argv, &i, name);
+			if (!*slot) {
+				fail("%s: needs a value", name);
+				return -1;
+			}
+			continue;
+		}
+		if (arg[0] == '-' && arg[1] != '\0') {
+			fail("%s: unknown option (see tun64ctl --help)", arg);
+			return -1;
+		}
+		if (!a->command) {
+			a->command = arg;
+		} else if (!a->operand) {
+			a->operand = arg;
+		} else {
+			fail("unexpected argument '%s'", arg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The configuration map works from: the file given, else the default file if
+ * there is one, else the built-in defaults; then --prefix on top. */
+static int load_map_config(const struct ctl_args *a, struct tun64_config *c)
+{
+	char err[CONFIG_ERRLEN];
+	const char *path = a->config_path;
+
+	config_defaults(c);
+	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		path = CONFIG_DEFAULT_PATH;
+	if (path && config_load_file(c, path, err, sizeof(err)) < 0)
+		return fail("%s", err);
+	if (a->prefix) {
+		if (config_set(c, "prefix", a->prefix, "--prefix", err, sizeof(err)) < 0)
+			return fail("%s", err);
+		c->n_map = 0; /* an explicit prefix asks for plain RFC 6052 */
+	}
+	return 0;
+}
+
+/* RFC 7757 §3.2: the longest matching explicit mapping wins. */
+static const struct config_map *eam_find4(const struct tun64_config *c, uint32_t v4)
+{
+	const struct config_map *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n_map; i++)
+		if (prefix4_contains(&c->map[i].p4, v4) &&
+		    (!best || c->map[i].p4.len > best->p4.len))
+			best = &c->map[i];
+	return best;
+}
+
+static const struct config_map *eam_find6(const struct tun64_config *c, const uint8_t a[16])
+{
+	const struct config_map *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n_map; i++)
+		if (prefix6_contains(&c->map[i].p6, a) &&
+		    (!best || c->map[i].p6.len > best->p6.len))
+			best = &c->map[i];
+	return best;
+}
+
+/* The host bits of an IPv4 prefix of length len (0..32). */
+static uint32_t host_mask4(unsigned len)
+{
+	return len >= 32 ? 0 : 0xffffffffu >> len;
+}
+
+/* The suffix bits (32 - p4.len == 128 - p6.len) are copied across. */
+static void eam_to6(const struct config_map *m, uint32_t v4, uint8_t out[16])
+{
+	uint32_t host = v4 & host_mask4(m->p4.len);
+	uint32_t low = ((uint32_t)m->p6.addr[12] << 24) | ((uint32_t)m->p6.addr[13] << 16) |
+	               ((uint32_t)m->p6.addr[14] << 8) | m->p6.addr[15];
+
+	memcpy(out, m->p6.addr, 16);
+	low |= host;
+	out[12] = (uint8_t)(low >> 24);
+	out[13] = (uint8_t)(low >> 16);
+	out[14] = (uint8_t)(low >> 8);
+	out[15] = (uint8_t)low;
+}
+
+static uint32_t eam_to4(const struct config_map *m, const uint8_t a[16])
+{
+	uint32_t low =
+	    ((uint32_t)a[12] << 24) | ((uint32_t)a[13] << 16) | ((uint32_t)a[14] << 8) | a[15];
+	return m->p4.addr | (low & host_mask4(m->p4.len));
+}
+
+/* RFC 6052 §3.1: the translator refuses these; say so, but still answer. */
+static void note_wkp_private(const struct tun64_config *c, uint32_t v4, const char *text)
+{
+	if (prefix6_is_wkp(&c->prefix) && !addr4_is_global(v4) && !c->allow_private_wkp)
+		fprintf(stderr,
+		        "tun64ctl: note: %s is not a global address; RFC 6052 §3.1 forbids it "
+		        "with 64:ff9b::/96 (wkp-allow-private no)\n",
+		        text);
+}
+
+static void print_pair(const char *v4, const char *v6, bool json, bool from4)
+{
+	if (json)
+		printf("{\"ipv4\":\"%s\",\"ipv6\":\"%s\"}\n", v4, v6);
+	else
+		printf("%s\n", from4 ? v6 : v4);
+}
+
+static int map_from4(const struct tun64_config *c, uint32_t v4, bool json)
+{
+	const struct config_map *m = eam_find4(c, v4);
+	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN];
+	uint8_t v6[16];
+
+	addr4_str(v4, t4, sizeof(t4));
+	if (m) {
+		eam_to6(m, v4, v6);
+	} else {
+		rfc6052_embed(&c->prefix, v4, v6);
+		note_wkp_private(c, v4, t4);
+	}
+	print_pair(t4, addr6_str(v6, t6, sizeof(t6)), json, true);
+	return 0;
+}
+
+static int map_from6(const struct tun64_config *c, const uint8_t v6[16], bool json)
+{
+	const struct config_map *m = eam_find6(c, v6);
+	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN], tp[INET6_ADDRSTRLEN + 4];
+	uint32_t v4;
+
+	addr6_str(v6, t6, sizeof(t6));
+	if (m) {
+		v4 = eam_to4(m, v6);
+	} else if (!rfc6052_extract(&c->prefix, v6, &v4)) {
+		addr6_str(c->prefix.addr, tp, sizeof(tp));
+		snprintf(tp + strlen(tp), sizeof(tp) - strlen(tp), "/%u", c->prefix.len);
+		return fail("map: %s is not inside the prefix %s", t6, tp);
+	}
+	print_pair(addr4_str(v4, t4, sizeof(t4)), t6, json, false);
+	return 0;
+}
+
+static int cmd_map(const struct ctl_args *a)
+{
+	struct tun64_config *c;
+	uint32_t v4;
+	uint8_t v6[16];
+	int rc;
+
+	if (!a->operand)
+		return fail("map: needs an IPv4 or IPv6 address");
+	c = malloc(sizeof(*c)); /* large: the map and bib tables */
+	if (!c)
+		return fail("out of memory");
+	rc = load_map_config(a, c);
+	if (rc == 0) {
+		if (addr4_parse(a->operand, &v4) == 0)
+			rc = map_from4(c, v4, a->json);
+		else if (addr6_parse(a->operand, v6) == 0)
+			rc = map_from6(c, v6, a->json);
+		else
+			rc = fail("map: '%s' is not an IPv4 or IPv6 address", a->operand);
+	}
+	free(c);
+	return rc;
+}
+
+static bool needs_socket(const char *cmd)
+{
+	static const char *const socket_cmds[] = {"status", "stats", "sessions", "bib", "reload"};
+	size_t i;
+
+	for (i = 0; i < sizeof(socket_cmds) / sizeof(socket_cmds[0]); i++)
+		if (strcmp(cmd, socket_cmds[i]) == 0)
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl_args a = {0};
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (rc < 0)
+		return EXIT_USAGE;
+	if (!a.command) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(a.command, "map") == 0)
+		return cmd_map(&a);
+	if (needs_socket(a.command)) {
+		fprintf(stderr,
+		        "tun64ctl: %s: needs the control socket, not implemented in this release\n",
+		        a.command);
+		return EXIT_NOT_IMPLEMENTED;
+	}
+	return fail("%s: unknown command (see tun64ctl --help)", a.command);
 }

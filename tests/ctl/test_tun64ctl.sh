@@ -1,0 +1,83 @@
+#!/bin/bash
+# tun64ctl command-line checks: exact output and exit status.
+# usage: test_tun64ctl.sh PATH/TO/tun64ctl
+set -u
+ctl=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+
+# expect STATUS STDOUT STDERR -- ARGS...
+expect() {
+	local want_rc=$1 want_out=$2 want_err=$3 out err rc
+	shift 4
+	out=$("$ctl" "$@" 2>"$dir/err")
+	rc=$?
+	err=$(cat "$dir/err")
+	if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ] || [ "$err" != "$want_err" ]; then
+		echo "FAIL: tun64ctl $*"
+		echo "  status $rc (want $want_rc)"
+		echo "  stdout '$out' (want '$want_out')"
+		echo "  stderr '$err' (want '$want_err')"
+		failures=$((failures + 1))
+	fi
+}
+
+: >"$dir/empty.conf"
+printf 'mode stateless\nprefix 2001:db8:64::/96\nmap 192.0.2.0/24 2001:db8:6::100/120\nmap 192.0.2.33 2001:db8:6::21\n' >"$dir/eam.conf"
+printf 'prefix 2001:db8::/33\n' >"$dir/bad.conf"
+printf 'wkp-allow-private yes\n' >"$dir/wkp.conf"
+
+# RFC 6052 §2.4 examples, both ways (RFC 5952 text: a single zero group is not "::")
+expect 0 2001:db8:c000:221:: '' -- map 192.0.2.33 --prefix 2001:db8::/32
+expect 0 2001:db8:1c0:2:21:: '' -- map 192.0.2.33 --prefix 2001:db8:100::/40
+expect 0 2001:db8:122:c000:2:2100:: '' -- map 192.0.2.33 --prefix 2001:db8:122::/48
+expect 0 2001:db8:122:3c0:0:221:: '' -- map 192.0.2.33 --prefix 2001:db8:122:300::/56
+expect 0 2001:db8:122:344:c0:2:2100:0 '' -- map 192.0.2.33 --prefix 2001:db8:122:344::/64
+expect 0 2001:db8:122:344::c000:221 '' -- map 192.0.2.33 --prefix=2001:db8:122:344::/96
+expect 0 192.0.2.33 '' -- map 2001:db8:122:344:c0:2:2100:: --prefix 2001:db8:122:344::/64
+expect 0 192.0.2.33 '' -- map 2001:db8:1c0:2:21:: --prefix 2001:db8:100::/40
+expect 0 2001:200:161:1400:5999:0:c0a8:102 '' -- map 192.168.1.2 --prefix 2001:200:161:1400:5999::/96
+expect 0 2001:db8:64::cb00:7102 '' -- map 203.0.113.2 --prefix 2001:db8:64::/96
+expect 0 '{"ipv4":"203.0.113.2","ipv6":"2001:db8:64::cb00:7102"}' '' -- --json map 203.0.113.2 --prefix 2001:db8:64::/96
+expect 0 '{"ipv4":"203.0.113.2","ipv6":"2001:db8:64::cb00:7102"}' '' -- map 2001:db8:64::cb00:7102 --prefix 2001:db8:64::/96 --json
+
+# built-in default prefix 64:ff9b::/96 (RFC 6052 §3.1 note for non-global addresses)
+expect 0 64:ff9b::808:808 '' -- -c "$dir/empty.conf" map 8.8.8.8
+expect 0 64:ff9b::cb00:7102 'tun64ctl: note: 203.0.113.2 is not a global address; RFC 6052 §3.1 forbids it with 64:ff9b::/96 (wkp-allow-private no)' -- -c "$dir/empty.conf" map 203.0.113.2
+expect 0 64:ff9b::a01:203 '' -- --config "$dir/wkp.conf" map 10.1.2.3
+
+# RFC 7757 explicit mappings from the config file, longest match first
+expect 0 2001:db8:6::107 '' -- -c "$dir/eam.conf" map 192.0.2.7
+expect 0 2001:db8:6::21 '' -- -c "$dir/eam.conf" map 192.0.2.33
+expect 0 192.0.2.255 '' -- -c "$dir/eam.conf" map 2001:db8:6::1ff
+expect 0 2001:db8:64::cb00:7109 '' -- -c "$dir/eam.conf" map 203.0.113.9
+
+# errors: one line, status 1
+expect 1 '' 'tun64ctl: map: 2001:db8::1 is not inside the prefix 2001:db8:64::/96' -- map 2001:db8::1 --prefix 2001:db8:64::/96
+expect 1 '' 'tun64ctl: --prefix: prefix: length 80 is not allowed (RFC 6052: 32, 40, 48, 56, 64, 96)' -- map 192.0.2.1 --prefix 2001:db8::/80
+expect 1 '' "tun64ctl: $dir/bad.conf:1: prefix: length 33 is not allowed (RFC 6052: 32, 40, 48, 56, 64, 96)" -- -c "$dir/bad.conf" map 192.0.2.1
+expect 1 '' "tun64ctl: $dir/missing.conf: No such file or directory" -- -c "$dir/missing.conf" map 192.0.2.1
+expect 1 '' "tun64ctl: map: 'bogus' is not an IPv4 or IPv6 address" -- map bogus
+expect 1 '' 'tun64ctl: map: needs an IPv4 or IPv6 address' -- map
+expect 1 '' 'tun64ctl: --prefix: needs a value' -- map 192.0.2.1 --prefix
+expect 1 '' 'tun64ctl: --frob: unknown option (see tun64ctl --help)' -- --frob
+expect 1 '' 'tun64ctl: frob: unknown command (see tun64ctl --help)' -- frob
+
+# subcommands that need the daemon
+for cmd in status stats sessions bib reload; do
+	expect 2 '' "tun64ctl: $cmd: needs the control socket, not implemented in this release" -- $cmd
+done
+
+out=$("$ctl" --help)
+rc=$?
+if [ $rc != 0 ] || ! grep -q '^usage: tun64ctl' <<<"$out" || ! grep -q 'map ADDR' <<<"$out"; then
+	echo "FAIL: tun64ctl --help (status $rc)"
+	failures=$((failures + 1))
+fi
+
+if [ $failures != 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "all tun64ctl checks passed"
