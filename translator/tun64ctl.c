@@ -1,13 +1,16 @@
 /* tun64ctl: the command-line tool for tun64d.
  *
- * In this release only `map` works: it computes the RFC 6052 mapping (and the
- * RFC 7757 explicit address mappings of the config file) offline, without a
- * daemon. The subcommands that need the daemon's control socket say so. */
+ * `map` computes the RFC 6052 mapping (and the RFC 7757 explicit address
+ * mappings of the config file) offline, without a daemon. status, stats and
+ * sessions ask the daemon over its control socket (translator/control.h). */
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -21,7 +24,9 @@ struct ctl_args {
 	const char *operand;
 	const char *prefix;
 	const char *config_path;
+	const char *socket_path;
 	bool json;
+	bool explain;
 };
 
 static void usage(FILE *f)
@@ -33,13 +38,17 @@ static void usage(FILE *f)
 	        "  map ADDR [--prefix P]  IPv4 address -> IPv4-embedded IPv6 address (RFC 6052,\n"
 	        "                         or an explicit `map` of the config, RFC 7757), and\n"
 	        "                         IPv6 -> IPv4; computed offline, no daemon needed\n"
-	        "  status, stats, sessions, bib, reload\n"
-	        "                         need the daemon's control socket (not in this release)\n"
+	        "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
+	        "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
+	        "  sessions               live NAT64 sessions\n"
+	        "  bib, reload            not in this release\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE      configuration file (default %s if it exists,\n"
 	        "                         else the built-in defaults)\n"
 	        "  --prefix P             translation prefix, overrides the configuration\n"
+	        "  -s, --socket PATH      the daemon's control socket (default: control-socket\n"
+	        "                         of the configuration, /run/tun64/tun64.sock)\n"
 	        "  --json                 machine-readable output\n"
 	        "  -h, --help             this text\n",
 	        CONFIG_DEFAULT_PATH);
@@ -98,12 +107,19 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 			a->json = true;
 			continue;
 		}
+		if (strcmp(arg, "--explain") == 0) {
+			a->explain = true;
+			continue;
+		}
 		if (is_option(arg, "--prefix")) {
 			slot = &a->prefix;
 			name = "--prefix";
 		} else if (is_option(arg, "--config") || strcmp(arg, "-c") == 0) {
 			slot = &a->config_path;
 			name = arg[1] == 'c' ? "-c" : "--config";
+		} else if (is_option(arg, "--socket") || strcmp(arg, "-s") == 0) {
+			slot = &a->socket_path;
+			name = arg[1] == 's' ? "-s" : "--socket";
 		}
 		if (slot) {
 			*slot = option_value(argc, argv, &i, name);
@@ -280,15 +296,67 @@ static int cmd_map(const struct ctl_args *a)
 	return rc;
 }
 
-static bool needs_socket(const char *cmd)
+static bool is_socket_cmd(const char *cmd)
 {
-	static const char *const socket_cmds[] = {"status", "stats", "sessions", "bib", "reload"};
-	size_t i;
+	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
+	       strcmp(cmd, "sessions") == 0;
+}
 
-	for (i = 0; i < sizeof(socket_cmds) / sizeof(socket_cmds[0]); i++)
-		if (strcmp(cmd, socket_cmds[i]) == 0)
-			return true;
-	return false;
+static bool is_unimplemented_cmd(const char *cmd)
+{
+	return strcmp(cmd, "bib") == 0 || strcmp(cmd, "reload") == 0;
+}
+
+/* One request over the control socket; the answer goes to stdout. */
+static int cmd_socket(const struct ctl_args *a)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const char *path = a->socket_path;
+	struct tun64_config *c = NULL;
+	char req[128], buf[4096];
+	bool first = true, failed = false;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (!path) {
+		c = malloc(sizeof(*c));
+		if (!c)
+			return fail("out of memory");
+		rc = load_map_config(a, c);
+		path = c->control_socket;
+	}
+	if (rc == 0 && strlen(path) >= sizeof(sun.sun_path))
+		rc = fail("%s: socket path too long", path);
+	if (rc != 0) {
+		free(c);
+		return rc;
+	}
+	strcpy(sun.sun_path, path);
+	free(c);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		rc = fail("cannot reach tun64d at %s: %s", sun.sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
+		 a->explain ? " explain" : "");
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		rc = fail("%s: %s", sun.sun_path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		if (first && strncmp(buf, "error: ", 7) == 0)
+			failed = true;
+		first = false;
+		fwrite(buf, 1, (size_t)n, failed ? stderr : stdout);
+	}
+	close(fd);
+	if (n < 0)
+		return fail("%s: %s", sun.sun_path, strerror(errno));
+	return failed ? EXIT_USAGE : 0;
 }
 
 int main(int argc, char **argv)
@@ -308,10 +376,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(a.command, "map") == 0)
 		return cmd_map(&a);
-	if (needs_socket(a.command)) {
-		fprintf(stderr,
-		        "tun64ctl: %s: needs the control socket, not implemented in this release\n",
-		        a.command);
+	if (is_socket_cmd(a.command))
+		return cmd_socket(&a);
+	if (is_unimplemented_cmd(a.command)) {
+		fprintf(stderr, "tun64ctl: %s: not implemented in this release\n", a.command);
 		return EXIT_NOT_IMPLEMENTED;
 	}
 	return fail("%s: unknown command (see tun64ctl --help)", a.command);

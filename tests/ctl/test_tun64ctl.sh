@@ -64,9 +64,12 @@ expect 1 '' 'tun64ctl: --prefix: needs a value' -- map 192.0.2.1 --prefix
 expect 1 '' 'tun64ctl: --frob: unknown option (see tun64ctl --help)' -- --frob
 expect 1 '' 'tun64ctl: frob: unknown command (see tun64ctl --help)' -- frob
 
-# subcommands that need the daemon
-for cmd in status stats sessions bib reload; do
-	expect 2 '' "tun64ctl: $cmd: needs the control socket, not implemented in this release" -- $cmd
+# subcommands that need the daemon, with no daemon listening
+for cmd in status stats sessions; do
+	expect 1 '' "tun64ctl: cannot reach tun64d at $dir/none.sock: No such file or directory" -- -s "$dir/none.sock" $cmd
+done
+for cmd in bib reload; do
+	expect 2 '' "tun64ctl: $cmd: not implemented in this release" -- $cmd
 done
 
 out=$("$ctl" --help)
