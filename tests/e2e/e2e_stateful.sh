@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# End-to-end test of stateful NAT64: an IPv6-only client reaches an IPv4-only
+# server through tun64d (ICMP echo, a ~4 MB HTTP download over TCP, a DNS query
+# over UDP), the tun carries both address families, and SIGTERM leaves no
+# routes and no tun behind.
+#
+# Usage: e2e_stateful.sh BUILD_DIR   (as root; run by ctest as e2e_stateful)
+# T64_ROUTER=kernel runs the same steps over plain kernel forwarding, to debug
+# the topology without tun64d (the daemon-only checks are then skipped).
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+BUILD=${1:-}
+[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
+BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
+t64_require_root
+t64_require_tools
+if [ "$T64_ROUTER" != kernel ]; then
+	for prog in tun64d tun64ctl; do
+		[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
+	done
+fi
+
+PASSED=0
+FAILED=0
+pass() {
+	echo "PASS: $*"
+	PASSED=$((PASSED + 1))
+}
+fail() {
+	echo "FAIL: $*"
+	FAILED=$((FAILED + 1))
+}
+skip() {
+	echo "SKIP: $*"
+}
+# check DESCRIPTION CMD...: run a step, PASS or FAIL on its exit status.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+finish() {
+	echo "e2e_stateful: $PASSED passed, $FAILED failed"
+	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
+		t64_show_daemon_log
+		exit 1
+	fi
+	exit 0
+}
+
+# Fatal setup step: no point going on without it.
+require() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass "$what"
+	else
+		fail "$what"
+		finish
+	fi
+}
+
+t64_init
+START=$SECONDS
+
+require "topology: client, router and server namespaces" t64_topology_create
+require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
+require "tun64d started and printed 'tun64d: ready'" t64_start_daemon "$BUILD"
+
+SERVER6=$(t64_map "$BUILD" "$T64_SERVER4" 2>&1)
+if [ "$SERVER6" = "$T64_SERVER6_EXPECTED" ]; then
+	pass "tun64ctl map $T64_SERVER4 --prefix $T64_PREFIX6 = $SERVER6"
+else
+	fail "tun64ctl map $T64_SERVER4 printed '$SERVER6', expected $T64_SERVER6_EXPECTED"
+	SERVER6=$T64_SERVER6_EXPECTED
+fi
+
+check_routes_installed() {
+	[ -n "$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6" dev nat64)" ] &&
+		[ -n "$(t64_in "$T64_NS_ROUTER" ip route show "$T64_POOL4" dev nat64)" ]
+}
+if [ "$T64_ROUTER" = kernel ]; then
+	skip "routes installed by tun64d (kernel stand-in)"
+else
+	check "tun64d installed $T64_PREFIX6 and $T64_POOL4 into nat64" check_routes_installed
+fi
+
+PCAP=$T64_WORKDIR/nat64.pcap
+require "tcpdump capturing on nat64 in the router" \
+	t64_start_tcpdump "$T64_WORKDIR/tcpdump.log" -U -w "$PCAP"
+
+check_ping() {
+	local out
+	out=$(timeout 15 ip netns exec "$T64_NS_CLIENT" ping -6 -n -c 3 -i 0.2 -W 3 "$SERVER6" 2>&1)
+	echo "$out" | sed 's/^/    /'
+	echo "$out" | grep -q ' 0% packet loss'
+}
+check "ping -6 -c 3 $SERVER6: 0% loss (ICMPv6 echo <-> ICMPv4 echo)" check_ping
+
+check_curl() {
+	local got=$T64_WORKDIR/blob.got
+	t64_in "$T64_NS_CLIENT" curl -6 -g -sS --max-time 20 -o "$got" \
+		"http://[$SERVER6]:$T64_HTTP_PORT/blob" 2>&1 | sed 's/^/    /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	cmp "$T64_WORKDIR/www/blob" "$got" || return 1
+	echo "    $(stat -c %s "$got") bytes, sha256 $(sha256sum <"$got" | cut -c1-16)... identical"
+}
+check "curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob: ~4 MB, byte for byte (TCP)" check_curl
+
+check_dig() {
+	local out
+	out=$(t64_in "$T64_NS_CLIENT" dig "@$SERVER6" "$T64_DNS_NAME" A +short +time=2 +tries=3 2>&1)
+	echo "$out" | sed 's/^/    dig: /'
+	[ "$out" = "$T64_DNS_ANSWER" ]
+}
+check "dig @$SERVER6 $T64_DNS_NAME A = $T64_DNS_ANSWER (UDP)" check_dig
+
+t64_stop_tcpdump
+count_packets() {
+	t64_in "$T64_NS_ROUTER" tcpdump -n -r "$PCAP" "$1" 2>/dev/null | wc -l
+}
+# The IPv6 side talks to the mapped address, the IPv4 side from pool4 to the server.
+N6=$(count_packets "ip6 and host $SERVER6")
+N4=$(count_packets "ip and net $T64_POOL4 and host $T64_SERVER4")
+if [ "$T64_ROUTER" = kernel ]; then
+	skip "capture on nat64: $N6 IPv6 and $N4 IPv4 packets (kernel stand-in carries IPv6 only)"
+elif [ "$N6" -gt 0 ] && [ "$N4" -gt 0 ]; then
+	pass "capture on nat64 has both sides: $N6 IPv6 (to/from $SERVER6) and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets"
+else
+	fail "capture on nat64: $N6 IPv6 and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets, expected both > 0"
+fi
+
+check_clean_exit() {
+	kill -TERM "$T64_DAEMON_PID" 2>/dev/null || return 1
+	if ! t64_wait_exit "$T64_DAEMON_PID" 10; then
+		echo "    tun64d still running 10 s after SIGTERM"
+		return 1
+	fi
+	echo "    exit status $T64_EXIT_STATUS"
+	[ "$T64_EXIT_STATUS" -eq 0 ]
+}
+check_no_leftovers() {
+	local r6 r4 ok=0
+	r6=$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6")
+	r4=$(t64_in "$T64_NS_ROUTER" ip route show "$T64_POOL4")
+	[ -z "$r6" ] || { echo "    left behind: $r6"; ok=1; }
+	[ -z "$r4" ] || { echo "    left behind: $r4"; ok=1; }
+	if t64_in "$T64_NS_ROUTER" ip link show nat64 >/dev/null 2>&1; then
+		echo "    left behind: link nat64"
+		ok=1
+	fi
+	return "$ok"
+}
+if [ "$T64_ROUTER" = kernel ]; then
+	skip "SIGTERM and cleanup (kernel stand-in)"
+else
+	check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
+	check "after exit: no $T64_PREFIX6 or $T64_POOL4 route, no nat64 link" check_no_leftovers
+fi
+
+echo "e2e_stateful: took $((SECONDS - START)) s"
+finish

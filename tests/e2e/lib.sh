@@ -1,0 +1,287 @@
+# shellcheck shell=bash
+# Shared pieces of the tun64 test topology, sourced by tests/e2e/e2e_stateful.sh
+# and tests/demo.sh. Three network namespaces, documentation addresses only:
+#
+#   client (IPv6-only)          router (dual-stack, runs tun64d)        server (IPv4-only)
+#   2001:db8:6::2/64  ---veth---  2001:db8:6::1/64
+#                                 nat64 (tun): 2001:db8:64::/96, 198.51.100.0/28
+#                                 203.0.113.1/24  ---veth---  203.0.113.2/24
+#                                                             HTTP :8080, DNS :53
+#
+# The routes of the translation prefix and pool4 into the tun are installed by
+# tun64d itself, not here: that is part of what the test checks.
+#
+# T64_ROUTER=kernel replaces tun64d by plain kernel forwarding (the server also
+# gets the mapped IPv6 address on a veth named nat64), to debug the topology
+# and the test steps without the translator.
+
+T64_PREFIX6=2001:db8:64::/96
+T64_POOL4=198.51.100.0/28
+T64_SERVER4=203.0.113.2
+T64_SERVER6_EXPECTED=2001:db8:64::cb00:7102
+T64_DNS_NAME=tun64.test
+T64_DNS_ANSWER=192.0.2.80
+T64_HTTP_PORT=8080
+T64_ROUTER=${T64_ROUTER:-tun64d}
+T64_PYTHON=/usr/bin/python3
+T64_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+T64_NS_CLIENT=t64c-$$
+T64_NS_ROUTER=t64r-$$
+T64_NS_SERVER=t64s-$$
+T64_WORKDIR=
+T64_DAEMON_PID=
+T64_PIDS=()
+T64_CLEANED=0
+
+t64_log() {
+	printf '%s\n' "$*" >&2
+}
+
+t64_die() {
+	t64_log "error: $*"
+	exit 1
+}
+
+t64_require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		t64_log "FAIL: $0 must be run as root (it creates network namespaces and a tun device)"
+		exit 1
+	fi
+}
+
+t64_require_tools() {
+	local tool missing=
+	for tool in ip tcpdump ping curl dig dnsmasq sha256sum timeout "$T64_PYTHON"; do
+		command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+	done
+	[ -z "$missing" ] || t64_die "missing tools:$missing (run tests/install-deps.sh)"
+}
+
+# in NS CMD...: run a command inside one of our namespaces.
+t64_in() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# t64_spawn OUT NS CMD...: start CMD in namespace NS in the background, stdout
+# and stderr to OUT, and remember it for cleanup. Sets T64_LAST_PID, the pid of
+# CMD itself (bash execs `ip`, which execs CMD after entering the namespace).
+t64_spawn() {
+	local out=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$out" 2>&1 &
+	T64_LAST_PID=$!
+	T64_PIDS+=("$T64_LAST_PID")
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time runs out.
+t64_wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Does pid $1 still run?
+t64_alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# Wait up to $2 seconds for pid $1 to exit; sets T64_EXIT_STATUS. Returns 1 on timeout.
+t64_wait_exit() {
+	local pid=$1 secs=$2 i
+	for ((i = 0; i < secs * 10; i++)); do
+		if ! t64_alive "$pid"; then
+			wait "$pid"
+			# shellcheck disable=SC2034 # read by the callers
+			T64_EXIT_STATUS=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+t64_cleanup() {
+	local pid ns
+	[ "$T64_CLEANED" -eq 1 ] && return 0
+	T64_CLEANED=1
+	for pid in "${T64_PIDS[@]}"; do
+		t64_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${T64_PIDS[@]}"; do
+		t64_wait_exit "$pid" 3 || kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in "$T64_NS_CLIENT" "$T64_NS_ROUTER" "$T64_NS_SERVER"; do
+		ip netns list 2>/dev/null | grep -qw "^$ns" || continue
+		# Anything still inside a namespace we made was started by us.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$T64_WORKDIR" ] && [ -z "${T64_KEEP_WORKDIR:-}" ]; then
+		rm -rf "$T64_WORKDIR"
+	fi
+	return 0
+}
+
+# Install the cleanup traps. Call once, before creating anything.
+t64_init() {
+	T64_WORKDIR=$(mktemp -d /tmp/tun64-e2e.XXXXXX) || t64_die "mktemp failed"
+	trap 't64_cleanup' EXIT
+	trap 't64_cleanup; exit 130' INT
+	trap 't64_cleanup; exit 143' TERM
+}
+
+# Create a namespace with lo up.
+t64_ns_add() {
+	ip netns add "$1" || t64_die "cannot create namespace $1"
+	t64_in "$1" ip link set lo up
+}
+
+# veth pair between two namespaces: t64_veth NS_A IF_A NS_B IF_B
+t64_veth() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" ||
+		t64_die "cannot create veth $2/$4"
+	# No DAD: the addresses must be usable at once.
+	t64_in "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
+	t64_in "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
+	t64_in "$1" ip link set "$2" up
+	t64_in "$3" ip link set "$4" up
+}
+
+t64_topology_create() {
+	t64_ns_add "$T64_NS_CLIENT"
+	t64_ns_add "$T64_NS_ROUTER"
+	t64_ns_add "$T64_NS_SERVER"
+
+	t64_veth "$T64_NS_CLIENT" eth0 "$T64_NS_ROUTER" lan6
+	t64_in "$T64_NS_CLIENT" ip -6 addr add 2001:db8:6::2/64 dev eth0 nodad
+	t64_in "$T64_NS_CLIENT" ip -6 route add default via 2001:db8:6::1
+	t64_in "$T64_NS_ROUTER" ip -6 addr add 2001:db8:6::1/64 dev lan6 nodad
+
+	t64_veth "$T64_NS_ROUTER" lan4 "$T64_NS_SERVER" eth0
+	t64_in "$T64_NS_ROUTER" ip addr add 203.0.113.1/24 dev lan4
+	t64_in "$T64_NS_SERVER" ip addr add "$T64_SERVER4/24" dev eth0
+	t64_in "$T64_NS_SERVER" ip route add default via 203.0.113.1
+
+	if [ "$T64_ROUTER" = kernel ]; then
+		t64_kernel_router
+	else
+		# The server really is IPv4-only.
+		t64_in "$T64_NS_SERVER" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	fi
+}
+
+# Debug stand-in for tun64d: the server owns the mapped IPv6 address on a
+# veth that the router calls nat64, and the router just forwards IPv6.
+t64_kernel_router() {
+	t64_veth "$T64_NS_ROUTER" nat64 "$T64_NS_SERVER" eth6
+	t64_in "$T64_NS_ROUTER" ip -6 addr add 2001:db8:64::1/96 dev nat64 nodad
+	t64_in "$T64_NS_SERVER" ip -6 addr add "$T64_SERVER6_EXPECTED/96" dev eth6 nodad
+	t64_in "$T64_NS_SERVER" ip -6 route add default via 2001:db8:64::1
+	t64_in "$T64_NS_ROUTER" sysctl -qw net.ipv6.conf.all.forwarding=1
+	t64_in "$T64_NS_ROUTER" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# HTTP server (a ~4 MB random /blob and a small index page) and dnsmasq on the
+# server. Returns 1, with their logs on stderr, if either does not answer in 10 s.
+t64_start_server() {
+	local www=$T64_WORKDIR/www bind=$T64_SERVER4 listen=$T64_SERVER4
+
+	mkdir -p "$www"
+	head -c $((4 * 1024 * 1024 + 1234)) /dev/urandom >"$www/blob"
+	printf '<html><body><h1>Hello from %s, an IPv4-only server</h1></body></html>\n' \
+		"$T64_SERVER4" >"$www/index.html"
+	if [ "$T64_ROUTER" = kernel ]; then
+		bind=::
+		listen="$T64_SERVER4,$T64_SERVER6_EXPECTED"
+	fi
+
+	t64_spawn "$T64_WORKDIR/http.log" "$T64_NS_SERVER" \
+		"$T64_PYTHON" "$T64_LIBDIR/httpd.py" "$bind" "$T64_HTTP_PORT" "$www"
+	t64_spawn "$T64_WORKDIR/dnsmasq.log" "$T64_NS_SERVER" \
+		dnsmasq --no-daemon --conf-file=/dev/null --listen-address="$listen" \
+		--bind-interfaces --no-resolv --no-hosts --pid-file= --user=root \
+		--address="/$T64_DNS_NAME/$T64_DNS_ANSWER" --log-queries
+
+	t64_wait_for 10 t64_in "$T64_NS_SERVER" curl -s --max-time 1 -o /dev/null \
+		"http://$T64_SERVER4:$T64_HTTP_PORT/index.html" ||
+		{ cat "$T64_WORKDIR/http.log" >&2; t64_log "HTTP server did not start"; return 1; }
+	t64_wait_for 10 t64_in "$T64_NS_SERVER" dig +short +time=1 +tries=1 \
+		"@$T64_SERVER4" "$T64_DNS_NAME" A ||
+		{ cat "$T64_WORKDIR/dnsmasq.log" >&2; t64_log "dnsmasq did not start"; return 1; }
+}
+
+# Start tun64d in the router and wait (at most 15 s) for `tun64d: ready`.
+# Extra arguments go to tun64d. Returns 1 if it died or never became ready.
+t64_start_daemon() {
+	local build=$1 i
+	shift
+	T64_DAEMON_LOG=$T64_WORKDIR/tun64d.log
+	if [ "$T64_ROUTER" = kernel ]; then
+		echo "tun64d: ready (kernel forwarding stand-in)" >"$T64_DAEMON_LOG"
+		return 0
+	fi
+	# Our own file, so that a /etc/tun64/tun64.conf on the host cannot leak in.
+	T64_DAEMON_CONF=$T64_WORKDIR/tun64.conf
+	cat >"$T64_DAEMON_CONF" <<EOF
+# written by tests/e2e/lib.sh
+prefix $T64_PREFIX6
+pool4 $T64_POOL4
+control-socket $T64_WORKDIR/tun64.sock
+EOF
+	T64_DAEMON_CMD=("$build/tun64d" -c "$T64_DAEMON_CONF" --tun-device nat64 "$@")
+	t64_spawn "$T64_DAEMON_LOG" "$T64_NS_ROUTER" "${T64_DAEMON_CMD[@]}"
+	T64_DAEMON_PID=$T64_LAST_PID
+	for ((i = 0; i < 150; i++)); do
+		grep -q '^tun64d: ready' "$T64_DAEMON_LOG" 2>/dev/null && return 0
+		t64_alive "$T64_DAEMON_PID" || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+t64_show_daemon_log() {
+	[ -n "${T64_DAEMON_LOG:-}" ] && [ -f "$T64_DAEMON_LOG" ] || return 0
+	echo "----- tun64d log ($T64_DAEMON_LOG) -----"
+	cat "$T64_DAEMON_LOG"
+	echo "----- end of tun64d log -----"
+}
+
+# The mapped IPv6 address of an IPv4 address, from tun64ctl (RFC 6052).
+t64_map() {
+	local build=$1 v4=$2
+	if [ "$T64_ROUTER" = kernel ] && ! "$build/tun64ctl" map "$v4" --prefix "$T64_PREFIX6" \
+		>/dev/null 2>&1; then
+		echo "$T64_SERVER6_EXPECTED"
+		return 0
+	fi
+	"$build/tun64ctl" map "$v4" --prefix "$T64_PREFIX6"
+}
+
+# Start tcpdump on the router's nat64 link: t64_start_tcpdump OUTFILE ARGS...
+# Waits until it is capturing. Sets T64_TCPDUMP_PID.
+t64_start_tcpdump() {
+	local out=$1
+	shift
+	# -Z root: Debian's tcpdump drops to user tcpdump, which cannot write our 0700 workdir.
+	t64_spawn "$out" "$T64_NS_ROUTER" tcpdump -Z root -n -i nat64 "$@"
+	T64_TCPDUMP_PID=$T64_LAST_PID
+	t64_wait_for 10 grep -q 'listening on' "$out" && return 0
+	t64_alive "$T64_TCPDUMP_PID" || return 1
+	return 1
+}
+
+t64_stop_tcpdump() {
+	[ -n "${T64_TCPDUMP_PID:-}" ] || return 0
+	kill -INT "$T64_TCPDUMP_PID" 2>/dev/null
+	t64_wait_exit "$T64_TCPDUMP_PID" 5 || kill -KILL "$T64_TCPDUMP_PID" 2>/dev/null
+	T64_TCPDUMP_PID=
+}
