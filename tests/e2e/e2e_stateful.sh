@@ -135,6 +135,58 @@ else
 	fail "capture on nat64: $N6 IPv6 and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets, expected both > 0"
 fi
 
+# tun64ctl over the control socket reports the flows made above.
+check_ctl() {
+	local sock=$T64_WORKDIR/tun64.sock
+	"$BUILD/tun64ctl" -s "$sock" status --json >"$T64_WORKDIR/status.json" &&
+		"$BUILD/tun64ctl" -s "$sock" stats --json >"$T64_WORKDIR/stats.json" &&
+		"$BUILD/tun64ctl" -s "$sock" sessions --json >"$T64_WORKDIR/sessions.json" || return 1
+	/usr/bin/python3 - "$T64_WORKDIR" "$T64_SERVER4" "$T64_HTTP_PORT" <<'PY'
+import json, sys
+d, server, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+status = json.load(open(d + "/status.json"))
+stats = json.load(open(d + "/stats.json"))
+sessions = json.load(open(d + "/sessions.json"))
+ok = True
+def need(cond, what):
+    global ok
+    print(("    ok: " if cond else "    MISSING: ") + what)
+    ok = ok and cond
+need(status["mode"] == "stateful" and status["tun"] == "nat64", "status: stateful on nat64")
+need(stats["6to4.translated"] > 0 and stats["4to6.translated"] > 0,
+     "stats: translated 6to4 %d, 4to6 %d" % (stats["6to4.translated"], stats["4to6.translated"]))
+def has(proto, rport):
+    return any(s["proto"] == proto and s["remote"] == server and
+               (rport is None or s["remote_port"] == rport) for s in sessions)
+need(has("tcp", port), "sessions: tcp to %s#%d" % (server, port))
+need(has("udp", 53), "sessions: udp to %s#53" % server)
+need(has("icmp", None), "sessions: icmp to %s" % server)
+sys.exit(0 if ok else 1)
+PY
+}
+if [ "$T64_ROUTER" = kernel ]; then
+	skip "tun64ctl status/stats/sessions (kernel stand-in)"
+else
+	check "tun64ctl status/stats/sessions --json report the flows above" check_ctl
+fi
+
+# The netlink monitor puts a deleted route back.
+check_heal() {
+	t64_in "$T64_NS_ROUTER" ip -6 route del "$T64_PREFIX6" dev nat64 || return 1
+	for _ in $(seq 20); do
+		if [ -n "$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6" dev nat64)" ]; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+if [ "$T64_ROUTER" = kernel ]; then
+	skip "route heal (kernel stand-in)"
+else
+	check "ip -6 route del $T64_PREFIX6: tun64d puts it back within a second" check_heal
+fi
+
 check_clean_exit() {
 	kill -TERM "$T64_DAEMON_PID" 2>/dev/null || return 1
 	if ! t64_wait_exit "$T64_DAEMON_PID" 10; then
