@@ -41,8 +41,12 @@ struct nat64_config {
 	uint32_t timeout_tcp_est;
 	uint32_t timeout_tcp_trans;
 	uint32_t timeout_icmp;
-	uint64_t max_sessions; /* hard cap on live sessions (all protocols) */
+	uint64_t max_sessions; /* hard cap on live sessions (all protocols); 0: none */
 	uint64_t seed;         /* random seed for port choice (RFC 6056) */
+	/* RFC 6146 §3.5: false (default) = endpoint-independent filtering: any
+	 * (Z,z) may reach an existing BIB entry. true = address-dependent: only
+	 * a Z that X' already has a session with. */
+	bool address_dependent_filtering;
 };
 
 enum nat64_result {

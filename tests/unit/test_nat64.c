@@ -1,5 +1,1209 @@
-/* placeholder: being written */
+/* Unit tests of the RFC 6146 state tables (translator/nat64.c, pool4.c). */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include "nat64.h"
+
+#define SEC 1000ULL
+#define T_UDP 300
+#define T_EST 7440
+#define T_TRANS 240
+#define T_ICMP 60
+
+static uint32_t v4(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return (uint32_t)a << 24 | b << 16 | c << 8 | d;
+}
+
+/* 2001:db8:6::N (client LAN) */
+static void client6(uint32_t n, uint8_t a[16])
+{
+	static const uint8_t base[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06 };
+
+	memcpy(a, base, 16);
+	a[12] = (uint8_t)(n >> 24);
+	a[13] = (uint8_t)(n >> 16);
+	a[14] = (uint8_t)(n >> 8);
+	a[15] = (uint8_t)n;
+}
+
+#define POOL_ADDR v4(198, 51, 100, 1)
+#define SERVER1 v4(203, 0, 113, 1)
+#define SERVER2 v4(203, 0, 113, 2)
+#define SERVER3 v4(203, 0, 113, 3)
+
+static struct pool4_range pool_one[1];
+
+static struct nat64_config base_cfg(uint32_t addr, uint8_t len, uint16_t lo, uint16_t hi)
+{
+	struct nat64_config c;
+
+	memset(&c, 0, sizeof(c));
+	pool_one[0] = (struct pool4_range){ .addr = addr, .len = len, .port_lo = lo, .port_hi = hi };
+	c.pool4 = pool_one;
+	c.n_pool4 = 1;
+	c.timeout_udp = T_UDP;
+	c.timeout_tcp_est = T_EST;
+	c.timeout_tcp_trans = T_TRANS;
+	c.timeout_icmp = T_ICMP;
+	c.max_sessions = 100000;
+	c.seed = 42;
+	return c;
+}
+
+static struct nat64 *new_small(uint16_t lo, uint16_t hi)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, lo, hi);
+	struct nat64 *n = nat64_new(&c);
+
+	ck_assert_ptr_nonnull(n);
+	return n;
+}
+
+static struct nat64_flow6 flow6(uint8_t proto, uint32_t host, uint16_t x, uint32_t z4, uint16_t y)
+{
+	struct nat64_flow6 f;
+
+	memset(&f, 0, sizeof(f));
+	f.proto = proto;
+	client6(host, f.src6);
+	f.sport = x;
+	f.dst4 = z4;
+	f.dport = y;
+	return f;
+}
+
+static struct nat64_flow4 flow4(uint8_t proto, uint32_t z4, uint16_t z, uint32_t t4, uint16_t t)
+{
+	struct nat64_flow4 f = { .proto = proto, .src4 = z4, .sport = z, .dst4 = t4, .dport = t };
+
+	return f;
+}
+
+static enum nat64_result out(struct nat64 *n, uint8_t proto, uint32_t host, uint16_t x,
+			     uint32_t z4, uint16_t y, uint8_t flags, uint64_t now, uint32_t *t4,
+			     uint16_t *t)
+{
+	struct nat64_flow6 f = flow6(proto, host, x, z4, y);
+
+	return nat64_out(n, &f, flags, now, t4, t);
+}
+
+static enum nat64_result in(struct nat64 *n, uint8_t proto, uint32_t z4, uint16_t z, uint32_t t4,
+			    uint16_t t, uint8_t flags, uint64_t now, uint8_t x6[16], uint16_t *x)
+{
+	struct nat64_flow4 f = flow4(proto, z4, z, t4, t);
+
+	return nat64_in(n, &f, flags, now, x6, x);
+}
+
+/* nat64_in must return exactly client host:x */
+static void assert_in_maps(struct nat64 *n, uint8_t proto, uint32_t z4, uint16_t z, uint32_t t4,
+			   uint16_t t, uint8_t flags, uint64_t now, uint32_t host, uint16_t x)
+{
+	uint8_t got6[16], want6[16];
+	uint16_t got;
+
+	client6(host, want6);
+	ck_assert_int_eq(in(n, proto, z4, z, t4, t, flags, now, got6, &got), NAT64_OK);
+	ck_assert_mem_eq(got6, want6, 16);
+	ck_assert_uint_eq(got, x);
+}
+
+static void stats(struct nat64 *n, int pi, uint64_t *bib, uint64_t *sess)
+{
+	struct nat64_stats st;
+
+	nat64_get_stats(n, &st);
+	*bib = st.bib[pi];
+	*sess = st.sessions[pi];
+}
+
+#define ASSERT_COUNTS(n, pi, nb, ns)                                                               \
+	do {                                                                                       \
+		uint64_t b_, s_;                                                                   \
+		stats(n, pi, &b_, &s_);                                                            \
+		ck_assert_uint_eq(b_, nb);                                                         \
+		ck_assert_uint_eq(s_, ns);                                                         \
+	} while (0)
+
+enum { PI_TCP = 0, PI_UDP = 1, PI_ICMP = 2 };
+
+/* Find one session by its 6-side port and remote. */
+struct find_arg {
+	uint8_t proto;
+	uint16_t port6;
+	uint32_t remote4;
+	uint16_t rport4;
+	struct nat64_session_info found;
+	int hits;
+};
+
+static int find_cb(const struct nat64_session_info *s, void *p)
+{
+	struct find_arg *a = p;
+
+	if (s->proto == a->proto && s->port6 == a->port6 && s->remote4 == a->remote4 &&
+	    s->rport4 == a->rport4) {
+		a->found = *s;
+		a->hits++;
+	}
+	return 0;
+}
+
+static struct nat64_session_info find_session(struct nat64 *n, uint8_t proto, uint16_t x,
+					       uint32_t z4, uint16_t z)
+{
+	struct find_arg a = { .proto = proto, .port6 = x, .remote4 = z4, .rport4 = z };
+
+	nat64_foreach_session(n, find_cb, &a);
+	ck_assert_int_eq(a.hits, 1);
+	return a.found;
+}
+
+static void assert_tcp(struct nat64 *n, uint16_t x, uint32_t z4, uint16_t z,
+		       enum nat64_tcp_state st, uint64_t expires)
+{
+	struct nat64_session_info s = find_session(n, IPPROTO_TCP, x, z4, z);
+
+	ck_assert_str_eq(nat64_tcp_state_name(s.state), nat64_tcp_state_name(st));
+	ck_assert_uint_eq(s.expires_ms, expires);
+}
+
+/* ---- BIB and session creation ---- */
+
+START_TEST(test_eim_one_bib_two_sessions)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4a, t4b, t4;
+	uint16_t ta, tb, t;
+	uint8_t a6[16], want6[16];
+	uint16_t p6;
+
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 7, 40000, SERVER1, 53, 0, 0, &t4a, &ta), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 7, 40000, SERVER2, 123, 0, 0, &t4b, &tb), NAT64_OK);
+	/* RFC 6146 §3.5.1: endpoint-independent mapping */
+	ck_assert_uint_eq(t4a, POOL_ADDR);
+	ck_assert_uint_eq(t4b, t4a);
+	ck_assert_uint_eq(tb, ta);
+	ck_assert_uint_ge(ta, 1024);
+	ASSERT_COUNTS(n, PI_UDP, 1, 2);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	/* same session again: no new state */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 7, 40000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	ck_assert_uint_eq(t, ta);
+	ASSERT_COUNTS(n, PI_UDP, 1, 2);
+	/* replies from both servers reach X'#x */
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, t4a, ta, 0, 0, 7, 40000);
+	assert_in_maps(n, IPPROTO_UDP, SERVER2, 123, t4a, ta, 0, 0, 7, 40000);
+	ASSERT_COUNTS(n, PI_UDP, 1, 2);
+	/* read-only lookups both ways */
+	client6(7, want6);
+	ck_assert(nat64_bib_lookup4(n, IPPROTO_UDP, t4a, ta, a6, &p6));
+	ck_assert_mem_eq(a6, want6, 16);
+	ck_assert_uint_eq(p6, 40000);
+	ck_assert(nat64_bib_lookup6(n, IPPROTO_UDP, want6, 40000, &t4, &t));
+	ck_assert_uint_eq(t4, t4a);
+	ck_assert_uint_eq(t, ta);
+	ck_assert(!nat64_bib_lookup6(n, IPPROTO_TCP, want6, 40000, &t4, &t));
+	ck_assert(!nat64_bib_lookup4(n, IPPROTO_TCP, t4a, ta, a6, &p6));
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_protocols_are_separate)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t tu, tt;
+
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 80, 0, 0, &t4, &tu), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 5000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &tt),
+			 NAT64_OK);
+	ASSERT_COUNTS(n, PI_UDP, 1, 1);
+	ASSERT_COUNTS(n, PI_TCP, 1, 1);
+	/* a UDP reply does not find the TCP entry and vice versa */
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 80, t4, tu, 0, 0, 1, 5000);
+	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, t4, tt, NAT64_TCP_ACK, 0, 1, 5000);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_in_without_bib)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint8_t a6[16];
+	uint16_t x;
+
+	/* RFC 6146 §3.5: IPv4 packets never create BIB entries */
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, 4000, 0, 0, a6, &x),
+			 NAT64_NO_STATE);
+	ck_assert_int_eq(in(n, IPPROTO_TCP, SERVER1, 80, POOL_ADDR, 4000, NAT64_TCP_SYN, 0, a6, &x),
+			 NAT64_NO_STATE);
+	ASSERT_COUNTS(n, PI_UDP, 0, 0);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_unknown_proto)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t t;
+
+	ck_assert_int_eq(out(n, 47 /* GRE */, 1, 0, SERVER1, 0, 0, 0, &t4, &t), NAT64_NO_STATE);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_icmp_echo)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t t, t2;
+	uint8_t a6[16];
+	uint16_t x;
+
+	/* ICMP echo: y == x on the IPv6 side, z == t on the IPv4 side */
+	ck_assert_int_eq(out(n, IPPROTO_ICMP, 3, 0x1234, SERVER1, 0x1234, 0, 0, &t4, &t), NAT64_OK);
+	assert_in_maps(n, IPPROTO_ICMP, SERVER1, t, t4, t, 0, 10 * SEC, 3, 0x1234);
+	ASSERT_COUNTS(n, PI_ICMP, 1, 1); /* the reply used the request's session */
+	ck_assert_int_eq(out(n, IPPROTO_ICMP, 3, 0x1234, SERVER1, 0x1234, 0, 20 * SEC, &t4, &t2),
+			 NAT64_OK);
+	ck_assert_uint_eq(t2, t);
+	ASSERT_COUNTS(n, PI_ICMP, 1, 1);
+	/* timeout_icmp from the last packet */
+	ck_assert_uint_eq(nat64_expire(n, (20 + T_ICMP) * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, (20 + T_ICMP) * SEC), 1);
+	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
+	ck_assert_int_eq(in(n, IPPROTO_ICMP, SERVER1, t, t4, t, 0, 100 * SEC, a6, &x),
+			 NAT64_NO_STATE);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- expiry ---- */
+
+START_TEST(test_udp_expiry_frees_port)
+{
+	/* one port only: the second source must wait for the first to expire */
+	struct nat64 *n = new_small(2000, 2000);
+	uint32_t t4;
+	uint16_t t;
+	uint8_t a6[16];
+	uint16_t x;
+
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	ck_assert_uint_eq(t, 2000);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 3000, SERVER1, 53, 0, 0, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC - 1), 0);
+	ASSERT_COUNTS(n, PI_UDP, 1, 1);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1);
+	ASSERT_COUNTS(n, PI_UDP, 0, 0);
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, 2000, 0, T_UDP * SEC, a6, &x),
+			 NAT64_NO_STATE);
+	ck_assert(!nat64_bib_lookup4(n, IPPROTO_UDP, POOL_ADDR, 2000, a6, &x));
+	client6(1, a6);
+	ck_assert(!nat64_bib_lookup6(n, IPPROTO_UDP, a6, 3000, &t4, &t));
+	/* the port is free again */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 3000, SERVER1, 53, 0, T_UDP * SEC, &t4, &t),
+			 NAT64_OK);
+	ck_assert_uint_eq(t, 2000);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, 2000, 0, T_UDP * SEC, 2, 3000);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_udp_refresh_survives)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t ta, tb, tc;
+
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER1, 53, 0, 0, &t4, &ta), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 3000, SERVER1, 53, 0, 0, &t4, &tb), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 3, 3000, SERVER1, 53, 0, 0, &t4, &tc), NAT64_OK);
+	/* a: refreshed outbound at 200 s; b: inbound at 250 s; c: never */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER1, 53, 0, 200 * SEC, &t4, &ta),
+			 NAT64_OK);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, t4, tb, 0, 250 * SEC, 2, 3000);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1); /* c */
+	ASSERT_COUNTS(n, PI_UDP, 2, 2);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, t4, ta, 0, T_UDP * SEC, 1, 3000);
+	/* a refreshed again at T_UDP s by that reply; b expires at 250 + T_UDP */
+	ck_assert_uint_eq(nat64_expire(n, (250 + T_UDP) * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, (250 + T_UDP) * SEC), 1);
+	ck_assert_uint_eq(nat64_expire(n, 2 * T_UDP * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, 2 * T_UDP * SEC), 1);
+	ASSERT_COUNTS(n, PI_UDP, 0, 0);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_bib_kept_while_one_session_lives)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t t, t2;
+
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER2, 53, 0, 100 * SEC, &t4, &t2),
+			 NAT64_OK);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1);
+	ASSERT_COUNTS(n, PI_UDP, 1, 1);
+	/* the surviving session keeps the mapping: a new session reuses (T,t) */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER3, 53, 0, T_UDP * SEC, &t4, &t2),
+			 NAT64_OK);
+	ck_assert_uint_eq(t2, t);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- pool4 ---- */
+
+START_TEST(test_pool_exhaustion)
+{
+	struct nat64 *n = new_small(2000, 2003);
+	uint16_t t[4];
+	uint32_t t4;
+	uint16_t tt;
+	unsigned seen = 0;
+
+	for (uint32_t h = 0; h < 4; h++) {
+		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 0, &t4, &t[h]),
+				 NAT64_OK);
+		ck_assert_uint_eq(t4, POOL_ADDR);
+		ck_assert(t[h] >= 2000 && t[h] <= 2003);
+		ck_assert(!(seen & 1u << (t[h] - 2000))); /* no (T,t) twice */
+		seen |= 1u << (t[h] - 2000);
+	}
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 5, 5000, SERVER1, 53, 0, 0, &t4, &tt),
+			 NAT64_POOL4_EXHAUSTED);
+	ASSERT_COUNTS(n, PI_UDP, 4, 4);
+	/* other protocols have their own ports */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 5, 5000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &tt),
+			 NAT64_OK);
+	for (uint32_t h = 0; h < 4; h++) {
+		/* old flows: both directions, and new sessions of existing BIB entries */
+		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 1, &t4, &tt),
+				 NAT64_OK);
+		ck_assert_uint_eq(tt, t[h]);
+		assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[h], 0, 1, h + 1, 5000);
+		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER2, 53, 0, 1, &t4, &tt),
+				 NAT64_OK);
+		ck_assert_uint_eq(tt, t[h]);
+	}
+	ASSERT_COUNTS(n, PI_UDP, 4, 8);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_well_known_split)
+{
+	uint32_t t4;
+	uint16_t t;
+	struct nat64 *n = new_small(2000, 2003);
+
+	/* RFC 6146 §3.5.1.1: a source port below 1024 SHOULD map below 1024;
+	 * this range has none, so it MAY (and does) get one from the rest */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 53, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	ck_assert(t >= 2000 && t <= 2003);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 1024, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	nat64_free(n);
+
+	n = new_small(1000, 1030);
+	for (uint16_t x = 100; x < 107; x++) { /* 7 ephemeral ports, 24 well-known */
+		ck_assert_int_eq(out(n, IPPROTO_TCP, 1, x, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
+				 NAT64_OK);
+		ck_assert(t >= 1000 && t <= 1023);
+		ck_assert_int_eq(out(n, IPPROTO_TCP, 1, (uint16_t)(x + 50000), SERVER1, 80,
+				     NAT64_TCP_SYN, 0, &t4, &t),
+				 NAT64_OK);
+		ck_assert(t >= 1024 && t <= 1030);
+	}
+	/* The ephemeral part is full: the well-known part takes the overflow
+	 * (17 left there), then the pool is exhausted. */
+	for (uint16_t x = 0; x < 17; x++) {
+		ck_assert_int_eq(out(n, IPPROTO_TCP, 2, (uint16_t)(60000 + x), SERVER1, 80,
+				     NAT64_TCP_SYN, 0, &t4, &t),
+				 NAT64_OK);
+		ck_assert(t >= 1000 && t <= 1023);
+	}
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 2, 61000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 2, 22, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	/* ICMP identifiers have no well-known part: all 31 identifiers */
+	for (uint16_t id = 0; id < 31; id++) {
+		ck_assert_int_eq(out(n, IPPROTO_ICMP, 3, id, SERVER1, id, 0, 0, &t4, &t), NAT64_OK);
+		ck_assert(t >= 1000 && t <= 1030);
+	}
+	ck_assert_int_eq(out(n, IPPROTO_ICMP, 3, 31, SERVER1, 31, 0, 0, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_ports_random)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint16_t t[200];
+	uint32_t t4;
+	int adjacent = 0, increasing = 0;
+
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(out(n, IPPROTO_UDP, 1, (uint16_t)(10000 + i), SERVER1, 53, 0, 0,
+				     &t4, &t[i]),
+				 NAT64_OK);
+		ck_assert_uint_ge(t[i], 1024);
+		for (int j = 0; j < i; j++)
+			ck_assert_uint_ne(t[i], t[j]);
+		if (i > 0 && abs((int)t[i] - (int)t[i - 1]) <= 1)
+			adjacent++;
+		if (i > 0 && t[i] > t[i - 1])
+			increasing++;
+	}
+	/* RFC 6056: not predictable from the previous port. Sequential would
+	 * give 199 and 199; random about 0 and 100. */
+	ck_assert_int_le(adjacent, 3);
+	ck_assert_int_gt(increasing, 60);
+	ck_assert_int_lt(increasing, 140);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_ports_depend_on_seed)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	uint16_t first[2];
+	uint32_t t4;
+
+	for (int k = 0; k < 2; k++) {
+		struct nat64 *n;
+
+		c.seed = 1000 + (uint64_t)k;
+		n = nat64_new(&c);
+		ck_assert_ptr_nonnull(n);
+		ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 10000, SERVER1, 53, 0, 0, &t4, &first[k]),
+				 NAT64_OK);
+		nat64_free(n);
+	}
+	ck_assert_uint_ne(first[0], first[1]);
+}
+END_TEST
+
+START_TEST(test_paired_address)
+{
+	/* 198.51.100.0/30, 4 addresses: a host keeps one address (RFC 4787
+	 * REQ-2 "paired"), different hosts spread over the pool */
+	struct nat64_config c = base_cfg(v4(198, 51, 100, 0), 30, 1024, 65535);
+	struct nat64 *n = nat64_new(&c);
+	unsigned used = 0;
+	uint32_t t4, first;
+	uint16_t t;
+
+	ck_assert_ptr_nonnull(n);
+	for (uint32_t h = 1; h <= 64; h++) {
+		for (uint16_t x = 0; x < 4; x++) {
+			ck_assert_int_eq(out(n, IPPROTO_UDP, h, (uint16_t)(2000 + x), SERVER1, 53, 0,
+					     0, &t4, &t),
+					 NAT64_OK);
+			ck_assert_uint_eq(t4 & ~3u, v4(198, 51, 100, 0));
+			if (x == 0)
+				first = t4;
+			ck_assert_uint_eq(t4, first);
+		}
+		used |= 1u << (t4 & 3);
+	}
+	ck_assert_uint_eq(used, 0xf);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_pool_spill_to_next_address)
+{
+	/* two addresses, two ports each: all 4 (T,t) are handed out */
+	struct nat64_config c = base_cfg(v4(198, 51, 100, 0), 31, 3000, 3001);
+	struct nat64 *n = nat64_new(&c);
+	unsigned seen = 0;
+	uint32_t t4;
+	uint16_t t;
+
+	ck_assert_ptr_nonnull(n);
+	for (uint16_t x = 0; x < 4; x++) {
+		ck_assert_int_eq(out(n, IPPROTO_UDP, 9, (uint16_t)(2000 + x), SERVER1, 53, 0, 0,
+				     &t4, &t),
+				 NAT64_OK);
+		seen |= 1u << ((t4 & 1) * 2 + (t - 3000));
+	}
+	ck_assert_uint_eq(seen, 0xf);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 9, 2004, SERVER1, 53, 0, 0, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_bad_config)
+{
+	struct pool4_range bad[2] = {
+		{ .addr = v4(198, 51, 100, 0), .len = 24, .port_lo = 1000, .port_hi = 2000 },
+		{ .addr = v4(198, 51, 100, 7), .len = 32, .port_lo = 2000, .port_hi = 3000 },
+	};
+	struct nat64_config c = base_cfg(v4(198, 51, 100, 1), 24, 1, 2); /* host bits */
+
+	ck_assert_ptr_null(nat64_new(&c));
+	c = base_cfg(POOL_ADDR, 32, 3000, 2000); /* lo > hi */
+	ck_assert_ptr_null(nat64_new(&c));
+	c = base_cfg(POOL_ADDR, 32, 1, 2);
+	c.pool4 = bad; /* port 2000 of .7 in both lines */
+	c.n_pool4 = 2;
+	ck_assert_ptr_null(nat64_new(&c));
+	bad[1].port_lo = 2001;
+	ck_assert_ptr_nonnull(c.pool4);
+	{
+		struct nat64 *n = nat64_new(&c);
+
+		ck_assert_ptr_nonnull(n);
+		nat64_free(n);
+	}
+}
+END_TEST
+
+/* ---- max_sessions ---- */
+
+START_TEST(test_max_sessions)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint32_t t4;
+	uint16_t t[3], tt;
+	uint8_t a6[16];
+	uint16_t x;
+
+	c.max_sessions = 3;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	for (uint32_t h = 0; h < 3; h++)
+		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 0, &t4, &t[h]),
+				 NAT64_OK);
+	/* new source, new session of an existing source, new inbound session */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 4, 5000, SERVER1, 53, 0, 0, &t4, &tt),
+			 NAT64_SESSION_LIMIT);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, 0, &t4, &tt),
+			 NAT64_SESSION_LIMIT);
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER3, 99, POOL_ADDR, t[0], 0, 0, a6, &x),
+			 NAT64_SESSION_LIMIT);
+	ck_assert_int_eq(out(n, IPPROTO_ICMP, 4, 1, SERVER1, 1, 0, 0, &t4, &tt),
+			 NAT64_SESSION_LIMIT);
+	ASSERT_COUNTS(n, PI_UDP, 3, 3);
+	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
+	/* existing flows keep working */
+	for (uint32_t h = 0; h < 3; h++) {
+		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 1, &t4, &tt),
+				 NAT64_OK);
+		assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[h], 0, 1, h + 1, 5000);
+	}
+	/* a reload raises the cap */
+	c.max_sessions = 4;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 4, 5000, SERVER1, 53, 0, 2, &t4, &tt), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 5, 5000, SERVER1, 53, 0, 2, &t4, &tt),
+			 NAT64_SESSION_LIMIT);
+	/* expiry makes room */
+	ck_assert_uint_eq(nat64_expire(n, 1 + T_UDP * SEC), 3);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 5, 5000, SERVER1, 53, 0, 1 + T_UDP * SEC, &t4, &tt),
+			 NAT64_OK);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- TCP, RFC 6146 §3.5.2.2 ---- */
+
+/* Open X'#x -> SERVER1:80 with a V6 SYN at t0 and a V4 SYN+ACK at t1. */
+static uint16_t tcp_open(struct nat64 *n, uint32_t host, uint16_t x, uint64_t t0, uint64_t t1)
+{
+	uint32_t t4;
+	uint16_t t;
+
+	ck_assert_int_eq(out(n, IPPROTO_TCP, host, x, SERVER1, 80, NAT64_TCP_SYN, t0, &t4, &t),
+			 NAT64_OK);
+	assert_tcp(n, x, SERVER1, 80, NAT64_TCP_V6_INIT, t0 + T_TRANS * SEC);
+	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, t4, t, NAT64_TCP_SYN | NAT64_TCP_ACK, t1, host,
+		       x);
+	assert_tcp(n, x, SERVER1, 80, NAT64_TCP_ESTABLISHED, t1 + T_EST * SEC);
+	return t;
+}
+
+static void tcp6(struct nat64 *n, uint32_t host, uint16_t x, uint8_t flags, uint64_t now)
+{
+	uint32_t t4;
+	uint16_t t;
+
+	ck_assert_int_eq(out(n, IPPROTO_TCP, host, x, SERVER1, 80, flags, now, &t4, &t), NAT64_OK);
+}
+
+static void tcp4(struct nat64 *n, uint16_t t, uint32_t host, uint16_t x, uint8_t flags,
+		 uint64_t now)
+{
+	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, POOL_ADDR, t, flags, now, host, x);
+}
+
+START_TEST(test_tcp_v6_close_first)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint16_t t = tcp_open(n, 1, 4000, 0, 1 * SEC);
+
+	tcp6(n, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, 2 * SEC + T_EST * SEC);
+	tcp6(n, 1, 4000, NAT64_TCP_FIN | NAT64_TCP_ACK, 3 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_FIN_RCV, 3 * SEC + T_EST * SEC);
+	tcp4(n, t, 1, 4000, NAT64_TCP_ACK, 4 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_FIN_RCV, 4 * SEC + T_EST * SEC);
+	/* another V6 FIN does not close the other half */
+	tcp6(n, 1, 4000, NAT64_TCP_FIN | NAT64_TCP_ACK, 4500);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_FIN_RCV, 4500 + T_EST * SEC);
+	tcp4(n, t, 1, 4000, NAT64_TCP_FIN | NAT64_TCP_ACK, 5 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_FIN_V4_FIN, 5 * SEC + T_TRANS * SEC);
+	/* V6 FIN + V4 FIN: translated, lifetime not updated */
+	tcp6(n, 1, 4000, NAT64_TCP_ACK, 6 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_FIN_V4_FIN, 5 * SEC + T_TRANS * SEC);
+	ck_assert_uint_eq(nat64_expire(n, 5 * SEC + T_TRANS * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, 5 * SEC + T_TRANS * SEC), 1);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_tcp_v4_close_first)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint16_t t = tcp_open(n, 1, 4000, 0, 0);
+
+	tcp4(n, t, 1, 4000, NAT64_TCP_FIN | NAT64_TCP_ACK, 1 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V4_FIN_RCV, 1 * SEC + T_EST * SEC);
+	tcp6(n, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V4_FIN_RCV, 2 * SEC + T_EST * SEC);
+	tcp6(n, 1, 4000, NAT64_TCP_FIN | NAT64_TCP_ACK, 3 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_FIN_V4_FIN, 3 * SEC + T_TRANS * SEC);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_tcp_rst_trans)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint16_t t = tcp_open(n, 1, 4000, 0, 0);
+
+	tcp4(n, t, 1, 4000, NAT64_TCP_RST, 10 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_TRANS, 10 * SEC + T_TRANS * SEC);
+	/* another RST: forwarded, nothing changes */
+	tcp6(n, 1, 4000, NAT64_TCP_RST, 11 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_TRANS, 10 * SEC + T_TRANS * SEC);
+	/* a packet other than RST: back to ESTABLISHED */
+	tcp6(n, 1, 4000, NAT64_TCP_ACK, 20 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, 20 * SEC + T_EST * SEC);
+	tcp6(n, 1, 4000, NAT64_TCP_RST | NAT64_TCP_ACK, 30 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_TRANS, 30 * SEC + T_TRANS * SEC);
+	ck_assert_uint_eq(nat64_expire(n, 30 * SEC + T_TRANS * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, 30 * SEC + T_TRANS * SEC), 1);
+	tcp_open(n, 1, 4000, 31 * SEC + T_TRANS * SEC, 32 * SEC + T_TRANS * SEC);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_tcp_established_expiry)
+{
+	struct nat64 *n = new_small(1024, 65535);
+
+	tcp_open(n, 1, 4000, 0, 1 * SEC);
+	ck_assert_uint_eq(nat64_expire(n, T_TRANS * SEC + 1), 0); /* not the SYN timer */
+	ck_assert_uint_eq(nat64_expire(n, 1 * SEC + T_EST * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, 1 * SEC + T_EST * SEC), 1);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_tcp_v6_syn_unanswered)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t t;
+
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
+			 NAT64_OK);
+	/* retransmitted SYN restarts the transitory timer */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER1, 80, NAT64_TCP_SYN, 3 * SEC, &t4, &t),
+			 NAT64_OK);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_INIT, 3 * SEC + T_TRANS * SEC);
+	/* a V4 non-SYN does not establish */
+	tcp4(n, t, 1, 4000, NAT64_TCP_ACK, 4 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_INIT, 3 * SEC + T_TRANS * SEC);
+	ck_assert_uint_eq(nat64_expire(n, 3 * SEC + T_TRANS * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, 3 * SEC + T_TRANS * SEC), 1);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_tcp_needs_syn)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t t;
+	uint8_t a6[16];
+	uint16_t x;
+
+	/* 6->4 non-SYN without state: nothing created */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER1, 80, NAT64_TCP_ACK, 0, &t4, &t),
+			 NAT64_NO_STATE);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	t = tcp_open(n, 1, 4000, 0, 0);
+	/* existing BIB, new remote: non-SYN from either side has no state */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER2, 80, NAT64_TCP_ACK, 0, &t4, &t),
+			 NAT64_NO_STATE);
+	ck_assert_int_eq(in(n, IPPROTO_TCP, SERVER2, 80, POOL_ADDR, t, NAT64_TCP_ACK, 0, a6, &x),
+			 NAT64_NO_STATE);
+	ASSERT_COUNTS(n, PI_TCP, 1, 1);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_tcp_v4_syn_simultaneous_open)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint16_t t = tcp_open(n, 1, 4000, 0, 0);
+	uint32_t t4;
+	uint16_t tt;
+
+	/* §3.5.2.2: V4 SYN with a BIB entry and no session -> V4_INIT */
+	assert_in_maps(n, IPPROTO_TCP, SERVER2, 5555, POOL_ADDR, t, NAT64_TCP_SYN, 1 * SEC, 1, 4000);
+	assert_tcp(n, 4000, SERVER2, 5555, NAT64_TCP_V4_INIT, 1 * SEC + T_TRANS * SEC);
+	ASSERT_COUNTS(n, PI_TCP, 1, 2);
+	/* V6 non-SYN: forwarded, no change; V6 SYN: established */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER2, 5555, NAT64_TCP_ACK, 2 * SEC, &t4,
+			     &tt),
+			 NAT64_OK);
+	assert_tcp(n, 4000, SERVER2, 5555, NAT64_TCP_V4_INIT, 1 * SEC + T_TRANS * SEC);
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER2, 5555, NAT64_TCP_SYN, 3 * SEC, &t4,
+			     &tt),
+			 NAT64_OK);
+	ck_assert_uint_eq(tt, t);
+	assert_tcp(n, 4000, SERVER2, 5555, NAT64_TCP_ESTABLISHED, 3 * SEC + T_EST * SEC);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- filtering, RFC 6146 §3.5 ---- */
+
+START_TEST(test_filtering_endpoint_independent)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint32_t t4;
+	uint16_t t;
+
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	assert_in_maps(n, IPPROTO_UDP, SERVER2, 7777, t4, t, 0, 0, 1, 5000);
+	ASSERT_COUNTS(n, PI_UDP, 1, 2);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_filtering_address_dependent)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint32_t t4;
+	uint16_t t, tt;
+	uint8_t a6[16];
+	uint16_t x;
+
+	c.address_dependent_filtering = true;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	/* same Z, other port: allowed; other Z: filtered */
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 5353, t4, t, 0, 0, 1, 5000);
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER2, 53, t4, t, 0, 0, a6, &x), NAT64_FILTERED);
+	ASSERT_COUNTS(n, PI_UDP, 1, 2);
+	/* TCP V4 SYN: the same rule */
+	tt = tcp_open(n, 1, 4000, 0, 0);
+	ck_assert_int_eq(in(n, IPPROTO_TCP, SERVER2, 80, t4, tt, NAT64_TCP_SYN, 0, a6, &x),
+			 NAT64_FILTERED);
+	assert_in_maps(n, IPPROTO_TCP, SERVER1, 81, t4, tt, NAT64_TCP_SYN, 0, 1, 4000);
+	/* once X' talks to SERVER2, SERVER2 gets in */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 1, 0, 0, &t4, &t), NAT64_OK);
+	assert_in_maps(n, IPPROTO_UDP, SERVER2, 53, t4, t, 0, 0, 1, 5000);
+	/* and a reload can turn filtering off */
+	c.address_dependent_filtering = false;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	assert_in_maps(n, IPPROTO_UDP, SERVER3, 53, t4, t, 0, 0, 1, 5000);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- static BIB ---- */
+
+static struct nat64_static_bib dns_static(void)
+{
+	struct nat64_static_bib s = { .proto = IPPROTO_UDP, .addr4 = POOL_ADDR, .port4 = 53,
+				      .port6 = 53 };
+
+	client6(0x53, s.addr6);
+	return s;
+}
+
+START_TEST(test_static_bib)
+{
+	struct nat64_static_bib sb = dns_static();
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 50, 60);
+	struct nat64 *n;
+	uint32_t t4;
+	uint16_t t;
+
+	c.bib = &sb;
+	c.n_bib = 1;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	ASSERT_COUNTS(n, PI_UDP, 1, 0);
+	/* reachable from IPv4 without any prior IPv6 packet */
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 40000, POOL_ADDR, 53, 0, 0, 0x53, 53);
+	ck_assert_uint_eq(nat64_expire(n, 10 * T_UDP * SEC), 1);
+	ASSERT_COUNTS(n, PI_UDP, 1, 0); /* never expires */
+	assert_in_maps(n, IPPROTO_UDP, SERVER2, 40000, POOL_ADDR, 53, 0, 10 * T_UDP * SEC, 0x53,
+		       53);
+	/* the static (T,t) is never handed out: 10 of 11 ports are left */
+	for (uint16_t x = 0; x < 10; x++) {
+		ck_assert_int_eq(out(n, IPPROTO_UDP, 7, (uint16_t)(100 + x), SERVER1, 53, 0, 0, &t4,
+				     &t),
+				 NAT64_OK);
+		ck_assert(t >= 50 && t <= 60 && t != 53);
+	}
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 7, 110, SERVER1, 53, 0, 0, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	/* the server's own outbound traffic uses its static binding */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0x53, 53, SERVER3, 53, 0, 0, &t4, &t), NAT64_OK);
+	ck_assert_uint_eq(t4, POOL_ADDR);
+	ck_assert_uint_eq(t, 53);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_static_bib_outside_pool_and_conflict)
+{
+	struct nat64_static_bib sb[2] = { dns_static(), dns_static() };
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 2000);
+	struct nat64 *n;
+
+	sb[0].addr4 = v4(192, 0, 2, 1); /* not in pool4: allowed */
+	c.bib = sb;
+	c.n_bib = 1;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 1, v4(192, 0, 2, 1), 53, 0, 0, 0x53, 53);
+	nat64_free(n);
+	/* one (X',x) bound to two (T,t): refused */
+	sb[1].port4 = 54;
+	c.n_bib = 2;
+	ck_assert_ptr_null(nat64_new(&c));
+}
+END_TEST
+
+/* ---- reconfigure ---- */
+
+/* n flows from hosts first.. at now, all OK; returns how many got addr4 */
+static unsigned open_udp(struct nat64 *n, uint32_t first, unsigned count, uint64_t now,
+			 uint32_t addr4)
+{
+	unsigned hits = 0;
+	uint32_t t4;
+	uint16_t t;
+
+	for (uint32_t h = first; h < first + count; h++) {
+		ck_assert_int_eq(out(n, IPPROTO_UDP, h, 5000, SERVER1, 53, 0, now, &t4, &t), NAT64_OK);
+		hits += t4 == addr4;
+	}
+	return hits;
+}
+
+#define POOL_ADDR2 v4(198, 51, 100, 2)
+
+START_TEST(test_reconfigure)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 2000, 2299);
+	struct pool4_range two[2] = {
+		{ .addr = POOL_ADDR, .len = 32, .port_lo = 2000, .port_hi = 2299 },
+		{ .addr = POOL_ADDR2, .len = 32, .port_lo = 3000, .port_hi = 3299 },
+	};
+	struct nat64_static_bib sb = dns_static();
+	struct nat64 *n = nat64_new(&c);
+	uint32_t t4;
+	uint16_t t, t1;
+	uint8_t a6[16];
+	uint16_t x;
+
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t1), NAT64_OK);
+	ck_assert_uint_eq(open_udp(n, 2, 299, 0, POOL_ADDR), 299);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 301, 5000, SERVER1, 53, 0, 0, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	/* pool4 addition and a shorter UDP timeout */
+	c.pool4 = two;
+	c.n_pool4 = 2;
+	c.timeout_udp = 10;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert_uint_eq(open_udp(n, 301, 300, 1 * SEC, POOL_ADDR2), 300);
+	/* the new flows (11 s) expire before the old ones (300 s), although
+	 * older flows with a longer timeout sit before them in the lists */
+	ck_assert_uint_eq(nat64_expire(n, 11 * SEC), 300);
+	ASSERT_COUNTS(n, PI_UDP, 300, 300);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t1, 0, 12 * SEC, 1, 5000);
+	/* static entry added by reload, then removed by the next */
+	c.bib = &sb;
+	c.n_bib = 1;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert(nat64_bib_lookup4(n, IPPROTO_UDP, POOL_ADDR, 53, a6, &x));
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0); /* same again: no conflict */
+	c.n_bib = 0;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert(!nat64_bib_lookup4(n, IPPROTO_UDP, POOL_ADDR, 53, a6, &x));
+	/* removing a pool4 line keeps its flows but allocates no more from it */
+	c.n_pool4 = 1;
+	c.pool4 = &two[1];
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t1, 0, 13 * SEC, 1, 5000);
+	ck_assert_uint_eq(nat64_expire(n, 23 * SEC), 1); /* a port of line 1 is free now */
+	ck_assert_uint_eq(open_udp(n, 601, 300, 23 * SEC, POOL_ADDR2), 300);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 901, 5000, SERVER1, 53, 0, 23 * SEC, &t4, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	/* and putting it back makes that port available again */
+	c.n_pool4 = 2;
+	c.pool4 = two;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 901, 5000, SERVER1, 53, 0, 23 * SEC, &t4, &t),
+			 NAT64_OK);
+	ck_assert_uint_eq(t4, POOL_ADDR);
+	ck_assert_uint_eq(t, t1);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- threads ---- */
+
+#define MT_THREADS 4
+#define MT_FLOWS 20000
+
+struct mt_arg {
+	struct nat64 *n;
+	int id;
+	bool shared; /* all threads use the same sources */
+	uint64_t tt[MT_FLOWS]; /* (T << 16 | t) per flow */
+	int errors;
+};
+
+static void *mt_worker(void *p)
+{
+	struct mt_arg *a = p;
+	int base = a->shared ? 0 : a->id * MT_FLOWS;
+
+	for (int i = 0; i < MT_FLOWS; i++) {
+		int k = a->shared ? (i * 7 + a->id * 1231) % MT_FLOWS : i;
+		uint32_t host = (uint32_t)(base + k) / 16 + 1;
+		uint16_t x = (uint16_t)(20000 + (base + k) % 16);
+		uint32_t t4;
+		uint16_t t;
+
+		if (out(a->n, IPPROTO_UDP, host, x, SERVER1, 53, 0, 0, &t4, &t) != NAT64_OK) {
+			a->errors++;
+			continue;
+		}
+		a->tt[k] = (uint64_t)t4 << 16 | t;
+	}
+	for (int k = 0; k < MT_FLOWS; k++) {
+		uint32_t host = (uint32_t)(base + k) / 16 + 1;
+		uint16_t x = (uint16_t)(20000 + (base + k) % 16);
+		uint8_t got6[16], want6[16];
+		uint16_t gx;
+		struct nat64_flow4 f = flow4(IPPROTO_UDP, SERVER2, 53, (uint32_t)(a->tt[k] >> 16),
+					     (uint16_t)a->tt[k]);
+
+		client6(host, want6);
+		if (nat64_in(a->n, &f, 0, 0, got6, &gx) != NAT64_OK || gx != x ||
+		    memcmp(got6, want6, 16))
+			a->errors++;
+	}
+	return NULL;
+}
+
+static void *mt_expirer(void *p)
+{
+	struct nat64 *n = p;
+	struct nat64_stats st;
+
+	for (int i = 0; i < 200; i++) {
+		nat64_expire(n, 1);
+		nat64_get_stats(n, &st);
+	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct nat64 *mt_table(void)
+{
+	/* 198.51.100.0/28: 16 addresses x 64512 ports */
+	struct nat64_config c = base_cfg(v4(198, 51, 100, 0), 28, 1024, 65535);
+	struct nat64 *n;
+
+	c.max_sessions = 1000000;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	return n;
+}
+
+static void mt_run(struct nat64 *n, struct mt_arg *args, bool shared)
+{
+	pthread_t th[MT_THREADS], ex;
+
+	for (int i = 0; i < MT_THREADS; i++) {
+		args[i].n = n;
+		args[i].id = i;
+		args[i].shared = shared;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, mt_worker, &args[i]), 0);
+	}
+	ck_assert_int_eq(pthread_create(&ex, NULL, mt_expirer, n), 0);
+	for (int i = 0; i < MT_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_join(ex, NULL);
+	for (int i = 0; i < MT_THREADS; i++)
+		ck_assert_int_eq(args[i].errors, 0);
+}
+
+START_TEST(test_threads_distinct_flows)
+{
+	struct nat64 *n = mt_table();
+	struct mt_arg *args = calloc(MT_THREADS, sizeof(*args));
+	uint64_t *all = malloc(sizeof(uint64_t) * MT_THREADS * MT_FLOWS);
+	size_t k = 0;
+
+	mt_run(n, args, false);
+	for (int i = 0; i < MT_THREADS; i++)
+		for (int j = 0; j < MT_FLOWS; j++)
+			all[k++] = args[i].tt[j];
+	qsort(all, k, sizeof(*all), cmp_u64);
+	for (size_t i = 1; i < k; i++)
+		ck_assert_uint_ne(all[i], all[i - 1]); /* no (T,t) twice */
+	ASSERT_COUNTS(n, PI_UDP, MT_THREADS * MT_FLOWS, 2 * MT_THREADS * MT_FLOWS);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 2 * MT_THREADS * MT_FLOWS);
+	ASSERT_COUNTS(n, PI_UDP, 0, 0);
+	free(all);
+	free(args);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_threads_same_sources)
+{
+	struct nat64 *n = mt_table();
+	struct mt_arg *args = calloc(MT_THREADS, sizeof(*args));
+
+	/* every thread races to open the same flows: one BIB entry each, and
+	 * all threads see the same (T,t) (endpoint-independent mapping) */
+	mt_run(n, args, true);
+	for (int i = 1; i < MT_THREADS; i++)
+		ck_assert_mem_eq(args[i].tt, args[0].tt, sizeof(args[0].tt));
+	ASSERT_COUNTS(n, PI_UDP, MT_FLOWS, 2 * MT_FLOWS);
+	free(args);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- scale ---- */
+
+START_TEST(test_many_flows)
+{
+	struct nat64 *n = mt_table();
+	const uint32_t flows = 200000;
+	uint32_t t4;
+	uint16_t t;
+
+	for (uint32_t i = 0; i < flows; i++)
+		ck_assert_int_eq(out(n, IPPROTO_UDP, i / 8 + 1, (uint16_t)(30000 + i % 8), SERVER1,
+				     53, 0, i / 10, &t4, &t),
+				 NAT64_OK);
+	ASSERT_COUNTS(n, PI_UDP, flows, flows);
+	/* half refreshed later; the other half expires alone */
+	for (uint32_t i = 0; i < flows; i += 2)
+		ck_assert_int_eq(out(n, IPPROTO_UDP, i / 8 + 1, (uint16_t)(30000 + i % 8), SERVER1,
+				     53, 0, 100 * SEC, &t4, &t),
+				 NAT64_OK);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC + flows / 10), flows / 2);
+	ASSERT_COUNTS(n, PI_UDP, flows / 2, flows / 2);
+	ck_assert_uint_eq(nat64_expire(n, (100 + T_UDP) * SEC), flows / 2);
+	ASSERT_COUNTS(n, PI_UDP, 0, 0);
+	nat64_free(n);
+}
+END_TEST
+
+static Suite *nat64_suite(void)
+{
+	Suite *s = suite_create("nat64");
+	TCase *tc = tcase_create("tables");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_eim_one_bib_two_sessions);
+	tcase_add_test(tc, test_protocols_are_separate);
+	tcase_add_test(tc, test_in_without_bib);
+	tcase_add_test(tc, test_unknown_proto);
+	tcase_add_test(tc, test_icmp_echo);
+	tcase_add_test(tc, test_udp_expiry_frees_port);
+	tcase_add_test(tc, test_udp_refresh_survives);
+	tcase_add_test(tc, test_bib_kept_while_one_session_lives);
+	tcase_add_test(tc, test_pool_exhaustion);
+	tcase_add_test(tc, test_well_known_split);
+	tcase_add_test(tc, test_ports_random);
+	tcase_add_test(tc, test_ports_depend_on_seed);
+	tcase_add_test(tc, test_paired_address);
+	tcase_add_test(tc, test_pool_spill_to_next_address);
+	tcase_add_test(tc, test_bad_config);
+	tcase_add_test(tc, test_max_sessions);
+	tcase_add_test(tc, test_tcp_v6_close_first);
+	tcase_add_test(tc, test_tcp_v4_close_first);
+	tcase_add_test(tc, test_tcp_rst_trans);
+	tcase_add_test(tc, test_tcp_established_expiry);
+	tcase_add_test(tc, test_tcp_v6_syn_unanswered);
+	tcase_add_test(tc, test_tcp_needs_syn);
+	tcase_add_test(tc, test_tcp_v4_syn_simultaneous_open);
+	tcase_add_test(tc, test_filtering_endpoint_independent);
+	tcase_add_test(tc, test_filtering_address_dependent);
+	tcase_add_test(tc, test_static_bib);
+	tcase_add_test(tc, test_static_bib_outside_pool_and_conflict);
+	tcase_add_test(tc, test_reconfigure);
+	tcase_add_test(tc, test_threads_distinct_flows);
+	tcase_add_test(tc, test_threads_same_sources);
+	tcase_add_test(tc, test_many_flows);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
 int main(void)
 {
-	return 1;
+	SRunner *sr = srunner_create(nat64_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
