@@ -36,7 +36,8 @@
 	X(DROP_SESSION_LIMIT, "drop-session-limit", "max-sessions reached; new flow refused")       \
 	X(DROP_FILTERED, "drop-filtered", "refused by filtering policy (RFC 6146 §3.5)")            \
 	X(DROP_ICMP_RATELIMIT, "drop-icmp-ratelimit", "ICMP error not sent: rate limit")            \
-	X(DROP_WRITE, "drop-write-failed", "write to the tun failed")
+	X(DROP_WRITE, "drop-write-failed", "write to the tun failed")                               \
+	X(DROP_NOMEM, "drop-nomem", "state table could not allocate a new entry")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

@@ -28,6 +28,9 @@ struct xlat_config {
 	uint8_t own6[16];          /* source of ICMPv6 errors we originate */
 	uint16_t mtu;              /* tun MTU */
 	uint16_t lowest_ipv6_mtu;  /* RFC 7915 §4 */
+	/* RFC 6052 §3.1: with the well-known prefix 64:ff9b::/96, non-global
+	 * IPv4 addresses are refused unless the operator allows them. */
+	bool wkp_allow_private;
 };
 
 /* Room the caller leaves in front of the packet, so that IPv4 -> IPv6 can grow
@@ -63,7 +66,9 @@ enum xlat_verdict {
 /* Translate one packet read from the tun (IPv6 or IPv4, no packet-info
  * header). On XLAT_SEND the output is either the translated packet (rewritten
  * in place inside pkt->buf) or an ICMP error built in ctx->scratch, addressed
- * back to the sender. Counts rx, translated and every drop reason. */
+ * back to the sender. Counts rx, translated and every drop reason.
+ * A packet translated in place also gets pkt->off and pkt->len set to the
+ * output (which may start before the input's pkt->off). */
 enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
 			      size_t *out_len);
 
