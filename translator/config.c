@@ -939,3 +939,53 @@ void config_print(const struct tun64_config *c, FILE *f)
 		fprintf(f, "group %s\n", c->group);
 	fprintf(f, "log-level %s\n", LOG_LEVEL_NAMES[c->log_level]);
 }
+
+static bool same_pool4(const struct tun64_config *a, const struct tun64_config *b)
+{
+	if (a->n_pool4 != b->n_pool4)
+		return false;
+	for (size_t i = 0; i < a->n_pool4; i++)
+		if (a->pool4[i].addr != b->pool4[i].addr || a->pool4[i].len != b->pool4[i].len ||
+		    a->pool4[i].port_lo != b->pool4[i].port_lo ||
+		    a->pool4[i].port_hi != b->pool4[i].port_hi)
+			return false;
+	return true;
+}
+
+/* Keys a running daemon cannot change: they shape the tun, its routes, the
+ * address plan live sessions depend on, or the process itself. Everything
+ * else (timeouts, max-sessions, bib, map, allow6, lowest-ipv6-mtu,
+ * wkp-allow-private, log-level) applies on reload. */
+const char *config_needs_restart(const struct tun64_config *old, const struct tun64_config *new)
+{
+	if (strcmp(old->tun_device, new->tun_device) != 0)
+		return "tun-device";
+	if (old->mode != new->mode)
+		return "mode";
+	if (memcmp(old->prefix.addr, new->prefix.addr, 16) != 0 ||
+	    old->prefix.len != new->prefix.len)
+		return "prefix";
+	if (!same_pool4(old, new))
+		return "pool4";
+	if (old->ipv4_addr != new->ipv4_addr)
+		return "ipv4-addr";
+	if (memcmp(old->ipv6_addr, new->ipv6_addr, 16) != 0)
+		return "ipv6-addr";
+	if (old->mtu != new->mtu)
+		return "mtu";
+	if (old->workers != new->workers)
+		return "workers";
+	if (old->routes != new->routes)
+		return "routes";
+	if (old->persist != new->persist)
+		return "persist";
+	if (strcmp(old->state_file, new->state_file) != 0)
+		return "state-file";
+	if (strcmp(old->control_socket, new->control_socket) != 0)
+		return "control-socket";
+	if (strcmp(old->user, new->user) != 0)
+		return "user";
+	if (strcmp(old->group, new->group) != 0)
+		return "group";
+	return NULL;
+}

@@ -83,6 +83,10 @@ int config_finalize(struct tun64_config *c, char *err, size_t errlen);
 /* Print the effective configuration in file syntax (tun64d --check). */
 void config_print(const struct tun64_config *c, FILE *f);
 
+/* For reload: the first key whose change needs a restart, or NULL if new
+ * can be applied to a daemon running old. */
+const char *config_needs_restart(const struct tun64_config *old, const struct tun64_config *new);
+
 /* Is key a known config key (for long options)? */
 bool config_is_key(const char *key);
 

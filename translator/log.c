@@ -1,13 +1,14 @@
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "log.h"
 
-static enum log_level max_level = LOG_LVL_INFO;
+static _Atomic int max_level = LOG_LVL_INFO; /* set by the main thread, read by all */
 
 void log_set_level(enum log_level lvl)
 {
-	max_level = lvl;
+	max_level = (int)lvl;
 }
 
 void log_msg(int level, const char *fmt, ...)
@@ -16,7 +17,7 @@ void log_msg(int level, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (level > (int)max_level)
+	if (level > max_level)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

@@ -39,16 +39,34 @@ struct worker {
 	pthread_t thread;
 	struct daemon *d;
 	int queue;
+	atomic_uint seen_gen; /* generation of d->live this worker last loaded */
 	struct tunif *tun;
 	struct xlat_ctx ctx;
 	struct tun64_counters ctr;
 	uint8_t buf[XLAT_HEADROOM + XLAT_MAX_PACKET];
 };
 
+/* What workers read per packet. Replaced whole on reload and never written
+ * once published: a worker loads d->live at the top of each batch. */
+struct live {
+	struct xlat_config x;
+	struct prefix4 pool4[CONFIG_MAX_POOL4];
+};
+
+struct cli {
+	const char *config_path;
+	bool check;
+	int nopts;
+	const char *key[256];
+	const char *value[256];
+};
+
 struct daemon {
-	struct tun64_config cfg;
-	struct xlat_config xcfg;
-	struct prefix4 pool4_prefixes[CONFIG_MAX_POOL4];
+	struct cli cli;
+	struct tun64_config *cfg; /* current; main thread only */
+	_Atomic(struct live *) live;
+	struct live *retired; /* the previous live, freed once every worker moved on */
+	atomic_uint gen;
 	struct nat64 *nat;
 	struct tunif tun;
 	struct routes *routes;
@@ -91,14 +109,6 @@ static void config_clear_list(struct tun64_config *c, const char *key)
 	else if (strcmp(key, "allow6") == 0)
 		c->n_allow6 = 0;
 }
-
-struct cli {
-	const char *config_path;
-	bool check;
-	int nopts;
-	const char *key[256];
-	const char *value[256];
-};
 
 /* Returns 0, 1 (exit 0: help), or -1 (usage error, message printed). */
 static int parse_cli(int argc, char **argv, struct cli *cli)
@@ -163,16 +173,16 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-static int load_config(struct tun64_config *c, const struct cli *cli)
+/* Defaults, then the file, then the options. err gets one line on failure. */
+static int load_config(struct tun64_config *c, const struct cli *cli, char *err, size_t errlen)
 {
-	char err[CONFIG_ERRLEN];
 	const char *path = cli->config_path;
 
 	config_defaults(c);
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
 		path = CONFIG_DEFAULT_PATH;
-	if (path && config_load_file(c, path, err, sizeof(err)) < 0)
-		goto bad;
+	if (path && config_load_file(c, path, err, errlen) < 0)
+		return -1;
 	for (int i = 0; i < cli->nopts; i++) {
 		bool first = true;
 
@@ -184,15 +194,10 @@ static int load_config(struct tun64_config *c, const struct cli *cli)
 		char where[80];
 
 		snprintf(where, sizeof(where), "--%s", cli->key[i]);
-		if (config_set(c, cli->key[i], cli->value[i], where, err, sizeof(err)) < 0)
-			goto bad;
+		if (config_set(c, cli->key[i], cli->value[i], where, err, errlen) < 0)
+			return -1;
 	}
-	if (config_finalize(c, err, sizeof(err)) < 0)
-		goto bad;
-	return 0;
-bad:
-	fprintf(stderr, "tun64d: %s\n", err);
-	return -1;
+	return config_finalize(c, err, errlen);
 }
 
 /* Default for max-sessions 0: one session per 16 KiB of RAM, between 64 Ki and
@@ -219,25 +224,28 @@ static unsigned cpu_count(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-static void build_xlat_config(struct daemon *d)
+static struct live *live_new(const struct tun64_config *c)
 {
-	const struct tun64_config *c = &d->cfg;
-	struct xlat_config *x = &d->xcfg;
+	struct live *l = calloc(1, sizeof(*l));
+	struct xlat_config *x;
 
-	memset(x, 0, sizeof(*x));
+	if (!l)
+		return NULL;
+	x = &l->x;
 	x->mode = c->mode;
 	x->pool6 = c->prefix;
 	for (size_t i = 0; i < c->n_pool4; i++) {
-		d->pool4_prefixes[i].addr = c->pool4[i].addr;
-		d->pool4_prefixes[i].len = c->pool4[i].len;
+		l->pool4[i].addr = c->pool4[i].addr;
+		l->pool4[i].len = c->pool4[i].len;
 	}
-	x->pool4 = d->pool4_prefixes;
+	x->pool4 = l->pool4;
 	x->n_pool4 = c->mode == XLAT_STATEFUL ? c->n_pool4 : 0;
 	x->own4 = c->ipv4_addr;
 	memcpy(x->own6, c->ipv6_addr, 16);
 	x->mtu = (uint16_t)c->mtu;
 	x->lowest_ipv6_mtu = (uint16_t)c->lowest_ipv6_mtu;
 	x->wkp_allow_private = c->allow_private_wkp;
+	return l;
 }
 
 static void fill_nat64_config(const struct tun64_config *c, struct nat64_config *n)
@@ -275,6 +283,13 @@ static void *worker_main(void *arg)
 	struct pollfd pfd = {.fd = w->tun->fd[w->queue], .events = POLLIN};
 
 	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
+		/* gen before live: a worker that reports gen g has loaded a live
+		 * at least as new as generation g (see reload). */
+		unsigned gen = atomic_load(&d->gen);
+
+		w->ctx.cfg = &atomic_load(&d->live)->x;
+		atomic_store(&w->seen_gen, gen);
+
 		int n = poll(&pfd, 1, WORKER_POLL_MS);
 
 		if (n <= 0)
@@ -325,7 +340,7 @@ static int start_workers(struct daemon *d)
 		w->d = d;
 		w->queue = (int)i;
 		w->tun = &d->tun;
-		w->ctx.cfg = &d->xcfg;
+		w->ctx.cfg = &atomic_load(&d->live)->x;
 		w->ctx.nat = d->nat;
 		w->ctx.ctr = &w->ctr;
 		int e = pthread_create(&w->thread, NULL, worker_main, w);
@@ -425,19 +440,19 @@ static struct routes *setup_routes(const struct daemon *d)
 	struct routes *r;
 
 	spec.ifname = d->tun.name;
-	spec.mtu = d->cfg.mtu;
-	spec.install_routes = d->cfg.routes;
-	spec.prefix6 = d->cfg.prefix;
-	if (d->cfg.mode == XLAT_STATEFUL) {
-		for (size_t i = 0; i < d->cfg.n_pool4 && i < ROUTES_MAX_PREFIX4; i++) {
-			spec.prefix4[i].addr = d->cfg.pool4[i].addr;
-			spec.prefix4[i].len = d->cfg.pool4[i].len;
+	spec.mtu = d->cfg->mtu;
+	spec.install_routes = d->cfg->routes;
+	spec.prefix6 = d->cfg->prefix;
+	if (d->cfg->mode == XLAT_STATEFUL) {
+		for (size_t i = 0; i < d->cfg->n_pool4 && i < ROUTES_MAX_PREFIX4; i++) {
+			spec.prefix4[i].addr = d->cfg->pool4[i].addr;
+			spec.prefix4[i].len = d->cfg->pool4[i].len;
 		}
-		spec.n_prefix4 = d->cfg.n_pool4;
+		spec.n_prefix4 = d->cfg->n_pool4;
 	} else {
 		/* Stateless: IPv4 addresses that stand for IPv6 hosts (EAM) route into us. */
-		for (size_t i = 0; i < d->cfg.n_map && i < ROUTES_MAX_PREFIX4; i++)
-			spec.prefix4[spec.n_prefix4++] = d->cfg.map[i].p4;
+		for (size_t i = 0; i < d->cfg->n_map && i < ROUTES_MAX_PREFIX4; i++)
+			spec.prefix4[spec.n_prefix4++] = d->cfg->map[i].p4;
 	}
 	r = routes_setup(&spec, routes_log, err, sizeof(err));
 	if (!r)
@@ -452,6 +467,89 @@ static void warn_unimplemented(const struct tun64_config *c)
 			 "running as the invoking user");
 	if (c->state_file[0])
 		log_warn("state-file: saving state is not implemented in this release");
+}
+
+/* Wait (bounded) until every worker has loaded the current live config, so
+ * the retired one is no longer read and can be freed. Workers pass the top of
+ * their loop at least every WORKER_POLL_MS. */
+static bool workers_caught_up(struct daemon *d)
+{
+	unsigned gen = atomic_load(&d->gen);
+
+	for (int tries = 0; tries < 50; tries++) {
+		bool all = true;
+
+		for (unsigned i = 0; i < d->nstarted; i++)
+			if (atomic_load(&d->workers[i].seen_gen) != gen)
+				all = false;
+		if (all)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+/* SIGHUP / tun64ctl reload: read the configuration again and apply it
+ * without dropping sessions. A file with an error, or a change that needs a
+ * restart, is refused whole and the running configuration stays. */
+static int reload(struct daemon *d, char *msg, size_t msglen)
+{
+	struct tun64_config *nc = malloc(sizeof(*nc));
+	struct nat64_config ncfg;
+	struct live *nl;
+	const char *key;
+
+	if (!nc) {
+		snprintf(msg, msglen, "reload: out of memory");
+		return -1;
+	}
+	if (load_config(nc, &d->cli, msg, msglen) < 0)
+		goto refuse;
+	key = config_needs_restart(d->cfg, nc);
+	if (key) {
+		snprintf(msg, msglen, "%s: changing it needs a restart; configuration not reloaded",
+			 key);
+		goto refuse;
+	}
+	if (!workers_caught_up(d)) {
+		snprintf(msg, msglen, "reload: workers busy, try again");
+		goto refuse;
+	}
+	free(d->retired);
+	d->retired = NULL;
+	nl = live_new(nc);
+	if (!nl) {
+		snprintf(msg, msglen, "reload: out of memory");
+		goto refuse;
+	}
+	if (d->nat) {
+		fill_nat64_config(nc, &ncfg);
+		if (nat64_reconfigure(d->nat, &ncfg) < 0) {
+			snprintf(msg, msglen, "reload: the NAT64 tables refused the new settings");
+			free(nl);
+			goto refuse;
+		}
+	}
+	d->retired = atomic_exchange(&d->live, nl);
+	atomic_fetch_add(&d->gen, 1);
+	free(d->cfg);
+	d->cfg = nc;
+	log_set_level(nc->log_level);
+	snprintf(msg, msglen, "configuration reloaded");
+	return 0;
+refuse:
+	free(nc);
+	return -1;
+}
+
+static void reload_and_log(struct daemon *d, const char *why)
+{
+	char msg[CONFIG_ERRLEN + 64];
+
+	if (reload(d, msg, sizeof(msg)) < 0)
+		log_err("%s: %s", why, msg);
+	else
+		log_info("%s: %s", why, msg);
 }
 
 /* One control request: read a line, answer, close. The client gets a second
@@ -479,18 +577,24 @@ static void serve_control(struct daemon *d)
 	}
 	req[n] = '\0';
 	req[strcspn(req, "\r\n")] = '\0';
-	v.cfg = &d->cfg;
+	v.cfg = d->cfg;
 	v.nat = d->nat;
 	sum_counters(d, &v.counters);
 	v.tun_name = d->tun.name;
 	v.workers = d->nstarted;
-	v.routes_installed = d->cfg.routes;
+	v.routes_installed = d->cfg->routes;
 	v.uptime_s = (now_ms() - d->started_ms) / 1000;
 	f = open_memstream(&ans, &ans_len);
 	if (f) {
-		if (strncmp(req, "reload", 6) == 0)
-			fprintf(f, "error: reload is not implemented in this release\n");
-		else
+		char msg[CONFIG_ERRLEN + 64];
+
+		if (strncmp(req, "reload", 6) == 0) {
+			int rc = reload(d, msg, sizeof(msg));
+
+			fprintf(f, "%s%s\n", rc < 0 ? "error: " : "", msg);
+			log_msg(rc < 0 ? LOG_LVL_ERROR : LOG_LVL_INFO, "tun64ctl reload: %s", msg);
+		} else
+
 			control_answer(req, &v, f);
 		fclose(f);
 		for (size_t off = 0; off < ans_len;) {
@@ -545,8 +649,7 @@ static int main_loop(struct daemon *d, int sfd)
 				if (si.ssi_signo == SIGUSR1)
 					log_counters(d);
 				if (si.ssi_signo == SIGHUP)
-					log_warn("SIGHUP: reload is not implemented in this "
-						 "release; restart to apply a new configuration");
+					reload_and_log(d, "SIGHUP");
 			}
 		}
 		if (pfd[1].revents & POLLIN) {
@@ -577,22 +680,29 @@ static int main_loop(struct daemon *d, int sfd)
 int main(int argc, char **argv)
 {
 	static struct daemon d;
-	struct cli cli = {0};
 	struct nat64_config ncfg;
+	char err[CONFIG_ERRLEN + 64];
 	sigset_t mask;
 	int sfd, r, status;
 
-	r = parse_cli(argc, argv, &cli);
+	r = parse_cli(argc, argv, &d.cli);
 	if (r != 0)
 		return r > 0 ? 0 : 1;
-	if (load_config(&d.cfg, &cli) < 0)
+	d.cfg = malloc(sizeof(*d.cfg));
+	if (!d.cfg) {
+		fprintf(stderr, "tun64d: out of memory\n");
 		return 1;
-	if (cli.check) {
-		config_print(&d.cfg, stdout);
+	}
+	if (load_config(d.cfg, &d.cli, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tun64d: %s\n", err);
+		return 1;
+	}
+	if (d.cli.check) {
+		config_print(d.cfg, stdout);
 		return 0;
 	}
-	log_set_level(d.cfg.log_level);
-	warn_unimplemented(&d.cfg);
+	log_set_level(d.cfg->log_level);
+	warn_unimplemented(d.cfg);
 
 	/* Signals go to the main thread's signalfd; workers inherit the mask. */
 	sigemptyset(&mask);
@@ -608,9 +718,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	build_xlat_config(&d);
-	if (d.cfg.mode == XLAT_STATEFUL) {
-		fill_nat64_config(&d.cfg, &ncfg);
+	atomic_store(&d.live, live_new(d.cfg));
+	if (!atomic_load(&d.live)) {
+		log_err("out of memory");
+		return 1;
+	}
+	if (d.cfg->mode == XLAT_STATEFUL) {
+		fill_nat64_config(d.cfg, &ncfg);
 		ncfg.seed = random_seed();
 		d.nat = nat64_new(&ncfg);
 		if (!d.nat) {
@@ -620,17 +734,16 @@ int main(int argc, char **argv)
 		}
 	}
 
-	d.nworkers = d.cfg.workers ? d.cfg.workers : cpu_count();
+	d.nworkers = d.cfg->workers ? d.cfg->workers : cpu_count();
 	if (d.nworkers > TUNIF_MAX_QUEUES)
 		d.nworkers = TUNIF_MAX_QUEUES;
-	char err[512];
 
-	if (tunif_open(&d.tun, d.cfg.tun_device, (int)d.nworkers, err, sizeof(err)) < 0) {
+	if (tunif_open(&d.tun, d.cfg->tun_device, (int)d.nworkers, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		nat64_free(d.nat);
 		return 1;
 	}
-	if (d.cfg.persist && tunif_set_persist(&d.tun, true, err, sizeof(err)) < 0)
+	if (d.cfg->persist && tunif_set_persist(&d.tun, true, err, sizeof(err)) < 0)
 		log_warn("%s", err);
 	d.routes = setup_routes(&d);
 	if (!d.routes) {
@@ -638,13 +751,13 @@ int main(int argc, char **argv)
 		nat64_free(d.nat);
 		return 1;
 	}
-	d.control_fd = control_listen(d.cfg.control_socket, err, sizeof(err));
+	d.control_fd = control_listen(d.cfg->control_socket, err, sizeof(err));
 	if (d.control_fd < 0)
 		log_warn("%s: tun64ctl will not reach this daemon", err);
 	d.started_ms = now_ms();
 	if (start_workers(&d) < 0) {
 		stop_workers(&d);
-		control_close(d.control_fd, d.cfg.control_socket);
+		control_close(d.control_fd, d.cfg->control_socket);
 		routes_teardown(d.routes);
 		tunif_close(&d.tun);
 		nat64_free(d.nat);
@@ -653,10 +766,10 @@ int main(int argc, char **argv)
 	{
 		char p6[INET6_ADDRSTRLEN + 4];
 
-		addr6_str(d.cfg.prefix.addr, p6, sizeof(p6));
+		addr6_str(d.cfg->prefix.addr, p6, sizeof(p6));
 		log_info("%s mode on %s, prefix %s/%u, %zu pool4 range(s), %u worker(s)",
-			 d.cfg.mode == XLAT_STATEFUL ? "stateful" : "stateless", d.tun.name, p6,
-			 d.cfg.prefix.len, d.cfg.n_pool4, d.nworkers);
+			 d.cfg->mode == XLAT_STATEFUL ? "stateful" : "stateless", d.tun.name, p6,
+			 d.cfg->prefix.len, d.cfg->n_pool4, d.nworkers);
 	}
 	log_info("ready");
 	sd_notify_ready();
@@ -665,13 +778,16 @@ int main(int argc, char **argv)
 
 	stop_workers(&d);
 	log_counters(&d);
-	control_close(d.control_fd, d.cfg.control_socket);
+	control_close(d.control_fd, d.cfg->control_socket);
 	routes_teardown(d.routes);
-	if (!d.cfg.persist && d.tun.existed)
+	if (!d.cfg->persist && d.tun.existed)
 		log_info("%s existed before tun64d started: left in place", d.tun.name);
 	tunif_close(&d.tun);
 	nat64_free(d.nat);
 	free(d.workers);
+	free(d.retired);
+	free(atomic_load(&d.live));
+	free(d.cfg);
 	close(sfd);
 	log_info("stopped");
 	return status;

@@ -170,6 +170,39 @@ else
 	check "tun64ctl status/stats/sessions --json report the flows above" check_ctl
 fi
 
+# Reload keeps a live TCP transfer: a good change applies, a bad file and a
+# change that needs a restart are refused whole, a burst of SIGHUPs is harmless.
+check_reload() {
+	local sock=$T64_WORKDIR/tun64.sock got=$T64_WORKDIR/blob.reload out ok=0 curl_pid
+	cp "$T64_DAEMON_CONF" "$T64_WORKDIR/conf.orig"
+	t64_in "$T64_NS_CLIENT" curl -6 -g -sS --max-time 30 --limit-rate 1500k -o "$got" \
+		"http://[$SERVER6]:$T64_HTTP_PORT/blob" &
+	curl_pid=$!
+	sleep 0.5
+	echo "timeout-udp 200" >>"$T64_DAEMON_CONF"
+	out=$("$BUILD/tun64ctl" -s "$sock" reload 2>&1) && [ "$out" = "configuration reloaded" ] ||
+		{ echo "    good reload: '$out'"; ok=1; }
+	echo "prefix 2001:db8:46::/96" >>"$T64_DAEMON_CONF"
+	out=$("$BUILD/tun64ctl" -s "$sock" reload 2>&1) &&
+		{ echo "    restart-only change accepted: '$out'"; ok=1; }
+	echo "    refused: $out"
+	echo "frobnicate yes" >>"$T64_DAEMON_CONF"
+	for _ in 1 2 3 4 5; do kill -HUP "$T64_DAEMON_PID"; done
+	sleep 0.3
+	t64_alive "$T64_DAEMON_PID" || { echo "    tun64d died on SIGHUP"; ok=1; }
+	grep -q "error: SIGHUP: .*frobnicate" "$T64_DAEMON_LOG" ||
+		{ echo "    no error logged for the bad file"; ok=1; }
+	cp "$T64_WORKDIR/conf.orig" "$T64_DAEMON_CONF"
+	wait "$curl_pid" || { echo "    curl failed during reloads"; ok=1; }
+	cmp -s "$T64_WORKDIR/www/blob" "$got" || { echo "    transfer damaged"; ok=1; }
+	return $ok
+}
+if [ "$T64_ROUTER" = kernel ]; then
+	skip "reload (kernel stand-in)"
+else
+	check "reload: applied, bad file and restart-only change refused, live transfer intact" check_reload
+fi
+
 # The netlink monitor puts a deleted route back.
 check_heal() {
 	t64_in "$T64_NS_ROUTER" ip -6 route del "$T64_PREFIX6" dev nat64 || return 1

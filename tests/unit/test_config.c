@@ -637,6 +637,42 @@ START_TEST(print_marks_short_timeouts)
 }
 END_TEST
 
+/* Reload diffing: which changes a running daemon takes, which need a restart. */
+static const char *restart_key(const char *old_text, const char *new_text)
+{
+	static struct tun64_config old;
+	const char *base = "prefix 2001:db8:64::/96\npool4 198.51.100.0/28\n";
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s%s", base, old_text);
+	ck_assert_int_eq(parse(text), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+	old = cfg;
+	snprintf(text, sizeof(text), "%s%s", base, new_text);
+	ck_assert_int_eq(parse(text), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+	return config_needs_restart(&old, &cfg);
+}
+
+START_TEST(reload_diff)
+{
+	/* live changes */
+	ck_assert_ptr_null(restart_key("", ""));
+	ck_assert_ptr_null(restart_key("timeout-udp 300\n", "timeout-udp 120\n"));
+	ck_assert_ptr_null(restart_key("", "max-sessions 5000\nlog-level debug\n"));
+	ck_assert_ptr_null(restart_key("", "bib tcp 198.51.100.1#80 2001:db8:6::80#80\n"));
+	ck_assert_ptr_null(restart_key("", "allow6 2001:db8:6::/64\nlowest-ipv6-mtu 1400\n"));
+	/* restart needed, named by key */
+	ck_assert_str_eq(restart_key("", "pool4 198.51.100.16/28\n"), "pool4");
+	ck_assert_str_eq(restart_key("", "tun-device t64\n"), "tun-device");
+	ck_assert_str_eq(restart_key("", "prefix 2001:db8:46::/96\n"), "prefix");
+	ck_assert_str_eq(restart_key("", "mtu 1400\n"), "mtu");
+	ck_assert_str_eq(restart_key("", "ipv4-addr 198.51.100.5\n"), "ipv4-addr");
+	ck_assert_str_eq(restart_key("", "control-socket /tmp/x.sock\n"), "control-socket");
+	ck_assert_str_eq(restart_key("workers 1\n", "workers 2\n"), "workers");
+}
+END_TEST
+
 START_TEST(load_file)
 {
 	char path[] = "/tmp/test_config_XXXXXX";
@@ -692,6 +728,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, print_defaults_exact);
 	tcase_add_test(tc, print_marks_short_timeouts);
 	tcase_add_test(tc, load_file);
+	tcase_add_test(tc, reload_diff);
 	suite_add_tcase(s, tc);
 	return s;
 }
