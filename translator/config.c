@@ -452,6 +452,12 @@ static int set_max_sessions(struct tun64_config *c, const char *v, char *w)
 	return parse_number(v, 0, 0xffffffffULL, &c->max_sessions, w);
 }
 
+/* 0: a quarter of max-sessions (see tun64d); counted per IPv6 /64. */
+static int set_max_sessions_per_client(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_number(v, 0, 0xffffffffULL, &c->max_sessions_per_client, w);
+}
+
 static int set_timeout_udp(struct tun64_config *c, const char *v, char *w)
 {
 	return parse_unsigned(v, 1, TIMEOUT_MAX, &c->timeout_udp, w);
@@ -562,6 +568,7 @@ static const struct config_key KEYS[] = {
     {"lowest-ipv6-mtu", set_lowest_ipv6_mtu},
     {"workers", set_workers},
     {"max-sessions", set_max_sessions},
+    {"max-sessions-per-client", set_max_sessions_per_client},
     {"timeout-udp", set_timeout_udp},
     {"timeout-tcp-est", set_timeout_tcp_est},
     {"timeout-tcp-trans", set_timeout_tcp_trans},
@@ -926,6 +933,7 @@ void config_print(const struct tun64_config *c, FILE *f)
 	fprintf(f, "lowest-ipv6-mtu %u\n", c->lowest_ipv6_mtu);
 	fprintf(f, "workers %u\n", c->workers);
 	fprintf(f, "max-sessions %llu\n", c->max_sessions);
+	fprintf(f, "max-sessions-per-client %llu\n", c->max_sessions_per_client);
 	print_timeouts(c, f);
 	fprintf(f, "routes %s\n", yes_no(c->routes));
 	fprintf(f, "persist %s\n", yes_no(c->persist));

@@ -45,7 +45,8 @@ struct tun64_config {
 	unsigned mtu;
 	unsigned lowest_ipv6_mtu;
 	unsigned workers; /* 0 = one per CPU */
-	unsigned long long max_sessions;
+	unsigned long long max_sessions;            /* 0 = sized to memory */
+	unsigned long long max_sessions_per_client; /* per IPv6 /64; 0 = max_sessions / 4 */
 	unsigned timeout_udp, timeout_tcp_est, timeout_tcp_trans, timeout_icmp;
 	bool routes;
 	bool persist;

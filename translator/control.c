@@ -81,7 +81,21 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 			fprintf(f, "%s{\"prefix\":\"%s/%u\",\"ports\":\"%u-%u\"}", i ? "," : "",
 				addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
 				c->pool4[i].port_lo, c->pool4[i].port_hi);
-		fprintf(f, "]}\n");
+		fputc(']', f);
+		if (v->nat) {
+			struct nat64_stats st;
+
+			nat64_get_stats(v->nat, &st);
+			fprintf(f,
+				",\"bib\":{\"tcp\":%llu,\"udp\":%llu,\"icmp\":%llu},"
+				"\"sessions\":{\"tcp\":%llu,\"udp\":%llu,\"icmp\":%llu},"
+				"\"clients\":%llu",
+				(unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
+				(unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
+				(unsigned long long)st.sessions[1], (unsigned long long)st.sessions[2],
+				(unsigned long long)st.clients);
+		}
+		fprintf(f, "}\n");
 		return;
 	}
 	fprintf(f, "mode      %s\nprefix    %s/%u\ntun       %s\nworkers   %u\n", mode, p6,
@@ -102,6 +116,8 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 		fprintf(f, "sessions  tcp %llu udp %llu icmp %llu\n",
 			(unsigned long long)st.sessions[0], (unsigned long long)st.sessions[1],
 			(unsigned long long)st.sessions[2]);
+		fprintf(f, "clients   %llu (IPv6 /64s with sessions)\n",
+			(unsigned long long)st.clients);
 	}
 }
 

@@ -11,6 +11,16 @@
  *     (proto, X', x): endpoint-independent mapping (RFC 6146 §3.5.1) needs one
  *     entry per source, however many workers see its first packets.
  *   - (T,t) ownership is in pool4.c: atomic bitmaps, no lock.
+ *   - Per-client quota: NQUOTA quota shards, each with a mutex and a hash
+ *     table of client /64 -> live sessions. Every session is counted when it
+ *     is created and uncounted when it is destroyed, whether a quota is set
+ *     or not, so a reload may set one at any time. The lock is taken only
+ *     when a session is created or destroyed, never for packets of existing
+ *     flows. A client entry lives while the /64 has sessions, so there are
+ *     never more entries than sessions.
+ *   - allow6: a short array (NAT64_MAX_ALLOW6) read on the first packet of a
+ *     flow under its stripe lock; reconfigure rewrites it holding every
+ *     stripe, so readers need no lock of their own.
  *   - Entries come from per-shard slabs (chunks of SLAB_CHUNK, never given
  *     back before nat64_free): packets of existing flows never allocate.
  *   - Expiry: one FIFO list per timer class and shard. All sessions of a list
@@ -37,11 +47,15 @@
  *     dead entry in the IPv6 index (it holds the stripe, and sees `dead` under
  *     the shard lock) unlinks it itself and creates a new one; the old port is
  *     still marked in pool4, so the new entry cannot get the same (T,t).
- *   - Reconfigure: cfg_lock, then stripe, then shard.
+ *   - Reconfigure: cfg_lock, then stripe, then shard; for allow6, cfg_lock,
+ *     then all stripes in index order.
+ *   - A quota shard is a leaf: taken under a stripe and/or a shard, never
+ *     with another lock taken under it.
  *
  * Memory: 72 bytes per session, 56 per BIB entry, plus 8 per hash bucket
  * (three tables, load factor 0.5..1): measured about 160 bytes per flow with
- * one session per BIB entry, 10^6 flows in about 160 MB. */
+ * one session per BIB entry, 10^6 flows in about 160 MB. Plus 24 bytes and a
+ * bucket per client /64, at most one per session. */
 #include "nat64.h"
 
 #include <pthread.h>
@@ -64,6 +78,10 @@ _Static_assert(NSHARDS == 1 << SHARD_BITS && NSTRIPES == NSHARDS, "shard/stripe 
 #define HTAB_MIN 16
 #define LRU_SLACK_MS 1000
 #define HTAB_INIT_TOTAL (1u << 16) /* initial buckets of a table, all shards */
+#define NQUOTA 64 /* client quota shards, power of two */
+_Static_assert(NQUOTA == NSHARDS, "quota shards use the same bits");
+#define QUOTA_SALT 0x3c6ef372fe94f82bULL
+_Static_assert(NAT64_CLIENT_PREFIX_LEN == 64, "client key is the first 8 bytes of X'");
 
 #define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
@@ -141,19 +159,37 @@ struct stripe {
 	uint64_t rng; /* port choice for entries created under this stripe */
 };
 
+/* Live sessions of one client /64. */
+struct client {
+	struct hnode node; /* first: slab free-list link */
+	uint64_t key;      /* the /64, first 8 bytes of X' as stored */
+	uint64_t n_sessions;
+};
+
+struct quota_shard {
+	alignas(64) pthread_mutex_t lock;
+	struct htab clients;
+	struct slab slab;
+};
+
 struct nat64 {
 	struct shard shards[NSHARDS];
 	struct stripe stripes[NSTRIPES];
+	struct quota_shard quota[NQUOTA];
 	struct pool4 *pool;
 	uint64_t hkey; /* hash key: flows from outside cannot aim at one bucket */
 	_Atomic uint64_t live_sessions;
 	_Atomic uint64_t max_sessions;
+	_Atomic uint64_t max_per_client;
 	_Atomic uint64_t timeout_ms[TIMER_MAX];
 	atomic_bool adf;
 	pthread_mutex_t cfg_lock;
 	/* static BIB entries installed (cfg_lock) */
 	struct nat64_static_bib *statics;
 	size_t n_statics;
+	/* allow6: written holding every stripe, read holding any one */
+	struct prefix6 allow6[NAT64_MAX_ALLOW6];
+	size_t n_allow6;
 };
 
 /* ---- hashing ---- */
@@ -393,6 +429,123 @@ static void lru_unlink(struct lru *l, struct session *s)
 		l->tail = s->lru_prev;
 }
 
+/* ---- per-client quota ---- */
+
+static uint64_t client_key(const uint8_t addr6[16])
+{
+	return load64(addr6); /* the /64 (NAT64_CLIENT_PREFIX_LEN) */
+}
+
+static uint64_t client_hash(const struct nat64 *nat, uint64_t key)
+{
+	return mix64(nat->hkey ^ QUOTA_SALT ^ key);
+}
+
+static uint64_t client_node_hash(const struct nat64 *nat, const struct hnode *e)
+{
+	return client_hash(nat, container_of(e, struct client, node)->key);
+}
+
+static struct quota_shard *quota_of(struct nat64 *nat, uint64_t h)
+{
+	return &nat->quota[h >> (64 - SHARD_BITS)];
+}
+
+static struct client *client_find(const struct quota_shard *q, uint64_t h, uint64_t key)
+{
+	for (struct hnode *e = htab_bucket(&q->clients, h); e; e = e->next) {
+		struct client *c = container_of(e, struct client, node);
+
+		if (c->key == key)
+			return c;
+	}
+	return NULL;
+}
+
+/* Client entry for key, created with no sessions (quota shard locked). */
+static struct client *client_get(struct nat64 *nat, struct quota_shard *q, uint64_t h,
+				 uint64_t key)
+{
+	struct client *c = client_find(q, h, key);
+
+	if (c)
+		return c;
+	c = slab_alloc(&q->slab);
+	if (!c)
+		return NULL;
+	c->key = key;
+	c->n_sessions = 0;
+	if (q->clients.n >= q->clients.mask + 1)
+		htab_grow(&q->clients, nat, client_node_hash);
+	htab_insert(&q->clients, &c->node, h);
+	return c;
+}
+
+/* One more session for the client /64 of addr6, unless it is at its quota.
+ * A new entry starts at 0 < quota, so no entry is ever left empty. */
+static enum nat64_result client_reserve(struct nat64 *nat, const uint8_t addr6[16])
+{
+	uint64_t key = client_key(addr6), h = client_hash(nat, key);
+	uint64_t max = atomic_load_explicit(&nat->max_per_client, memory_order_relaxed);
+	struct quota_shard *q = quota_of(nat, h);
+	enum nat64_result r = NAT64_OK;
+	struct client *c;
+
+	pthread_mutex_lock(&q->lock);
+	c = client_get(nat, q, h, key);
+	if (!c)
+		r = NAT64_NOMEM;
+	else if (c->n_sessions >= max)
+		r = NAT64_CLIENT_QUOTA;
+	else
+		c->n_sessions++;
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+/* One session of the client /64 of addr6 is gone; forget a client without
+ * sessions. */
+static void client_release(struct nat64 *nat, const uint8_t addr6[16])
+{
+	uint64_t key = client_key(addr6), h = client_hash(nat, key);
+	struct quota_shard *q = quota_of(nat, h);
+	struct client *c;
+
+	pthread_mutex_lock(&q->lock);
+	c = client_find(q, h, key);
+	if (c && --c->n_sessions == 0) {
+		htab_remove(&q->clients, &c->node, h);
+		slab_free(&q->slab, c);
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+uint64_t nat64_client_sessions(struct nat64 *nat, const uint8_t addr6[16])
+{
+	uint64_t key = client_key(addr6), h = client_hash(nat, key);
+	struct quota_shard *q = quota_of(nat, h);
+	const struct client *c;
+	uint64_t n;
+
+	pthread_mutex_lock(&q->lock);
+	c = client_find(q, h, key);
+	n = c ? c->n_sessions : 0;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+/* allow6 (caller holds a stripe lock): may X' create state? Linear over at
+ * most NAT64_MAX_ALLOW6 prefixes, and only for a flow's first packet. */
+static bool source_allowed(const struct nat64 *nat, const uint8_t addr6[16])
+{
+	if (nat->n_allow6 == 0)
+		return true;
+	for (size_t i = 0; i < nat->n_allow6; i++)
+		if (prefix6_contains(&nat->allow6[i], addr6))
+			return true;
+	return false;
+}
+
 /* ---- BIB entries ---- */
 
 static struct bib *bib4_find(struct shard *sh, uint64_t h4, uint8_t proto, uint32_t addr4,
@@ -519,7 +672,7 @@ static bool bib_has_remote(const struct bib *b, uint32_t z4)
 }
 
 /* One more live session against max_sessions; false if at the cap. */
-static bool session_reserve(struct nat64 *nat)
+static bool global_reserve(struct nat64 *nat)
 {
 	uint64_t max = atomic_load_explicit(&nat->max_sessions, memory_order_relaxed);
 
@@ -530,9 +683,27 @@ static bool session_reserve(struct nat64 *nat)
 	return true;
 }
 
-static void session_unreserve(struct nat64 *nat)
+/* One more session of client X' against its quota, then max_sessions. The
+ * quota goes first so that a flooding client is told (and counted) as such
+ * even when the whole table is full too. Half-open TCP sessions (V6_INIT,
+ * V4_INIT) are sessions like any other here. */
+static enum nat64_result session_reserve(struct nat64 *nat, const uint8_t addr6[16])
+{
+	enum nat64_result r = client_reserve(nat, addr6);
+
+	if (r != NAT64_OK)
+		return r;
+	if (!global_reserve(nat)) {
+		client_release(nat, addr6);
+		return NAT64_SESSION_LIMIT;
+	}
+	return NAT64_OK;
+}
+
+static void session_unreserve(struct nat64 *nat, const uint8_t addr6[16])
 {
 	atomic_fetch_sub(&nat->live_sessions, 1);
+	client_release(nat, addr6);
 }
 
 /* New session of b toward (Z,z) in state st, shard locked; a reservation
@@ -583,7 +754,7 @@ static struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct s
 	b->n_sessions--;
 	sh->n_sess[nat64_proto_index(b->proto)]--;
 	slab_free(&sh->sess_slab, s);
-	atomic_fetch_sub(&nat->live_sessions, 1);
+	session_unreserve(nat, b->addr6);
 	return !b->is_static && b->n_sessions == 0 ? b : NULL;
 }
 
@@ -688,6 +859,7 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 	uint64_t hs = sess_hash(nat, b, f->dst4, z);
 	struct session *s = session_find(sh, hs, b, f->dst4, z);
 	enum nat64_tcp_state st = f->proto == IPPROTO_TCP ? NAT64_TCP_V6_INIT : NAT64_TCP_NONE;
+	enum nat64_result r;
 
 	if (s) {
 		session_seen(nat, sh, s, true, flags, now_ms);
@@ -695,10 +867,14 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 	}
 	if (tcp_needs_state(f->proto, flags))
 		return NAT64_NO_STATE;
-	if (!session_reserve(nat))
-		return NAT64_SESSION_LIMIT;
+	/* the operator's static entries are allowed whatever allow6 says */
+	if (!b->is_static && !source_allowed(nat, f->src6))
+		return NAT64_NOT_ALLOWED;
+	r = session_reserve(nat, b->addr6);
+	if (r != NAT64_OK)
+		return r;
 	if (!session_create(nat, sh, b, hs, f->dst4, z, st, now_ms)) {
-		session_unreserve(nat);
+		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
 	return NAT64_OK;
@@ -715,14 +891,18 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	uint64_t h4;
 	struct shard *sh;
 	struct bib *b;
+	enum nat64_result r;
 
+	if (!source_allowed(nat, f->src6))
+		return NAT64_NOT_ALLOWED;
 	if (tcp_needs_state(f->proto, flags))
 		return NAT64_NO_STATE;
-	if (!session_reserve(nat))
-		return NAT64_SESSION_LIMIT;
+	r = session_reserve(nat, f->src6);
+	if (r != NAT64_OK)
+		return r;
 	if (!pool4_alloc(nat->pool, f->proto, (uint32_t)hash_addr6(nat, f->src6), f->sport,
 			 &st->rng, &t4, &t)) {
-		session_unreserve(nat);
+		session_unreserve(nat, f->src6);
 		return NAT64_POOL4_EXHAUSTED;
 	}
 	h4 = hash4(nat, f->proto, t4, t);
@@ -738,7 +918,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	pthread_mutex_unlock(&sh->lock);
 	if (!b) {
 		pool4_release(nat->pool, f->proto, t4, t);
-		session_unreserve(nat);
+		session_unreserve(nat, f->src6);
 		return NAT64_NOMEM;
 	}
 	idx6_insert(nat, st, b, h6);
@@ -794,15 +974,19 @@ static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, str
 					uint64_t now_ms)
 {
 	enum nat64_tcp_state st = f->proto == IPPROTO_TCP ? NAT64_TCP_V4_INIT : NAT64_TCP_NONE;
+	enum nat64_result r;
 
 	if (tcp_needs_state(f->proto, flags))
 		return NAT64_NO_STATE;
 	if (atomic_load_explicit(&nat->adf, memory_order_relaxed) && !bib_has_remote(b, f->src4))
 		return NAT64_FILTERED;
-	if (!session_reserve(nat))
-		return NAT64_SESSION_LIMIT;
+	/* sessions opened from outside count against the client they reach:
+	 * IPv4 hosts cannot fill the table through one BIB entry */
+	r = session_reserve(nat, b->addr6);
+	if (r != NAT64_OK)
+		return r;
 	if (!session_create(nat, sh, b, hs, f->src4, f->sport, st, now_ms)) {
-		session_unreserve(nat);
+		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
 	return NAT64_OK;
@@ -1008,6 +1192,13 @@ void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st)
 			st->sessions[p] += sh->n_sess[p];
 		}
 		pthread_mutex_unlock(&sh->lock);
+	}
+	for (size_t i = 0; i < NQUOTA; i++) {
+		struct quota_shard *q = &nat->quota[i];
+
+		pthread_mutex_lock(&q->lock);
+		st->clients += q->clients.n;
+		pthread_mutex_unlock(&q->lock);
 	}
 }
 
@@ -1231,6 +1422,8 @@ static void apply_limits(struct nat64 *nat, const struct nat64_config *cfg)
 	for (int i = 0; i < TIMER_MAX; i++)
 		atomic_store(&nat->timeout_ms[i], t[i]);
 	atomic_store(&nat->max_sessions, cfg->max_sessions ? cfg->max_sessions : UINT64_MAX);
+	atomic_store(&nat->max_per_client,
+		     cfg->max_sessions_per_client ? cfg->max_sessions_per_client : UINT64_MAX);
 	atomic_store(&nat->adf, cfg->address_dependent_filtering);
 }
 
@@ -1261,15 +1454,42 @@ static void pool_activate(struct nat64 *nat, const bool *wanted)
 		pool4_set_active(nat->pool, (int)i, wanted[i]);
 }
 
+static bool allow6_valid(const struct nat64_config *cfg)
+{
+	if (cfg->n_allow6 > NAT64_MAX_ALLOW6 || (cfg->n_allow6 && !cfg->allow6))
+		return false;
+	for (size_t i = 0; i < cfg->n_allow6; i++)
+		if (cfg->allow6[i].len > 128)
+			return false;
+	return true;
+}
+
+/* Replace the allow6 list (cfg_lock held): every stripe is locked, so no
+ * worker is between reading the list and creating state. Existing state is
+ * kept; it leaves with its timers. */
+static void allow6_apply(struct nat64 *nat, const struct nat64_config *cfg)
+{
+	for (size_t i = 0; i < NSTRIPES; i++)
+		pthread_mutex_lock(&nat->stripes[i].lock);
+	if (cfg->n_allow6)
+		memcpy(nat->allow6, cfg->allow6, cfg->n_allow6 * sizeof(*cfg->allow6));
+	nat->n_allow6 = cfg->n_allow6;
+	for (size_t i = NSTRIPES; i-- > 0;)
+		pthread_mutex_unlock(&nat->stripes[i].lock);
+}
+
 int nat64_reconfigure(struct nat64 *nat, const struct nat64_config *cfg)
 {
 	bool wanted[POOL4_MAX_RANGES] = { false };
 	int rc;
 
+	if (!allow6_valid(cfg))
+		return -1;
 	pthread_mutex_lock(&nat->cfg_lock);
 	rc = pool_add(nat, cfg, wanted);
 	if (rc == 0) {
 		apply_limits(nat, cfg);
+		allow6_apply(nat, cfg);
 		rc = statics_apply(nat, cfg);
 		pool_activate(nat, wanted);
 	}
@@ -1296,6 +1516,22 @@ static void shard_destroy(struct shard *sh)
 	slab_destroy(&sh->bib_slab);
 	slab_destroy(&sh->sess_slab);
 	pthread_mutex_destroy(&sh->lock);
+}
+
+static int quota_init(struct quota_shard *q, size_t nbuckets)
+{
+	memset(q, 0, sizeof(*q));
+	if (pthread_mutex_init(&q->lock, NULL))
+		return -1;
+	slab_init(&q->slab, sizeof(struct client));
+	return htab_init(&q->clients, nbuckets);
+}
+
+static void quota_destroy(struct quota_shard *q)
+{
+	free(q->clients.b);
+	slab_destroy(&q->slab);
+	pthread_mutex_destroy(&q->lock);
 }
 
 static int stripe_init(struct stripe *st, size_t nbuckets, uint64_t seed)
@@ -1339,6 +1575,9 @@ static int nat64_init(struct nat64 *nat, const struct nat64_config *cfg)
 	for (size_t i = 0; i < NSTRIPES; i++)
 		if (stripe_init(&nat->stripes[i], nb, cfg->seed + i))
 			return -1;
+	for (size_t i = 0; i < NQUOTA; i++)
+		if (quota_init(&nat->quota[i], HTAB_MIN))
+			return -1;
 	return nat64_reconfigure(nat, cfg);
 }
 
@@ -1365,6 +1604,8 @@ void nat64_free(struct nat64 *nat)
 		shard_destroy(&nat->shards[i]);
 	for (size_t i = 0; i < NSTRIPES; i++)
 		stripe_destroy(&nat->stripes[i]);
+	for (size_t i = 0; i < NQUOTA; i++)
+		quota_destroy(&nat->quota[i]);
 	pool4_free(nat->pool);
 	free(nat->statics);
 	pthread_mutex_destroy(&nat->cfg_lock);

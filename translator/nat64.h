@@ -16,6 +16,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
+
+/* allow6: at most this many IPv6 source prefixes (scanned linearly, only on
+ * the first packet of a flow). */
+#define NAT64_MAX_ALLOW6 64
+/* max_sessions_per_client counts the sessions of one client /64: a host picks
+ * its own interface identifiers (SLAAC, RFC 8981 temporary addresses) and so
+ * can use any number of /128s inside its /64, but not outside it; a per-/128
+ * quota would stop nobody. A /64 is also what an ISP or a mobile network
+ * (RFC 7278) gives one subscriber. On a LAN where many hosts share one /64,
+ * the quota is that LAN's share. */
+#define NAT64_CLIENT_PREFIX_LEN 64
+
 /* One pool4 line: addresses addr/len, ports port_lo..port_hi (inclusive). */
 struct pool4_range {
 	uint32_t addr; /* host order, host bits zero */
@@ -47,6 +60,16 @@ struct nat64_config {
 	 * (Z,z) may reach an existing BIB entry. true = address-dependent: only
 	 * a Z that X' already has a session with. */
 	bool address_dependent_filtering;
+	/* allow6: IPv6 source prefixes that may create state (new BIB entries
+	 * and new sessions of dynamic ones); n_allow6 == 0: any source. At most
+	 * NAT64_MAX_ALLOW6. Static BIB entries and live state keep working. */
+	const struct prefix6 *allow6;
+	size_t n_allow6;
+	/* Live sessions (all protocols, both directions of creation) of one
+	 * client /64 (NAT64_CLIENT_PREFIX_LEN); 0: no limit. Counting sessions
+	 * also bounds the client's dynamic BIB entries, hence its pool4 ports:
+	 * each has at least one session. */
+	uint64_t max_sessions_per_client;
 };
 
 enum nat64_result {
@@ -56,6 +79,8 @@ enum nat64_result {
 	NAT64_POOL4_EXHAUSTED,  /* 6->4: no free (T,t) for a new BIB entry */
 	NAT64_SESSION_LIMIT,    /* max-sessions reached */
 	NAT64_NOMEM,
+	NAT64_NOT_ALLOWED,      /* 6->4: source outside allow6 may not create state */
+	NAT64_CLIENT_QUOTA,     /* the client /64 has max_sessions_per_client sessions */
 };
 
 /* The IPv6-side view of a packet, destination already extracted from Y'. */
@@ -88,8 +113,9 @@ struct nat64;
 struct nat64 *nat64_new(const struct nat64_config *cfg);
 void nat64_free(struct nat64 *nat);
 
-/* Change timeouts, max_sessions and static BIB entries of a live table
- * (reload); pool4 additions are allowed, removals keep existing entries. */
+/* Change timeouts, max_sessions, the per-client quota, allow6 and static BIB
+ * entries of a live table (reload); pool4 additions are allowed, removals
+ * keep existing entries. */
 int nat64_reconfigure(struct nat64 *nat, const struct nat64_config *cfg);
 
 /* IPv6 -> IPv4 (RFC 6146 §3.5). Finds or creates the BIB entry and session,
@@ -118,8 +144,12 @@ size_t nat64_expire(struct nat64 *nat, uint64_t now_ms);
 struct nat64_stats {
 	uint64_t bib[3];      /* index: 0 TCP, 1 UDP, 2 ICMP */
 	uint64_t sessions[3];
+	uint64_t clients; /* client /64s with at least one session */
 };
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
+
+/* Live sessions of the client /64 that holds addr6. */
+uint64_t nat64_client_sessions(struct nat64 *nat, const uint8_t addr6[16]);
 
 /* TCP states of RFC 6146 §3.5.2 (UDP and ICMP sessions report NAT64_TCP_NONE). */
 enum nat64_tcp_state {

@@ -50,6 +50,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.lowest_ipv6_mtu, 1280);
 	ck_assert_uint_eq(cfg.workers, 0);
 	ck_assert_uint_eq(cfg.max_sessions, 0);
+	ck_assert_uint_eq(cfg.max_sessions_per_client, 0);
 	ck_assert_uint_eq(cfg.timeout_udp, 300);
 	ck_assert_uint_eq(cfg.timeout_tcp_est, 7440);
 	ck_assert_uint_eq(cfg.timeout_tcp_trans, 240);
@@ -96,6 +97,7 @@ static const char every_key[] = "# a full configuration\n"
                                 "lowest-ipv6-mtu 1400\n"
                                 "workers 4\n"
                                 "max-sessions 100000\n"
+                                "max-sessions-per-client 2500\n"
                                 "timeout-udp 600\n"
                                 "timeout-tcp-est 8000\n"
                                 "timeout-tcp-trans 300\n"
@@ -155,6 +157,7 @@ START_TEST(parse_every_key)
 	ck_assert_uint_eq(cfg.lowest_ipv6_mtu, 1400);
 	ck_assert_uint_eq(cfg.workers, 4);
 	ck_assert_uint_eq(cfg.max_sessions, 100000);
+	ck_assert_uint_eq(cfg.max_sessions_per_client, 2500);
 	ck_assert_uint_eq(cfg.timeout_udp, 600);
 	ck_assert_uint_eq(cfg.timeout_tcp_est, 8000);
 	ck_assert_uint_eq(cfg.timeout_tcp_trans, 300);
@@ -288,6 +291,7 @@ START_TEST(is_key)
 	    "lowest-ipv6-mtu",   "workers",      "max-sessions", "timeout-udp", "timeout-tcp-est",
 	    "timeout-tcp-trans", "timeout-icmp", "routes",       "persist",     "state-file",
 	    "control-socket",    "user",         "group",        "log-level",   "wkp-allow-private",
+	    "max-sessions-per-client",
 	};
 	size_t i;
 
@@ -544,6 +548,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_uint_eq(a->mtu, b->mtu);
 	ck_assert_uint_eq(a->lowest_ipv6_mtu, b->lowest_ipv6_mtu);
 	ck_assert_uint_eq(a->workers, b->workers);
+	ck_assert_uint_eq(a->max_sessions_per_client, b->max_sessions_per_client);
 	ck_assert_uint_eq(a->max_sessions, b->max_sessions);
 	ck_assert_uint_eq(a->timeout_udp, b->timeout_udp);
 	ck_assert_uint_eq(a->timeout_tcp_est, b->timeout_tcp_est);
@@ -599,6 +604,7 @@ START_TEST(print_defaults_exact)
 	                           "lowest-ipv6-mtu 1280\n"
 	                           "workers 0\n"
 	                           "max-sessions 0\n"
+	                           "max-sessions-per-client 0\n"
 	                           "timeout-udp 300\n"
 	                           "timeout-tcp-est 7440\n"
 	                           "timeout-tcp-trans 240\n"

@@ -1,5 +1,6 @@
 /* Unit tests of the RFC 6146 state tables (translator/nat64.c, pool4.c). */
 #include <check.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1156,6 +1157,463 @@ START_TEST(test_many_flows)
 }
 END_TEST
 
+/* ---- hostile input: allow6, per-client quota, SYN flood, unsolicited IPv4 ---- */
+
+/* 2001:db8:6:NET::N: client N of /64 number NET (NET 0 is client6()'s /64) */
+static void client6_net(uint16_t net, uint32_t n, uint8_t a[16])
+{
+	client6(n, a);
+	a[6] = (uint8_t)(net >> 8);
+	a[7] = (uint8_t)net;
+}
+
+static enum nat64_result out_net(struct nat64 *n, uint8_t proto, uint16_t net, uint32_t host,
+				 uint16_t x, uint32_t z4, uint16_t y, uint8_t flags, uint64_t now,
+				 uint16_t *t)
+{
+	struct nat64_flow6 f = flow6(proto, host, x, z4, y);
+	uint32_t t4;
+
+	client6_net(net, host, f.src6);
+	return nat64_out(n, &f, flags, now, &t4, t);
+}
+
+static uint64_t n_clients(struct nat64 *n)
+{
+	struct nat64_stats st;
+
+	nat64_get_stats(n, &st);
+	return st.clients;
+}
+
+static uint64_t client_sessions(struct nat64 *n, uint16_t net)
+{
+	uint8_t a[16];
+
+	client6_net(net, 1, a);
+	return nat64_client_sessions(n, a);
+}
+
+/* allow6 2001:db8:6::/120: hosts 0..255 of client6() */
+static struct prefix6 allow_low[1] = {
+	{ .addr = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06 }, .len = 120 },
+};
+
+START_TEST(test_allow6_refuses_new_state)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint32_t t4;
+	uint16_t t, tt;
+
+	c.allow6 = allow_low;
+	c.n_allow6 = 1;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xff, 5000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	/* 2001:db8:6::100 is just outside: nothing of any protocol */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0x100, 5000, SERVER1, 53, 0, 0, &t4, &tt),
+			 NAT64_NOT_ALLOWED);
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 0x100, 5000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &tt),
+			 NAT64_NOT_ALLOWED);
+	ck_assert_int_eq(out(n, IPPROTO_ICMP, 0x100, 7, SERVER1, 7, 0, 0, &t4, &tt),
+			 NAT64_NOT_ALLOWED);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5000, SERVER1, 53, 0, 0, &tt),
+			 NAT64_NOT_ALLOWED);
+	ASSERT_COUNTS(n, PI_UDP, 1, 1);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
+	ck_assert_uint_eq(n_clients(n), 1);
+	/* the allowed flow works both ways */
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t, 0, 1, 0xff, 5000);
+	/* allow6 any again */
+	c.n_allow6 = 0;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0x100, 5000, SERVER1, 53, 0, 2, &t4, &tt), NAT64_OK);
+	ASSERT_COUNTS(n, PI_UDP, 2, 2);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_allow6_keeps_existing_and_static)
+{
+	struct nat64_static_bib sb = dns_static(); /* 2001:db8:6::53, outside the list below */
+	struct prefix6 only_other = { .addr = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x07 }, .len = 64 };
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint32_t t4;
+	uint16_t t, tt;
+
+	c.bib = &sb;
+	c.n_bib = 1;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	/* a reload narrows allow6 to a /64 the clients are not in */
+	c.allow6 = &only_other;
+	c.n_allow6 = 1;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	/* the live session goes on in both directions */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, SEC, &t4, &tt), NAT64_OK);
+	ck_assert_uint_eq(tt, t);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t, 0, SEC, 1, 5000);
+	/* but its dynamic BIB entry opens no new session, and no new entry */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, SEC, &t4, &tt),
+			 NAT64_NOT_ALLOWED);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5001, SERVER1, 53, 0, SEC, &t4, &tt),
+			 NAT64_NOT_ALLOWED);
+	/* the static entry (operator's choice) still opens sessions both ways */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0x53, 53, SERVER2, 53, 0, SEC, &t4, &tt), NAT64_OK);
+	ck_assert_uint_eq(tt, 53);
+	assert_in_maps(n, IPPROTO_UDP, SERVER3, 999, POOL_ADDR, 53, 0, SEC, 0x53, 53);
+	ASSERT_COUNTS(n, PI_UDP, 2, 3);
+	/* the session expires; the host then has no state and gets none */
+	ck_assert_uint_eq(nat64_expire(n, SEC + T_UDP * SEC), 3);
+	ASSERT_COUNTS(n, PI_UDP, 1, 0);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4, &tt),
+			 NAT64_NOT_ALLOWED);
+	ASSERT_COUNTS(n, PI_UDP, 1, 0);
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_allow6_bad_config)
+{
+	struct prefix6 many[NAT64_MAX_ALLOW6 + 1];
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+
+	memset(many, 0, sizeof(many));
+	for (size_t i = 0; i <= NAT64_MAX_ALLOW6; i++) {
+		client6_net((uint16_t)i, 0, many[i].addr);
+		many[i].len = 64;
+	}
+	c.allow6 = many;
+	c.n_allow6 = NAT64_MAX_ALLOW6 + 1;
+	ck_assert_ptr_null(nat64_new(&c));
+	c.n_allow6 = NAT64_MAX_ALLOW6;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	/* the last prefix of a full list is matched */
+	{
+		uint16_t t;
+
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6 - 1, 9, 5000, SERVER1,
+					 53, 0, 0, &t),
+				 NAT64_OK);
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6, 9, 5000, SERVER1, 53,
+					 0, 0, &t),
+				 NAT64_NOT_ALLOWED);
+	}
+	/* a refused reload changes nothing */
+	c.n_allow6 = NAT64_MAX_ALLOW6 + 1;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), -1);
+	many[0].len = 129;
+	c.n_allow6 = 1;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), -1);
+	{
+		uint16_t t;
+
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6, 9, 5000, SERVER1, 53,
+					 0, 0, &t),
+				 NAT64_NOT_ALLOWED);
+	}
+	nat64_free(n);
+}
+END_TEST
+
+START_TEST(test_client_quota)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint8_t a6[16];
+	uint16_t t[4], tt, x;
+	uint32_t t4;
+
+	c.max_sessions_per_client = 4;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	/* four sessions of /64 number 0, from two /128s and two protocols */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t[0]), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, 0, &t4, &t[1]), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 5000, SERVER1, 53, 0, 0, &t4, &t[2]), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 2, 6000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t[3]),
+			 NAT64_OK);
+	ck_assert_uint_eq(client_sessions(n, 0), 4);
+	/* the fifth: a new /128 of the same /64, a new session of a live BIB
+	 * entry, and a session opened from IPv4 (endpoint-independent filtering) */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, 0, &t4, &tt),
+			 NAT64_CLIENT_QUOTA);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER3, 53, 0, 0, &t4, &tt),
+			 NAT64_CLIENT_QUOTA);
+	ck_assert_int_eq(out(n, IPPROTO_ICMP, 1, 9, SERVER1, 9, 0, 0, &t4, &tt),
+			 NAT64_CLIENT_QUOTA);
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER3, 99, POOL_ADDR, t[0], 0, 0, a6, &x),
+			 NAT64_CLIENT_QUOTA);
+	ASSERT_COUNTS(n, PI_UDP, 2, 3);
+	ASSERT_COUNTS(n, PI_TCP, 1, 1);
+	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
+	ck_assert_uint_eq(client_sessions(n, 0), 4);
+	/* another /64 is not affected */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5000, SERVER1, 53, 0, 0, &tt), NAT64_OK);
+	ck_assert_uint_eq(client_sessions(n, 1), 1);
+	ck_assert_uint_eq(n_clients(n), 2);
+	/* the client's own flows keep working both ways */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, SEC, &t4, &tt), NAT64_OK);
+	ck_assert_uint_eq(tt, t[1]);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[2], 0, SEC, 2, 5000);
+	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, POOL_ADDR, t[3], NAT64_TCP_SYN | NAT64_TCP_ACK,
+		       SEC, 2, 6000);
+	ck_assert_uint_eq(client_sessions(n, 0), 4);
+	/* expiry gives the quota back: the UDP sessions go, TCP (established) stays */
+	ck_assert_uint_eq(nat64_expire(n, SEC + T_UDP * SEC), 4);
+	ck_assert_uint_eq(client_sessions(n, 0), 1);
+	ck_assert_uint_eq(client_sessions(n, 1), 0);
+	ck_assert_uint_eq(n_clients(n), 1); /* empty client entries are freed */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4,
+			     &tt),
+			 NAT64_OK);
+	ck_assert_uint_eq(client_sessions(n, 0), 2);
+	/* a reload lowers the quota under the live count: nothing new, old kept */
+	c.max_sessions_per_client = 1;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 3, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4, &tt),
+			 NAT64_CLIENT_QUOTA);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4,
+			     &tt),
+			 NAT64_OK);
+	nat64_free(n);
+}
+END_TEST
+
+/* One client cannot take pool4: 20 ports, a quota of 8 per /64. */
+START_TEST(test_client_quota_protects_pool4)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 2000, 2019);
+	struct nat64 *n;
+	uint16_t t;
+
+	c.max_sessions_per_client = 8;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	for (uint16_t x = 0; x < 100; x++)
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 5, x, 1000 + x, SERVER1, 53, 0, 0, &t),
+				 x < 8 ? NAT64_OK : NAT64_CLIENT_QUOTA);
+	ASSERT_COUNTS(n, PI_UDP, 8, 8);
+	/* two other /64s still get their share; the pool runs out only after */
+	for (uint16_t x = 0; x < 8; x++) {
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 6, 1, 1000 + x, SERVER1, 53, 0, 0, &t),
+				 NAT64_OK);
+		ck_assert(t >= 2000 && t <= 2019);
+	}
+	for (uint16_t x = 0; x < 4; x++)
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 7, 1, 1000 + x, SERVER1, 53, 0, 0, &t),
+				 NAT64_OK);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 7, 1, 1004, SERVER1, 53, 0, 0, &t),
+			 NAT64_POOL4_EXHAUSTED);
+	ASSERT_COUNTS(n, PI_UDP, 20, 20);
+	ck_assert_uint_eq(client_sessions(n, 7), 4); /* the refused flow was given back */
+	nat64_free(n);
+}
+END_TEST
+
+/* Half-open TCP: SYNs that are never answered (V6_INIT) and SYNs from IPv4
+ * hosts to a live BIB entry (V4_INIT) hold sessions like any other flow. */
+START_TEST(test_syn_flood_quota)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint8_t a6[16];
+	uint16_t t, victim, x;
+	unsigned ok = 0, refused = 0;
+
+	c.max_sessions_per_client = 8;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	victim = tcp_open(n, 1, 4000, 0, 0); /* /64 number 0, established */
+	/* /64 number 1 floods SYNs from 1000 source ports */
+	for (uint16_t p = 0; p < 1000; p++) {
+		enum nat64_result r = out_net(n, IPPROTO_TCP, 1, p % 50, (uint16_t)(10000 + p),
+					      SERVER1, 80, NAT64_TCP_SYN, SEC, &t);
+
+		ck_assert(r == NAT64_OK || r == NAT64_CLIENT_QUOTA);
+		ok += r == NAT64_OK;
+		refused += r == NAT64_CLIENT_QUOTA;
+	}
+	ck_assert_uint_eq(ok, 8);
+	ck_assert_uint_eq(refused, 992);
+	ck_assert_uint_eq(client_sessions(n, 1), 8);
+	/* IPv4 hosts flood SYNs at the victim's (T,t): 7 more fit its quota */
+	ok = refused = 0;
+	for (uint16_t z = 0; z < 100; z++) {
+		enum nat64_result r = in(n, IPPROTO_TCP, SERVER2, (uint16_t)(20000 + z), POOL_ADDR,
+					 victim, NAT64_TCP_SYN, SEC, a6, &x);
+
+		ck_assert(r == NAT64_OK || r == NAT64_CLIENT_QUOTA);
+		ok += r == NAT64_OK;
+		refused += r == NAT64_CLIENT_QUOTA;
+	}
+	ck_assert_uint_eq(ok, 7);
+	ck_assert_uint_eq(refused, 93);
+	ASSERT_COUNTS(n, PI_TCP, 9, 16);
+	/* the established flow keeps working both ways, and closes normally */
+	tcp6(n, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
+	tcp4(n, victim, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
+	tcp6(n, 1, 4000, NAT64_TCP_FIN | NAT64_TCP_ACK, 3 * SEC);
+	tcp4(n, victim, 1, 4000, NAT64_TCP_FIN | NAT64_TCP_ACK, 3 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_FIN_V4_FIN, 3 * SEC + T_TRANS * SEC);
+	/* half-open sessions live only the transitory timeout (RFC 6146 §3.5.2.2) */
+	ck_assert_uint_eq(nat64_expire(n, SEC + T_TRANS * SEC - 1), 0);
+	ck_assert_uint_eq(nat64_expire(n, SEC + T_TRANS * SEC), 15);
+	ck_assert_uint_eq(client_sessions(n, 1), 0);
+	ck_assert_uint_eq(client_sessions(n, 0), 1);
+	ck_assert_int_eq(out_net(n, IPPROTO_TCP, 1, 1, 10000, SERVER1, 80, NAT64_TCP_SYN,
+				 SEC + T_TRANS * SEC, &t),
+			 NAT64_OK);
+	nat64_free(n);
+}
+END_TEST
+
+/* Without a quota, half-open sessions stop at max_sessions and the
+ * established flow is untouched. */
+START_TEST(test_syn_flood_max_sessions)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint16_t t, victim;
+	unsigned ok = 0, refused = 0;
+
+	c.max_sessions = 10;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	victim = tcp_open(n, 1, 4000, 0, 0);
+	for (uint16_t p = 0; p < 500; p++) {
+		enum nat64_result r = out_net(n, IPPROTO_TCP, (uint16_t)(1 + p % 7), 1,
+					      (uint16_t)(10000 + p), SERVER1, 80, NAT64_TCP_SYN,
+					      SEC, &t);
+
+		ck_assert(r == NAT64_OK || r == NAT64_SESSION_LIMIT);
+		ok += r == NAT64_OK;
+		refused += r == NAT64_SESSION_LIMIT;
+	}
+	ck_assert_uint_eq(ok, 9);
+	ck_assert_uint_eq(refused, 491);
+	ASSERT_COUNTS(n, PI_TCP, 10, 10);
+	tcp6(n, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
+	tcp4(n, victim, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, 2 * SEC + T_EST * SEC);
+	ck_assert_uint_eq(nat64_expire(n, SEC + T_TRANS * SEC), 9);
+	ASSERT_COUNTS(n, PI_TCP, 1, 1);
+	ck_assert_int_eq(out_net(n, IPPROTO_TCP, 1, 1, 10000, SERVER1, 80, NAT64_TCP_SYN,
+				 SEC + T_TRANS * SEC, &t),
+			 NAT64_OK);
+	nat64_free(n);
+}
+END_TEST
+
+static uint32_t test_rand(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(*s >> 33);
+}
+
+/* Random IPv4 packets to pool4 (and around it) with no BIB entry: refused,
+ * and not one byte of heap is taken. */
+START_TEST(test_unsolicited_ipv4_creates_nothing)
+{
+	static const uint8_t protos[3] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
+	struct nat64_config c = base_cfg(v4(198, 51, 100, 0), 28, 1024, 65535);
+	struct nat64 *n;
+	struct mallinfo2 before, after;
+	uint64_t rng = 7;
+	uint32_t t4;
+	uint16_t live;
+
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	/* one live flow, so the tables are not trivially empty */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &live), NAT64_OK);
+	before = mallinfo2();
+	for (int i = 0; i < 20000; i++) {
+		uint8_t proto = protos[test_rand(&rng) % 3];
+		uint32_t dst = v4(198, 51, 100, test_rand(&rng) % 20); /* 4 outside pool4 */
+		uint16_t dport = (uint16_t)test_rand(&rng);
+		uint8_t a6[16];
+		uint16_t x;
+
+		if (proto == IPPROTO_UDP && dst == t4 && dport == live)
+			continue; /* the live BIB entry: EIF lets this in */
+		ck_assert_int_eq(in(n, proto, test_rand(&rng), (uint16_t)test_rand(&rng), dst, dport,
+				    (uint8_t)test_rand(&rng), 0, a6, &x),
+				 NAT64_NO_STATE);
+	}
+	after = mallinfo2();
+	ck_assert_uint_eq(after.uordblks, before.uordblks);
+	ASSERT_COUNTS(n, PI_UDP, 1, 1);
+	ASSERT_COUNTS(n, PI_TCP, 0, 0);
+	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
+	ck_assert_uint_eq(n_clients(n), 1);
+	nat64_free(n);
+}
+END_TEST
+
+/* Workers racing on one client /64: exactly the quota is granted. */
+struct quota_race {
+	struct nat64 *n;
+	int id;
+	unsigned ok, refused, other;
+};
+
+static void *quota_racer(void *p)
+{
+	struct quota_race *a = p;
+
+	for (uint16_t i = 0; i < 1000; i++) {
+		uint16_t t;
+		enum nat64_result r = out_net(a->n, IPPROTO_UDP, 5, (uint32_t)a->id + 1, 1000 + i,
+					      SERVER1, 53, 0, 0, &t);
+
+		a->ok += r == NAT64_OK;
+		a->refused += r == NAT64_CLIENT_QUOTA;
+		a->other += r != NAT64_OK && r != NAT64_CLIENT_QUOTA;
+	}
+	return NULL;
+}
+
+START_TEST(test_client_quota_threads)
+{
+	struct nat64_config c = base_cfg(v4(198, 51, 100, 0), 28, 1024, 65535);
+	struct quota_race a[MT_THREADS];
+	pthread_t th[MT_THREADS];
+	unsigned ok = 0, refused = 0;
+	struct nat64 *n;
+
+	c.max_sessions_per_client = 1500;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	memset(a, 0, sizeof(a));
+	for (int i = 0; i < MT_THREADS; i++) {
+		a[i].n = n;
+		a[i].id = i;
+	}
+	for (int i = 0; i < MT_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, quota_racer, &a[i]), 0);
+	for (int i = 0; i < MT_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += a[i].ok;
+		refused += a[i].refused;
+		ck_assert_uint_eq(a[i].other, 0);
+	}
+	ck_assert_uint_eq(ok, 1500);
+	ck_assert_uint_eq(refused, MT_THREADS * 1000 - 1500);
+	ck_assert_uint_eq(client_sessions(n, 5), 1500);
+	ASSERT_COUNTS(n, PI_UDP, 1500, 1500);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1500);
+	ck_assert_uint_eq(n_clients(n), 0);
+	nat64_free(n);
+}
+END_TEST
+
 static Suite *nat64_suite(void)
 {
 	Suite *s = suite_create("nat64");
@@ -1190,6 +1648,15 @@ static Suite *nat64_suite(void)
 	tcase_add_test(tc, test_static_bib);
 	tcase_add_test(tc, test_static_bib_outside_pool_and_conflict);
 	tcase_add_test(tc, test_reconfigure);
+	tcase_add_test(tc, test_allow6_refuses_new_state);
+	tcase_add_test(tc, test_allow6_keeps_existing_and_static);
+	tcase_add_test(tc, test_allow6_bad_config);
+	tcase_add_test(tc, test_client_quota);
+	tcase_add_test(tc, test_client_quota_protects_pool4);
+	tcase_add_test(tc, test_syn_flood_quota);
+	tcase_add_test(tc, test_syn_flood_max_sessions);
+	tcase_add_test(tc, test_unsolicited_ipv4_creates_nothing);
+	tcase_add_test(tc, test_client_quota_threads);
 	tcase_add_test(tc, test_threads_distinct_flows);
 	tcase_add_test(tc, test_threads_same_sources);
 	tcase_add_test(tc, test_many_flows);
