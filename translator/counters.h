@@ -37,7 +37,13 @@
 	X(DROP_FILTERED, "drop-filtered", "refused by filtering policy (RFC 6146 §3.5)")            \
 	X(DROP_ICMP_RATELIMIT, "drop-icmp-ratelimit", "ICMP error not sent: rate limit")            \
 	X(DROP_WRITE, "drop-write-failed", "write to the tun failed")                               \
-	X(DROP_NOMEM, "drop-nomem", "state table could not allocate a new entry")
+	X(DROP_NOMEM, "drop-nomem", "state table could not allocate a new entry")                  \
+	X(DROP_ICMP_INNER, "drop-icmp-inner",                                                      \
+	  "ICMP error whose quoted packet is cut short, an ICMP error itself, or not translatable") \
+	X(DROP_NOT_ALLOWED, "drop-src-not-allowed",                                                \
+	  "IPv6 source outside allow6 may not create state")                                       \
+	X(DROP_CLIENT_QUOTA, "drop-client-quota",                                                  \
+	  "client /64 has max-sessions-per-client sessions; new flow refused")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

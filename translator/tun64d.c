@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "eam.h"
 #include "counters.h"
 #include "log.h"
 #include "nat64.h"
@@ -51,6 +52,7 @@ struct worker {
 struct live {
 	struct xlat_config x;
 	struct prefix4 pool4[CONFIG_MAX_POOL4];
+	struct eam_table *eam;
 };
 
 struct cli {
@@ -224,14 +226,30 @@ static unsigned cpu_count(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-static struct live *live_new(const struct tun64_config *c)
+static void live_free(struct live *l)
+{
+	if (l)
+		eam_table_free(l->eam);
+	free(l);
+}
+
+/* Returns NULL with err set on a bad `map` table or out of memory. */
+static struct live *live_new(const struct tun64_config *c, char *err, size_t errlen)
 {
 	struct live *l = calloc(1, sizeof(*l));
 	struct xlat_config *x;
 
-	if (!l)
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
+	l->eam = eam_table_new(c->map, c->n_map, err, errlen);
+	if (!l->eam) {
+		free(l);
+		return NULL;
+	}
 	x = &l->x;
+	x->eam = l->eam;
 	x->mode = c->mode;
 	x->pool6 = c->prefix;
 	for (size_t i = 0; i < c->n_pool4; i++) {
@@ -260,6 +278,11 @@ static void fill_nat64_config(const struct tun64_config *c, struct nat64_config 
 	n->timeout_tcp_trans = c->timeout_tcp_trans;
 	n->timeout_icmp = c->timeout_icmp;
 	n->max_sessions = c->max_sessions ? c->max_sessions : auto_max_sessions();
+	/* One /64 may hold at most a quarter of the table unless told otherwise. */
+	n->max_sessions_per_client =
+		c->max_sessions_per_client ? c->max_sessions_per_client : n->max_sessions / 4;
+	n->allow6 = c->allow6;
+	n->n_allow6 = c->n_allow6;
 }
 
 static uint64_t random_seed(void)
@@ -515,18 +538,16 @@ static int reload(struct daemon *d, char *msg, size_t msglen)
 		snprintf(msg, msglen, "reload: workers busy, try again");
 		goto refuse;
 	}
-	free(d->retired);
+	live_free(d->retired);
 	d->retired = NULL;
-	nl = live_new(nc);
-	if (!nl) {
-		snprintf(msg, msglen, "reload: out of memory");
+	nl = live_new(nc, msg, msglen);
+	if (!nl)
 		goto refuse;
-	}
 	if (d->nat) {
 		fill_nat64_config(nc, &ncfg);
 		if (nat64_reconfigure(d->nat, &ncfg) < 0) {
 			snprintf(msg, msglen, "reload: the NAT64 tables refused the new settings");
-			free(nl);
+			live_free(nl);
 			goto refuse;
 		}
 	}
@@ -718,9 +739,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	atomic_store(&d.live, live_new(d.cfg));
+	atomic_store(&d.live, live_new(d.cfg, err, sizeof(err)));
 	if (!atomic_load(&d.live)) {
-		log_err("out of memory");
+		log_err("%s", err);
 		return 1;
 	}
 	if (d.cfg->mode == XLAT_STATEFUL) {
@@ -785,8 +806,8 @@ int main(int argc, char **argv)
 	tunif_close(&d.tun);
 	nat64_free(d.nat);
 	free(d.workers);
-	free(d.retired);
-	free(atomic_load(&d.live));
+	live_free(d.retired);
+	live_free(atomic_load(&d.live));
 	free(d.cfg);
 	close(sfd);
 	log_info("stopped");

@@ -8,6 +8,7 @@
  * Every function that can refuse a packet returns the counter to bump, or
  * XLAT_OK. The packet is only written once every check has passed. */
 #include "xlat.h"
+#include "eam.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -35,7 +36,13 @@
 #define ICMP4_FRAG_NEEDED 4
 #define ICMP4_ECHO_REQUEST 8
 #define ICMP4_TIME_EXCEEDED 11
+#define ICMP4_PARAM_PROBLEM 12
+#define ICMP6_DEST_UNREACH 1
+#define ICMP6_PACKET_TOO_BIG 2
 #define ICMP6_TIME_EXCEEDED 3
+#define ICMP6_PARAM_PROBLEM 4
+#define ICMP6_INFO_MIN 128 /* RFC 4443 §2.1: types below are errors */
+#define IPV6_MIN_MTU 1280
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
 
@@ -114,6 +121,10 @@ static enum tun64_counter nat64_drop_reason(enum nat64_result r)
 		return CTR_DROP_SESSION_LIMIT;
 	case NAT64_NOMEM:
 		return CTR_DROP_NOMEM;
+	case NAT64_NOT_ALLOWED:
+		return CTR_DROP_NOT_ALLOWED;
+	case NAT64_CLIENT_QUOTA:
+		return CTR_DROP_CLIENT_QUOTA;
 	}
 	return CTR_DROP_NOMEM;
 }
@@ -351,6 +362,16 @@ static size_t icmp4_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code
 
 /* ---- IPv6 -> IPv4, RFC 7915 §5 ----------------------------------------- */
 
+struct ip6_view;
+struct ip4_view;
+/* ICMP errors passing through (RFC 7915 §4.2-4.3, §5.2-5.3), further down. */
+static bool icmp6_is_error(const struct ip6_view *v);
+static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
+					  const uint8_t **out, size_t *out_len);
+static bool icmp4_is_error(const struct ip4_view *v);
+static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
+					  const uint8_t **out, size_t *out_len);
+
 /* The parts of an IPv6 packet §5.1 needs, after the extension headers. */
 struct ip6_view {
 	uint8_t *hdr;
@@ -447,18 +468,31 @@ static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_
 	return nat64_drop_reason(r);
 }
 
+/* The one address mapping of both directions: RFC 7757 EAM entries first
+ * (stateless mode has them; cfg->eam is NULL in stateful mode), else
+ * RFC 6052 with pool6. 4->6 always succeeds; 6->4 fails outside both. */
+static bool addr_4to6(const struct xlat_config *cfg, uint32_t a, uint8_t out[16])
+{
+	return siit_addr_4to6(cfg->eam, &cfg->pool6, a, out);
+}
+
+static bool addr_6to4(const struct xlat_config *cfg, const uint8_t a[16], uint32_t *out)
+{
+	return siit_addr_6to4(cfg->eam, &cfg->pool6, a, out);
+}
+
 /* Checks that need no state: translatable destination (and stateless
  * source), RFC 6052 §3.1 for the well-known prefix. */
 static enum tun64_counter check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
 					   struct xlat_addrs *a)
 {
-	if (!rfc6052_extract(&cfg->pool6, v->hdr + 24, &a->dst4))
+	if (!addr_6to4(cfg, v->hdr + 24, &a->dst4))
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
 	if (wkp_refuses(cfg, a->dst4))
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
 	if (cfg->mode == XLAT_STATEFUL)
 		return XLAT_OK;
-	if (!rfc6052_extract(&cfg->pool6, v->hdr + 8, &a->src4))
+	if (!addr_6to4(cfg, v->hdr + 8, &a->src4))
 		return CTR_DROP_NOT_TRANSLATABLE_SRC;
 	if (wkp_refuses(cfg, a->src4))
 		return CTR_DROP_NOT_TRANSLATABLE_SRC;
@@ -527,6 +561,8 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 		why = CTR_DROP_BAD_SRC;
 	if (why == XLAT_OK)
 		why = ipv6_skip_ext_headers(&v);
+	if (why == XLAT_OK && icmp6_is_error(&v))
+		return xlat_icmp6_error(ctx, &v, out, out_len);
 	if (why == XLAT_OK)
 		why = check_addrs_6to4(cfg, &v, &a);
 	if (why == XLAT_OK)
@@ -674,13 +710,12 @@ static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_
 	struct nat64_flow4 flow;
 	enum nat64_result r;
 
-	rfc6052_embed(&cfg->pool6, v->src, a->src6);
+	if (!addr_4to6(cfg, v->src, a->src6))
+		return CTR_DROP_NOT_TRANSLATABLE_SRC;
 	a->sport = l4->sport;
 	a->dport = l4->dport;
-	if (cfg->mode == XLAT_STATELESS) {
-		rfc6052_embed(&cfg->pool6, v->dst, a->dst6);
-		return XLAT_OK;
-	}
+	if (cfg->mode == XLAT_STATELESS)
+		return addr_4to6(cfg, v->dst, a->dst6) ? XLAT_OK : CTR_DROP_NOT_TRANSLATABLE_DST;
 	flow.proto = l4->proto;
 	flow.src4 = v->src;
 	flow.sport = l4->sport;
@@ -749,6 +784,8 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 		why = ipv4_check_fragment(&v);
 	if (why == XLAT_OK)
 		why = check_addrs_4to6(cfg, &v);
+	if (why == XLAT_OK && icmp4_is_error(&v))
+		return xlat_icmp4_error(ctx, &v, out, out_len);
 	if (why == XLAT_OK)
 		why = l4_parse(&l4, v.hdr[9], v.l4, v.l4_len);
 	if (why != XLAT_OK)
@@ -777,6 +814,558 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 		return drop(ctx, DIR_4TO6, why);
 	return send_translated(ctx, DIR_4TO6, pkt, xlat_write_4to6(&v, &l4, &a),
 			       IPV6_HDR_LEN + l4.len, out, out_len);
+}
+
+/* ---- ICMP errors in transit, RFC 7915 §4.2-4.3 and §5.2-5.3 ------------- */
+
+/* An ICMP error is translated into ctx->scratch, not in place: the quoted
+ * packet changes size and the result is cut to ICMP6_ERROR_MAX /
+ * ICMP4_ERROR_MAX. Stateful (RFC 6146 §3.4): the flow of an ICMP error is
+ * the one of the packet it quotes, read in reverse; the BIB is only read
+ * (nat64_bib_lookup4/6): an error creates and refreshes no state.
+ *
+ * RFC 4884 extensions are not translated: when the length attribute is set,
+ * only the "original datagram" part is quoted and the attribute goes out as
+ * zero, so the result is a plain RFC 792 / RFC 4443 error. */
+
+/* Type, code and the 32 bits after the checksum of an ICMP error. */
+struct icmp_err {
+	uint8_t type, code;
+	uint32_t rest;
+};
+
+/* The packet an ICMP error quotes. */
+struct inner_view {
+	uint8_t *hdr;	   /* its IP header */
+	size_t avail;	   /* bytes quoted from hdr on (at most its IP length) */
+	struct l4_view l4; /* len: transport length as its IP header says */
+	size_t l4_avail;   /* transport bytes actually quoted */
+};
+
+static bool icmp6_is_error(const struct ip6_view *v)
+{
+	return v->proto == IPPROTO_ICMPV6 && v->l4_len > 0 && v->l4[0] < ICMP6_INFO_MIN;
+}
+
+/* Everything but echo goes the error way; §4.2 drops the other
+ * informational types there too. */
+static bool icmp4_is_error(const struct ip4_view *v)
+{
+	return v->hdr[9] == IPPROTO_ICMP && v->l4_len > 0 && v->l4[0] != ICMP4_ECHO_REQUEST &&
+	       v->l4[0] != ICMP4_ECHO_REPLY;
+}
+
+/* RFC 7915 §4.2 Figure 3: IPv4 header offset -> IPv6 header offset, -1 n/a. */
+static enum tun64_counter icmp_pointer_4to6(uint8_t ptr4, uint32_t *ptr6)
+{
+	static const int8_t map[IPV4_HDR_LEN] = { 0,  1,  4,  4,  -1, -1, -1, -1, 7,  6,
+						  -1, -1, 8,  8,  8,  8,  24, 24, 24, 24 };
+
+	if (ptr4 >= IPV4_HDR_LEN || map[ptr4] < 0)
+		return CTR_DROP_UNSUPPORTED_ICMP;
+	*ptr6 = (uint32_t)map[ptr4];
+	return XLAT_OK;
+}
+
+/* RFC 7915 §5.2 Figure 6: IPv6 header offset -> IPv4 header offset. */
+static enum tun64_counter icmp_pointer_6to4(uint32_t ptr6, uint32_t *ptr4)
+{
+	static const int8_t map[8] = { 0, 1, -1, -1, 2, 2, 9, 8 };
+
+	if (ptr6 < 8 && map[ptr6] >= 0)
+		*ptr4 = (uint32_t)map[ptr6];
+	else if (ptr6 >= 8 && ptr6 < 24)
+		*ptr4 = 12; /* Source Address */
+	else if (ptr6 >= 24 && ptr6 < IPV6_HDR_LEN)
+		*ptr4 = 16; /* Destination Address */
+	else
+		return CTR_DROP_UNSUPPORTED_ICMP;
+	*ptr4 <<= 24; /* the pointer is the first byte after the checksum */
+	return XLAT_OK;
+}
+
+/* RFC 7915 §4.2 Destination Unreachable codes. The MTU of code 4 is filled
+ * in by icmp_ptb_mtu_4to6 once the quoted packet is known. */
+static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *e)
+{
+	e->type = ICMP6_DEST_UNREACH;
+	e->rest = 0;
+	switch (code) {
+	case 0: case 1: case 5: case 6: case 7: case 8: case 11: case 12:
+		e->code = 0; /* no route to destination */
+		return XLAT_OK;
+	case 2: /* protocol unreachable: Parameter Problem at Next Header */
+		e->type = ICMP6_PARAM_PROBLEM;
+		e->code = 1;
+		e->rest = 6;
+		return XLAT_OK;
+	case 3:
+		e->code = 4; /* port unreachable */
+		return XLAT_OK;
+	case ICMP4_FRAG_NEEDED:
+		e->type = ICMP6_PACKET_TOO_BIG;
+		e->code = 0;
+		return XLAT_OK;
+	case 9: case 10: case 13: case 15:
+		e->code = 1; /* administratively prohibited */
+		return XLAT_OK;
+	default: /* 14 (host precedence violation) and unknown codes */
+		return CTR_DROP_UNSUPPORTED_ICMP;
+	}
+}
+
+/* RFC 7915 §4.2: ICMPv4 error -> ICMPv6 error type, code and pointer. */
+static enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_err *e)
+{
+	switch (icmp[0]) {
+	case ICMP4_DEST_UNREACH:
+		return icmp4_unreach_to_icmp6(icmp[1], e);
+	case ICMP4_TIME_EXCEEDED:
+		e->type = ICMP6_TIME_EXCEEDED;
+		e->code = icmp[1];
+		e->rest = 0;
+		return XLAT_OK;
+	case ICMP4_PARAM_PROBLEM:
+		if (icmp[1] != 0 && icmp[1] != 2)
+			return CTR_DROP_UNSUPPORTED_ICMP; /* 1: missing a required option */
+		e->type = ICMP6_PARAM_PROBLEM;
+		e->code = 0;
+		return icmp_pointer_4to6(icmp[4], &e->rest);
+	default: /* source quench, redirect, information messages ... */
+		return CTR_DROP_UNSUPPORTED_ICMP;
+	}
+}
+
+/* RFC 7915 §5.2: ICMPv6 error -> ICMPv4 error type, code and pointer. The
+ * MTU of Packet Too Big is filled in by icmp_ptb_mtu_6to4. */
+static enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_err *e)
+{
+	static const int8_t unreach[5] = { 1, 10, 1, 1, 3 };
+
+	e->rest = 0;
+	switch (icmp[0]) {
+	case ICMP6_DEST_UNREACH:
+		if (icmp[1] >= sizeof(unreach))
+			return CTR_DROP_UNSUPPORTED_ICMP;
+		e->type = ICMP4_DEST_UNREACH;
+		e->code = (uint8_t)unreach[icmp[1]];
+		return XLAT_OK;
+	case ICMP6_PACKET_TOO_BIG:
+		e->type = ICMP4_DEST_UNREACH;
+		e->code = ICMP4_FRAG_NEEDED;
+		return XLAT_OK;
+	case ICMP6_TIME_EXCEEDED:
+		e->type = ICMP4_TIME_EXCEEDED;
+		e->code = icmp[1];
+		return XLAT_OK;
+	case ICMP6_PARAM_PROBLEM:
+		if (icmp[1] == 1) { /* unrecognized next header */
+			e->type = ICMP4_DEST_UNREACH;
+			e->code = 2; /* protocol unreachable */
+			return XLAT_OK;
+		}
+		if (icmp[1] != 0)
+			return CTR_DROP_UNSUPPORTED_ICMP; /* 2: unrecognized option */
+		e->type = ICMP4_PARAM_PROBLEM;
+		e->code = 0;
+		return icmp_pointer_6to4(get_be32(icmp + 4), &e->rest);
+	default:
+		return CTR_DROP_UNSUPPORTED_ICMP;
+	}
+}
+
+/* RFC 1191 §7: the greatest plateau below the quoted packet's length. */
+static uint32_t rfc1191_plateau_below(uint32_t total_len)
+{
+	static const uint16_t plateaus[] = { 65535, 32000, 17914, 8166, 4352, 2002,
+					     1492,  1006,  508,	  296,	68 };
+
+	for (size_t i = 0; i < sizeof(plateaus) / sizeof(plateaus[0]); i++)
+		if (plateaus[i] < total_len)
+			return plateaus[i];
+	return 0;
+}
+
+/* RFC 7915 §4.2: max(1280, min(MTU + 20, MTU of the IPv6 next hop, MTU of
+ * the IPv4 next hop + 20)); both next hops are the tun here. An MTU of 0
+ * (router without RFC 1191) is replaced by the plateau below the quoted
+ * packet's Total Length. */
+static uint32_t icmp_ptb_mtu_4to6(const struct xlat_config *cfg, uint16_t mtu4,
+				  uint16_t quoted_total_len)
+{
+	uint32_t mtu = mtu4 ? mtu4 : rfc1191_plateau_below(quoted_total_len);
+
+	mtu += IPV6_HDR_LEN - IPV4_HDR_LEN;
+	if (cfg->mtu && mtu > cfg->mtu)
+		mtu = cfg->mtu;
+	return mtu < IPV6_MIN_MTU ? IPV6_MIN_MTU : mtu;
+}
+
+/* RFC 7915 §5.2: min(MTU - 20, MTU of the IPv4 next hop, MTU of the IPv6
+ * next hop - 20), in the 16 bits RFC 1191 gives it. */
+static uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6)
+{
+	const uint32_t delta = IPV6_HDR_LEN - IPV4_HDR_LEN;
+	uint32_t mtu = mtu6 > delta ? mtu6 - delta : 0;
+
+	if (cfg->mtu > delta && mtu > cfg->mtu - delta)
+		mtu = cfg->mtu - delta;
+	return mtu > 0xffff ? 0xffff : mtu;
+}
+
+/* RFC 4884 §4: with extensions the length attribute counts the "original
+ * datagram" in units; only that part is quoted. */
+static size_t icmp_quoted_len(size_t avail, uint8_t len_attr, size_t unit)
+{
+	size_t orig = (size_t)len_attr * unit;
+
+	return orig && orig < avail ? orig : avail;
+}
+
+/* The transport header of the quoted packet: TCP or UDP with their ports
+ * (8 bytes are all RFC 792 promises), or an echo message. Anything else,
+ * an ICMP error above all (RFC 7915 §4.3, §5.3), is not translated. */
+static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, uint8_t *l4,
+					 size_t len, size_t avail, bool from_v6)
+{
+	struct l4_view *v = &in->l4;
+
+	memset(v, 0, sizeof(*v));
+	v->proto = proto;
+	v->hdr = l4;
+	v->len = len;
+	in->l4_avail = avail;
+	if (avail < ICMP_HDR_LEN || len < ICMP_HDR_LEN)
+		return CTR_DROP_ICMP_INNER;
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		v->sport = get_be16(l4);
+		v->dport = get_be16(l4 + 2);
+		return XLAT_OK;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (from_v6 != (proto == IPPROTO_ICMPV6))
+			return CTR_DROP_ICMP_INNER;
+		return icmp_parse(v, from_v6) == XLAT_OK ? XLAT_OK : CTR_DROP_ICMP_INNER;
+	default:
+		return CTR_DROP_ICMP_INNER;
+	}
+}
+
+/* The IPv4 packet quoted by an ICMPv4 error. Fragments are refused: a
+ * later fragment has no ports, and a first one would need a Fragment
+ * Header in the translation. */
+static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t avail)
+{
+	size_t hlen, total;
+
+	if (avail < IPV4_HDR_LEN || p[0] >> 4 != 4)
+		return CTR_DROP_ICMP_INNER;
+	hlen = (size_t)(p[0] & 0x0f) * 4;
+	total = get_be16(p + 2);
+	if (hlen < IPV4_HDR_LEN || hlen > avail || total < hlen)
+		return CTR_DROP_ICMP_INNER;
+	if (get_be16(p + 6) & (IPV4_MF | IPV4_FRAG_OFFSET))
+		return CTR_DROP_ICMP_INNER;
+	if (avail > total)
+		avail = total;
+	in->hdr = p;
+	in->avail = avail;
+	return inner_l4_parse(in, p[9], p + hlen, total - hlen, avail - hlen, false);
+}
+
+/* The IPv6 packet quoted by an ICMPv6 error, extension headers skipped as
+ * in §5.1 (they must lie inside the quote). */
+static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t avail)
+{
+	struct ip6_view iv;
+	size_t ip_len, hlen;
+
+	if (avail < IPV6_HDR_LEN || p[0] >> 4 != 6)
+		return CTR_DROP_ICMP_INNER;
+	ip_len = IPV6_HDR_LEN + get_be16(p + 4);
+	if (avail > ip_len)
+		avail = ip_len;
+	iv.hdr = p;
+	iv.len = avail;
+	if (ipv6_skip_ext_headers(&iv) != XLAT_OK)
+		return CTR_DROP_ICMP_INNER;
+	hlen = (size_t)(iv.l4 - p);
+	in->hdr = p;
+	in->avail = avail;
+	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true);
+}
+
+/* l4_rewrite for a quoted transport header that may be cut short: the
+ * checksum is adjusted incrementally (RFC 7915 §4.3/§5.3 expect it) when
+ * the quote holds it. A zero UDP checksum stays zero: the payload it would
+ * cover may not be there. */
+static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old_pseudo,
+			     uint32_t new_pseudo, uint16_t sport, uint16_t dport)
+{
+	bool csum_quoted = v->proto != IPPROTO_TCP || avail >= 18;
+	bool udp_no_csum = v->proto == IPPROTO_UDP && get_be16(v->hdr + 6) == 0;
+
+	if (csum_quoted && !udp_no_csum) {
+		l4_rewrite(v, old_pseudo, new_pseudo, sport, dport);
+		return;
+	}
+	put_be16(v->hdr, sport);
+	put_be16(v->hdr + 2, dport);
+}
+
+static enum xlat_verdict send_icmp_translated(struct xlat_ctx *ctx, enum tun64_dir dir,
+					      size_t len, const uint8_t **out, size_t *out_len)
+{
+	ctx->ctr->v[dir][CTR_TRANSLATED]++;
+	*out = ctx->scratch;
+	*out_len = len;
+	return XLAT_SEND;
+}
+
+/* ---- ICMPv4 error -> ICMPv6 error (§4.2, §4.3) ---- */
+
+/* Outer and inner addresses. The outer source (the server or any IPv4
+ * router on the way) is embedded in pool6, so traceroute shows the hop as
+ * prefix::a.b.c.d. Stateful: the quoted packet left us from (T,t); the BIB
+ * gives back (X',x), which is also the error's destination. */
+static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
+					     const struct inner_view *in, struct xlat_addrs *outer,
+					     struct xlat_addrs *inner)
+{
+	const struct xlat_config *cfg = ctx->cfg;
+	uint32_t in_src = get_be32(in->hdr + 12), in_dst = get_be32(in->hdr + 16);
+
+	if (wkp_refuses(cfg, in_dst) || wkp_refuses(cfg, in_src))
+		return CTR_DROP_ICMP_INNER;
+	if (!addr_4to6(cfg, v->src, outer->src6) || !addr_4to6(cfg, in_dst, inner->dst6))
+		return CTR_DROP_ICMP_INNER;
+	inner->sport = in->l4.sport;
+	inner->dport = in->l4.dport;
+	if (cfg->mode == XLAT_STATELESS)
+		return addr_4to6(cfg, v->dst, outer->dst6) && addr_4to6(cfg, in_src, inner->src6)
+			       ? XLAT_OK
+			       : CTR_DROP_ICMP_INNER;
+	if (in_src != v->dst)
+		return CTR_DROP_ICMP_INNER; /* an error goes back to the quoted source */
+	if (!nat64_bib_lookup4(ctx->nat, in->l4.proto, in_src, in->l4.sport, inner->src6,
+			       &inner->sport))
+		return CTR_DROP_NO_STATE;
+	if (in->l4.proto == IPPROTO_ICMP)
+		inner->dport = inner->sport; /* the identifier */
+	memcpy(outer->dst6, inner->src6, 16);
+	return XLAT_OK;
+}
+
+/* Writes outer IPv6 + ICMPv6 + translated quote into ctx->scratch, cut to
+ * ICMP6_ERROR_MAX. Returns the length. */
+static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
+			      const struct icmp_err *e, const struct inner_view *in,
+			      const struct xlat_addrs *outer, const struct xlat_addrs *inner)
+{
+	uint8_t *o = ctx->scratch;
+	uint8_t *icmp = o + IPV6_HDR_LEN;
+	uint8_t *ih = icmp + ICMP_HDR_LEN;
+	uint8_t *il4 = ih + IPV6_HDR_LEN;
+	size_t room = ICMP6_ERROR_MAX - (size_t)(il4 - o);
+	size_t copy = in->l4_avail < room ? in->l4_avail : room;
+	size_t payload = ICMP_HDR_LEN + IPV6_HDR_LEN + copy;
+	struct ip4_view iv = { .hdr = in->hdr };
+	struct l4_view l4 = in->l4, outer_l4 = { .proto = IPPROTO_ICMP, .len = payload };
+	uint32_t old_pseudo = 0, new_pseudo;
+	uint32_t in_src = get_be32(in->hdr + 12), in_dst = get_be32(in->hdr + 16);
+
+	/* §4.3: the quoted header is translated like an outer one, except
+	 * that its TTL is kept. */
+	ipv6_build_header(ih, &iv, &l4, inner);
+	ih[7] = in->hdr[8];
+	memcpy(il4, in->l4.hdr, copy);
+	l4.hdr = il4;
+	if (l4.proto != IPPROTO_ICMP)
+		old_pseudo = csum_pseudo4(in_src, in_dst, l4.proto, (uint16_t)l4.len);
+	new_pseudo = csum_pseudo6(inner->src6, inner->dst6, ih[6], (uint32_t)l4.len);
+	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
+
+	ipv6_build_header(o, v, &outer_l4, outer);
+	icmp[0] = e->type;
+	icmp[1] = e->code;
+	put_be16(icmp + 2, 0);
+	put_be32(icmp + 4, e->rest);
+	put_be16(icmp + 2, csum_finish(csum_add_bytes(
+				   csum_pseudo6(outer->src6, outer->dst6, IPPROTO_ICMPV6,
+						(uint32_t)payload),
+				   icmp, payload)));
+	return IPV6_HDR_LEN + payload;
+}
+
+static enum tun64_counter icmp4_err_check(const struct ip4_view *v)
+{
+	if (v->l4_len < ICMP_HDR_LEN)
+		return CTR_DROP_TRUNCATED;
+	if (csum_finish(csum_add_bytes(0, v->l4, v->l4_len)) != 0)
+		return CTR_DROP_BAD_L4_CSUM;
+	return XLAT_OK;
+}
+
+static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
+					  const uint8_t **out, size_t *out_len)
+{
+	uint8_t *icmp = v->l4;
+	struct icmp_err e;
+	struct inner_view in;
+	struct xlat_addrs outer, inner;
+	enum tun64_counter why;
+	size_t quoted;
+
+	why = icmp4_err_check(v);
+	if (why == XLAT_OK)
+		why = icmp4_err_to_icmp6(icmp, &e);
+	if (why == XLAT_OK) {
+		/* RFC 4884 length attribute: byte 5, in 32-bit words. */
+		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
+		why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted);
+	}
+	/* No Time Exceeded about an error (RFC 1812 §4.3.2.7). */
+	if (why == XLAT_OK && v->hdr[8] <= 1)
+		why = CTR_DROP_TTL_EXPIRED;
+	if (why == XLAT_OK)
+		why = map_err_addrs_4to6(ctx, v, &in, &outer, &inner);
+	if (why != XLAT_OK)
+		return drop(ctx, DIR_4TO6, why);
+	if (e.type == ICMP6_PACKET_TOO_BIG)
+		e.rest = icmp_ptb_mtu_4to6(ctx->cfg, get_be16(icmp + 6), get_be16(in.hdr + 2));
+	return send_icmp_translated(ctx, DIR_4TO6,
+				    icmp6_err_write(ctx, v, &e, &in, &outer, &inner), out, out_len);
+}
+
+/* ---- ICMPv6 error -> ICMPv4 error (§5.2, §5.3) ---- */
+
+/* Stateful: the quoted packet went from Y' (= Z) to (X',x); the BIB gives
+ * (T,t). The error comes from an IPv6 router or from X' itself, neither of
+ * which has an IPv4 address: it goes out from T, the address the server
+ * knows X' by. Stateless: an outer source outside pool6 becomes own4
+ * (RFC 6791 §4). */
+static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+					     const struct inner_view *in, struct xlat_addrs *outer,
+					     struct xlat_addrs *inner)
+{
+	const struct xlat_config *cfg = ctx->cfg;
+	const uint8_t *in_dst6 = in->hdr + 24;
+
+	if (!addr_6to4(cfg, v->hdr + 24, &outer->dst4) ||
+	    wkp_refuses(cfg, outer->dst4))
+		return CTR_DROP_NOT_TRANSLATABLE_DST;
+	if (!addr_6to4(cfg, in->hdr + 8, &inner->src4) ||
+	    wkp_refuses(cfg, inner->src4))
+		return CTR_DROP_ICMP_INNER;
+	inner->sport = in->l4.sport;
+	inner->dport = in->l4.dport;
+	if (cfg->mode == XLAT_STATELESS) {
+		if (!addr_6to4(cfg, in_dst6, &inner->dst4) ||
+		    wkp_refuses(cfg, inner->dst4))
+			return CTR_DROP_ICMP_INNER;
+		if (!addr_6to4(cfg, v->hdr + 8, &outer->src4) ||
+		    wkp_refuses(cfg, outer->src4))
+			outer->src4 = cfg->own4;
+		return XLAT_OK;
+	}
+	if (inner->src4 != outer->dst4)
+		return CTR_DROP_ICMP_INNER;
+	if (!nat64_bib_lookup6(ctx->nat, in->l4.proto, in_dst6, in->l4.dport, &inner->dst4,
+			       &inner->dport))
+		return CTR_DROP_NO_STATE;
+	if (in->l4.proto == IPPROTO_ICMP)
+		inner->sport = inner->dport; /* the identifier */
+	outer->src4 = inner->dst4;
+	return XLAT_OK;
+}
+
+/* Writes outer IPv4 + ICMPv4 + translated quote into ctx->scratch, cut to
+ * ICMP4_ERROR_MAX. Returns the length. */
+static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
+			      const struct icmp_err *e, const struct inner_view *in,
+			      const struct xlat_addrs *outer, const struct xlat_addrs *inner)
+{
+	uint8_t *o = ctx->scratch;
+	uint8_t *icmp = o + IPV4_HDR_LEN;
+	uint8_t *ih = icmp + ICMP_HDR_LEN;
+	uint8_t *il4 = ih + IPV4_HDR_LEN;
+	size_t room = ICMP4_ERROR_MAX - (size_t)(il4 - o);
+	size_t copy = in->l4_avail < room ? in->l4_avail : room;
+	size_t payload = ICMP_HDR_LEN + IPV4_HDR_LEN + copy;
+	struct ip6_view iv = { .hdr = in->hdr };
+	struct l4_view l4 = in->l4, outer_l4 = { .proto = IPPROTO_ICMP, .len = payload };
+	uint32_t old_pseudo, new_pseudo = 0;
+
+	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
+	ipv4_build_header(ih, &iv, &l4, inner);
+	ih[8] = in->hdr[7];
+	put_be16(ih + 10, 0);
+	put_be16(ih + 10, csum_ipv4_header(ih, IPV4_HDR_LEN));
+	memcpy(il4, in->l4.hdr, copy);
+	l4.hdr = il4;
+	old_pseudo = csum_pseudo6(in->hdr + 8, in->hdr + 24,
+				  l4.proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4.proto,
+				  (uint32_t)l4.len);
+	if (l4.proto != IPPROTO_ICMP)
+		new_pseudo = csum_pseudo4(inner->src4, inner->dst4, l4.proto, (uint16_t)l4.len);
+	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
+
+	ipv4_build_header(o, v, &outer_l4, outer);
+	icmp[0] = e->type;
+	icmp[1] = e->code;
+	put_be16(icmp + 2, 0);
+	put_be32(icmp + 4, e->rest);
+	put_be16(icmp + 2, csum_finish(csum_add_bytes(0, icmp, payload)));
+	return IPV4_HDR_LEN + payload;
+}
+
+static enum tun64_counter icmp6_err_check(const struct ip6_view *v)
+{
+	uint32_t sum;
+
+	if (v->l4_len < ICMP_HDR_LEN)
+		return CTR_DROP_TRUNCATED;
+	sum = csum_pseudo6(v->hdr + 8, v->hdr + 24, IPPROTO_ICMPV6, (uint32_t)v->l4_len);
+	if (csum_finish(csum_add_bytes(sum, v->l4, v->l4_len)) != 0)
+		return CTR_DROP_BAD_L4_CSUM;
+	return XLAT_OK;
+}
+
+static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
+					  const uint8_t **out, size_t *out_len)
+{
+	uint8_t *icmp = v->l4;
+	struct icmp_err e;
+	struct inner_view in;
+	struct xlat_addrs outer, inner;
+	enum tun64_counter why;
+	size_t quoted;
+	uint8_t len_attr;
+
+	why = icmp6_err_check(v);
+	if (why == XLAT_OK)
+		why = icmp6_err_to_icmp4(icmp, &e);
+	if (why == XLAT_OK) {
+		/* RFC 4884 length attribute: byte 4 of Destination
+		 * Unreachable and Time Exceeded, in 64-bit words. */
+		len_attr = icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ?
+				   icmp[4] : 0;
+		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
+		why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted);
+	}
+	/* No Time Exceeded about an error (RFC 4443 §2.4(e)). */
+	if (why == XLAT_OK && v->hdr[7] <= 1)
+		why = CTR_DROP_TTL_EXPIRED;
+	if (why == XLAT_OK)
+		why = map_err_addrs_6to4(ctx, v, &in, &outer, &inner);
+	if (why != XLAT_OK)
+		return drop(ctx, DIR_6TO4, why);
+	if (icmp[0] == ICMP6_PACKET_TOO_BIG)
+		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + 4));
+	return send_icmp_translated(ctx, DIR_6TO4,
+				    icmp4_err_write(ctx, v, &e, &in, &outer, &inner), out, out_len);
 }
 
 /* ---- Entry point --------------------------------------------------------- */

@@ -14,6 +14,8 @@
 #include "counters.h"
 #include "nat64.h"
 
+struct eam_table;
+
 enum xlat_mode {
 	XLAT_STATEFUL = 0, /* RFC 6146 */
 	XLAT_STATELESS,    /* RFC 7915 SIIT with RFC 6052 */
@@ -31,6 +33,7 @@ struct xlat_config {
 	/* RFC 6052 §3.1: with the well-known prefix 64:ff9b::/96, non-global
 	 * IPv4 addresses are refused unless the operator allows them. */
 	bool wkp_allow_private;
+	const struct eam_table *eam; /* stateless: RFC 7757 EAMT (eam.h); NULL = none */
 };
 
 /* Room the caller leaves in front of the packet, so that IPv4 -> IPv6 can grow

@@ -790,10 +790,10 @@ END_TEST
 
 START_TEST(drop_unsupported_icmp)
 {
-	/* ICMPv6 Destination Unreachable, Neighbor Solicitation; ICMPv4
-	 * Destination Unreachable, Timestamp. */
-	static const uint8_t types6[] = { 1, 135 };
-	static const uint8_t types4[] = { 3, 13 };
+	/* ICMPv6 error type 100 (private experimentation), Neighbor
+	 * Solicitation; ICMPv4 Redirect, Timestamp (RFC 7915 §4.2, §5.2). */
+	static const uint8_t types6[] = { 100, 135 };
+	static const uint8_t types4[] = { 5, 13 };
 	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 58, .hlim = 64 };
 	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 1, .ttl = 64 };
 
@@ -1274,6 +1274,596 @@ START_TEST(sf_ttl_expired)
 }
 END_TEST
 
+/* ---- ICMP errors in transit (RFC 7915 §4.2-4.3, §5.2-5.3) ---- */
+
+#define ROUTER4 "203.0.113.254"
+#define ROUTER4_6 "2001:db8:64::cb00:71fe" /* ROUTER4 in the prefix */
+#define ROUTER6 "2001:db8:6::1"
+
+static uint8_t q4[BIG], q6[BIG], err_l4[BIG];
+
+/* An ICMPv4 / ICMPv6 error quoting q[0..qlen); rest: the 32 bits after the
+ * checksum. */
+static size_t icmp4_err(uint8_t *o, const char *src, const char *dst, uint8_t ttl, uint8_t type,
+			uint8_t code, uint32_t rest, const uint8_t *q, size_t qlen)
+{
+	struct tp_ip4 h = { .src = src, .dst = dst, .proto = 1, .ttl = ttl };
+
+	return tp_ip4(o, &h, err_l4,
+		      tp_icmp(err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
+}
+
+static size_t icmp6_err(uint8_t *o, const char *src, const char *dst, uint8_t hlim, uint8_t type,
+			uint8_t code, uint32_t rest, const uint8_t *q, size_t qlen)
+{
+	struct tp_ip6 h = { .src = src, .dst = dst, .nh = 58, .hlim = hlim };
+
+	return tp_ip6(o, &h, err_l4,
+		      tp_icmp(err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
+}
+
+/* The client's UDP datagram as the IPv4 server got it (q4) and as the
+ * client sent it, with the hop limit it had when it reached the server (q6). */
+static size_t sl_udp_quotes(size_t *len6, uint8_t ttl)
+{
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = ttl, .tos = 0xb8,
+			     .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = ttl, .tclass = 0xb8 };
+	uint8_t l4[64];
+	size_t n = tp_udp(l4, 5353, 53, udp6_payload, 15);
+
+	*len6 = tp_ip6(q6, &h6, l4, n);
+	return tp_ip4(q4, &h4, l4, n);
+}
+
+struct err_case {
+	uint8_t type_in, code_in;
+	uint32_t rest_in;
+	uint8_t type_out, code_out;
+	uint32_t rest_out;
+};
+
+/* RFC 7915 §4.2, every Destination Unreachable code, Time Exceeded and
+ * Parameter Problem with the Figure 3 pointer. */
+static const struct err_case err4to6[] = {
+	{ 3, 0, 0, 1, 0, 0 },	     { 3, 1, 0, 1, 0, 0 },	  { 3, 2, 0, 4, 1, 6 },
+	{ 3, 3, 0, 1, 4, 0 },	     { 3, 5, 0, 1, 0, 0 },	  { 3, 6, 0, 1, 0, 0 },
+	{ 3, 7, 0, 1, 0, 0 },	     { 3, 8, 0, 1, 0, 0 },	  { 3, 9, 0, 1, 1, 0 },
+	{ 3, 10, 0, 1, 1, 0 },	     { 3, 11, 0, 1, 0, 0 },	  { 3, 12, 0, 1, 0, 0 },
+	{ 3, 13, 0, 1, 1, 0 },	     { 3, 15, 0, 1, 1, 0 },	  { 11, 0, 0, 3, 0, 0 },
+	{ 11, 1, 0, 3, 1, 0 },	     { 12, 0, 0, 4, 0, 0 },	  { 12, 0, 1u << 24, 4, 0, 1 },
+	{ 12, 2, 2u << 24, 4, 0, 4 }, { 12, 0, 3u << 24, 4, 0, 4 }, { 12, 0, 8u << 24, 4, 0, 7 },
+	{ 12, 0, 9u << 24, 4, 0, 6 }, { 12, 0, 12u << 24, 4, 0, 8 }, { 12, 2, 15u << 24, 4, 0, 8 },
+	{ 12, 0, 16u << 24, 4, 0, 24 }, { 12, 0, 19u << 24, 4, 0, 24 },
+};
+
+START_TEST(sl_err_4to6_mapping)
+{
+	const struct err_case *c = &err4to6[_i];
+	size_t n6, n4 = sl_udp_quotes(&n6, 63);
+	size_t n = icmp4_err(F->in, ROUTER4, SL_C4, 64, c->type_in, c->code_in, c->rest_in, q4, n4);
+	size_t en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, c->type_out, c->code_out, c->rest_out,
+			      q6, n6);
+
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert_ptr_eq(F->out, F->ctx.scratch);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* §4.2: code 14, unknown codes, Parameter Problem code 1 and pointers
+ * that Figure 3 has no translation for, source quench, redirect. */
+static const struct err_case drop4[] = {
+	{ 3, 14, 0, 0, 0, 0 },	    { 3, 16, 0, 0, 0, 0 },  { 12, 1, 0, 0, 0, 0 },
+	{ 12, 0, 4u << 24, 0, 0, 0 }, { 12, 0, 11u << 24, 0, 0, 0 }, { 12, 0, 20u << 24, 0, 0, 0 },
+	{ 4, 0, 0, 0, 0, 0 },	    { 5, 1, 0, 0, 0, 0 },   { 12, 3, 0, 0, 0, 0 },
+};
+
+START_TEST(sl_err_4to6_unsupported_dropped)
+{
+	size_t n6, n4 = sl_udp_quotes(&n6, 63);
+
+	run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, drop4[_i].type_in, drop4[_i].code_in,
+			     drop4[_i].rest_in, q4, n4));
+	expect_drop(DIR_4TO6, CTR_DROP_UNSUPPORTED_ICMP);
+}
+END_TEST
+
+/* The server's UDP reply as the client got it (q6) and as the server sent
+ * it (q4). */
+static size_t sl_reply_quotes(size_t *len4, uint8_t hlim)
+{
+	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = hlim, .tos = 0x28,
+			     .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 17, .hlim = hlim, .tclass = 0x28 };
+	uint8_t l4[64];
+	size_t n = tp_udp(l4, 53, 5353, udp4_payload, 16);
+
+	*len4 = tp_ip4(q4, &h4, l4, n);
+	return tp_ip6(q6, &h6, l4, n);
+}
+
+/* RFC 7915 §5.2, with the Figure 6 pointer. */
+static const struct err_case err6to4[] = {
+	{ 1, 0, 0, 3, 1, 0 },		{ 1, 1, 0, 3, 10, 0 },		{ 1, 2, 0, 3, 1, 0 },
+	{ 1, 3, 0, 3, 1, 0 },		{ 1, 4, 0, 3, 3, 0 },		{ 3, 0, 0, 11, 0, 0 },
+	{ 3, 1, 0, 11, 1, 0 },		{ 4, 1, 0, 3, 2, 0 },		{ 4, 0, 0, 12, 0, 0 },
+	{ 4, 0, 1, 12, 0, 1u << 24 },	{ 4, 0, 4, 12, 0, 2u << 24 },	{ 4, 0, 5, 12, 0, 2u << 24 },
+	{ 4, 0, 6, 12, 0, 9u << 24 },	{ 4, 0, 7, 12, 0, 8u << 24 },	{ 4, 0, 8, 12, 0, 12u << 24 },
+	{ 4, 0, 23, 12, 0, 12u << 24 }, { 4, 0, 24, 12, 0, 16u << 24 }, { 4, 0, 39, 12, 0, 16u << 24 },
+};
+
+START_TEST(sl_err_6to4_mapping)
+{
+	const struct err_case *c = &err6to4[_i];
+	size_t n4, n6 = sl_reply_quotes(&n4, 50);
+	size_t n = icmp6_err(F->in, "2001:db8:64::c000:2fe", SRV6, 64, c->type_in, c->code_in,
+			     c->rest_in, q6, n6);
+	size_t en = icmp4_err(F->exp, "192.0.2.254", SRV4, 63, c->type_out, c->code_out,
+			      c->rest_out, q4, n4);
+
+	/* the translator's IPv4 header: ID 0, DF */
+	F->exp[6] = 0x40;
+	refix_ipv4_csum(F->exp, 20);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+static const struct err_case drop6[] = {
+	{ 1, 5, 0, 0, 0, 0 }, { 1, 6, 0, 0, 0, 0 },  { 4, 2, 0, 0, 0, 0 },  { 4, 0, 2, 0, 0, 0 },
+	{ 4, 0, 3, 0, 0, 0 }, { 4, 0, 40, 0, 0, 0 }, { 4, 3, 0, 0, 0, 0 }, { 127, 0, 0, 0, 0, 0 },
+};
+
+START_TEST(sl_err_6to4_unsupported_dropped)
+{
+	size_t n4, n6 = sl_reply_quotes(&n4, 50);
+
+	run(F->in, icmp6_err(F->in, "2001:db8:64::c000:2fe", SRV6, 64, drop6[_i].type_in,
+			     drop6[_i].code_in, drop6[_i].rest_in, q6, n6));
+	expect_drop(DIR_6TO4, CTR_DROP_UNSUPPORTED_ICMP);
+}
+END_TEST
+
+/* RFC 6791 §4 (stateless): an ICMPv6 error from an address outside the
+ * prefix comes from the translator's own IPv4 address. */
+START_TEST(sl_err_6to4_untranslatable_source_uses_own4)
+{
+	size_t n4, n6 = sl_reply_quotes(&n4, 50);
+	size_t n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
+	size_t en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 11, 0, 0, q4, n4);
+
+	F->exp[6] = 0x40;
+	refix_ipv4_csum(F->exp, 20);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* ---- Packet Too Big / Fragmentation Needed MTU (§4.2, §5.2) ---- */
+
+struct mtu_case {
+	uint16_t tun_mtu;
+	uint16_t quoted_len; /* Total Length / IPv6 length of the quoted packet */
+	uint32_t mtu_in, mtu_out;
+};
+
+/* max(1280, min(MTU + 20, tun MTU)); MTU 0: RFC 1191 plateau below the
+ * quoted Total Length. */
+static const struct mtu_case mtu4to6[] = {
+	{ 1500, 1480, 1400, 1420 }, /* + 20 */
+	{ 1500, 1480, 1480, 1500 }, /* + 20 = the tun MTU */
+	{ 1500, 1480, 1492, 1500 }, /* capped by the tun MTU */
+	{ 1500, 1480, 1000, 1280 }, /* the IPv6 minimum */
+	{ 9000, 4000, 0, 2022 },    /* plateau 2002 */
+	{ 9000, 1500, 0, 1512 },    /* plateau 1492 */
+	{ 9000, 2002, 0, 1512 },    /* plateau below 2002, not 2002 itself */
+	{ 1500, 1400, 0, 1280 },    /* plateau 1006, then the floor */
+};
+
+START_TEST(sl_frag_needed_to_ptb_mtu)
+{
+	const struct mtu_case *c = &mtu4to6[_i];
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63 };
+	static uint8_t data[5000], l4[5000];
+	size_t plen = c->quoted_len - 28, n4, n6, n, en;
+
+	F->cfg.mtu = c->tun_mtu;
+	tp_fill(data, plen, 3);
+	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, plen));
+	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, data, plen));
+	ck_assert_uint_eq(n4, c->quoted_len);
+	ck_assert_uint_eq(n6, c->quoted_len + 20u);
+	/* the router quotes 548 bytes (RFC 1812 §4.3.2.3): the quote is cut
+	 * and its UDP checksum adjusted incrementally all the same */
+	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 4, c->mtu_in, q4, 548);
+	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 2, 0, c->mtu_out, q6, 548 + 20);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* min(MTU - 20, tun MTU - 20), no floor on the IPv4 side. */
+static const struct mtu_case mtu6to4[] = {
+	{ 1500, 1400, 1400, 1380 },
+	{ 1500, 1400, 1280, 1260 },
+	{ 1500, 1400, 1500, 1480 },
+	{ 1500, 1400, 9000, 1480 },
+	{ 0, 1400, 100000, 65535 }, /* no tun MTU: the 16-bit field's limit */
+};
+
+START_TEST(sl_ptb_to_frag_needed_mtu)
+{
+	const struct mtu_case *c = &mtu6to4[_i];
+	size_t n4, n6 = sl_reply_quotes(&n4, 50);
+	size_t n, en;
+
+	F->cfg.mtu = c->tun_mtu;
+	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 2, 0, c->mtu_in, q6, n6);
+	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 3, 4, c->mtu_out, q4, n4);
+	F->exp[6] = 0x40;
+	refix_ipv4_csum(F->exp, 20);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* ---- quoted packets: size, transports, what is refused ---- */
+
+/* An ICMPv4 error quoting 1400 bytes: the ICMPv6 error stops at 1280. */
+START_TEST(sl_err_4to6_cut_to_1280)
+{
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63 };
+	static uint8_t data[1400], l4[1500];
+	size_t n4, n6, n, en;
+
+	tp_fill(data, sizeof(data), 8);
+	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
+	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
+	ck_assert_uint_gt(n6, 1280);
+	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 0, q4, n4);
+	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 0, q6, 1280 - 48);
+	ck_assert_uint_eq(en, 1280);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* An ICMPv6 error quoting 1232 bytes: the ICMPv4 error stops at 576. */
+START_TEST(sl_err_6to4_cut_to_576)
+{
+	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 50, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 17, .hlim = 50 };
+	static uint8_t data[1184], l4[1300];
+	size_t n4, n6, n, en;
+
+	tp_fill(data, sizeof(data), 4);
+	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 53, 5353, data, sizeof(data)));
+	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 53, 5353, data, sizeof(data)));
+	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 4, 0, q6, n6);
+	ck_assert_uint_eq(n, 1280);
+	ck_assert_uint_gt(n4, 576);
+	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 3, 3, 0, q4, 576 - 28);
+	ck_assert_uint_eq(en, 576);
+	F->exp[6] = 0x40;
+	refix_ipv4_csum(F->exp, 20);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* A quote with only the 8 transport bytes RFC 792 promises: TCP ports are
+ * translated, the checksum is not in the quote. */
+START_TEST(sl_err_4to6_tcp_8_bytes)
+{
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 6, .ttl = 60, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 6, .hlim = 60 };
+	uint8_t l4[64];
+	size_t n4, n6, n, en;
+
+	n4 = tp_ip4(q4, &h4, l4, tp_tcp(l4, 40000, 80, 1, 0, TP_SYN, NULL, 0));
+	n6 = tp_ip6(q6, &h6, l4, tp_tcp(l4, 40000, 80, 1, 0, TP_SYN, NULL, 0));
+	ck_assert_uint_eq(n6, 60);
+	ck_assert_uint_eq(n4, 40);
+	n = icmp4_err(F->in, SRV4, SL_C4, 64, 3, 3, 0, q4, 28);
+	en = icmp6_err(F->exp, SRV6, SL_C6, 63, 1, 4, 0, q6, 48);
+	memset(F->ctx.scratch, 0xaa, sizeof(F->ctx.scratch));
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	/* nothing written past the quote (where the checksum would be) */
+	for (size_t i = en; i < en + 16; i++)
+		ck_assert_uint_eq(F->ctx.scratch[i], 0xaa);
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* Echo request quoted: type 8 -> 128 and the ICMPv6 pseudo-header in its
+ * checksum; and back, 129 -> 0. */
+START_TEST(sl_err_echo_quoted_both_ways)
+{
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 1, .ttl = 3, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 58, .hlim = 3 };
+	uint8_t l4[64], data[24];
+	size_t n4, n6, n, en;
+
+	tp_fill(data, sizeof(data), 1);
+	n4 = tp_ip4(q4, &h4, l4, tp_icmp(l4, 8, 0, 0x4242, 7, data, sizeof(data)));
+	n6 = tp_ip6(q6, &h6, l4, tp_icmp(l4, 128, 0, 0x4242, 7, data, sizeof(data)));
+	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 0, q4, n4);
+	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 0, q6, n6);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	h6 = (struct tp_ip6){ .src = SRV6, .dst = SL_C6, .nh = 58, .hlim = 5 };
+	h4 = (struct tp_ip4){ .src = SRV4, .dst = SL_C4, .proto = 1, .ttl = 5, .frag = TP_DF };
+	n6 = tp_ip6(q6, &h6, l4, tp_icmp(l4, 129, 0, 0x4242, 7, data, sizeof(data)));
+	n4 = tp_ip4(q4, &h4, l4, tp_icmp(l4, 0, 0, 0x4242, 7, data, sizeof(data)));
+	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
+	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 11, 0, 0, q4, n4);
+	F->exp[6] = 0x40;
+	refix_ipv4_csum(F->exp, 20);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* RFC 7915 §4.3/§5.3: an error about an error, a quote cut inside the IP
+ * header or before the ports, and a quoted fragment are dropped. */
+START_TEST(sl_err_bad_quote_dropped)
+{
+	size_t n6, n4 = sl_udp_quotes(&n6, 63);
+	uint8_t inner_err[256];
+	size_t ne;
+
+	switch (_i) {
+	case 0: /* ICMPv4 error quoting an ICMPv4 error */
+		ne = icmp4_err(inner_err, SL_C4, SRV4, 64, 3, 3, 0, q4, n4);
+		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, inner_err, ne));
+		break;
+	case 1: /* IP header cut */
+		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, q4, 19));
+		break;
+	case 2: /* only 4 transport bytes */
+		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, q4, 24));
+		break;
+	case 3: /* a fragment: MF set */
+		q4[6] |= 0x20;
+		refix_ipv4_csum(q4, 20);
+		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, q4, n4));
+		break;
+	}
+	expect_drop(DIR_4TO6, CTR_DROP_ICMP_INNER);
+}
+END_TEST
+
+START_TEST(sl_err_6to4_bad_quote_dropped)
+{
+	size_t n4, n6 = sl_reply_quotes(&n4, 50);
+	uint8_t inner_err[256];
+	size_t ne;
+
+	switch (_i) {
+	case 0: /* ICMPv6 error quoting an ICMPv6 error */
+		ne = icmp6_err(inner_err, SRV6, SL_C6, 64, 1, 4, 0, q6, n6);
+		run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 0, 0, inner_err, ne));
+		break;
+	case 1:
+		run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 0, 0, q6, 39));
+		break;
+	case 2:
+		run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 0, 0, q6, 44));
+		break;
+	}
+	expect_drop(DIR_6TO4, CTR_DROP_ICMP_INNER);
+}
+END_TEST
+
+/* A corrupted ICMP checksum is not made good by the recomputation. */
+START_TEST(sl_err_bad_checksum_dropped)
+{
+	size_t n6, n4 = sl_udp_quotes(&n6, 63);
+	size_t n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 0, q4, n4);
+
+	F->in[30] ^= 1;
+	run(F->in, n);
+	expect_drop(DIR_4TO6, CTR_DROP_BAD_L4_CSUM);
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
+	F->in[50] ^= 1;
+	run(F->in, n);
+	expect_drop(DIR_6TO4, CTR_DROP_BAD_L4_CSUM);
+}
+END_TEST
+
+/* RFC 4884: only the "original datagram" part is translated; the
+ * extension is not carried and the length attribute goes out as 0. */
+START_TEST(sl_err_4to6_rfc4884_extension_left_out)
+{
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63 };
+	static uint8_t data[200], l4[300], quote[300];
+	size_t n4, n6, n, en;
+
+	tp_fill(data, sizeof(data), 2);
+	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
+	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
+	/* 128 bytes of original datagram (32 words), then an 8-byte extension */
+	ck_assert_uint_gt(n4, 136);
+	memcpy(quote, q4, 128);
+	memset(quote + 128, 0x20, 8);
+	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 32u << 16, quote, 136);
+	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 0, q6, 148);
+	ck_assert_uint_gt(n6, 148);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* ---- stateful: the quoted packet is looked up in the BIB ---- */
+
+/* Client UDP out (creates (T,t)); a router on the IPv4 side answers
+ * Time Exceeded to T quoting the translated packet; the client gets an
+ * ICMPv6 Time Exceeded from ROUTER4_6 quoting its own packet. */
+START_TEST(sf_err_4to6_time_exceeded_udp)
+{
+	struct tp_ip6 h6 = { .src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 1, .tclass = 0xb8 };
+	uint8_t l4[64];
+	char t_text[16];
+	size_t n, en, qn, n6;
+
+	n = udp6_pkt(F->in, SF_C6, SRV6, 2);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	addr4_text(out_src4(), t_text, sizeof(t_text));
+	qn = F->out_len;
+	memcpy(q4, F->out, qn); /* what the router got, TTL 1 */
+	memset(&F->ctr, 0, sizeof(F->ctr));
+
+	n = icmp4_err(F->in, ROUTER4, t_text, 64, 11, 0, 0, q4, qn);
+	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, udp6_payload, 15));
+	en = icmp6_err(F->exp, ROUTER4_6, SF_C6, 63, 3, 0, 0, q6, n6);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* TCP and echo quotes find their BIB entries too (port / identifier). */
+START_TEST(sf_err_4to6_tcp_and_echo)
+{
+	struct tp_ip6 t6 = { .src = SF_C6, .dst = SRV6, .nh = 6, .hlim = 63 };
+	struct tp_ip6 e6 = { .src = SF_C6, .dst = SRV6, .nh = 58, .hlim = 63 };
+	uint8_t l4[64], data[32];
+	char t_text[16];
+	size_t n, en, qn, n6;
+
+	run(F->in, tcp6_pkt(F->in, SF_C6, SRV6));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	addr4_text(out_src4(), t_text, sizeof(t_text));
+	qn = F->out_len;
+	memcpy(q4, F->out, qn);
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = icmp4_err(F->in, SRV4, t_text, 64, 3, 3, 0, q4, qn);
+	n6 = tp_ip6(q6, &t6, l4, tp_tcp(l4, 40000, 80, 0x01020304, 0, TP_SYN, NULL, 0));
+	en = icmp6_err(F->exp, SRV6, SF_C6, 63, 1, 4, 0, q6, n6);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	run(F->in, icmp6_echo_pkt(F->in, SF_C6, SRV6));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	qn = F->out_len;
+	memcpy(q4, F->out, qn);
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = icmp4_err(F->in, ROUTER4, t_text, 64, 3, 1, 0, q4, qn);
+	tp_fill(data, sizeof(data), 0x30);
+	n6 = tp_ip6(q6, &e6, l4, tp_icmp(l4, 128, 0, 0x4242, 1, data, sizeof(data)));
+	en = icmp6_err(F->exp, ROUTER4_6, SF_C6, 63, 1, 0, 0, q6, n6);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* No BIB entry for the quoted (T,t): dropped, and no state is made. */
+START_TEST(sf_err_4to6_no_state)
+{
+	struct tp_ip4 h4 = { .src = "198.51.100.5", .dst = SRV4, .proto = 17, .ttl = 1 };
+	uint8_t l4[64], a6[16];
+	uint16_t p6;
+	size_t qn = tp_ip4(q4, &h4, l4, tp_udp(l4, 3000, 53, "x", 1));
+
+	run(F->in, icmp4_err(F->in, ROUTER4, "198.51.100.5", 64, 11, 0, 0, q4, qn));
+	expect_drop(DIR_4TO6, CTR_DROP_NO_STATE);
+	ck_assert(!nat64_bib_lookup4(F->ctx.nat, 17, tp_addr4_host("198.51.100.5"), 3000, a6, &p6));
+}
+END_TEST
+
+/* The client's router sends Packet Too Big about the server's reply: the
+ * server gets Fragmentation Needed from T about the packet it sent to T. */
+START_TEST(sf_err_6to4_ptb_from_ipv6_router)
+{
+	struct tp_ip4 r4 = { .src = SRV4, .proto = 17, .ttl = 50, .frag = TP_DF };
+	uint8_t l4[64];
+	char t_text[16];
+	size_t n, en, qn, n4;
+	uint16_t tport;
+
+	run(F->in, udp6_pkt(F->in, SF_C6, SRV6, 64));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	addr4_text(out_src4(), t_text, sizeof(t_text));
+	tport = out_be16(20);
+	r4.dst = t_text;
+	n = tp_ip4(F->in, &r4, F->l4, tp_udp(F->l4, 53, tport, udp4_payload, 16));
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	qn = F->out_len;
+	memcpy(q6, F->out, qn); /* the reply as the client's router saw it */
+	memset(&F->ctr, 0, sizeof(F->ctr));
+
+	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 2, 0, 1400, q6, qn);
+	r4.ttl = 49; /* the quote's hop limit */
+	r4.frag = TP_DF;
+	n4 = tp_ip4(q4, &r4, l4, tp_udp(l4, 53, tport, udp4_payload, 16));
+	en = icmp4_err(F->exp, t_text, SRV4, 63, 3, 4, 1380, q4, n4);
+	F->exp[6] = 0x40;
+	refix_ipv4_csum(F->exp, 20);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+START_TEST(sf_err_6to4_no_state)
+{
+	struct tp_ip6 h6 = { .src = SRV6, .dst = SF_C6, .nh = 17, .hlim = 50 };
+	uint8_t l4[64];
+	size_t n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 53, 5353, "x", 1));
+
+	run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 4, 0, q6, n6));
+	expect_drop(DIR_6TO4, CTR_DROP_NO_STATE);
+}
+END_TEST
+
 /* ---- suite ---- */
 
 static TCase *stateless_case(const char *name)
@@ -1358,6 +1948,28 @@ static Suite *xlat_suite(void)
 	tcase_add_test(tc, sl_no_df_above_lowest_ipv6_mtu_dropped);
 	suite_add_tcase(s, tc);
 
+	tc = stateless_case("icmp-errors");
+	tcase_add_loop_test(tc, sl_err_4to6_mapping, 0, (int)(sizeof(err4to6) / sizeof(err4to6[0])));
+	tcase_add_loop_test(tc, sl_err_4to6_unsupported_dropped, 0,
+			    (int)(sizeof(drop4) / sizeof(drop4[0])));
+	tcase_add_loop_test(tc, sl_err_6to4_mapping, 0, (int)(sizeof(err6to4) / sizeof(err6to4[0])));
+	tcase_add_loop_test(tc, sl_err_6to4_unsupported_dropped, 0,
+			    (int)(sizeof(drop6) / sizeof(drop6[0])));
+	tcase_add_test(tc, sl_err_6to4_untranslatable_source_uses_own4);
+	tcase_add_loop_test(tc, sl_frag_needed_to_ptb_mtu, 0,
+			    (int)(sizeof(mtu4to6) / sizeof(mtu4to6[0])));
+	tcase_add_loop_test(tc, sl_ptb_to_frag_needed_mtu, 0,
+			    (int)(sizeof(mtu6to4) / sizeof(mtu6to4[0])));
+	tcase_add_test(tc, sl_err_4to6_cut_to_1280);
+	tcase_add_test(tc, sl_err_6to4_cut_to_576);
+	tcase_add_test(tc, sl_err_4to6_tcp_8_bytes);
+	tcase_add_test(tc, sl_err_echo_quoted_both_ways);
+	tcase_add_loop_test(tc, sl_err_bad_quote_dropped, 0, 4);
+	tcase_add_loop_test(tc, sl_err_6to4_bad_quote_dropped, 0, 3);
+	tcase_add_test(tc, sl_err_bad_checksum_dropped);
+	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_left_out);
+	suite_add_tcase(s, tc);
+
 	tc = stateful_case("stateful", stateful_setup);
 	tcase_add_test(tc, sf_udp_round_trip);
 	tcase_add_test(tc, sf_udp_zero_checksum_reply);
@@ -1369,6 +1981,11 @@ static Suite *xlat_suite(void)
 	tcase_add_test(tc, sf_drop_source_in_pool4);
 	tcase_add_test(tc, sf_hop_limit_expired_creates_no_state);
 	tcase_add_test(tc, sf_ttl_expired);
+	tcase_add_test(tc, sf_err_4to6_time_exceeded_udp);
+	tcase_add_test(tc, sf_err_4to6_tcp_and_echo);
+	tcase_add_test(tc, sf_err_4to6_no_state);
+	tcase_add_test(tc, sf_err_6to4_ptb_from_ipv6_router);
+	tcase_add_test(tc, sf_err_6to4_no_state);
 	suite_add_tcase(s, tc);
 
 	tc = stateful_case("pool4-exhausted", tiny_pool_setup);

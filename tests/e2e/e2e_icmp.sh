@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# End-to-end test of ICMP error translation (RFC 7915 §4.2-4.3, §5.2-5.3)
+# through tun64d in stateful mode, on the topology of lib.sh:
+#
+# - traceroute -6 (UDP, and ICMP with -I) from the IPv6-only client to the
+#   mapped server address: the router's IPv6 hop, tun64d's own Time Exceeded,
+#   the router kernel's ICMPv4 Time Exceeded (translated, shown as
+#   2001:db8:64::cb00:7101) and the server itself;
+# - UDP to a closed port of the server: ICMPv4 port unreachable becomes
+#   ICMPv6 port unreachable, and the client's socket gets ECONNREFUSED;
+# - PMTUD: the router's link towards the client gets MTU 1400. The server's
+#   1480-byte DF segments become 1500-byte IPv6 packets that the router's
+#   kernel answers with ICMPv6 Packet Too Big (MTU 1400) addressed to the
+#   mapped server address; that is routed into the tun, and tun64d turns it
+#   into ICMPv4 Fragmentation Needed (MTU 1380) from pool4 to the server.
+#   The 4 MB download must complete and match, and the capture on nat64
+#   must hold both messages.
+#
+# Usage: e2e_icmp.sh BUILD_DIR   (as root; run by ctest as e2e_icmp)
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+BUILD=${1:-}
+[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
+BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
+t64_require_root
+t64_require_tools
+command -v traceroute >/dev/null 2>&1 || t64_die "missing tool: traceroute (apt-get install traceroute)"
+for prog in tun64d tun64ctl; do
+	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
+done
+[ "$T64_ROUTER" = kernel ] && t64_die "e2e_icmp tests tun64d itself; T64_ROUTER=kernel is not supported"
+
+PASSED=0
+FAILED=0
+pass() {
+	echo "PASS: $*"
+	PASSED=$((PASSED + 1))
+}
+fail() {
+	echo "FAIL: $*"
+	FAILED=$((FAILED + 1))
+}
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+finish() {
+	echo "e2e_icmp: $PASSED passed, $FAILED failed"
+	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
+		t64_show_daemon_log
+		exit 1
+	fi
+	exit 0
+}
+require() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass "$what"
+	else
+		fail "$what"
+		finish
+	fi
+}
+
+t64_init
+START=$SECONDS
+
+require "topology: client, router and server namespaces" t64_topology_create
+require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
+require "tun64d started and printed 'tun64d: ready'" t64_start_daemon "$BUILD"
+SERVER6=$(t64_map "$BUILD" "$T64_SERVER4")
+ROUTER4_MAPPED=$(t64_map "$BUILD" 203.0.113.1)
+
+PCAP=$T64_WORKDIR/nat64.pcap
+require "tcpdump capturing on nat64 in the router" \
+	t64_start_tcpdump "$T64_WORKDIR/tcpdump.log" -U -w "$PCAP"
+
+# traceroute: the last hop is the server, and the router kernel's ICMPv4
+# Time Exceeded shows up as its mapped address.
+check_traceroute() {
+	local out
+	out=$(timeout 60 ip netns exec "$T64_NS_CLIENT" traceroute -6 -n -q 1 -w 2 -m 8 "$@" \
+		"$SERVER6" 2>&1)
+	echo "$out" | sed 's/^/    /'
+	echo "$out" | tail -n 1 | grep -q " $SERVER6 " || return 1
+	echo "$out" | grep -q " $ROUTER4_MAPPED " || return 1
+}
+check "traceroute -6 (UDP) to $SERVER6: reaches it, IPv4 hop shown as $ROUTER4_MAPPED" \
+	check_traceroute
+check "traceroute -6 -I (ICMP echo) to $SERVER6: reaches it, IPv4 hop shown as $ROUTER4_MAPPED" \
+	check_traceroute -I
+
+# ICMPv4 port unreachable -> ICMPv6 port unreachable -> ECONNREFUSED.
+check_refused() {
+	t64_in "$T64_NS_CLIENT" timeout 10 "$T64_PYTHON" - "$SERVER6" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect((sys.argv[1], 9))
+for _ in range(3):
+    try:
+        s.send(b"anyone there?")
+        s.recv(100)
+    except ConnectionRefusedError:
+        print("    ConnectionRefusedError, as expected")
+        sys.exit(0)
+    except socket.timeout:
+        continue
+print("    no ECONNREFUSED")
+sys.exit(1)
+PY
+}
+check "UDP to [$SERVER6]:9 (closed): the client gets ECONNREFUSED" check_refused
+
+# PMTUD across the translator.
+check_pmtud() {
+	local got=$T64_WORKDIR/blob.got
+	t64_in "$T64_NS_ROUTER" ip link set lan6 mtu 1400 || return 1
+	t64_in "$T64_NS_CLIENT" curl -6 -g -sS --max-time 60 -o "$got" \
+		"http://[$SERVER6]:$T64_HTTP_PORT/blob" 2>&1 | sed 's/^/    /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	cmp "$T64_WORKDIR/www/blob" "$got" || return 1
+	echo "    $(stat -c %s "$got") bytes, identical"
+}
+check "curl of the 4 MB blob with the client-side link at MTU 1400: complete and identical" \
+	check_pmtud
+
+t64_stop_tcpdump
+show() {
+	t64_in "$T64_NS_ROUTER" tcpdump -n -v -r "$PCAP" "$1" 2>/dev/null
+}
+check_capture_ptb() {
+	local ptb fn
+	ptb=$(show "icmp6 and ip6[40] == 2" | grep -c "packet too big")
+	fn=$(show "icmp and icmp[0] == 3 and icmp[1] == 4" | grep -c "need to frag")
+	echo "    $ptb ICMPv6 Packet Too Big in, $fn ICMPv4 Fragmentation Needed out"
+	show "icmp and icmp[0] == 3 and icmp[1] == 4" | grep -m 1 "need to frag" | sed 's/^/    /'
+	[ "$ptb" -gt 0 ] && [ "$fn" -gt 0 ] &&
+		show "icmp and icmp[0] == 3 and icmp[1] == 4" | grep -q "mtu 1380"
+}
+check "capture on nat64: ICMPv6 Packet Too Big (1400) became Fragmentation Needed (mtu 1380)" \
+	check_capture_ptb
+
+check_counters() {
+	local sock=$T64_WORKDIR/tun64.sock
+	"$BUILD/tun64ctl" -s "$sock" stats --json >"$T64_WORKDIR/stats.json" || return 1
+	"$T64_PYTHON" - "$T64_WORKDIR/stats.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+bad = {k: v for k, v in st.items() if "drop-icmp-inner" in k and v}
+print("    4to6.translated %d, 6to4.translated %d, drop-icmp-inner %s" %
+      (st["4to6.translated"], st["6to4.translated"], bad or 0))
+sys.exit(1 if bad else 0)
+PY
+}
+check "tun64ctl stats: no ICMP error dropped for its quoted packet" check_counters
+
+echo "e2e_icmp: took $((SECONDS - START)) s"
+finish

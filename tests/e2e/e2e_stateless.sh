@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# End-to-end test of stateless translation (SIIT, RFC 7915) with an explicit
+# address mapping (RFC 7757): tun64d runs `mode stateless` with
+#
+#     map 192.0.2.6 2001:db8:6::2
+#
+# which gives the IPv6-only client an IPv4 identity. The client reaches the
+# IPv4-only server at its RFC 6052 address 2001:db8:64::cb00:7102 (ping, a
+# ~4 MB HTTP download compared byte for byte, DNS over UDP), and the server
+# sees the client as 192.0.2.6 (its HTTP and DNS logs say so). tun64d routes
+# the EAM IPv4 prefix 192.0.2.6/32 into the tun itself.
+#
+# A second part needs no EAM: plain RFC 6052 SIIT, where the client's source
+# is itself inside the translation prefix (2001:db8:64::c000:208, which stands
+# for 192.0.2.8). Plain SIIT has no list of such addresses, so the test routes
+# them by hand, as an operator would: 192.0.2.8/32 into the tun, and
+# 2001:db8:64::c000:208/128 back to the client (more specific than the /96
+# into the tun).
+#
+# Usage: e2e_stateless.sh BUILD_DIR   (as root; run by ctest as e2e_stateless)
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+CLIENT6=2001:db8:6::2
+CLIENT_EAM4=192.0.2.6
+CLIENT_PLAIN6=2001:db8:64::c000:208 # RFC 6052 form of 192.0.2.8
+CLIENT_PLAIN4=192.0.2.8
+
+BUILD=${1:-}
+[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
+BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
+t64_require_root
+t64_require_tools
+[ "$T64_ROUTER" = kernel ] && t64_die "T64_ROUTER=kernel has no stateless stand-in; unset it"
+for prog in tun64d tun64ctl; do
+	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
+done
+
+PASSED=0
+FAILED=0
+pass() {
+	echo "PASS: $*"
+	PASSED=$((PASSED + 1))
+}
+fail() {
+	echo "FAIL: $*"
+	FAILED=$((FAILED + 1))
+}
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+show_stats() {
+	local sock=$T64_WORKDIR/tun64.sock
+	[ -S "$sock" ] || return 0
+	echo "----- tun64ctl stats (non-zero) -----"
+	"$BUILD/tun64ctl" -s "$sock" stats 2>&1 | grep -v ' 0$'
+}
+
+finish() {
+	echo "e2e_stateless: $PASSED passed, $FAILED failed"
+	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
+		show_stats
+		t64_show_daemon_log
+		exit 1
+	fi
+	exit 0
+}
+
+require() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass "$what"
+	else
+		fail "$what"
+		finish
+	fi
+}
+
+t64_init
+START=$SECONDS
+
+require "topology: client, router and server namespaces" t64_topology_create
+require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
+require "tun64d --mode stateless --map '$CLIENT_EAM4 $CLIENT6' printed 'tun64d: ready'" \
+	t64_start_daemon "$BUILD" --mode stateless --map "$CLIENT_EAM4 $CLIENT6"
+
+SERVER6=$(t64_map "$BUILD" "$T64_SERVER4" 2>&1)
+if [ "$SERVER6" = "$T64_SERVER6_EXPECTED" ]; then
+	pass "tun64ctl map $T64_SERVER4 --prefix $T64_PREFIX6 = $SERVER6"
+else
+	fail "tun64ctl map $T64_SERVER4 printed '$SERVER6', expected $T64_SERVER6_EXPECTED"
+	SERVER6=$T64_SERVER6_EXPECTED
+fi
+
+check_routes_installed() {
+	[ -n "$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6" dev nat64)" ] &&
+		[ -n "$(t64_in "$T64_NS_ROUTER" ip route show "$CLIENT_EAM4/32" dev nat64)" ]
+}
+check "tun64d installed $T64_PREFIX6 and the EAM prefix $CLIENT_EAM4/32 into nat64" \
+	check_routes_installed
+
+# ---- The client by its own address, translated by the EAM ------------------
+
+# ping6 SRC: three echoes to the server from the client address SRC.
+ping_from() {
+	local out
+	out=$(timeout 15 ip netns exec "$T64_NS_CLIENT" ping -6 -n -c 3 -i 0.2 -W 3 -I "$1" \
+		"$SERVER6" 2>&1)
+	echo "$out" | sed 's/^/    /'
+	echo "$out" | grep -q ' 0% packet loss'
+}
+
+# curl_from SRC: the 4 MB blob from the server, compared with the original.
+curl_from() {
+	local got=$T64_WORKDIR/blob.$1
+	t64_in "$T64_NS_CLIENT" curl -6 -g -sS --max-time 20 --interface "$1" -o "$got" \
+		"http://[$SERVER6]:$T64_HTTP_PORT/blob" 2>&1 | sed 's/^/    /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	cmp "$T64_WORKDIR/www/blob" "$got" || return 1
+	echo "    $(stat -c %s "$got") bytes, sha256 $(sha256sum <"$got" | cut -c1-16)... identical"
+}
+
+# dig_from SRC: an A query over UDP from SRC.
+dig_from() {
+	local out
+	out=$(t64_in "$T64_NS_CLIENT" dig -b "$1" "@$SERVER6" "$T64_DNS_NAME" A +short +time=2 \
+		+tries=3 2>&1)
+	echo "$out" | sed 's/^/    dig: /'
+	[ "$out" = "$T64_DNS_ANSWER" ]
+}
+
+# server_saw V4: the server's HTTP log has the blob fetched by V4, and its DNS
+# log a query from V4; that is who the server thinks the client is.
+server_saw() {
+	local ok=0
+	grep -q "^$1 .*\"GET /blob " "$T64_WORKDIR/http.log" ||
+		{ echo "    HTTP log has no GET /blob from $1"; ok=1; }
+	grep -q "query\[A\] $T64_DNS_NAME from $1\$" "$T64_WORKDIR/dnsmasq.log" ||
+		{ echo "    DNS log has no query from $1"; ok=1; }
+	[ "$ok" -eq 1 ] && sed 's/^/    server: /' "$T64_WORKDIR/http.log" "$T64_WORKDIR/dnsmasq.log" |
+		grep -E 'GET|query' | tail -n 6
+	return "$ok"
+}
+
+check "EAM: ping -6 -c 3 $SERVER6 from $CLIENT6: 0% loss" ping_from "$CLIENT6"
+check "EAM: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT6: ~4 MB, byte for byte" \
+	curl_from "$CLIENT6"
+check "EAM: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT6 = $T64_DNS_ANSWER" dig_from "$CLIENT6"
+check "EAM: the server saw the client as $CLIENT_EAM4 (HTTP and DNS logs)" server_saw "$CLIENT_EAM4"
+
+# ---- Plain RFC 6052 SIIT: the client's source is inside the prefix ----------
+
+plain_setup() {
+	t64_in "$T64_NS_CLIENT" ip -6 addr add "$CLIENT_PLAIN6/128" dev eth0 nodad &&
+		t64_in "$T64_NS_ROUTER" ip -6 route add "$CLIENT_PLAIN6/128" via "$CLIENT6" dev lan6 &&
+		t64_in "$T64_NS_ROUTER" ip route add "$CLIENT_PLAIN4/32" dev nat64
+}
+require "RFC 6052: client has $CLIENT_PLAIN6, router routes it to the client and $CLIENT_PLAIN4 into nat64" \
+	plain_setup
+
+check "RFC 6052: ping -6 -c 3 $SERVER6 from $CLIENT_PLAIN6: 0% loss" ping_from "$CLIENT_PLAIN6"
+check "RFC 6052: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT_PLAIN6: ~4 MB, byte for byte" \
+	curl_from "$CLIENT_PLAIN6"
+check "RFC 6052: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT_PLAIN6 = $T64_DNS_ANSWER" \
+	dig_from "$CLIENT_PLAIN6"
+check "RFC 6052: the server saw the client as $CLIENT_PLAIN4 (HTTP and DNS logs)" \
+	server_saw "$CLIENT_PLAIN4"
+
+# ---- Stop ----------------------------------------------------------------
+
+check_clean_exit() {
+	kill -TERM "$T64_DAEMON_PID" 2>/dev/null || return 1
+	if ! t64_wait_exit "$T64_DAEMON_PID" 10; then
+		echo "    tun64d still running 10 s after SIGTERM"
+		return 1
+	fi
+	echo "    exit status $T64_EXIT_STATUS"
+	[ "$T64_EXIT_STATUS" -eq 0 ]
+}
+# Our own 192.0.2.8/32 route went with the link; tun64d's must be gone too.
+check_no_leftovers() {
+	local r6 r4 ok=0
+	r6=$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6")
+	r4=$(t64_in "$T64_NS_ROUTER" ip route show "$CLIENT_EAM4/32")
+	[ -z "$r6" ] || { echo "    left behind: $r6"; ok=1; }
+	[ -z "$r4" ] || { echo "    left behind: $r4"; ok=1; }
+	if t64_in "$T64_NS_ROUTER" ip link show nat64 >/dev/null 2>&1; then
+		echo "    left behind: link nat64"
+		ok=1
+	fi
+	return "$ok"
+}
+if [ "$FAILED" -ne 0 ]; then
+	show_stats # before the daemon and its socket go away
+fi
+check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
+check "after exit: no $T64_PREFIX6 or $CLIENT_EAM4/32 route, no nat64 link" check_no_leftovers
+
+echo "e2e_stateless: took $((SECONDS - START)) s"
+finish
