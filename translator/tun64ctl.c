@@ -1,8 +1,10 @@
 /* tun64ctl: the command-line tool for tun64d.
  *
  * `map` computes the RFC 6052 mapping (and the RFC 7757 explicit address
- * mappings of the config file) offline, without a daemon. status, stats and
- * sessions ask the daemon over its control socket (translator/control.h). */
+ * mappings of the config file) offline, without a daemon, for one address or
+ * for every A record of a DNS zone file (translator/zone.h). status, stats,
+ * sessions, bib and reload ask the daemon over its control socket
+ * (translator/control.h); the daemon's answer decides success. */
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,14 +17,17 @@
 
 #include "addr.h"
 #include "config.h"
+#include "zone.h"
 
 #define EXIT_USAGE 1
 #define EXIT_NOT_IMPLEMENTED 2
+#define ZONE_FILE_MAX (256 * 1024 * 1024)
 
 struct ctl_args {
 	const char *command;
 	const char *operand;
 	const char *prefix;
+	const char *zone_path;
 	const char *config_path;
 	const char *socket_path;
 	bool json;
@@ -38,10 +43,14 @@ static void usage(FILE *f)
 	        "  map ADDR [--prefix P]  IPv4 address -> IPv4-embedded IPv6 address (RFC 6052,\n"
 	        "                         or an explicit `map` of the config, RFC 7757), and\n"
 	        "                         IPv6 -> IPv4; computed offline, no daemon needed\n"
+	        "  map --zone FILE [--prefix P]\n"
+	        "                         an AAAA record for every A record of a DNS zone\n"
+	        "                         file (FILE - is stdin); offline too\n"
 	        "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
 	        "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
 	        "  sessions               live NAT64 sessions\n"
-	        "  bib, reload            not in this release\n"
+	        "  reload                 make tun64d re-read its configuration file\n"
+	        "  bib                    the binding table, if the daemon answers it\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE      configuration file (default %s if it exists,\n"
@@ -114,6 +123,9 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 		if (is_option(arg, "--prefix")) {
 			slot = &a->prefix;
 			name = "--prefix";
+		} else if (is_option(arg, "--zone")) {
+			slot = &a->zone_path;
+			name = "--zone";
 		} else if (is_option(arg, "--config") || strcmp(arg, "-c") == 0) {
 			slot = &a->config_path;
 			name = arg[1] == 'c' ? "-c" : "--config";
@@ -236,20 +248,33 @@ static void print_pair(const char *v4, const char *v6, bool json, bool from4)
 		printf("%s\n", from4 ? v6 : v4);
 }
 
-static int map_from4(const struct tun64_config *c, uint32_t v4, bool json)
+/* The IPv6 address IPv6 hosts use for v4: an explicit mapping, else RFC 6052. */
+static void map4_to6(const struct tun64_config *c, uint32_t v4, uint8_t v6[16])
 {
 	const struct config_map *m = eam_find4(c, v4);
-	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN];
-	uint8_t v6[16];
+	char t4[INET_ADDRSTRLEN];
 
-	addr4_str(v4, t4, sizeof(t4));
 	if (m) {
 		eam_to6(m, v4, v6);
 	} else {
 		rfc6052_embed(&c->prefix, v4, v6);
-		note_wkp_private(c, v4, t4);
+		note_wkp_private(c, v4, addr4_str(v4, t4, sizeof(t4)));
 	}
-	print_pair(t4, addr6_str(v6, t6, sizeof(t6)), json, true);
+}
+
+/* zone_map4_fn for map --zone */
+static void zone_map4(uint32_t v4, uint8_t v6[16], void *arg)
+{
+	map4_to6(arg, v4, v6);
+}
+
+static int map_from4(const struct tun64_config *c, uint32_t v4, bool json)
+{
+	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN];
+	uint8_t v6[16];
+
+	map4_to6(c, v4, v6);
+	print_pair(addr4_str(v4, t4, sizeof(t4)), addr6_str(v6, t6, sizeof(t6)), json, true);
 	return 0;
 }
 
@@ -271,27 +296,105 @@ static int map_from6(const struct tun64_config *c, const uint8_t v6[16], bool js
 	return 0;
 }
 
+/* The whole of a file ("-": stdin) as a NUL-terminated string. */
+static int read_text(const char *path, char **text)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t len = 0, cap = 65536;
+	char *buf = NULL, *bigger;
+	int rc = 0;
+
+	if (!f)
+		return fail("%s: %s", path, strerror(errno));
+	for (;;) {
+		if (len == cap - 1 && (cap *= 2) > ZONE_FILE_MAX) {
+			rc = fail("%s: file too large (at most %d MiB)", path, ZONE_FILE_MAX >> 20);
+			break;
+		}
+		bigger = realloc(buf, cap);
+		if (!bigger) {
+			rc = fail("out of memory");
+			break;
+		}
+		buf = bigger;
+		len += fread(buf + len, 1, cap - 1 - len, f);
+		if (ferror(f)) {
+			rc = fail("%s: read error", path);
+			break;
+		}
+		if (feof(f))
+			break;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (rc == 0) {
+		buf[len] = '\0';
+		if (strlen(buf) != len)
+			rc = fail("%s: contains a NUL byte", path);
+	}
+	if (rc != 0) {
+		free(buf);
+		return rc;
+	}
+	*text = buf;
+	return 0;
+}
+
+/* map --zone: all or nothing on stdout, so a bad line never leaves half a
+ * record set to paste. */
+static int map_zone(const struct tun64_config *c, const char *path)
+{
+	char err[512], *text = NULL, *out = NULL;
+	size_t out_len = 0;
+	FILE *mem;
+	int n;
+
+	if (read_text(path, &text) != 0)
+		return EXIT_USAGE;
+	mem = open_memstream(&out, &out_len);
+	if (!mem) {
+		free(text);
+		return fail("out of memory");
+	}
+	n = zone_a_to_aaaa(text, strcmp(path, "-") == 0 ? "stdin" : path, zone_map4, (void *)c,
+			   mem, err, sizeof(err));
+	fclose(mem);
+	free(text);
+	if (n >= 0)
+		fwrite(out, 1, out_len, stdout);
+	free(out);
+	return n >= 0 ? 0 : fail("%s", err);
+}
+
+static int map_one(const struct tun64_config *c, const char *text, bool json)
+{
+	uint32_t v4;
+	uint8_t v6[16];
+
+	if (addr4_parse(text, &v4) == 0)
+		return map_from4(c, v4, json);
+	if (addr6_parse(text, v6) == 0)
+		return map_from6(c, v6, json);
+	return fail("map: '%s' is not an IPv4 or IPv6 address", text);
+}
+
 static int cmd_map(const struct ctl_args *a)
 {
 	struct tun64_config *c;
-	uint32_t v4;
-	uint8_t v6[16];
 	int rc;
 
-	if (!a->operand)
+	if (a->zone_path && a->operand)
+		return fail("map: give an address or --zone FILE, not both");
+	if (a->zone_path && a->json)
+		return fail("map --zone: there is no --json output (it prints zone file lines)");
+	if (!a->zone_path && !a->operand)
 		return fail("map: needs an IPv4 or IPv6 address");
 	c = malloc(sizeof(*c)); /* large: the map and bib tables */
 	if (!c)
 		return fail("out of memory");
 	rc = load_map_config(a, c);
-	if (rc == 0) {
-		if (addr4_parse(a->operand, &v4) == 0)
-			rc = map_from4(c, v4, a->json);
-		else if (addr6_parse(a->operand, v6) == 0)
-			rc = map_from6(c, v6, a->json);
-		else
-			rc = fail("map: '%s' is not an IPv4 or IPv6 address", a->operand);
-	}
+	if (rc == 0)
+		rc = a->zone_path ? map_zone(c, a->zone_path) : map_one(c, a->operand, a->json);
 	free(c);
 	return rc;
 }
@@ -299,12 +402,14 @@ static int cmd_map(const struct ctl_args *a)
 static bool is_socket_cmd(const char *cmd)
 {
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
-	       strcmp(cmd, "sessions") == 0;
+	       strcmp(cmd, "sessions") == 0 || strcmp(cmd, "bib") == 0 ||
+	       strcmp(cmd, "reload") == 0;
 }
 
-static bool is_unimplemented_cmd(const char *cmd)
+/* A daemon of this release that does not know the request. */
+static bool is_unknown_request(const char *answer)
 {
-	return strcmp(cmd, "bib") == 0 || strcmp(cmd, "reload") == 0;
+	return strncmp(answer, "error: unknown request", 22) == 0;
 }
 
 /* One request over the control socket; the answer goes to stdout. */
@@ -347,9 +452,16 @@ static int cmd_socket(const struct ctl_args *a)
 		close(fd);
 		return rc;
 	}
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
 		if (first && strncmp(buf, "error: ", 7) == 0)
 			failed = true;
+		if (first && is_unknown_request(buf)) {
+			close(fd);
+			fprintf(stderr, "tun64ctl: %s: not implemented in this release\n",
+			        a->command);
+			return EXIT_NOT_IMPLEMENTED;
+		}
 		first = false;
 		fwrite(buf, 1, (size_t)n, failed ? stderr : stdout);
 	}
@@ -378,9 +490,5 @@ int main(int argc, char **argv)
 		return cmd_map(&a);
 	if (is_socket_cmd(a.command))
 		return cmd_socket(&a);
-	if (is_unimplemented_cmd(a.command)) {
-		fprintf(stderr, "tun64ctl: %s: not implemented in this release\n", a.command);
-		return EXIT_NOT_IMPLEMENTED;
-	}
 	return fail("%s: unknown command (see tun64ctl --help)", a.command);
 }

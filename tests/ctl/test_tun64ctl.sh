@@ -64,13 +64,77 @@ expect 1 '' 'tun64ctl: --prefix: needs a value' -- map 192.0.2.1 --prefix
 expect 1 '' 'tun64ctl: --frob: unknown option (see tun64ctl --help)' -- --frob
 expect 1 '' 'tun64ctl: frob: unknown command (see tun64ctl --help)' -- frob
 
+# map --zone: an AAAA record for each A record of a zone file
+cat >"$dir/db.example" <<'ZONE'
+$ORIGIN example.com.
+$TTL 3600
+@	IN	SOA	ns1 hostmaster (
+		2024010101 ; serial
+		7200 3600 1209600 300 )
+	IN	NS	ns1
+ns1	IN	A	192.0.2.53
+www	300	IN	A	203.0.113.10
+	IN	A	203.0.113.11
+	IN	AAAA	2001:db8::1
+mail	IN	MX	10 www
+ZONE
+zone_out='$ORIGIN example.com.
+ns1 3600 IN AAAA 2001:db8:64::c000:235
+www 300 IN AAAA 2001:db8:64::cb00:710a
+www 3600 IN AAAA 2001:db8:64::cb00:710b'
+expect 0 "$zone_out" '' -- map --zone "$dir/db.example" --prefix 2001:db8:64::/96
+expect 0 "$zone_out" '' -- map --prefix 2001:db8:64::/96 --zone=- <"$dir/db.example"
+# explicit mappings of the config apply to zones too (stateless EAM)
+expect 0 '$ORIGIN example.com.
+ns1 3600 IN AAAA 2001:db8:6::135
+www 300 IN AAAA 2001:db8:64::cb00:710a
+www 3600 IN AAAA 2001:db8:64::cb00:710b' '' -- -c "$dir/eam.conf" map --zone "$dir/db.example"
+printf 'www A 203.0.113.10\nbad A 203.0.113.300\n' >"$dir/db.bad"
+expect 1 '' "tun64ctl: $dir/db.bad:2: A record: '203.0.113.300' is not an IPv4 address" -- map --zone "$dir/db.bad" --prefix 2001:db8:64::/96
+expect 1 '' "tun64ctl: $dir/missing.zone: No such file or directory" -- map --zone "$dir/missing.zone"
+expect 1 '' 'tun64ctl: map: give an address or --zone FILE, not both' -- map 192.0.2.1 --zone "$dir/db.example"
+expect 1 '' 'tun64ctl: map --zone: there is no --json output (it prints zone file lines)' -- --json map --zone "$dir/db.example"
+expect 1 '' 'tun64ctl: --zone: needs a value' -- map --zone
+
 # subcommands that need the daemon, with no daemon listening
-for cmd in status stats sessions; do
+for cmd in status stats sessions bib reload; do
 	expect 1 '' "tun64ctl: cannot reach tun64d at $dir/none.sock: No such file or directory" -- -s "$dir/none.sock" $cmd
 done
-for cmd in bib reload; do
-	expect 2 '' "tun64ctl: $cmd: not implemented in this release" -- $cmd
-done
+
+# A stand-in daemon: answers one request on $dir/fake.sock with $1 and
+# records the request line in $dir/req.
+fake_daemon() {
+	rm -f "$dir/fake.sock" "$dir/req"
+	python3 - "$dir/fake.sock" "$dir/req" "$1" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(10)
+c, _ = s.accept()
+req = c.recv(256)
+open(sys.argv[2], "wb").write(req)
+c.sendall(sys.argv[3].encode())
+c.close()
+PY
+	fake_pid=$!
+	for _ in $(seq 50); do [ -S "$dir/fake.sock" ] && return; sleep 0.1; done
+}
+# expect_req STATUS STDOUT STDERR REQUEST ANSWER -- ARGS...
+expect_req() {
+	local want_req=$4 answer=$5
+	fake_daemon "$answer"
+	expect "$1" "$2" "$3" -- -s "$dir/fake.sock" "${@:7}"
+	wait "$fake_pid"
+	if [ "$(cat "$dir/req" 2>/dev/null)" != "$want_req" ]; then
+		echo "FAIL: tun64ctl ${*:7}: request '$(cat "$dir/req" 2>/dev/null)' (want '$want_req')"
+		failures=$((failures + 1))
+	fi
+}
+expect_req 0 'configuration reloaded' '' reload $'configuration reloaded\n' -- reload
+expect_req 1 '' 'error: prefix: changing it needs a restart' reload $'error: prefix: changing it needs a restart\n' -- reload
+expect_req 0 '{"ok":true}' '' 'reload json' $'{"ok":true}\n' -- --json reload
+expect_req 2 '' 'tun64ctl: bib: not implemented in this release' bib $'error: unknown request \'bib\'\n' -- bib
+expect_req 0 'tcp 198.51.100.1#1024' '' bib $'tcp 198.51.100.1#1024\n' -- bib
+expect_req 0 'mode      stateful' '' 'stats explain' $'mode      stateful\n' -- stats --explain
 
 out=$("$ctl" --help)
 rc=$?
