@@ -26,11 +26,15 @@
 	  "transport protocol the translator does not carry")                                      \
 	X(DROP_UNSUPPORTED_ICMP, "drop-unsupported-icmp", "ICMP type with no translation (RFC 7915)") \
 	X(DROP_EXT_HDR, "drop-extension-header", "IPv6 extension header that cannot be translated") \
-	X(DROP_FRAGMENT, "drop-fragment", "fragment the translator cannot handle")                  \
+	X(DROP_FRAGMENT, "drop-fragment",                                                          \
+	  "fragmented ICMP, first UDP fragment without checksum, TCP fragment at offset 8, "       \
+	  "two Fragment headers, or a later fragment whose first was not seen")                    \
 	X(DROP_IPV4_OPTIONS, "drop-ipv4-source-route", "IPv4 source route option (RFC 7915 §4.1)")  \
 	X(DROP_BAD_L4_CSUM, "drop-bad-l4-checksum", "transport checksum is wrong")                  \
 	X(DROP_TTL_EXPIRED, "drop-ttl-expired", "hop limit / TTL ran out (Time Exceeded sent)")     \
-	X(DROP_TOO_BIG, "drop-too-big", "packet exceeds the MTU and may not be fragmented")         \
+	X(DROP_TOO_BIG, "drop-too-big",                                                            \
+	  "too big for the MTU: DF set (Fragmentation Needed sent), or DF clear and larger than "  \
+	  "lowest-ipv6-mtu once translated (not split yet)")                                       \
 	X(DROP_NO_STATE, "drop-no-state", "IPv4 packet matches no BIB entry or session")            \
 	X(DROP_POOL4_EXHAUSTED, "drop-pool4-exhausted", "no free pool4 address/port for a new flow") \
 	X(DROP_SESSION_LIMIT, "drop-session-limit", "max-sessions reached; new flow refused")       \

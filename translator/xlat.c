@@ -9,6 +9,7 @@
  * XLAT_OK. The packet is only written once every check has passed. */
 #include "xlat.h"
 #include "eam.h"
+#include "frag.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -25,6 +26,10 @@
 #define IPV4_DF 0x4000
 #define IPV4_MF 0x2000
 #define IPV4_FRAG_OFFSET 0x1fff
+#define IPV6_FRAG_HDR_LEN 8
+#define IPV6_FRAG_M 0x0001
+/* RFC 7915 §5.1: a translated IPv4 packet up to this size leaves with DF=0. */
+#define IPV4_DF_MAX_LEN 1260
 #define ICMP_ERROR_HOP_LIMIT 64
 /* RFC 4443 §2.4(c): an ICMPv6 error must not exceed the minimum IPv6 MTU. */
 #define ICMP6_ERROR_MAX 1280
@@ -67,6 +72,7 @@ struct l4_view {
 	uint8_t tcp_flags;
 	uint8_t icmp_type; /* ICMP: type and code after translation */
 	uint8_t icmp_code;
+	bool no_header; /* a later fragment: payload only, nothing to rewrite */
 };
 
 /* Addresses and ports of the translated packet. */
@@ -191,7 +197,9 @@ static enum tun64_counter tcp_parse(struct l4_view *v)
 	return XLAT_OK;
 }
 
-static enum tun64_counter udp_parse(struct l4_view *v)
+/* fragmented: a first fragment, whose UDP length covers the whole
+ * datagram, not just the bytes at hand. */
+static enum tun64_counter udp_parse(struct l4_view *v, bool fragmented)
 {
 	uint16_t udp_len;
 
@@ -200,7 +208,7 @@ static enum tun64_counter udp_parse(struct l4_view *v)
 	udp_len = get_be16(v->hdr + 4);
 	if (udp_len < UDP_HDR_LEN)
 		return CTR_DROP_BAD_LENGTH;
-	if (udp_len > v->len)
+	if (udp_len > v->len && !fragmented)
 		return CTR_DROP_TRUNCATED;
 	v->sport = get_be16(v->hdr);
 	v->dport = get_be16(v->hdr + 2);
@@ -226,8 +234,10 @@ static enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6)
 	return XLAT_OK;
 }
 
-/* proto is the IPv4 protocol or IPv6 next header of the transport. */
-static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size_t len)
+/* proto is the IPv4 protocol or IPv6 next header of the transport;
+ * fragmented: hdr starts a first fragment (fragmented ICMP never gets here). */
+static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size_t len,
+				   bool fragmented)
 {
 	memset(v, 0, sizeof(*v));
 	v->proto = proto;
@@ -237,7 +247,7 @@ static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hd
 	case IPPROTO_TCP:
 		return tcp_parse(v);
 	case IPPROTO_UDP:
-		return udp_parse(v);
+		return udp_parse(v, fragmented);
 	case IPPROTO_ICMPV6:
 		return icmp_parse(v, true);
 	case IPPROTO_ICMP:
@@ -245,6 +255,25 @@ static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hd
 	default:
 		return CTR_DROP_UNSUPPORTED_PROTO;
 	}
+}
+
+/* A fragment after the first: its bytes are payload only, nothing is read
+ * or rewritten. Fragmented ICMP is refused before (its checksum needs the
+ * whole datagram), so only TCP and UDP come here. RFC 1858 §4: a TCP
+ * fragment at offset 8 bytes could overwrite the first fragment's flags. */
+static enum tun64_counter l4_later_fragment(struct l4_view *v, uint8_t proto, uint8_t *data,
+					    size_t len, uint16_t offset_units)
+{
+	memset(v, 0, sizeof(*v));
+	v->proto = proto;
+	v->hdr = data;
+	v->len = len;
+	v->no_header = true;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return CTR_DROP_UNSUPPORTED_PROTO;
+	if (proto == IPPROTO_TCP && offset_units == 1)
+		return CTR_DROP_FRAGMENT;
+	return XLAT_OK;
 }
 
 /* A UDP checksum of 0 means "none" (RFC 768), so a computed 0 goes out as
@@ -266,6 +295,8 @@ static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t ne
 	uint32_t old_sum, new_sum;
 	uint16_t check;
 
+	if (v->no_header)
+		return;
 	switch (v->proto) {
 	case IPPROTO_TCP:
 		old_sum = old_pseudo + get_be16(h) + get_be16(h + 2);
@@ -302,9 +333,11 @@ static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t ne
 
 /* ---- ICMP errors the translator originates ------------------------------ */
 
-/* RFC 4443 §3.3 Time Exceeded from own6 to the sender of ip6, quoting as
- * much of it as fits in ICMP6_ERROR_MAX bytes. Returns the length. */
-static size_t icmp6_build_time_exceeded(struct xlat_ctx *ctx, const uint8_t *ip6, size_t len)
+/* RFC 4443 error (type, code, 4 bytes after the checksum) from own6 to the
+ * sender of ip6, quoting as much of it as fits in ICMP6_ERROR_MAX bytes.
+ * Returns the length. */
+static size_t icmp6_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
+				const uint8_t *ip6, size_t len)
 {
 	uint8_t *o = ctx->scratch;
 	size_t quote = len;
@@ -321,8 +354,9 @@ static size_t icmp6_build_time_exceeded(struct xlat_ctx *ctx, const uint8_t *ip6
 	o[7] = ICMP_ERROR_HOP_LIMIT;
 	memcpy(o + 8, ctx->cfg->own6, 16);
 	memcpy(o + 24, ip6 + 8, 16);
-	o[40] = ICMP6_TIME_EXCEEDED;
-	o[41] = 0; /* hop limit exceeded in transit */
+	o[40] = type;
+	o[41] = code;
+	put_be32(o + 44, rest);
 	memcpy(o + IPV6_HDR_LEN + ICMP_HDR_LEN, ip6, quote);
 	sum = csum_pseudo6(o + 8, o + 24, IPPROTO_ICMPV6, (uint32_t)payload);
 	put_be16(o + 42, csum_finish(csum_add_bytes(sum, o + IPV6_HDR_LEN, payload)));
@@ -377,9 +411,20 @@ struct ip6_view {
 	uint8_t *hdr;
 	size_t len;	/* trimmed to 40 + payload length */
 	uint8_t proto;	/* upper-layer next header */
-	uint8_t *l4;
+	uint8_t *l4;	/* a later fragment: its payload */
 	size_t l4_len;
+	bool frag;	/* a Fragment header was found */
+	bool frag_more; /* its M flag */
+	uint16_t frag_offset; /* in 8-byte units */
+	uint32_t frag_id;
+	uint32_t segments_left_at; /* refused Routing header: offset of Segments Left */
 };
+
+/* A fragment, and not the first of its datagram: no transport header. */
+static bool ip6_later_fragment(const struct ip6_view *v)
+{
+	return v->frag && v->frag_offset != 0;
+}
 
 static enum tun64_counter ipv6_check_length(struct ip6_view *v, uint8_t *hdr, size_t len)
 {
@@ -409,15 +454,36 @@ static bool ipv6_src_is_bad(const struct xlat_config *cfg, const uint8_t src[16]
 	return cfg->mode == XLAT_STATEFUL && prefix6_contains(&cfg->pool6, src);
 }
 
+/* RFC 7915 §5.1.1: the Fragment header's fields go to the IPv4 header.
+ * After it, a later fragment holds payload only. RFC 8200 §4.1: one
+ * Fragment header per packet. */
+static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const uint8_t *e)
+{
+	uint16_t off_m = get_be16(e + 2);
+
+	if (v->frag)
+		return CTR_DROP_FRAGMENT;
+	v->frag = true;
+	v->frag_offset = off_m >> 3;
+	v->frag_more = off_m & IPV6_FRAG_M;
+	v->frag_id = get_be32(e + 4);
+	return XLAT_OK;
+}
+
 /* RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
- * Segments Left 0 are skipped (§5.1: "not translated"). Any other routing
- * header and fragments are refused for now. Each header is bounds-checked
- * before it is read, so a chain cannot run past the payload. */
+ * Segments Left 0 are skipped (§5.1: "not translated"); a Routing header
+ * with Segments Left != 0 is refused with CTR_DROP_EXT_HDR and
+ * v->segments_left_at set. Each header is bounds-checked before it is read,
+ * so a chain cannot run past the payload. */
 static enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 {
 	uint8_t nh = v->hdr[6];
 	size_t off = IPV6_HDR_LEN;
 
+	v->frag = false;
+	v->frag_more = false;
+	v->frag_offset = 0;
+	v->frag_id = 0;
 	for (;;) {
 		const uint8_t *e = v->hdr + off;
 		size_t ext_len;
@@ -427,10 +493,21 @@ static enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 			break;
 		if (off + 8 > v->len)
 			return CTR_DROP_TRUNCATED;
-		if (nh == EXT_FRAGMENT)
-			return CTR_DROP_FRAGMENT;
-		if (nh == EXT_ROUTING && e[3] != 0)
-			return CTR_DROP_EXT_HDR; /* Segments Left */
+		if (nh == EXT_FRAGMENT) {
+			enum tun64_counter why = ipv6_read_fragment_header(v, e);
+
+			if (why != XLAT_OK)
+				return why;
+			nh = e[0];
+			off += IPV6_FRAG_HDR_LEN;
+			if (ip6_later_fragment(v))
+				break;
+			continue;
+		}
+		if (nh == EXT_ROUTING && e[3] != 0) {
+			v->segments_left_at = (uint32_t)off + 3;
+			return CTR_DROP_EXT_HDR;
+		}
 		ext_len = ((size_t)e[1] + 1) * 8;
 		if (off + ext_len > v->len)
 			return CTR_DROP_TRUNCATED;
@@ -506,20 +583,18 @@ static bool udp6_lacks_checksum(const struct l4_view *l4)
 	return l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0;
 }
 
-/* §5.1 header fields. */
+/* §5.1 header fields; id_frag: Identification << 16 | flags and offset. */
 static void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v,
-			      const struct l4_view *l4, const struct xlat_addrs *a)
+			      const struct l4_view *l4, const struct xlat_addrs *a,
+			      uint32_t id_frag)
 {
 	const uint8_t *h = v->hdr;
 
 	o[0] = 0x45;
 	o[1] = (uint8_t)((h[0] & 0x0f) << 4 | h[1] >> 4); /* traffic class */
 	put_be16(o + 2, (uint16_t)(IPV4_HDR_LEN + l4->len));
-	/* Identification 0, DF=1, MF=0, offset 0: an atomic datagram, whose ID
-	 * has no meaning (RFC 6864 §4.1). Fragments and the §5.1 "DF=0 up to
-	 * 1260 bytes" rule come with fragmentation support. */
-	put_be16(o + 4, 0);
-	put_be16(o + 6, IPV4_DF);
+	put_be16(o + 4, (uint16_t)(id_frag >> 16));
+	put_be16(o + 6, (uint16_t)id_frag);
 	o[8] = (uint8_t)(h[7] - 1);
 	o[9] = l4->proto; /* ICMPv6 (58) already became ICMP (1) */
 	put_be16(o + 10, 0);
@@ -528,10 +603,27 @@ static void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v,
 	put_be16(o + 10, csum_ipv4_header(o, IPV4_HDR_LEN));
 }
 
+/* RFC 7915 §5.1: Identification, flags and offset of the IPv4 header.
+ * With a Fragment header (§5.1.1): the low 16 bits of its Identification,
+ * MF = M, DF = 0, offset copied. Without: an ID from the generator, and DF
+ * only above 1260 bytes, so that IPv4 routers may fragment what an IPv6
+ * sender sized for the 1280-byte minimum MTU. */
+static uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total)
+{
+	uint16_t flags;
+
+	if (v->frag) {
+		flags = (uint16_t)((v->frag_offset & IPV4_FRAG_OFFSET) | (v->frag_more ? IPV4_MF : 0));
+		return (uint32_t)(uint16_t)v->frag_id << 16 | flags;
+	}
+	flags = total > IPV4_DF_MAX_LEN ? IPV4_DF : 0;
+	return (uint32_t)ctx->ipv4_id_next++ << 16 | flags;
+}
+
 /* Rewrite the transport, then lay the IPv4 header just in front of it, over
  * the tail of the IPv6 headers. */
-static uint8_t *xlat_write_6to4(const struct ip6_view *v, const struct l4_view *l4,
-				const struct xlat_addrs *a)
+static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+				const struct l4_view *l4, const struct xlat_addrs *a)
 {
 	uint8_t hdr[IPV4_HDR_LEN];
 	uint8_t *ip4 = v->l4 - IPV4_HDR_LEN;
@@ -540,10 +632,73 @@ static uint8_t *xlat_write_6to4(const struct ip6_view *v, const struct l4_view *
 	old_pseudo = csum_pseudo6(v->hdr + 8, v->hdr + 24, v->proto, (uint32_t)l4->len);
 	if (l4->proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(a->src4, a->dst4, l4->proto, (uint16_t)l4->len);
-	ipv4_build_header(hdr, v, l4, a);
+	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len));
 	l4_rewrite(l4, old_pseudo, new_pseudo, a->sport, a->dport);
 	memcpy(ip4, hdr, IPV4_HDR_LEN);
 	return ip4;
+}
+
+/* The key of an IPv6 datagram in the fragment table: (source, IPv4
+ * destination, Identification, protocol). */
+static void frag_key_6to4(struct frag_key *k, const struct ip6_view *v, uint32_t dst4)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, v->hdr + 8, 16);
+	put_be32(k->dst, dst4);
+	k->id = v->frag_id;
+	k->proto = v->proto;
+	k->from_v6 = 1;
+}
+
+/* Stateful fragments (RFC 6146 §3.4): a first fragment is translated like
+ * a whole packet and leaves its source address T for the later ones, which
+ * take it from the table (their ports are not theirs to change). */
+static enum tun64_counter map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
+						  const struct l4_view *l4, struct xlat_addrs *a)
+{
+	struct frag_key k;
+	uint8_t t[16] = { 0 };
+	enum tun64_counter why;
+
+	if (ctx->cfg->mode == XLAT_STATELESS)
+		return map_addrs_6to4(ctx, v, l4, a);
+	frag_key_6to4(&k, v, a->dst4);
+	if (ip6_later_fragment(v)) {
+		if (!ctx->frags || !frag_lookup(ctx->frags, &k, t, ctx->now_ms))
+			return CTR_DROP_FRAGMENT; /* first fragment not seen (yet) */
+		a->src4 = get_be32(t);
+		return XLAT_OK;
+	}
+	why = map_addrs_6to4(ctx, v, l4, a);
+	if (why == XLAT_OK && v->frag_more && ctx->frags) {
+		put_be32(t, a->src4);
+		frag_remember(ctx->frags, &k, t, ctx->now_ms);
+	}
+	return why;
+}
+
+/* §5.1: a Routing header with Segments Left != 0 is not translated;
+ * Parameter Problem code 0 points at its Segments Left. */
+static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struct ip6_view *v,
+					       const uint8_t **out, size_t *out_len)
+{
+	size_t len = icmp6_build_error(ctx, ICMP6_PARAM_PROBLEM, 0, v->segments_left_at, v->hdr,
+				       v->len);
+
+	return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_EXT_HDR, len, out, out_len);
+}
+
+/* The transport of an IPv6 packet, or of a fragment of one. Fragmented
+ * ICMPv6 is refused: its checksum covers a pseudo-header with the whole
+ * datagram's length, which ICMPv4 has not (RFC 7915 §5.1.1 lets the
+ * translator drop what it does not reassemble). */
+static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v)
+{
+	if (v->frag && v->proto == IPPROTO_ICMPV6)
+		return CTR_DROP_FRAGMENT;
+	if (ip6_later_fragment(v))
+		return l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset);
+	return l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag);
 }
 
 static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
@@ -559,15 +714,18 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 	why = ipv6_check_length(&v, pkt->buf + pkt->off, pkt->len);
 	if (why == XLAT_OK && ipv6_src_is_bad(cfg, v.hdr + 8))
 		why = CTR_DROP_BAD_SRC;
-	if (why == XLAT_OK)
+	if (why == XLAT_OK) {
 		why = ipv6_skip_ext_headers(&v);
-	if (why == XLAT_OK && icmp6_is_error(&v))
+		if (why == CTR_DROP_EXT_HDR)
+			return refuse_routing_header(ctx, &v, out, out_len);
+	}
+	if (why == XLAT_OK && icmp6_is_error(&v) && !v.frag)
 		return xlat_icmp6_error(ctx, &v, out, out_len);
 	if (why == XLAT_OK)
 		why = check_addrs_6to4(cfg, &v, &a);
 	if (why == XLAT_OK)
-		why = l4_parse(&l4, v.proto, v.l4, v.l4_len);
-	if (why == XLAT_OK && udp6_lacks_checksum(&l4))
+		why = l4_parse_6to4(&l4, &v);
+	if (why == XLAT_OK && !l4.no_header && udp6_lacks_checksum(&l4))
 		why = CTR_DROP_BAD_L4_CSUM;
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_6TO4, why);
@@ -575,12 +733,14 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 	/* §5.1 Hop Limit; checked before any state is created. */
 	if (v.hdr[7] <= 1)
 		return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED,
-				       icmp6_build_time_exceeded(ctx, v.hdr, v.len), out, out_len);
+				       icmp6_build_error(ctx, ICMP6_TIME_EXCEEDED, 0, 0, v.hdr,
+							 v.len),
+				       out, out_len);
 
-	why = map_addrs_6to4(ctx, &v, &l4, &a);
+	why = map_addrs_6to4_fragment(ctx, &v, &l4, &a);
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_6TO4, why);
-	ip4 = xlat_write_6to4(&v, &l4, &a);
+	ip4 = xlat_write_6to4(ctx, &v, &l4, &a);
 	return send_translated(ctx, DIR_6TO4, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
 }
 
@@ -591,9 +751,16 @@ struct ip4_view {
 	size_t hlen;
 	size_t len; /* trimmed to Total Length */
 	uint32_t src, dst;
-	uint8_t *l4;
+	uint8_t *l4; /* a later fragment: its payload */
 	size_t l4_len;
+	bool frag;	      /* MF set or offset != 0 */
+	uint16_t frag_offset; /* in 8-byte units */
 };
+
+static bool ip4_later_fragment(const struct ip4_view *v)
+{
+	return v->frag && v->frag_offset != 0;
+}
 
 static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, size_t len)
 {
@@ -658,13 +825,39 @@ static enum tun64_counter ipv4_check_options(const struct ip4_view *v)
 	return XLAT_OK;
 }
 
-static enum tun64_counter ipv4_check_fragment(const struct ip4_view *v)
+/* RFC 7915 §4.1: a fragment is translated on its own and gets a Fragment
+ * header. Fragmented ICMP is refused: the ICMPv6 checksum covers a
+ * pseudo-header with the whole datagram's length, which the first fragment
+ * does not know (the translator does not reassemble). */
+static enum tun64_counter ipv4_check_fragment(struct ip4_view *v)
 {
 	uint16_t frag = get_be16(v->hdr + 6);
 
-	if (frag & (IPV4_MF | IPV4_FRAG_OFFSET))
+	v->frag = frag & (IPV4_MF | IPV4_FRAG_OFFSET);
+	v->frag_offset = frag & IPV4_FRAG_OFFSET;
+	if (v->frag && v->hdr[9] == IPPROTO_ICMP)
 		return CTR_DROP_FRAGMENT;
 	return XLAT_OK;
+}
+
+/* The transport of an IPv4 packet, or of a fragment of one. A first
+ * fragment of UDP without checksum is refused: the checksum IPv6 needs
+ * covers the whole datagram (RFC 7915 §4.5 allows the drop). */
+static enum tun64_counter l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v)
+{
+	enum tun64_counter why;
+
+	if (ip4_later_fragment(v))
+		return l4_later_fragment(l4, v->hdr[9], v->l4, v->l4_len, v->frag_offset);
+	why = l4_parse(l4, v->hdr[9], v->l4, v->l4_len, v->frag);
+	if (why == XLAT_OK && v->frag && l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0)
+		return CTR_DROP_FRAGMENT;
+	return why;
+}
+
+static size_t frag_hdr_len_4to6(const struct ip4_view *v)
+{
+	return v->frag ? IPV6_FRAG_HDR_LEN : 0;
 }
 
 /* Stateful: only pool4 is ours. Stateless: any address maps, but RFC 6052
@@ -688,7 +881,7 @@ static enum tun64_counter check_addrs_4to6(const struct xlat_config *cfg, const 
 static enum tun64_counter ipv4_check_size(const struct xlat_config *cfg, const struct ip4_view *v,
 					  bool *frag_needed)
 {
-	size_t out_len = IPV6_HDR_LEN + v->l4_len;
+	size_t out_len = IPV6_HDR_LEN + frag_hdr_len_4to6(v) + v->l4_len;
 	bool df = get_be16(v->hdr + 6) & IPV4_DF;
 
 	*frag_needed = false;
@@ -727,6 +920,42 @@ static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_
 	return nat64_drop_reason(r);
 }
 
+/* The key of an IPv4 datagram in the fragment table. */
+static void frag_key_4to6(struct frag_key *k, const struct ip4_view *v)
+{
+	memset(k, 0, sizeof(*k));
+	put_be32(k->src, v->src);
+	put_be32(k->dst, v->dst);
+	k->id = get_be16(v->hdr + 4);
+	k->proto = v->hdr[9];
+	k->from_v6 = 0;
+}
+
+/* Stateful fragments (RFC 6146 §3.4): the first fragment finds (X',x) in
+ * the session table and leaves X' for the later ones. */
+static enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
+						  const struct l4_view *l4, struct xlat_addrs *a)
+{
+	struct frag_key k;
+	enum tun64_counter why;
+	bool more = get_be16(v->hdr + 6) & IPV4_MF;
+
+	if (ctx->cfg->mode == XLAT_STATELESS || !v->frag)
+		return map_addrs_4to6(ctx, v, l4, a);
+	frag_key_4to6(&k, v);
+	if (ip4_later_fragment(v)) {
+		if (!addr_4to6(ctx->cfg, v->src, a->src6))
+			return CTR_DROP_NOT_TRANSLATABLE_SRC;
+		if (!ctx->frags || !frag_lookup(ctx->frags, &k, a->dst6, ctx->now_ms))
+			return CTR_DROP_FRAGMENT; /* first fragment not seen (yet) */
+		return XLAT_OK;
+	}
+	why = map_addrs_4to6(ctx, v, l4, a);
+	if (why == XLAT_OK && more && ctx->frags)
+		frag_remember(ctx->frags, &k, a->dst6, ctx->now_ms);
+	return why;
+}
+
 /* §4.1 header fields. */
 static void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v,
 			      const struct l4_view *l4, const struct xlat_addrs *a)
@@ -744,13 +973,31 @@ static void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v,
 	memcpy(o + 24, a->dst6, 16);
 }
 
-/* Rewrite the transport, then lay the IPv6 header just in front of it, over
- * the IPv4 header and into the headroom. */
+/* RFC 7915 §4.1: an IPv4 fragment leaves with a Fragment header: next
+ * header the translated protocol, offset and M copied, the Identification
+ * zero-extended to 32 bits. Built aside: the IPv4 header it reads from is
+ * overwritten by the IPv6 one. */
+static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
+				       const struct ip4_view *v)
+{
+	uint16_t frag = get_be16(v->hdr + 6);
+
+	fh[0] = ip6_hdr[6];
+	fh[1] = 0;
+	put_be16(fh + 2, (uint16_t)((frag & IPV4_FRAG_OFFSET) << 3 |
+				    ((frag & IPV4_MF) ? IPV6_FRAG_M : 0)));
+	put_be32(fh + 4, get_be16(v->hdr + 4));
+	ip6_hdr[6] = EXT_FRAGMENT;
+	put_be16(ip6_hdr + 4, (uint16_t)(get_be16(ip6_hdr + 4) + IPV6_FRAG_HDR_LEN));
+}
+
+/* Rewrite the transport, then lay the IPv6 header (and Fragment header)
+ * just in front of it, over the IPv4 header and into the headroom. */
 static uint8_t *xlat_write_4to6(const struct ip4_view *v, const struct l4_view *l4,
 				const struct xlat_addrs *a)
 {
-	uint8_t hdr[IPV6_HDR_LEN];
-	uint8_t *ip6 = v->l4 - IPV6_HDR_LEN;
+	uint8_t hdr[IPV6_HDR_LEN], fh[IPV6_FRAG_HDR_LEN];
+	uint8_t *ip6 = v->l4 - IPV6_HDR_LEN - frag_hdr_len_4to6(v);
 	uint32_t old_pseudo = 0, new_pseudo;
 	uint8_t nh;
 
@@ -760,6 +1007,10 @@ static uint8_t *xlat_write_4to6(const struct ip4_view *v, const struct l4_view *
 		old_pseudo = csum_pseudo4(v->src, v->dst, l4->proto, (uint16_t)l4->len);
 	new_pseudo = csum_pseudo6(a->src6, a->dst6, nh, (uint32_t)l4->len);
 	l4_rewrite(l4, old_pseudo, new_pseudo, a->sport, a->dport);
+	if (v->frag) {
+		ipv6_build_fragment_header(fh, hdr, v);
+		memcpy(ip6 + IPV6_HDR_LEN, fh, IPV6_FRAG_HDR_LEN);
+	}
 	memcpy(ip6, hdr, IPV6_HDR_LEN);
 	return ip6;
 }
@@ -787,7 +1038,7 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 	if (why == XLAT_OK && icmp4_is_error(&v))
 		return xlat_icmp4_error(ctx, &v, out, out_len);
 	if (why == XLAT_OK)
-		why = l4_parse(&l4, v.hdr[9], v.l4, v.l4_len);
+		why = l4_parse_4to6(&l4, &v);
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_4TO6, why);
 
@@ -806,14 +1057,15 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 	}
 	/* The IPv6 header is longer than an option-less IPv4 one: it reaches
 	 * into the headroom the caller must leave (XLAT_HEADROOM). */
-	if (why == XLAT_OK && (size_t)(v.l4 - pkt->buf) < IPV6_HDR_LEN)
+	if (why == XLAT_OK &&
+	    (size_t)(v.l4 - pkt->buf) < IPV6_HDR_LEN + frag_hdr_len_4to6(&v))
 		why = CTR_DROP_BAD_LENGTH;
 	if (why == XLAT_OK)
-		why = map_addrs_4to6(ctx, &v, &l4, &a);
+		why = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_4TO6, why);
 	return send_translated(ctx, DIR_4TO6, pkt, xlat_write_4to6(&v, &l4, &a),
-			       IPV6_HDR_LEN + l4.len, out, out_len);
+			       IPV6_HDR_LEN + frag_hdr_len_4to6(&v) + l4.len, out, out_len);
 }
 
 /* ---- ICMP errors in transit, RFC 7915 §4.2-4.3 and §5.2-5.3 ------------- */
@@ -1089,7 +1341,7 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 		avail = ip_len;
 	iv.hdr = p;
 	iv.len = avail;
-	if (ipv6_skip_ext_headers(&iv) != XLAT_OK)
+	if (ipv6_skip_ext_headers(&iv) != XLAT_OK || iv.frag)
 		return CTR_DROP_ICMP_INNER;
 	hlen = (size_t)(iv.l4 - p);
 	in->hdr = p;
@@ -1299,7 +1551,9 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 	uint32_t old_pseudo, new_pseudo = 0;
 
 	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
-	ipv4_build_header(ih, &iv, &l4, inner);
+	/* The quoted packet's own ID is not known here: 0 with DF, an
+	 * atomic datagram (RFC 6864 §4.1). */
+	ipv4_build_header(ih, &iv, &l4, inner, IPV4_DF);
 	ih[8] = in->hdr[7];
 	put_be16(ih + 10, 0);
 	put_be16(ih + 10, csum_ipv4_header(ih, IPV4_HDR_LEN));
@@ -1312,7 +1566,8 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 		new_pseudo = csum_pseudo4(inner->src4, inner->dst4, l4.proto, (uint16_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
 
-	ipv4_build_header(o, v, &outer_l4, outer);
+	ipv4_build_header(o, v, &outer_l4, outer,
+			  ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload));
 	icmp[0] = e->type;
 	icmp[1] = e->code;
 	put_be16(icmp + 2, 0);

@@ -15,6 +15,7 @@
 #include "nat64.h"
 
 struct eam_table;
+struct frag_table;
 
 enum xlat_mode {
 	XLAT_STATEFUL = 0, /* RFC 6146 */
@@ -49,6 +50,14 @@ struct xlat_ctx {
 	struct nat64 *nat; /* NULL in stateless mode */
 	struct tun64_counters *ctr;
 	uint64_t now_ms; /* set by the caller before each batch */
+	/* RFC 7915 §5.1 Identification generator: a per-worker counter the
+	 * caller seeds with random bits (RFC 7739 §5.1), so IDs do not start
+	 * at 0 on every run and workers do not walk the same sequence. */
+	uint16_t ipv4_id_next;
+	/* Stateful: the first fragment's translated address, for the later
+	 * fragments that carry no ports (RFC 6146 §3.4, §3.5). Shared by the
+	 * workers (frag.h); NULL: stateful non-first fragments are dropped. */
+	struct frag_table *frags;
 	uint8_t scratch[XLAT_SCRATCH];
 };
 

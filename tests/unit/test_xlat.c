@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frag.h"
 #include "nat64.h"
 #include "pkt_helpers.h"
 #include "xlat.h"
@@ -99,6 +100,8 @@ static void stateful_setup_with(uint8_t len, uint16_t lo, uint16_t hi, uint64_t 
 	F->cfg.n_pool4 = 1;
 	F->ctx.nat = new_nat(len, lo, hi, max_sessions, adf);
 	ck_assert_ptr_nonnull(F->ctx.nat);
+	F->ctx.frags = frag_table_new(7);
+	ck_assert_ptr_nonnull(F->ctx.frags);
 }
 
 static void stateful_setup(void)
@@ -125,6 +128,7 @@ static void teardown(void)
 {
 	if (F->ctx.nat)
 		nat64_free(F->ctx.nat);
+	frag_table_free(F->ctx.frags);
 	free(F);
 	F = NULL;
 }
@@ -253,9 +257,11 @@ static size_t icmp4_echo_pkt(uint8_t *o, const char *src, const char *dst, uint1
 
 /* Expected outputs, from scapy 2.5 (/usr/bin/python3), e.g.
  * raw(IP(src="192.0.2.33", dst="203.0.113.5", tos=0xb8, ttl=63, id=0,
- *        flags="DF")/UDP(sport=5353, dport=53)/Raw(b"tun64 udp test!")) */
+ *        flags=0)/UDP(sport=5353, dport=53)/Raw(b"tun64 udp test!"))
+ * IPv6 -> IPv4 outputs up to 1260 bytes have DF=0 and the generator's ID
+ * (RFC 7915 §5.1), which the fixture starts at 0. */
 static const uint8_t exp_udp_6to4[43] = {
-	0x45, 0xb8, 0x00, 0x2b, 0x00, 0x00, 0x40, 0x00, 0x3f, 0x11, 0x3c, 0xe3,
+	0x45, 0xb8, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x11, 0x7c, 0xe3,
 	0xc0, 0x00, 0x02, 0x21, 0xcb, 0x00, 0x71, 0x05, 0x14, 0xe9, 0x00, 0x35,
 	0x00, 0x17, 0xe7, 0x4f, 0x74, 0x75, 0x6e, 0x36, 0x34, 0x20, 0x75, 0x64,
 	0x70, 0x20, 0x74, 0x65, 0x73, 0x74, 0x21,
@@ -269,10 +275,10 @@ static const uint8_t exp_udp_4to6[64] = {
 	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
 	0x0c, 0x0d, 0x0e, 0x0f,
 };
-/* IP(src=SL_C4, dst=SRV4, ttl=63, id=0, flags="DF")/TCP(sport=40000, dport=80,
+/* IP(src=SL_C4, dst=SRV4, ttl=63, id=0, flags=0)/TCP(sport=40000, dport=80,
  * seq=0x01020304, flags="S", window=65535) */
 static const uint8_t exp_tcp_6to4[40] = {
-	0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x3f, 0x06, 0x3d, 0xa9,
+	0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x06, 0x7d, 0xa9,
 	0xc0, 0x00, 0x02, 0x21, 0xcb, 0x00, 0x71, 0x05, 0x9c, 0x40, 0x00, 0x50,
 	0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0xff, 0xff,
 	0x11, 0x25, 0x00, 0x00,
@@ -286,10 +292,10 @@ static const uint8_t exp_tcp_4to6[60] = {
 	0xc0, 0x00, 0x02, 0x21, 0x00, 0x50, 0x9c, 0x40, 0xa0, 0xb0, 0xc0, 0xd0,
 	0x01, 0x02, 0x03, 0x05, 0x50, 0x12, 0xff, 0xff, 0x53, 0x58, 0x00, 0x00,
 };
-/* IP(src=SL_C4, dst=SRV4, ttl=63, id=0, flags="DF")/ICMP(type=8, id=0x4242,
+/* IP(src=SL_C4, dst=SRV4, ttl=63, id=0, flags=0)/ICMP(type=8, id=0x4242,
  * seq=1)/Raw(32 bytes 0x30 + 7i) */
 static const uint8_t exp_icmp_6to4[60] = {
-	0x45, 0x00, 0x00, 0x3c, 0x00, 0x00, 0x40, 0x00, 0x3f, 0x01, 0x3d, 0x9a,
+	0x45, 0x00, 0x00, 0x3c, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x01, 0x7d, 0x9a,
 	0xc0, 0x00, 0x02, 0x21, 0xcb, 0x00, 0x71, 0x05, 0x08, 0x00, 0x1c, 0xb4,
 	0x42, 0x42, 0x00, 0x01, 0x30, 0x37, 0x3e, 0x45, 0x4c, 0x53, 0x5a, 0x61,
 	0x68, 0x6f, 0x76, 0x7d, 0x84, 0x8b, 0x92, 0x99, 0xa0, 0xa7, 0xae, 0xb5,
@@ -311,8 +317,7 @@ static const uint8_t exp_icmp_4to6[80] = {
 START_TEST(sl_udp_6to4)
 {
 	size_t n = udp6_pkt(F->in, SL_C6, SRV6, 64);
-	struct tp_ip4 h = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .tos = 0xb8,
-			    .frag = TP_DF };
+	struct tp_ip4 h = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .tos = 0xb8 };
 	size_t en = tp_ip4(F->exp, &h, F->l4, tp_udp(F->l4, 5353, 53, udp6_payload, 15));
 
 	/* the helpers agree with scapy */
@@ -381,7 +386,7 @@ START_TEST(sl_icmp_echo_other_types)
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	h6 = (struct tp_ip6){ .src = SL_C6, .dst = SRV6, .nh = 58, .hlim = 10 };
-	h4 = (struct tp_ip4){ .src = SL_C4, .dst = SRV4, .proto = 1, .ttl = 9, .frag = TP_DF };
+	h4 = (struct tp_ip4){ .src = SL_C4, .dst = SRV4, .proto = 1, .ttl = 9 };
 	n = tp_ip6(F->in, &h6, F->l4, tp_icmp(F->l4, 129, 0, 7, 9, "abcd", 4));
 	en = tp_ip4(F->exp, &h4, F->l4, tp_icmp(F->l4, 0, 0, 7, 9, "abcd", 4));
 	run(F->in, n);
@@ -451,7 +456,7 @@ END_TEST
  * checksum). */
 START_TEST(sl_udp_checksum_zero_becomes_ffff_6to4)
 {
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF,
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63,
 			     .keep_l4_csum = true };
 	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 64 };
 	uint8_t src[4], dst[4], data[2] = { 0, 0 };
@@ -527,22 +532,20 @@ START_TEST(sl_ext_routing_segments_left_zero_skipped)
 }
 END_TEST
 
-START_TEST(sl_ext_routing_segments_left_dropped)
+/* RFC 7915 §5.1: Segments Left != 0 is not translated; Parameter Problem
+ * code 0 from own6 points at Segments Left (here after a Hop-by-Hop
+ * header: 40 + 8 + 3 = 51), quoting the packet. */
+START_TEST(sl_ext_routing_segments_left_param_problem)
 {
-	static const uint8_t ext[] = { 17, 0, 253, 1, 0, 0, 0, 0 };
+	static const uint8_t ext[] = { 43, 0, 1, 4, 0, 0, 0, 0, 17, 0, 253, 1, 0, 0, 0, 0 };
+	struct tp_ip6 h = { .src = OWN6_SL, .dst = SL_C6, .nh = 58, .hlim = 64 };
+	size_t n = udp6_with_ext(F->in, ext, sizeof(ext), 0);
+	size_t en, l4n;
 
-	run(F->in, udp6_with_ext(F->in, ext, sizeof(ext), 43));
-	expect_drop(DIR_6TO4, CTR_DROP_EXT_HDR);
-}
-END_TEST
-
-START_TEST(sl_ext_fragment_dropped)
-{
-	/* Fragment header, offset 0, M=1, id 0x11223344. */
-	static const uint8_t ext[] = { 17, 0, 0, 1, 0x11, 0x22, 0x33, 0x44 };
-
-	run(F->in, udp6_with_ext(F->in, ext, sizeof(ext), 44));
-	expect_drop(DIR_6TO4, CTR_DROP_FRAGMENT);
+	l4n = tp_icmp(F->l4, 4, 0, 0, 51, F->in, n);
+	en = tp_ip6(F->exp, &h, F->l4, l4n);
+	run(F->in, n);
+	expect_icmp_error(DIR_6TO4, CTR_DROP_EXT_HDR, F->exp, en);
 }
 END_TEST
 
@@ -601,15 +604,6 @@ START_TEST(sl_ipv4_source_route_dropped)
 }
 END_TEST
 
-START_TEST(sl_ipv4_fragment_dropped)
-{
-	/* _i == 0: MF set, 1: offset != 0 */
-	uint16_t frag = _i ? 100 : TP_MF;
-
-	run(F->in, udp4_with_opts(F->in, NULL, 0, frag));
-	expect_drop(DIR_4TO6, CTR_DROP_FRAGMENT);
-}
-END_TEST
 
 /* ---- malformed packets ---- */
 
@@ -1055,7 +1049,7 @@ static void check_binding(uint8_t proto, uint16_t port6, uint32_t t, uint16_t tp
 
 START_TEST(sf_udp_round_trip)
 {
-	struct tp_ip4 h4 = { .proto = 17, .ttl = 63, .tos = 0xb8, .frag = TP_DF, .dst = SRV4 };
+	struct tp_ip4 h4 = { .proto = 17, .ttl = 63, .tos = 0xb8, .dst = SRV4 };
 	char t_text[16];
 	size_t n, en;
 	uint32_t t;
@@ -1111,7 +1105,7 @@ END_TEST
 
 START_TEST(sf_tcp_round_trip)
 {
-	struct tp_ip4 h4 = { .dst = SRV4, .proto = 6, .ttl = 63, .frag = TP_DF };
+	struct tp_ip4 h4 = { .dst = SRV4, .proto = 6, .ttl = 63 };
 	struct tp_ip6 r6 = { .src = SRV6, .dst = SF_C6, .nh = 6, .hlim = 63 };
 	char t_text[16];
 	size_t n, en;
@@ -1140,7 +1134,7 @@ END_TEST
 
 START_TEST(sf_icmp_echo_round_trip)
 {
-	struct tp_ip4 h4 = { .dst = SRV4, .proto = 1, .ttl = 63, .frag = TP_DF };
+	struct tp_ip4 h4 = { .dst = SRV4, .proto = 1, .ttl = 63 };
 	struct tp_ip6 r6 = { .src = SRV6, .dst = SF_C6, .nh = 58, .hlim = 63 };
 	uint8_t data[32];
 	char t_text[16];
@@ -1405,9 +1399,8 @@ START_TEST(sl_err_6to4_mapping)
 	size_t en = icmp4_err(F->exp, "192.0.2.254", SRV4, 63, c->type_out, c->code_out,
 			      c->rest_out, q4, n4);
 
-	/* the translator's IPv4 header: ID 0, DF */
-	F->exp[6] = 0x40;
-	refix_ipv4_csum(F->exp, 20);
+	/* the translated IPv4 header (RFC 7915 §5.1): the generator's first
+	 * ID, 0, and DF=0 as it is below 1260 bytes: as icmp4_err built it */
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
@@ -1439,8 +1432,6 @@ START_TEST(sl_err_6to4_untranslatable_source_uses_own4)
 	size_t n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
 	size_t en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 11, 0, 0, q4, n4);
 
-	F->exp[6] = 0x40;
-	refix_ipv4_csum(F->exp, 20);
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
@@ -1513,8 +1504,6 @@ START_TEST(sl_ptb_to_frag_needed_mtu)
 	F->cfg.mtu = c->tun_mtu;
 	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 2, 0, c->mtu_in, q6, n6);
 	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 3, 4, c->mtu_out, q4, n4);
-	F->exp[6] = 0x40;
-	refix_ipv4_csum(F->exp, 20);
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
@@ -1563,8 +1552,6 @@ START_TEST(sl_err_6to4_cut_to_576)
 	ck_assert_uint_gt(n4, 576);
 	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 3, 3, 0, q4, 576 - 28);
 	ck_assert_uint_eq(en, 576);
-	F->exp[6] = 0x40;
-	refix_ipv4_csum(F->exp, 20);
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
@@ -1626,8 +1613,6 @@ START_TEST(sl_err_echo_quoted_both_ways)
 	n4 = tp_ip4(q4, &h4, l4, tp_icmp(l4, 0, 0, 0x4242, 7, data, sizeof(data)));
 	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
 	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 11, 0, 0, q4, n4);
-	F->exp[6] = 0x40;
-	refix_ipv4_csum(F->exp, 20);
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
@@ -1843,7 +1828,8 @@ START_TEST(sf_err_6to4_ptb_from_ipv6_router)
 	r4.frag = TP_DF;
 	n4 = tp_ip4(q4, &r4, l4, tp_udp(l4, 53, tport, udp4_payload, 16));
 	en = icmp4_err(F->exp, t_text, SRV4, 63, 3, 4, 1380, q4, n4);
-	F->exp[6] = 0x40;
+	/* RFC 7915 §5.1: DF=0, the generator's second ID (the UDP got 0) */
+	F->exp[5] = 1;
 	refix_ipv4_csum(F->exp, 20);
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
@@ -1874,6 +1860,395 @@ static TCase *stateless_case(const char *name)
 	return tc;
 }
 
+
+/* ---- RFC 7915 §5.1 DF and Identification, fragments (§4.1, §5.1.1) ---- */
+
+/* A translated IPv4 packet up to 1260 bytes leaves with DF=0, above with
+ * DF=1; either way the ID comes from the per-worker generator, which counts
+ * up from the seed the caller gave it and wraps. */
+static size_t udp6_sized(uint8_t *o, const char *src, size_t total4, const uint8_t *data)
+{
+	struct tp_ip6 h = { .src = src, .dst = SRV6, .nh = 17, .hlim = 64 };
+
+	return tp_ip6(o, &h, F->l4, tp_udp(F->l4, 5353, 53, data, total4 - 28));
+}
+
+START_TEST(sl_df_rule_1260)
+{
+	static const struct {
+		size_t total;
+		uint16_t id, frag;
+	} c[] = { { 1260, 0xfffe, 0 }, { 1261, 0xffff, TP_DF }, { 29, 0x0000, 0 } };
+	static uint8_t data[1300];
+
+	tp_fill(data, sizeof(data), 9);
+	F->ctx.ipv4_id_next = 0xfffe;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63,
+				     .id = c[i].id, .frag = c[i].frag };
+		size_t n = udp6_sized(F->in, SL_C6, c[i].total, data);
+		size_t en = tp_ip4(F->exp, &h4, F->l4,
+				   tp_udp(F->l4, 5353, 53, data, c[i].total - 28));
+
+		memset(&F->ctr, 0, sizeof(F->ctr));
+		ck_assert_uint_eq(en, c[i].total);
+		run(F->in, n);
+		expect_translated(DIR_6TO4, F->exp, en, n);
+	}
+}
+END_TEST
+
+/* Translated in place, for a fragment whose transport checksum covers
+ * bytes that are not in it: only the IPv4 header checksum is verified
+ * here; the transport checksum is in the expected bytes. */
+static void expect_fragment(enum tun64_dir dir, const uint8_t *exp, size_t exp_len,
+			    size_t in_len)
+{
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, exp, exp_len));
+	ck_assert_ptr_eq(F->out + F->out_len, F->buf + XLAT_HEADROOM + in_len);
+	ck_assert_ptr_eq(F->out, F->pkt.buf + F->pkt.off);
+	ck_assert_uint_eq(F->out_len, F->pkt.len);
+	if (dir == DIR_6TO4)
+		ck_assert_uint_eq(ref_csum(F->out, 20), 0);
+	expect_only(dir, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+
+/* A 108-byte UDP datagram (5353 -> 53, or 53 -> 5353 for replies) cut into
+ * a 48-byte first fragment and a 60-byte last one at offset 6 (48 bytes).
+ * Each builder checksums the whole datagram with the reference checksum of
+ * its own family, then keeps the fragment's bytes. */
+#define DGRAM_LEN 108
+#define FIRST_LEN 48
+
+static uint8_t dgram_data[DGRAM_LEN - 8];
+
+static void udp_dgram4(uint8_t *l4, const char *src, const char *dst, uint16_t sp, uint16_t dp)
+{
+	uint8_t s4[4], d4[4];
+	uint16_t c;
+
+	tp_fill(dgram_data, sizeof(dgram_data), 0x41);
+	tp_udp(l4, sp, dp, dgram_data, sizeof(dgram_data));
+	tp_addr4(src, s4);
+	tp_addr4(dst, d4);
+	c = ref_l4_csum4(s4, d4, 17, l4, DGRAM_LEN);
+	l4[6] = (uint8_t)(c >> 8);
+	l4[7] = (uint8_t)c;
+}
+
+static void udp_dgram6(uint8_t *l4, const char *src, const char *dst, uint16_t sp, uint16_t dp)
+{
+	uint8_t s6[16], d6[16];
+	uint16_t c;
+
+	tp_fill(dgram_data, sizeof(dgram_data), 0x41);
+	tp_udp(l4, sp, dp, dgram_data, sizeof(dgram_data));
+	tp_addr6(src, s6);
+	tp_addr6(dst, d6);
+	c = ref_l4_csum6(s6, d6, 17, l4, DGRAM_LEN);
+	l4[6] = (uint8_t)(c >> 8);
+	l4[7] = (uint8_t)c;
+}
+
+/* IPv6 fragment of dgram: Fragment header (nh, offset, M, id) + bytes. */
+static size_t frag6(uint8_t *o, const char *src, const char *dst, uint8_t hlim, uint8_t nh,
+		    const uint8_t *dgram, size_t off, size_t len, bool more, uint32_t id)
+{
+	uint8_t fh[8] = { nh, 0, (uint8_t)((off / 8) >> 5), (uint8_t)((off / 8) << 3 | more),
+			  (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8),
+			  (uint8_t)id };
+	struct tp_ip6 h = { .src = src, .dst = dst, .nh = nh, .hlim = hlim, .ext = fh,
+			    .ext_len = sizeof(fh), .ext_first = 44, .keep_l4_csum = true };
+
+	return tp_ip6(o, &h, dgram + off, len);
+}
+
+static size_t frag4(uint8_t *o, const char *src, const char *dst, uint8_t ttl, uint8_t proto,
+		    const uint8_t *dgram, size_t off, size_t len, bool more, uint16_t id)
+{
+	struct tp_ip4 h = { .src = src, .dst = dst, .proto = proto, .ttl = ttl, .id = id,
+			    .frag = (uint16_t)(off / 8 | (more ? TP_MF : 0)),
+			    .keep_l4_csum = true };
+
+	return tp_ip4(o, &h, dgram + off, len);
+}
+
+/* RFC 7915 §5.1.1: ID = low 16 bits of the Fragment header's, MF = M,
+ * DF = 0, offset copied; the first fragment's UDP checksum (of the whole
+ * datagram) updated for the new pseudo-header; the later one untouched.
+ * The generator is not used. */
+START_TEST(sl_frag_6to4)
+{
+	static uint8_t d6[DGRAM_LEN], d4[DGRAM_LEN];
+	size_t n, en;
+
+	F->ctx.ipv4_id_next = 0x0777;
+	udp_dgram6(d6, SL_C6, SRV6, 5353, 53);
+	udp_dgram4(d4, SL_C4, SRV4, 5353, 53);
+	n = frag6(F->in, SL_C6, SRV6, 64, 17, d6, 0, FIRST_LEN, true, 0x11223344);
+	en = frag4(F->exp, SL_C4, SRV4, 63, 17, d4, 0, FIRST_LEN, true, 0x3344);
+	run(F->in, n);
+	expect_fragment(DIR_6TO4, F->exp, en, n);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = frag6(F->in, SL_C6, SRV6, 64, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
+		  0x11223344);
+	en = frag4(F->exp, SL_C4, SRV4, 63, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
+		   0x3344);
+	run(F->in, n);
+	expect_fragment(DIR_6TO4, F->exp, en, n);
+	ck_assert_uint_eq(F->ctx.ipv4_id_next, 0x0777);
+}
+END_TEST
+
+/* An atomic fragment (offset 0, M=0) is translated as a fragment header
+ * says: its ID, DF=0 (RFC 7915 §5.1.1), full checksum verifiable. */
+START_TEST(sl_frag_6to4_atomic)
+{
+	static uint8_t d6[DGRAM_LEN], d4[DGRAM_LEN];
+	size_t n, en;
+
+	udp_dgram6(d6, SL_C6, SRV6, 5353, 53);
+	udp_dgram4(d4, SL_C4, SRV4, 5353, 53);
+	n = frag6(F->in, SL_C6, SRV6, 64, 17, d6, 0, DGRAM_LEN, false, 0xabcd0102);
+	en = frag4(F->exp, SL_C4, SRV4, 63, 17, d4, 0, DGRAM_LEN, false, 0x0102);
+	run(F->in, n);
+	expect_translated(DIR_6TO4, F->exp, en, n);
+}
+END_TEST
+
+/* RFC 7915 §4.1: Fragment header with next header 17, offset and M
+ * copied, ID zero-extended; Payload Length counts the Fragment header. */
+START_TEST(sl_frag_4to6)
+{
+	static uint8_t d6[DGRAM_LEN], d4[DGRAM_LEN];
+	size_t n, en;
+
+	udp_dgram4(d4, SRV4, SL_C4, 53, 5353);
+	udp_dgram6(d6, SRV6, SL_C6, 53, 5353);
+	n = frag4(F->in, SRV4, SL_C4, 50, 17, d4, 0, FIRST_LEN, true, 0xabcd);
+	en = frag6(F->exp, SRV6, SL_C6, 49, 17, d6, 0, FIRST_LEN, true, 0xabcd);
+	run(F->in, n);
+	expect_fragment(DIR_4TO6, F->exp, en, n);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = frag4(F->in, SRV4, SL_C4, 50, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false, 0xabcd);
+	en = frag6(F->exp, SRV6, SL_C6, 49, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
+		   0xabcd);
+	run(F->in, n);
+	expect_fragment(DIR_4TO6, F->exp, en, n);
+}
+END_TEST
+
+/* Fragments that are refused, each with its counter:
+ * 0 fragmented ICMPv6 echo, 1 fragmented ICMPv4 echo (the ICMPv6 checksum
+ * needs the whole datagram's length); 2 a first IPv4 UDP fragment without
+ * checksum (IPv6 needs one over the whole datagram, RFC 7915 §4.5);
+ * 3/4 TCP at offset 8 bytes (RFC 1858 §4), both directions; 5 two Fragment
+ * headers; 6/7 a first fragment too short for the UDP header; 8 a later
+ * fragment of an unsupported protocol (GRE). */
+START_TEST(frag_refused)
+{
+	static uint8_t d[DGRAM_LEN];
+	uint8_t two[16] = { 44, 0, 0, 1, 0, 0, 0, 9, 17, 0, 0, 1, 0, 0, 0, 9 };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 64, .ext = two,
+			     .ext_len = sizeof(two), .ext_first = 44, .keep_l4_csum = true };
+	enum tun64_dir dir = DIR_6TO4;
+	enum tun64_counter why = CTR_DROP_FRAGMENT;
+	size_t n = 0;
+
+	udp_dgram6(d, SL_C6, SRV6, 5353, 53);
+	switch (_i) {
+	case 0:
+		tp_icmp(d, 128, 0, 1, 1, dgram_data, 40);
+		n = frag6(F->in, SL_C6, SRV6, 64, 58, d, 0, FIRST_LEN, true, 5);
+		break;
+	case 1:
+		tp_icmp(d, 8, 0, 1, 1, dgram_data, 40);
+		n = frag4(F->in, SRV4, SL_C4, 64, 1, d, 0, FIRST_LEN, true, 5);
+		dir = DIR_4TO6;
+		break;
+	case 2:
+		d[6] = d[7] = 0;
+		n = frag4(F->in, SRV4, SL_C4, 64, 17, d, 0, FIRST_LEN, true, 5);
+		dir = DIR_4TO6;
+		break;
+	case 3:
+		n = frag6(F->in, SL_C6, SRV6, 64, 6, d, 8, 40, false, 5);
+		break;
+	case 4:
+		n = frag4(F->in, SRV4, SL_C4, 64, 6, d, 8, 40, false, 5);
+		dir = DIR_4TO6;
+		break;
+	case 5:
+		n = tp_ip6(F->in, &h6, d, 40);
+		break;
+	case 6:
+		n = frag6(F->in, SL_C6, SRV6, 64, 17, d, 0, 4, true, 5);
+		why = CTR_DROP_TRUNCATED;
+		break;
+	case 7:
+		n = frag4(F->in, SRV4, SL_C4, 64, 17, d, 0, 0, true, 5);
+		dir = DIR_4TO6;
+		why = CTR_DROP_TRUNCATED;
+		break;
+	case 8:
+		n = frag6(F->in, SL_C6, SRV6, 64, 47, d, 8, 40, false, 5);
+		why = CTR_DROP_UNSUPPORTED_PROTO;
+		break;
+	}
+	run(F->in, n);
+	expect_drop(dir, why);
+}
+END_TEST
+
+/* A later IPv4 fragment that would not fit lowest-ipv6-mtu is still
+ * dropped: refragmenting (RFC 7915 §4) is not done. */
+START_TEST(sl_frag_4to6_too_big)
+{
+	static uint8_t d[1300];
+	struct tp_ip4 h = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 64, .id = 3,
+			    .frag = 100, .keep_l4_csum = true };
+
+	run(F->in, tp_ip4(F->in, &h, d, 1280 - 48 + 1));
+	expect_drop(DIR_4TO6, CTR_DROP_TOO_BIG);
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	run(F->in, tp_ip4(F->in, &h, d, 1280 - 48));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert_uint_eq(F->out_len, 1280);
+}
+END_TEST
+
+/* RFC 6146 §3.4/§3.5, stateful: the first fragment creates the session
+ * and the table gives the later fragment the same T; the reply's later
+ * fragment reaches the client the first one went to. */
+START_TEST(sf_frag_round_trip)
+{
+	static uint8_t d6[DGRAM_LEN], d4[DGRAM_LEN];
+	char t_text[16];
+	size_t n, en;
+	uint32_t t;
+	uint16_t tport;
+
+	udp_dgram6(d6, SF_C6, SRV6, 5353, 53);
+	run(F->in, frag6(F->in, SF_C6, SRV6, 64, 17, d6, 0, FIRST_LEN, true, 0x55667788));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	t = out_src4();
+	tport = out_be16(20);
+	check_binding(17, 5353, t, tport);
+	addr4_text(t, t_text, sizeof(t_text));
+	ck_assert_uint_eq(ref_csum(F->out, 20), 0);
+	udp_dgram4(d4, t_text, SRV4, tport, 53);
+	en = frag4(F->exp, t_text, SRV4, 63, 17, d4, 0, FIRST_LEN, true, 0x7788);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = frag6(F->in, SF_C6, SRV6, 64, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
+		  0x55667788);
+	en = frag4(F->exp, t_text, SRV4, 63, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
+		   0x7788);
+	run(F->in, n);
+	expect_fragment(DIR_6TO4, F->exp, en, n);
+
+	/* the reply, in two fragments */
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	udp_dgram4(d4, SRV4, t_text, 53, tport);
+	udp_dgram6(d6, SRV6, SF_C6, 53, 5353);
+	n = frag4(F->in, SRV4, t_text, 50, 17, d4, 0, FIRST_LEN, true, 0x0909);
+	en = frag6(F->exp, SRV6, SF_C6, 49, 17, d6, 0, FIRST_LEN, true, 0x0909);
+	run(F->in, n);
+	expect_fragment(DIR_4TO6, F->exp, en, n);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = frag4(F->in, SRV4, t_text, 50, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false, 0x0909);
+	en = frag6(F->exp, SRV6, SF_C6, 49, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
+		   0x0909);
+	run(F->in, n);
+	expect_fragment(DIR_4TO6, F->exp, en, n);
+}
+END_TEST
+
+/* A later fragment with no first fragment before it, under another ID,
+ * after FRAG_TIMEOUT_MS, or with no table at all: dropped, not held. */
+START_TEST(sf_frag_later_without_first)
+{
+	static uint8_t d6[DGRAM_LEN];
+	size_t later;
+
+	udp_dgram6(d6, SF_C6, SRV6, 5353, 53);
+	later = frag6(F->in, SF_C6, SRV6, 64, 17, d6, FIRST_LEN, 16, false, 42);
+	run(F->in, later);
+	expect_drop(DIR_6TO4, CTR_DROP_FRAGMENT);
+
+	run(F->in, frag6(F->in, SF_C6, SRV6, 64, 17, d6, 0, FIRST_LEN, true, 42));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	run(F->in, frag6(F->in, SF_C6, SRV6, 64, 17, d6, FIRST_LEN, 16, false, 43));
+	expect_drop(DIR_6TO4, CTR_DROP_FRAGMENT);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	F->ctx.now_ms += FRAG_TIMEOUT_MS - 1;
+	run(F->in, frag6(F->in, SF_C6, SRV6, 64, 17, d6, FIRST_LEN, 16, false, 42));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	F->ctx.now_ms += 1;
+	run(F->in, frag6(F->in, SF_C6, SRV6, 64, 17, d6, FIRST_LEN, 16, false, 42));
+	expect_drop(DIR_6TO4, CTR_DROP_FRAGMENT);
+
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	frag_table_free(F->ctx.frags);
+	F->ctx.frags = NULL;
+	F->ctx.now_ms = 1000;
+	run(F->in, frag6(F->in, SF_C6, SRV6, 64, 17, d6, FIRST_LEN, 16, false, 42));
+	expect_drop(DIR_6TO4, CTR_DROP_FRAGMENT);
+}
+END_TEST
+
+/* The table itself: bounded sets, the oldest entry goes when a set is
+ * full (none expires here: 3 * 4096 entries in 1536 ms), keys differ in
+ * every field. */
+START_TEST(frag_table_bounded)
+{
+	const uint32_t n = 3 * FRAG_TABLE_ENTRIES;
+	const uint64_t end = 1000 + n / 8;
+	struct frag_table *t = frag_table_new(1);
+	struct frag_key k = { .id = 1, .proto = 17, .from_v6 = 1 };
+	uint8_t a[16] = { 0 }, got[16];
+	struct frag_key other;
+
+	ck_assert_ptr_nonnull(t);
+	for (uint32_t i = 0; i < n; i++) {
+		k.id = i;
+		a[0] = (uint8_t)i;
+		frag_remember(t, &k, a, 1000 + i / 8);
+	}
+	/* the newest entries are all there; the first ones were pushed out */
+	for (uint32_t i = n - 256; i < n; i++) {
+		k.id = i;
+		ck_assert_msg(frag_lookup(t, &k, got, end), "entry %u lost", i);
+		ck_assert_uint_eq(got[0], (uint8_t)i);
+	}
+	k.id = 0;
+	ck_assert(!frag_lookup(t, &k, got, end));
+	k.id = n - 1;
+	other = k;
+	other.from_v6 = 0;
+	ck_assert(!frag_lookup(t, &other, got, end));
+	other = k;
+	other.proto = 6;
+	ck_assert(!frag_lookup(t, &other, got, end));
+	other = k;
+	other.src[15] = 1;
+	ck_assert(!frag_lookup(t, &other, got, end));
+	other = k;
+	other.dst[0] = 1;
+	ck_assert(!frag_lookup(t, &other, got, end));
+	frag_table_free(t);
+}
+END_TEST
+
 static TCase *stateful_case(const char *name, void (*setup)(void))
 {
 	TCase *tc = tcase_create(name);
@@ -1903,16 +2278,29 @@ static Suite *xlat_suite(void)
 	tcase_add_test(tc, wkp_allow_private);
 	suite_add_tcase(s, tc);
 
+	tc = stateless_case("fragments");
+	tcase_add_test(tc, sl_df_rule_1260);
+	tcase_add_test(tc, sl_frag_6to4);
+	tcase_add_test(tc, sl_frag_6to4_atomic);
+	tcase_add_test(tc, sl_frag_4to6);
+	tcase_add_loop_test(tc, frag_refused, 0, 9);
+	tcase_add_test(tc, sl_frag_4to6_too_big);
+	tcase_add_test(tc, frag_table_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = stateful_case("stateful-fragments", stateful_setup);
+	tcase_add_test(tc, sf_frag_round_trip);
+	tcase_add_test(tc, sf_frag_later_without_first);
+	suite_add_tcase(s, tc);
+
 	tc = stateless_case("headers");
 	tcase_add_test(tc, sl_ext_hbh_dstopts_skipped);
 	tcase_add_test(tc, sl_ext_routing_segments_left_zero_skipped);
-	tcase_add_test(tc, sl_ext_routing_segments_left_dropped);
-	tcase_add_test(tc, sl_ext_fragment_dropped);
+	tcase_add_test(tc, sl_ext_routing_segments_left_param_problem);
 	tcase_add_test(tc, sl_ext_chain_past_end);
 	tcase_add_test(tc, sl_ext_chain_no_room_for_next);
 	tcase_add_test(tc, sl_ipv4_options_skipped);
 	tcase_add_loop_test(tc, sl_ipv4_source_route_dropped, 0, 2);
-	tcase_add_loop_test(tc, sl_ipv4_fragment_dropped, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("malformed");
