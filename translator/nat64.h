@@ -182,4 +182,47 @@ struct nat64_session_info {
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),
 			   void *arg);
 
+/* Restart without breaking connections (state-file): one session as saved.
+ * Dynamic BIB entries exist only through their sessions, so sessions are
+ * all there is to save; static entries come back from the configuration. */
+struct nat64_saved_session {
+	uint8_t proto;
+	uint8_t addr6[16]; /* X' */
+	uint16_t port6;    /* x */
+	uint32_t addr4;    /* T */
+	uint16_t port4;    /* t */
+	uint32_t remote4;  /* Z */
+	uint16_t rport4;   /* z */
+	enum nat64_tcp_state state;
+	uint64_t remaining_ms; /* lifetime left, relative: clocks differ between processes */
+	bool is_static;        /* its BIB entry was static (informative on import) */
+};
+
+/* Calls cb for each live, unexpired session with its lifetime left at
+ * now_ms; stops early if cb returns non-zero (and returns that value).
+ * Takes shard locks one at a time: cb must not call back into nat. */
+int nat64_export(struct nat64 *nat, uint64_t now_ms,
+		 int (*cb)(const struct nat64_saved_session *, void *), void *arg);
+
+/* What nat64_import did with each saved session. */
+struct nat64_import_stats {
+	uint64_t sessions;      /* restored */
+	uint64_t bib;           /* dynamic BIB entries re-created with their (T,t) */
+	uint64_t outside_pool4; /* refused: (T,t) in no configured pool4 range */
+	uint64_t taken;         /* refused: (T,t) or (X',x) bound otherwise now */
+	uint64_t limit;         /* refused: max-sessions or the per-client quota */
+	uint64_t not_allowed;   /* refused: X' outside allow6 (dynamic entries) */
+	uint64_t expired;       /* refused: no lifetime left */
+	uint64_t duplicate;     /* refused: the same session twice */
+	uint64_t invalid;       /* refused: bad protocol, state or port */
+};
+
+/* Re-create saved sessions, each expiring remaining_ms after now_ms (capped
+ * at the configured timeout of its state), and their dynamic BIB entries with
+ * the SAME (T,t), which is claimed in pool4. Sorts s[] by remaining_ms first
+ * so the timer lists stay in order. Adds to *st; returns NAT64_NOMEM if
+ * memory ran out (the rest is then skipped), NAT64_OK otherwise. */
+enum nat64_result nat64_import(struct nat64 *nat, struct nat64_saved_session *s, size_t n,
+			       uint64_t now_ms, struct nat64_import_stats *st);
+
 #endif

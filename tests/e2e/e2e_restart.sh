@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# End-to-end test of `state-file`: tun64d restarted in the middle of a TCP
+# download (SIGTERM, then the same command again, as `systemctl restart`
+# does) saves its sessions at exit and restores them at start, so the
+# client's connection keeps its (T,t) and the download completes intact.
+# Control: the same restart without state-file breaks the download, because
+# the new process has no session for the old flow and drops its segments.
+#
+# Usage: e2e_restart.sh BUILD_DIR   (as root; run by ctest as e2e_restart)
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+BUILD=${1:-}
+[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
+BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
+t64_require_root
+t64_require_tools
+for prog in tun64d tun64ctl; do
+	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
+done
+
+BIG_MB=20
+RATE=4M # about 5 s for the whole file
+
+PASSED=0
+FAILED=0
+pass() {
+	echo "PASS: $*"
+	PASSED=$((PASSED + 1))
+}
+fail() {
+	echo "FAIL: $*"
+	FAILED=$((FAILED + 1))
+}
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+show_logs() {
+	local log
+	for log in "$T64_WORKDIR"/tun64d*.log; do
+		[ -f "$log" ] || continue
+		echo "----- $log -----"
+		cat "$log"
+	done
+}
+finish() {
+	echo "e2e_restart: $PASSED passed, $FAILED failed"
+	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
+		show_logs
+		exit 1
+	fi
+	exit 0
+}
+require() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass "$what"
+	else
+		fail "$what"
+		finish
+	fi
+}
+
+t64_init
+START=$SECONDS
+STATE=$T64_WORKDIR/state
+SOCK=$T64_WORKDIR/tun64.sock
+
+make_big_file() {
+	head -c $((BIG_MB * 1024 * 1024 + 4321)) /dev/urandom >"$T64_WORKDIR/www/big"
+}
+
+require "topology: client, router and server namespaces" t64_topology_create
+require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
+require "a $BIG_MB MB file to serve" make_big_file
+SERVER6=$(t64_map "$BUILD" "$T64_SERVER4") || t64_die "tun64ctl map failed"
+
+# start_download OUT CURL_ARGS...: curl the big file at $RATE in the
+# background (sets CURL_PID) and wait until 2 MB have arrived.
+start_download() {
+	local out=$1 i
+	shift
+	rm -f "$out"
+	t64_in "$T64_NS_CLIENT" curl -6 -g -sS --limit-rate "$RATE" -o "$out" "$@" \
+		"http://[$SERVER6]:$T64_HTTP_PORT/big" &
+	CURL_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ "$(stat -c %s "$out" 2>/dev/null || echo 0)" -gt $((2 * 1024 * 1024)) ] && return 0
+		t64_alive "$CURL_PID" || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# The (T,t) of the client's TCP session to the server, from tun64ctl.
+tcp_binding() {
+	"$BUILD/tun64ctl" -s "$SOCK" sessions --json | "$T64_PYTHON" -c '
+import json, sys
+for s in json.load(sys.stdin):
+    if s["proto"] == "tcp" and s["remote_port"] == int(sys.argv[1]):
+        print("%s#%d" % (s["ipv4"], s["ipv4_port"]))
+' "$T64_HTTP_PORT"
+}
+
+# restart NAME ARGS...: SIGTERM tun64d, keep its log as tun64d.NAME.log,
+# start it again at once with the same arguments.
+restart() {
+	local name=$1
+	shift
+	kill -TERM "$T64_DAEMON_PID" || return 1
+	t64_wait_exit "$T64_DAEMON_PID" 10 || { echo "    tun64d still running"; return 1; }
+	[ "$T64_EXIT_STATUS" -eq 0 ] || { echo "    exit status $T64_EXIT_STATUS"; return 1; }
+	mv "$T64_DAEMON_LOG" "$T64_WORKDIR/tun64d.$name.log"
+	t64_start_daemon "$BUILD" "$@"
+}
+
+# ---- with state-file ----
+require "tun64d --state-file $STATE started" t64_start_daemon "$BUILD" --state-file "$STATE"
+GOT=$T64_WORKDIR/big.got
+require "download of $BIG_MB MB at $RATE/s under way" start_download "$GOT" --max-time 90
+BEFORE=$(tcp_binding)
+echo "    TCP session bound to $BEFORE before the restart"
+require "SIGTERM mid-transfer, saved, started again (ready)" \
+	restart first --state-file "$STATE"
+AFTER=$(tcp_binding)
+echo "    TCP session bound to $AFTER after the restart"
+
+check_saved_log() {
+	grep -E "state-file .*: saved [1-9][0-9]* sessions" "$T64_WORKDIR/tun64d.first.log"
+}
+check "the stopping tun64d logged the sessions it saved" check_saved_log
+check_restored_log() {
+	grep -E "state-file .*: restored [1-9][0-9]* sessions, [1-9][0-9]* BIB entries" \
+		"$T64_DAEMON_LOG"
+}
+check "the new tun64d logged the sessions it restored" check_restored_log
+check_binding() {
+	[ -n "$BEFORE" ] && [ "$BEFORE" = "$AFTER" ]
+}
+check "the restored TCP session keeps its (T,t) $BEFORE" check_binding
+check_file_mode() {
+	[ "$(stat -c %a "$STATE")" = 600 ] && [ ! -e "$STATE.tmp" ]
+}
+check "state file is mode 600, no temporary left" check_file_mode
+
+check_download() {
+	wait "$CURL_PID" || { echo "    curl failed"; return 1; }
+	cmp "$T64_WORKDIR/www/big" "$GOT" || return 1
+	echo "    $(stat -c %s "$GOT") bytes identical"
+}
+check "the download survived the restart, byte for byte" check_download
+
+# A corrupt file costs the sessions, not the start.
+check_corrupt() {
+	kill -TERM "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10 || return 1
+	mv "$T64_DAEMON_LOG" "$T64_WORKDIR/tun64d.second.log"
+	printf 'tun64-state 1\nsaved-at-ms 0\nsession garbage\n' >"$STATE"
+	t64_start_daemon "$BUILD" --state-file "$STATE" || return 1
+	grep -E "state-file .*: line 3: bad session line; starting with no sessions" \
+		"$T64_DAEMON_LOG"
+}
+check "a corrupt state file: warning, tun64d starts empty" check_corrupt
+
+# ---- control: the same restart without state-file ----
+check_control() {
+	local got=$T64_WORKDIR/big.control
+	kill -TERM "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10 || return 1
+	mv "$T64_DAEMON_LOG" "$T64_WORKDIR/tun64d.third.log"
+	t64_start_daemon "$BUILD" || return 1
+	# stalled for 5 s: curl gives up (the flow has no state any more)
+	start_download "$got" --max-time 60 --speed-limit 1000 --speed-time 5 || return 1
+	restart control || return 1
+	if wait "$CURL_PID"; then
+		echo "    curl completed without restored state?"
+		return 1
+	fi
+	echo "    curl failed as expected"
+	cmp -s "$T64_WORKDIR/www/big" "$got" && return 1
+	return 0
+}
+check "control: without state-file the same restart breaks the download" check_control
+
+check_clean_exit() {
+	kill -TERM "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10 &&
+		[ "$T64_EXIT_STATUS" -eq 0 ]
+}
+check "SIGTERM: tun64d exits with status 0" check_clean_exit
+
+echo "e2e_restart: took $((SECONDS - START)) s"
+finish
