@@ -154,6 +154,8 @@ static size_t make_levels(const struct eam_entry *sorted, size_t n, bool v6, str
 static int fill_table(struct eam_table *t, const struct config_map *maps, size_t n, char *err,
                       size_t errlen)
 {
+	if (n == 0)
+		return 0; /* empty table: memcpy/qsort of NULL is undefined */
 	for (size_t i = 0; i < n; i++)
 		if (entry_from_map(&maps[i], &t->by4[i], err, errlen) < 0)
 			return -1;

@@ -4,6 +4,7 @@
  * thread handles signals, the netlink monitor and session expiry. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <poll.h>
@@ -24,11 +25,15 @@
 
 #include "config.h"
 #include "control.h"
+#include "daemon_config.h"
 #include "eam.h"
+#include "frag.h"
 #include "counters.h"
 #include "log.h"
+#include "pcap_translate.h"
 #include "nat64.h"
 #include "routes.h"
+#include "state_file.h"
 #include "tunif.h"
 #include "xlat.h"
 
@@ -47,17 +52,10 @@ struct worker {
 	uint8_t buf[XLAT_HEADROOM + XLAT_MAX_PACKET];
 };
 
-/* What workers read per packet. Replaced whole on reload and never written
- * once published: a worker loads d->live at the top of each batch. */
-struct live {
-	struct xlat_config x;
-	struct prefix4 pool4[CONFIG_MAX_POOL4];
-	struct eam_table *eam;
-};
-
 struct cli {
 	const char *config_path;
 	bool check;
+	const char *translate_in, *translate_out; /* --translate IN OUT */
 	int nopts;
 	const char *key[256];
 	const char *value[256];
@@ -70,6 +68,7 @@ struct daemon {
 	struct live *retired; /* the previous live, freed once every worker moved on */
 	atomic_uint gen;
 	struct nat64 *nat;
+	struct frag_table *frags; /* stateful: non-first fragments (RFC 6146 §3.4) */
 	struct tunif tun;
 	struct routes *routes;
 	struct worker *workers;
@@ -78,6 +77,7 @@ struct daemon {
 	int control_fd;
 	uint64_t started_ms;
 	atomic_bool stop;
+	atomic_bool tun_lost; /* a worker saw the tun go away (ip link del) */
 };
 
 static uint64_t now_ms(void)
@@ -94,6 +94,7 @@ static void usage(FILE *f)
 		   "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH
 		   " if it exists)\n"
 		   "  --check             validate, print the effective configuration, exit\n"
+		   "  --translate IN OUT  translate the capture IN offline, write OUT, exit\n"
 		   "  --KEY VALUE         any configuration key (see tun64.conf(5)); overrides the "
 		   "file\n"
 		   "  -h, --help          this text\n");
@@ -124,6 +125,15 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		}
 		if (strcmp(a, "--check") == 0) {
 			cli->check = true;
+			continue;
+		}
+		if (strcmp(a, "--translate") == 0) {
+			if (i + 2 >= argc) {
+				fprintf(stderr, "tun64d: --translate needs IN.pcap and OUT.pcap\n");
+				return -1;
+			}
+			cli->translate_in = argv[++i];
+			cli->translate_out = argv[++i];
 			continue;
 		}
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
@@ -202,87 +212,11 @@ static int load_config(struct tun64_config *c, const struct cli *cli, char *err,
 	return config_finalize(c, err, errlen);
 }
 
-/* Default for max-sessions 0: one session per 16 KiB of RAM, between 64 Ki and
- * 1 Mi sessions (a session costs well under 200 bytes, so this stays below
- * 1% of memory). */
-static uint64_t auto_max_sessions(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-	uint64_t n = 65536;
-
-	if (pages > 0 && psize > 0)
-		n = (uint64_t)pages * (uint64_t)psize / 16384;
-	if (n < 65536)
-		n = 65536;
-	if (n > 1048576)
-		n = 1048576;
-	return n;
-}
-
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 ? (unsigned)n : 1;
-}
-
-static void live_free(struct live *l)
-{
-	if (l)
-		eam_table_free(l->eam);
-	free(l);
-}
-
-/* Returns NULL with err set on a bad `map` table or out of memory. */
-static struct live *live_new(const struct tun64_config *c, char *err, size_t errlen)
-{
-	struct live *l = calloc(1, sizeof(*l));
-	struct xlat_config *x;
-
-	if (!l) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	l->eam = eam_table_new(c->map, c->n_map, err, errlen);
-	if (!l->eam) {
-		free(l);
-		return NULL;
-	}
-	x = &l->x;
-	x->eam = l->eam;
-	x->mode = c->mode;
-	x->pool6 = c->prefix;
-	for (size_t i = 0; i < c->n_pool4; i++) {
-		l->pool4[i].addr = c->pool4[i].addr;
-		l->pool4[i].len = c->pool4[i].len;
-	}
-	x->pool4 = l->pool4;
-	x->n_pool4 = c->mode == XLAT_STATEFUL ? c->n_pool4 : 0;
-	x->own4 = c->ipv4_addr;
-	memcpy(x->own6, c->ipv6_addr, 16);
-	x->mtu = (uint16_t)c->mtu;
-	x->lowest_ipv6_mtu = (uint16_t)c->lowest_ipv6_mtu;
-	x->wkp_allow_private = c->allow_private_wkp;
-	return l;
-}
-
-static void fill_nat64_config(const struct tun64_config *c, struct nat64_config *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->pool4 = c->pool4;
-	n->n_pool4 = c->n_pool4;
-	n->bib = c->bib;
-	n->n_bib = c->n_bib;
-	n->timeout_udp = c->timeout_udp;
-	n->timeout_tcp_est = c->timeout_tcp_est;
-	n->timeout_tcp_trans = c->timeout_tcp_trans;
-	n->timeout_icmp = c->timeout_icmp;
-	n->max_sessions = c->max_sessions ? c->max_sessions : auto_max_sessions();
-	/* One /64 may hold at most a quarter of the table unless told otherwise. */
-	n->max_sessions_per_client =
-		c->max_sessions_per_client ? c->max_sessions_per_client : n->max_sessions / 4;
-	n->allow6 = c->allow6;
-	n->n_allow6 = c->n_allow6;
 }
 
 static uint64_t random_seed(void)
@@ -331,9 +265,11 @@ static void *worker_main(void *arg)
 			if (r < 0) {
 				if (errno == EINTR)
 					continue;
-				log_err("reading tun queue %d: %s", w->queue, strerror(errno));
-				atomic_store(&d->stop, true);
-				kill(getpid(), SIGTERM);
+				/* EBADFD: the link was deleted under us. The main
+				 * thread re-creates it (SIGUSR2); sessions live on. */
+				log_warn("reading tun queue %d: %s", w->queue, strerror(errno));
+				atomic_store(&d->tun_lost, true);
+				kill(getpid(), SIGUSR2);
 				return NULL;
 			}
 			pkt.len = (size_t)r;
@@ -352,7 +288,8 @@ static void *worker_main(void *arg)
 
 static int start_workers(struct daemon *d)
 {
-	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	if (!d->workers)
+		d->workers = calloc(d->nworkers, sizeof(*d->workers));
 	if (!d->workers) {
 		log_err("out of memory");
 		return -1;
@@ -365,6 +302,8 @@ static int start_workers(struct daemon *d)
 		w->tun = &d->tun;
 		w->ctx.cfg = &atomic_load(&d->live)->x;
 		w->ctx.nat = d->nat;
+		w->ctx.frags = d->frags;
+		w->ctx.ipv4_id_next = (uint16_t)random_seed(); /* RFC 7915 §5.1, RFC 7739 */
 		w->ctx.ctr = &w->ctr;
 		int e = pthread_create(&w->thread, NULL, worker_main, w);
 
@@ -488,8 +427,77 @@ static void warn_unimplemented(const struct tun64_config *c)
 	if (c->user[0] || c->group[0])
 		log_warn("user/group: dropping privileges is not implemented in this release; "
 			 "running as the invoking user");
-	if (c->state_file[0])
-		log_warn("state-file: saving state is not implemented in this release");
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* state-file at start: a missing file is a first start; an unreadable or
+ * corrupt one costs the sessions, never the start. */
+static void state_restore(struct nat64 *nat, const char *path)
+{
+	struct nat64_import_stats st = {0};
+	char err[256];
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (errno != ENOENT)
+			log_warn("state-file %s: %s; starting with no sessions", path,
+				 strerror(errno));
+		return;
+	}
+	if (state_file_restore(f, nat, now_ms(), wall_ms(), &st, err, sizeof(err)) < 0)
+		log_warn("state-file %s: %s; starting with no sessions", path, err);
+	else
+		log_info("state-file %s: restored %llu sessions, %llu BIB entries; refused "
+			 "%llu outside pool4, %llu taken, %llu over limits, %llu not allowed, "
+			 "%llu expired, %llu duplicate, %llu invalid",
+			 path, (unsigned long long)st.sessions, (unsigned long long)st.bib,
+			 (unsigned long long)st.outside_pool4, (unsigned long long)st.taken,
+			 (unsigned long long)st.limit, (unsigned long long)st.not_allowed,
+			 (unsigned long long)st.expired, (unsigned long long)st.duplicate,
+			 (unsigned long long)st.invalid);
+	fclose(f);
+}
+
+/* state-file at exit: write FILE.tmp (mode 0600: it lists clients), fsync,
+ * rename over FILE, so a crash half way leaves the previous file whole. */
+static void state_save(struct nat64 *nat, const char *path)
+{
+	char tmp[PATH_MAX + 8];
+	size_t n = 0;
+	FILE *f = NULL;
+	int rc = -1, fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		log_warn("state-file %s: name too long; sessions not saved", path);
+		return;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		f = fdopen(fd, "w");
+	if (f) {
+		rc = state_file_write(f, nat, now_ms(), wall_ms(), &n);
+		if (rc == 0 && fsync(fd) < 0)
+			rc = -1;
+		if (fclose(f) != 0)
+			rc = -1;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc < 0) {
+		log_warn("state-file %s: %s; sessions not saved", path, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	log_info("state-file %s: saved %zu sessions", path, n);
 }
 
 /* Wait (bounded) until every worker has loaded the current live config, so
@@ -630,6 +638,34 @@ static void serve_control(struct daemon *d)
 	close(fd);
 }
 
+/* The tun was deleted from outside: stop the workers, open it again (a new
+ * link), put link state and routes back, start the workers. The NAT64 tables
+ * are untouched, so live sessions carry on once packets flow again. */
+static int recreate_tun(struct daemon *d)
+{
+	char err[512];
+
+	log_warn("%s went away: re-creating it", d->tun.name);
+	stop_workers(d);
+	tunif_close(&d->tun);
+	atomic_store(&d->tun_lost, false);
+	atomic_store(&d->stop, false);
+	if (tunif_open(&d->tun, d->cfg->tun_device, (int)d->nworkers, err, sizeof(err)) < 0) {
+		log_err("%s: cannot go on", err);
+		return -1;
+	}
+	if (d->cfg->persist && tunif_set_persist(&d->tun, true, err, sizeof(err)) < 0)
+		log_warn("%s", err);
+	if (d->routes && routes_heal(d->routes, err, sizeof(err)) < 0) {
+		log_err("%s: cannot go on", err);
+		return -1;
+	}
+	if (start_workers(d) < 0)
+		return -1;
+	log_info("%s re-created; translating again", d->tun.name);
+	return 0;
+}
+
 /* Main thread: signals, netlink monitor, expiry timer. Returns exit status. */
 static int main_loop(struct daemon *d, int sfd)
 {
@@ -663,8 +699,11 @@ static int main_loop(struct daemon *d, int sfd)
 				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 					log_info("signal %s: stopping",
 						 si.ssi_signo == SIGTERM ? "TERM" : "INT");
-					if (atomic_load(&d->stop))
-						status = 1; /* a worker failed */
+					break;
+				}
+				if (si.ssi_signo == SIGUSR2 && atomic_load(&d->tun_lost) &&
+				    recreate_tun(d) < 0) {
+					status = 1;
 					break;
 				}
 				if (si.ssi_signo == SIGUSR1)
@@ -722,6 +761,8 @@ int main(int argc, char **argv)
 		config_print(d.cfg, stdout);
 		return 0;
 	}
+	if (d.cli.translate_in)
+		return pcap_translate(d.cfg, d.cli.translate_in, d.cli.translate_out, stdout);
 	log_set_level(d.cfg->log_level);
 	warn_unimplemented(d.cfg);
 
@@ -731,6 +772,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -753,6 +795,13 @@ int main(int argc, char **argv)
 				(unsigned long long)ncfg.max_sessions);
 			return 1;
 		}
+		d.frags = frag_table_new(random_seed());
+		if (!d.frags) {
+			log_err("cannot create the fragment table: out of memory");
+			return 1;
+		}
+		if (d.cfg->state_file[0])
+			state_restore(d.nat, d.cfg->state_file);
 	}
 
 	d.nworkers = d.cfg->workers ? d.cfg->workers : cpu_count();
@@ -804,7 +853,10 @@ int main(int argc, char **argv)
 	if (!d.cfg->persist && d.tun.existed)
 		log_info("%s existed before tun64d started: left in place", d.tun.name);
 	tunif_close(&d.tun);
+	if (d.nat && d.cfg->state_file[0])
+		state_save(d.nat, d.cfg->state_file);
 	nat64_free(d.nat);
+	frag_table_free(d.frags);
 	free(d.workers);
 	live_free(d.retired);
 	live_free(atomic_load(&d.live));

@@ -203,6 +203,38 @@ else
 	check "reload: applied, bad file and restart-only change refused, live transfer intact" check_reload
 fi
 
+# Hostile local events: garbage on the control socket, the tun deleted under
+# the daemon. It keeps running, re-creates the tun and keeps its sessions.
+check_robust() {
+	local sock=$T64_WORKDIR/tun64.sock before after ok=0
+	/usr/bin/python3 - "$sock" <<'PY' || ok=1
+import socket, sys
+for payload in [bytes(range(256)) * 4, b"\n\n\n", b"stats" * 100, b""]:
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(payload)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(65536)
+    s.close()
+PY
+	before=$("$BUILD/tun64ctl" -s "$sock" sessions --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+	t64_in "$T64_NS_ROUTER" ip link del nat64 || ok=1
+	sleep 1
+	t64_alive "$T64_DAEMON_PID" || { echo "    tun64d died"; return 1; }
+	grep -q "re-created; translating again" "$T64_DAEMON_LOG" || { echo "    tun not re-created"; ok=1; }
+	timeout 15 ip netns exec "$T64_NS_CLIENT" ping -6 -n -c 2 -i 0.2 -W 3 "$SERVER6" >/dev/null ||
+		{ echo "    no ping after re-creation"; ok=1; }
+	after=$("$BUILD/tun64ctl" -s "$sock" sessions --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+	echo "    sessions before $before, after $after"
+	[ "$after" -ge "$before" ] || ok=1
+	return $ok
+}
+if [ "$T64_ROUTER" = kernel ]; then
+	skip "robustness (kernel stand-in)"
+else
+	check "garbage on the control socket, tun deleted: tun64d re-creates it, sessions kept" check_robust
+fi
+
 # The netlink monitor puts a deleted route back.
 check_heal() {
 	t64_in "$T64_NS_ROUTER" ip -6 route del "$T64_PREFIX6" dev nat64 || return 1
