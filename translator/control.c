@@ -190,6 +190,40 @@ static void answer_sessions(const struct control_view *v, bool json, FILE *f)
 		fputs("]\n", f);
 }
 
+static int print_bib(const struct nat64_bib_info *b, void *arg)
+{
+	struct session_print *p = arg;
+	char a6[INET6_ADDRSTRLEN], a4[INET_ADDRSTRLEN];
+
+	addr6_str(b->addr6, a6, sizeof(a6));
+	addr4_str(b->addr4, a4, sizeof(a4));
+	if (p->json)
+		fprintf(p->f,
+			"%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
+			"\"ipv4_port\":%u,\"sessions\":%u,\"static\":%s}",
+			p->first ? "" : ",", proto_name(b->proto), a6, b->port6, a4, b->port4,
+			b->n_sessions, b->is_static ? "true" : "false");
+	else
+		fprintf(p->f, "%-4s %s#%u  %s#%u  %u%s\n", proto_name(b->proto), a6, b->port6, a4,
+			b->port4, b->n_sessions, b->is_static ? "  static" : "");
+	p->first = false;
+	return 0;
+}
+
+static void answer_bib(const struct control_view *v, bool json, FILE *f)
+{
+	struct session_print p = {.f = f, .json = json, .first = true};
+
+	if (json)
+		fputc('[', f);
+	else
+		fprintf(f, "%-4s %s  %s  %s\n", "prot", "ipv6#port", "pool4#port", "sessions");
+	if (v->nat)
+		nat64_foreach_bib(v->nat, print_bib, &p);
+	if (json)
+		fputs("]\n", f);
+}
+
 int control_answer(const char *request, const struct control_view *v, FILE *f)
 {
 	char cmd[32] = "";
@@ -203,6 +237,8 @@ int control_answer(const char *request, const struct control_view *v, FILE *f)
 		answer_stats(v, json, explain, f);
 	else if (strcmp(cmd, "sessions") == 0)
 		answer_sessions(v, json, f);
+	else if (strcmp(cmd, "bib") == 0)
+		answer_bib(v, json, f);
 	else {
 		fprintf(f, "error: unknown request '%s'\n", cmd);
 		return -1;

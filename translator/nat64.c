@@ -1275,6 +1275,36 @@ void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_sessi
 	}
 }
 
+void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info *, void *),
+		       void *arg)
+{
+	for (size_t i = 0; i < NSHARDS; i++) {
+		struct shard *sh = &nat->shards[i];
+		int stop = 0;
+
+		pthread_mutex_lock(&sh->lock);
+		for (size_t k = 0; k <= sh->bib4.mask && !stop; k++) {
+			for (struct hnode *e = sh->bib4.b[k]; e && !stop; e = e->next) {
+				const struct bib *b = container_of(e, struct bib, node4);
+				struct nat64_bib_info in = {
+					.proto = b->proto,
+					.port6 = b->port6,
+					.addr4 = b->addr4,
+					.port4 = b->port4,
+					.n_sessions = b->n_sessions,
+					.is_static = b->is_static,
+				};
+
+				memcpy(in.addr6, b->addr6, 16);
+				stop = cb(&in, arg);
+			}
+		}
+		pthread_mutex_unlock(&sh->lock);
+		if (stop)
+			return;
+	}
+}
+
 /* ---- restart: export and import of sessions (state-file) ---- */
 
 static void session_saved(const struct session *s, uint64_t now_ms,

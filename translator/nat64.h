@@ -177,6 +177,20 @@ struct nat64_session_info {
 	uint64_t expires_ms;
 };
 
+struct nat64_bib_info {
+	uint8_t proto;
+	uint8_t addr6[16]; /* X' */
+	uint16_t port6;    /* x */
+	uint32_t addr4;    /* T */
+	uint16_t port4;    /* t */
+	uint32_t n_sessions;
+	bool is_static;
+};
+
+/* Calls cb for each BIB entry (static ones too); same rules as below. */
+void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info *, void *),
+		       void *arg);
+
 /* Calls cb for each live session; stops early if cb returns non-zero.
  * Takes shard locks one at a time: cb must not call back into nat. */
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),

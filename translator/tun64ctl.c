@@ -50,7 +50,7 @@ static void usage(FILE *f)
 	        "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
 	        "  sessions               live NAT64 sessions\n"
 	        "  reload                 make tun64d re-read its configuration file\n"
-	        "  bib                    the binding table, if the daemon answers it\n"
+	        "  bib                    the binding table (BIB): client#port, pool4#port\n"
 	        "\n"
 	        "options:\n"
 	        "  -c, --config FILE      configuration file (default %s if it exists,\n"

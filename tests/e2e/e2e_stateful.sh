@@ -140,13 +140,15 @@ check_ctl() {
 	local sock=$T64_WORKDIR/tun64.sock
 	"$BUILD/tun64ctl" -s "$sock" status --json >"$T64_WORKDIR/status.json" &&
 		"$BUILD/tun64ctl" -s "$sock" stats --json >"$T64_WORKDIR/stats.json" &&
-		"$BUILD/tun64ctl" -s "$sock" sessions --json >"$T64_WORKDIR/sessions.json" || return 1
+		"$BUILD/tun64ctl" -s "$sock" sessions --json >"$T64_WORKDIR/sessions.json" &&
+		"$BUILD/tun64ctl" -s "$sock" bib --json >"$T64_WORKDIR/bib.json" || return 1
 	/usr/bin/python3 - "$T64_WORKDIR" "$T64_SERVER4" "$T64_HTTP_PORT" <<'PY'
 import json, sys
 d, server, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 status = json.load(open(d + "/status.json"))
 stats = json.load(open(d + "/stats.json"))
 sessions = json.load(open(d + "/sessions.json"))
+bib = json.load(open(d + "/bib.json"))
 ok = True
 def need(cond, what):
     global ok
@@ -161,13 +163,17 @@ def has(proto, rport):
 need(has("tcp", port), "sessions: tcp to %s#%d" % (server, port))
 need(has("udp", 53), "sessions: udp to %s#53" % server)
 need(has("icmp", None), "sessions: icmp to %s" % server)
+for s in sessions:
+    need(any(b["proto"] == s["proto"] and b["ipv6"] == s["ipv6"] and b["ipv6_port"] == s["ipv6_port"]
+             and b["ipv4"] == s["ipv4"] and b["ipv4_port"] == s["ipv4_port"] for b in bib),
+         "bib: entry for %s %s#%d" % (s["proto"], s["ipv6"], s["ipv6_port"]))
 sys.exit(0 if ok else 1)
 PY
 }
 if [ "$T64_ROUTER" = kernel ]; then
 	skip "tun64ctl status/stats/sessions (kernel stand-in)"
 else
-	check "tun64ctl status/stats/sessions --json report the flows above" check_ctl
+	check "tun64ctl status/stats/sessions/bib --json report the flows above" check_ctl
 fi
 
 # Reload keeps a live TCP transfer: a good change applies, a bad file and a

@@ -896,6 +896,56 @@ START_TEST(test_static_bib)
 }
 END_TEST
 
+struct bib_seen {
+	unsigned n, n_static;
+	uint32_t sessions;
+	uint16_t port4_of_7; /* the dynamic entry's t */
+};
+
+static int count_bib(const struct nat64_bib_info *b, void *arg)
+{
+	struct bib_seen *seen = arg;
+
+	seen->n++;
+	seen->sessions += b->n_sessions;
+	if (b->is_static) {
+		seen->n_static++;
+		ck_assert_uint_eq(b->port4, 53);
+		ck_assert_uint_eq(b->port6, 53);
+	} else {
+		seen->port4_of_7 = b->port4;
+		ck_assert_uint_eq(b->port6, 100);
+	}
+	ck_assert_uint_eq(b->proto, IPPROTO_UDP);
+	ck_assert_uint_eq(b->addr4, POOL_ADDR);
+	return 0;
+}
+
+/* tun64ctl bib: every entry once, static ones marked, session counts. */
+START_TEST(test_foreach_bib)
+{
+	struct nat64_static_bib sb = dns_static();
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 50, 60);
+	struct bib_seen seen = {0};
+	struct nat64 *n;
+	uint32_t t4;
+	uint16_t t;
+
+	c.bib = &sb;
+	c.n_bib = 1;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 7, 100, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 7, 100, SERVER2, 53, 0, 0, &t4, &t), NAT64_OK);
+	nat64_foreach_bib(n, count_bib, &seen);
+	ck_assert_uint_eq(seen.n, 2);
+	ck_assert_uint_eq(seen.n_static, 1);
+	ck_assert_uint_eq(seen.sessions, 2);
+	ck_assert_uint_eq(seen.port4_of_7, t);
+	nat64_free(n);
+}
+END_TEST
+
 START_TEST(test_static_bib_outside_pool_and_conflict)
 {
 	struct nat64_static_bib sb[2] = { dns_static(), dns_static() };
@@ -1646,6 +1696,7 @@ static Suite *nat64_suite(void)
 	tcase_add_test(tc, test_filtering_endpoint_independent);
 	tcase_add_test(tc, test_filtering_address_dependent);
 	tcase_add_test(tc, test_static_bib);
+	tcase_add_test(tc, test_foreach_bib);
 	tcase_add_test(tc, test_static_bib_outside_pool_and_conflict);
 	tcase_add_test(tc, test_reconfigure);
 	tcase_add_test(tc, test_allow6_refuses_new_state);
