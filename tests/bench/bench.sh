@@ -1,0 +1,428 @@
+#!/usr/bin/env bash
+# Throughput and latency of tun64d against plain kernel IPv6 forwarding (the
+# ceiling) and TAYGA, on one machine, in one run.
+#
+# Usage (as root, from the repo root):
+#   sudo bash tests/bench/bench.sh [BUILD_DIR]        (default BUILD_DIR: build)
+#
+# Every variant gets a fresh three-namespace topology (see lib.sh) and the same
+# measurements, each bounded in time:
+#   ping   ping -c 200 -i 0.01, the average RTT in µs (idle path)
+#   TCP1   iperf3 one TCP stream client -> server, Gbit/s at the receiver
+#   TCP1R  the same, server -> client (-R)
+#   TCP4   iperf3 four TCP streams (-P 4)
+#   UDP64  iperf3 UDP, 64-byte payloads, unlimited rate; the packets per
+#          second the server actually received (its own report), in kpps
+# A variant or a measurement that fails prints "n/a" and the reason; the run
+# goes on. The table goes to stdout and, if BENCH_OUT is set, to that file.
+#
+# Environment:
+#   BENCH_TIME=10          seconds per iperf3 test
+#   BENCH_REPEAT=1         iperf3 runs per test; the table shows the median
+#   BENCH_VARIANTS="kernel tayga tun64-w1 tun64"   which variants, in order
+#   BENCH_PERF=FILE        also profile the translator (tun64d, tayga) with
+#                          perf record -g (cpu-clock) during one extra TCP1 run
+#                          and write the top of `perf report` to FILE.VARIANT
+#   BENCH_KEEP_WORKDIR=1   keep the logs and iperf3 JSON in /tmp/tun64-bench.*
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR
+. "$HERE/lib.sh"
+
+BUILD=${1:-build}
+BENCH_TIME=${BENCH_TIME:-10}
+BENCH_VARIANTS=${BENCH_VARIANTS:-"kernel tayga tun64-w1 tun64"}
+BENCH_PERF=${BENCH_PERF:-}
+BENCH_REPEAT=${BENCH_REPEAT:-1}
+NCPU=$(nproc)
+
+METRICS="tcp1 tcp1r tcp4 udp64 ping"
+COLUMNS_SHOWN="$METRICS cpu"   # cpu: the translator's CPU % during TCP1
+declare -A RESULT=() # RESULT[variant:metric] = number or "n/a"
+declare -A NOTE=()   # NOTE[variant] = why something is n/a
+TARGET=             # address the client measures against
+SERVER_BIND=        # address iperf3 -s binds to
+
+note() {
+	local variant=$1
+	shift
+	NOTE[$variant]="${NOTE[$variant]:+${NOTE[$variant]}; }$*"
+	b64_log "  $variant: $*"
+}
+
+variant_label() {
+	case $1 in
+	kernel) echo "kernel IPv6 fwd" ;;
+	tayga) echo "TAYGA" ;;
+	tun64-w1) echo "tun64 workers=1" ;;
+	tun64) echo "tun64 workers=$NCPU" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# ---- router variants -------------------------------------------------------
+
+setup_kernel() {
+	b64_topology_create kernel || { note kernel "topology setup failed"; return 1; }
+	TARGET=$B64_SERVER6
+	SERVER_BIND=$B64_SERVER6
+}
+
+ensure_tayga() {
+	command -v tayga >/dev/null 2>&1 && return 0
+	b64_log "  installing tayga (apt-get install -y tayga)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y tayga >"$B64_WORKDIR/apt.log" 2>&1
+	command -v tayga >/dev/null 2>&1
+}
+
+# TAYGA is stateless SIIT plus a dynamic pool: the client's IPv6 address gets
+# one pool4 address of its own. ipv4-addr lies inside the pool, so TAYGA takes
+# it out of the pool (tayga.conf(5)).
+setup_tayga() {
+	local conf=$B64_WORKDIR/tayga.conf
+	ensure_tayga || { note tayga "tayga not installed and apt-get failed"; return 1; }
+	b64_topology_create translator || { note tayga "topology setup failed"; return 1; }
+	cat >"$conf" <<-EOF
+		tun-device nat64
+		ipv4-addr 198.51.100.1
+		prefix $B64_PREFIX6
+		dynamic-pool $B64_POOL4
+	EOF
+	b64_in "$B64_NS_ROUTER" tayga --mktun -c "$conf" >"$B64_WORKDIR/tayga-mktun.log" 2>&1 ||
+		{ note tayga "tayga --mktun failed: $(tail -1 "$B64_WORKDIR/tayga-mktun.log")"; return 1; }
+	if ! b64_in "$B64_NS_ROUTER" ip link set nat64 up mtu 1500 ||
+		! b64_in "$B64_NS_ROUTER" ip -6 route add "$B64_PREFIX6" dev nat64 ||
+		! b64_in "$B64_NS_ROUTER" ip route add "$B64_POOL4" dev nat64; then
+		note tayga "tun or route setup failed"
+		return 1
+	fi
+	# --nodetach rather than -d: -d also turns on debug logging.
+	b64_spawn "$B64_WORKDIR/tayga.log" "$B64_NS_ROUTER" tayga --nodetach -c "$conf"
+	sleep 0.5
+	XLAT_PID=$B64_LAST_PID
+	b64_alive "$XLAT_PID" ||
+		{ note tayga "tayga exited: $(tail -1 "$B64_WORKDIR/tayga.log")"; return 1; }
+	TARGET=$B64_SERVER4_MAPPED
+	SERVER_BIND=$B64_SERVER4
+}
+
+# setup_tun64 VARIANT [--workers N]: tun64d installs its own routes.
+setup_tun64() {
+	local variant=$1 log=$B64_WORKDIR/tun64d-$1.log pid i
+	shift
+	[ -x "$BUILD/tun64d" ] || { note "$variant" "$BUILD/tun64d not built"; return 1; }
+	b64_topology_create translator || { note "$variant" "topology setup failed"; return 1; }
+	b64_spawn "$log" "$B64_NS_ROUTER" "$BUILD/tun64d" --tun-device nat64 \
+		--prefix "$B64_PREFIX6" --pool4 "$B64_POOL4" \
+		--control-socket "$B64_WORKDIR/tun64-$variant.sock" "$@"
+	pid=$B64_LAST_PID
+	XLAT_PID=$pid
+	for ((i = 0; i < 150; i++)); do
+		grep -q '^tun64d: ready' "$log" 2>/dev/null && break
+		b64_alive "$pid" || break
+		sleep 0.1
+	done
+	if ! grep -q '^tun64d: ready' "$log" 2>/dev/null; then
+		if b64_alive "$pid"; then
+			note "$variant" "tun64d not ready in 15 s: $(tail -1 "$log" 2>/dev/null)"
+		else
+			note "$variant" "tun64d exited: $(tail -1 "$log" 2>/dev/null)"
+		fi
+		return 1
+	fi
+	TARGET=$B64_SERVER4_MAPPED
+	SERVER_BIND=$B64_SERVER4
+}
+
+setup_variant() {
+	case $1 in
+	kernel) setup_kernel ;;
+	tayga) setup_tayga ;;
+	tun64-w1) setup_tun64 tun64-w1 --workers 1 ;;
+	tun64) setup_tun64 tun64 ;;
+	*) note "$1" "unknown variant"; return 1 ;;
+	esac
+}
+
+# ---- measurements ----------------------------------------------------------
+
+iperf_listening() {
+	b64_in "$B64_NS_SERVER" ss -Hltn "sport = :5201" | grep -q .
+}
+
+start_iperf_server() {
+	local variant=$1
+	b64_spawn "$B64_WORKDIR/iperf3-server-$variant.log" "$B64_NS_SERVER" \
+		iperf3 -s -B "$SERVER_BIND"
+	b64_wait_for 10 iperf_listening ||
+		{ note "$variant" "iperf3 -s did not start"; return 1; }
+}
+
+path_works() {
+	b64_wait_for 10 b64_in "$B64_NS_CLIENT" ping -c 1 -W 1 "$TARGET" ||
+		{ note "$1" "no ping reply from $TARGET through the router"; return 1; }
+}
+
+# ping_once VARIANT RUN: average RTT of 200 echoes 10 ms apart, in µs, and
+# the loss ("63 0%"); prints "n/a: REASON" and fails if there is no RTT.
+ping_once() {
+	local out=$B64_WORKDIR/ping-$1-$2.txt avg loss
+	b64_bounded 30 ip netns exec "$B64_NS_CLIENT" \
+		ping -c 200 -i 0.01 -W 1 -q "$TARGET" >"$out" 2>&1
+	avg=$(awk -F/ '/^(rtt|round-trip)/ { printf "%.0f", $5 * 1000 }' "$out")
+	loss=$(grep -o '[0-9.]*% packet loss' "$out")
+	if [ -z "$avg" ]; then
+		echo "n/a: ping: no RTT (${loss:-$(tail -1 "$out")})"
+		return 1
+	fi
+	echo "$avg ${loss%% *}"
+}
+
+# measure_ping VARIANT: median over BENCH_REPEAT ping runs.
+measure_ping() {
+	local variant=$1 run value
+	local -a values=()
+	for ((run = 1; run <= BENCH_REPEAT; run++)); do
+		if value=$(ping_once "$variant" "$run"); then
+			values+=("${value%% *}")
+			[ "${value#* }" = 0% ] || note "$variant" "ping run $run: ${value#* } loss"
+		else
+			note "$variant" "$value"
+		fi
+	done
+	RESULT[$variant:ping]=$(median %.0f "${values[@]}")
+}
+
+# Clock ticks of CPU (user + system, all threads) the translator used so far.
+xlat_ticks() {
+	[ -n "$XLAT_PID" ] && [ -r "/proc/$XLAT_PID/stat" ] || return 1
+	# Fields after the ")" of comm: utime and stime are the 12th and 13th.
+	sed 's/.*) //' "/proc/$XLAT_PID/stat" | awk '{ print $12 + $13 }'
+}
+
+# iperf_once VARIANT METRIC RUN KIND IPERF3-ARGS...: one bounded iperf3 run;
+# prints the number or "n/a: REASON", fails on n/a.
+iperf_once() {
+	local variant=$1 metric=$2 run=$3 kind=$4
+	local json=$B64_WORKDIR/iperf3-$variant-$metric-$run.json
+	shift 4
+	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$B64_NS_CLIENT" \
+		iperf3 -c "$TARGET" -J -t "$BENCH_TIME" --connect-timeout 5000 "$@" \
+		>"$json" 2>"$json.err"
+	# Let the server finish the test and the queues drain before the next one.
+	sleep 1
+	"$B64_PYTHON" "$HERE/iperf_json.py" "$kind" "$json"
+}
+
+# median FORMAT NUMBER...: the median, printed with FORMAT (n/a if none).
+median() {
+	local fmt=$1
+	shift
+	[ "$#" -gt 0 ] || { echo n/a; return; }
+	printf '%s\n' "$@" | sort -g | awk -v fmt="$fmt" '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+		printf fmt "\n", m }'
+}
+
+# measure_iperf VARIANT METRIC KIND IPERF3-ARGS...: KIND is tcp or udp; the
+# median of BENCH_REPEAT runs. For tcp1 also the translator's CPU use.
+measure_iperf() {
+	local variant=$1 metric=$2 kind=$3 run value t0 t1
+	local -a values=()
+	shift 3
+	t0=$(xlat_ticks)
+	for ((run = 1; run <= BENCH_REPEAT; run++)); do
+		if value=$(iperf_once "$variant" "$metric" "$run" "$kind" "$@"); then
+			values+=("$value")
+		else
+			note "$variant" "$metric run $run ${value:-n/a: parser failed}"
+		fi
+	done
+	t1=$(xlat_ticks)
+	RESULT[$variant:$metric]=$(median "$([ "$kind" = tcp ] && echo %.2f || echo %.1f)" \
+		"${values[@]}")
+	if [ "$metric" = tcp1 ] && [ -n "$t0" ] && [ -n "$t1" ]; then
+		# Percent of one CPU over the test time (the 1 s pauses are idle).
+		RESULT[$variant:cpu]=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+			-v s=$((BENCH_TIME * BENCH_REPEAT)) 'BEGIN { printf "%.0f", d / hz / s * 100 }')
+	fi
+}
+
+# profile_translator VARIANT: one more TCP1 run with perf sampling the
+# translator process (tun64d or tayga). cpu-clock, not cycles: in a VM the
+# hardware counters are often missing.
+profile_translator() {
+	local variant=$1 data=$B64_WORKDIR/perf-$1.data report=$BENCH_PERF.$1
+	command -v perf >/dev/null 2>&1 || { note "$variant" "perf not installed"; return; }
+	perf record -e cpu-clock -g -p "$XLAT_PID" -o "$data" -- sleep "$BENCH_TIME" \
+		>"$B64_WORKDIR/perf-$variant.log" 2>&1 &
+	local perf_pid=$!
+	sleep 0.5
+	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$B64_NS_CLIENT" \
+		iperf3 -c "$TARGET" -t "$BENCH_TIME" --connect-timeout 5000 >/dev/null 2>&1
+	wait "$perf_pid"
+	{
+		echo "# perf record -e cpu-clock -g -p PID ($variant) during iperf3 TCP1"
+		perf report -i "$data" --stdio --no-children --percent-limit 1.5 2>/dev/null |
+			grep -v '^$' | head -120
+		echo
+		echo "# where the time goes: by object (kernel, the program, libc)"
+		perf report -i "$data" --stdio --no-children -g none --sort dso 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | sed 's/ *-  *-  *$//' | head -10
+		echo
+		echo "# inclusive time (self + callees) by symbol, >= 5%"
+		perf report -i "$data" --stdio --children -g none --sort symbol \
+			--percent-limit 5 2>/dev/null | grep -v '^#' | grep -v '^$' |
+			sed 's/ *-  *-  *$//' | head -30
+		echo
+		echo "# flat profile (self time by symbol)"
+		perf report -i "$data" --stdio --no-children -g none --percent-limit 0.5 \
+			--sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' |
+			sed 's/ *-  *-  *$//' | head -40
+	} >"$report"
+	b64_log "  $variant: profile written to $report"
+}
+
+run_variant() {
+	local variant=$1 m
+	b64_log "== $(variant_label "$variant")"
+	for m in $COLUMNS_SHOWN; do
+		RESULT[$variant:$m]=n/a
+	done
+	[ "$variant" = kernel ] && RESULT[$variant:cpu]=-
+	XLAT_PID=
+	if setup_variant "$variant" && start_iperf_server "$variant" &&
+		path_works "$variant"; then
+		measure_ping "$variant"
+		measure_iperf "$variant" tcp1 tcp
+		measure_iperf "$variant" tcp1r tcp -R
+		measure_iperf "$variant" tcp4 tcp -P 4
+		measure_iperf "$variant" udp64 udp -u -l 64 -b 0
+		if [ -n "$BENCH_PERF" ] && [ -n "$XLAT_PID" ]; then
+			profile_translator "$variant"
+		fi
+	fi
+	b64_teardown
+	b64_log "   ping ${RESULT[$variant:ping]} µs, TCP1 ${RESULT[$variant:tcp1]}," \
+		"TCP1R ${RESULT[$variant:tcp1r]}, TCP4 ${RESULT[$variant:tcp4]} Gbit/s," \
+		"UDP64 ${RESULT[$variant:udp64]} kpps"
+}
+
+# ---- report ------------------------------------------------------------------
+
+# ratio A B: A/B with two decimals, or n/a.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a";
+		else printf "%.2f", a / b }'
+}
+
+# verdict A OP B: "met", "NOT met" or "n/a" for A OP B (OP: ge or le).
+verdict() {
+	awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN {
+		if (a == "n/a" || b == "n/a") { print "n/a"; exit }
+		ok = (op == "ge") ? (a + 0 >= b + 0) : (a + 0 <= b + 0);
+		print ok ? "met" : "NOT met" }'
+}
+
+scaled() {
+	awk -v a="$1" -v k="$2" 'BEGIN { if (a == "n/a") print "n/a"; else printf "%.2f", a * k }'
+}
+
+added_rtt() {
+	awk -v a="$1" -v k="$2" 'BEGIN {
+		if (a == "n/a" || k == "n/a") print "n/a"; else printf "%d", a - k }'
+}
+
+row() {
+	printf '%-20s %9s %9s %9s %11s %9s %10s\n' "$@"
+}
+
+print_table() {
+	local v m tun
+	local -a cells
+	echo "tun64 benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r)," \
+		"$NCPU CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1))," \
+		"iperf3 ${BENCH_TIME} s per test, median of $BENCH_REPEAT"
+	echo "xlat CPU: CPU time of the translator process (all threads) during TCP1," \
+		"in % of one CPU"
+	echo "load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+		echo "WARNING: the machine was not idle when the benchmark started;" \
+			"other processes share the CPUs and lower every number"
+	fi
+	echo
+	row variant "TCP1" "TCP1-R" "TCP4" "UDP64 rx" "ping avg" "xlat CPU"
+	row "" "Gbit/s" "Gbit/s" "Gbit/s" "kpps" "µs" "%, TCP1"
+	for v in $BENCH_VARIANTS; do
+		cells=()
+		for m in $COLUMNS_SHOWN; do
+			cells+=("${RESULT[$v:$m]}")
+		done
+		row "$(variant_label "$v")" "${cells[@]}"
+	done
+	echo
+	echo "ratios (ping: RTT ratio, lower is better; others: higher is better)"
+	for tun in tun64-w1 tun64; do
+		case " $BENCH_VARIANTS " in *" $tun "*) ;; *) continue ;; esac
+		for v in tayga kernel; do
+			case " $BENCH_VARIANTS " in *" $v "*) ;; *) continue ;; esac
+			cells=()
+			for m in $METRICS; do
+				cells+=("$(ratio "${RESULT[$tun:$m]}" "${RESULT[$v:$m]}")")
+			done
+			row "$tun / $v" "${cells[@]}"
+		done
+	done
+	echo
+	print_targets
+	if [ "${#NOTE[@]}" -gt 0 ]; then
+		echo
+		echo "notes:"
+		for v in $BENCH_VARIANTS; do
+			[ -n "${NOTE[$v]:-}" ] && echo "  $(variant_label "$v"): ${NOTE[$v]}"
+		done
+	fi
+	return 0
+}
+
+# The performance targets of the issue, checked for each tun64 variant.
+print_targets() {
+	local tun k=${RESULT[kernel:ping]:-n/a} tay=${RESULT[tayga:tcp1]:-n/a}
+	local tay_added
+	tay_added=$(added_rtt "${RESULT[tayga:ping]:-n/a}" "$k")
+	echo "targets (TAYGA added RTT over kernel: $tay_added µs)"
+	for tun in tun64-w1 tun64; do
+		case " $BENCH_VARIANTS " in *" $tun "*) ;; *) continue ;; esac
+		local added
+		added=$(added_rtt "${RESULT[$tun:ping]}" "$k")
+		printf '  %-16s TCP1 >= 4x TAYGA: %s; TCP1 >= 50%% kernel: %s;' \
+			"$(variant_label "$tun"):" \
+			"$(verdict "${RESULT[$tun:tcp1]}" ge "$(scaled "$tay" 4)")" \
+			"$(verdict "${RESULT[$tun:tcp1]}" ge "$(scaled "${RESULT[kernel:tcp1]:-n/a}" 0.5)")"
+		printf ' UDP64 >= 2x TAYGA: %s; added RTT %s µs <= TAYGA: %s\n' \
+			"$(verdict "${RESULT[$tun:udp64]}" ge "$(scaled "${RESULT[tayga:udp64]:-n/a}" 2)")" \
+			"$added" "$(verdict "$added" le "$tay_added")"
+	done
+}
+
+# ---- main --------------------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || b64_die "$0 must run as root (network namespaces, tun devices)"
+for tool in ip iperf3 ping ss timeout awk "$B64_PYTHON"; do
+	command -v "$tool" >/dev/null 2>&1 || b64_die "missing tool: $tool"
+done
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || BUILD=${1:-build}
+b64_init
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+for variant in $BENCH_VARIANTS; do
+	run_variant "$variant"
+done
+
+if [ -n "${BENCH_OUT:-}" ]; then
+	print_table | tee "$BENCH_OUT"
+else
+	print_table
+fi
