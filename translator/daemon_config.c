@@ -62,6 +62,15 @@ struct live *live_new(const struct tun64_config *c, char *err, size_t errlen)
 	x->mtu = (uint16_t)c->mtu;
 	x->lowest_ipv6_mtu = (uint16_t)c->lowest_ipv6_mtu;
 	x->wkp_allow_private = c->allow_private_wkp;
+	x->icmp_error_rate = c->icmp_error_rate;
+	x->icmp_error_burst = c->icmp_error_burst;
+	x->rfc6791_pool4 = c->rfc6791_pool4;
+	x->rfc6791_pool4_set = c->rfc6791_pool4_set;
+	x->rfc6791_pool6 = c->rfc6791_pool6;
+	x->rfc6791_pool6_set = c->rfc6791_pool6_set;
+	x->udp_zero_csum_drop = c->udp_zero_csum_drop;
+	x->tos_zero = c->tos_zero;
+	x->flow_label_hash = c->flow_label_hash;
 	return l;
 }
 
