@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
 # Install what building and testing tun64 needs on Debian 12, with apt-get,
 # only when something is missing (so a prepared machine needs no network).
+#
+# Usage: install-deps.sh            what tests/run.sh needs
+#        install-deps.sh sanitize   that, plus what tests/sanitize.sh needs
 set -euo pipefail
 
 PACKAGES=(
 	build-essential cmake pkg-config
-	libnl-3-dev libnl-route-3-dev libmnl-dev check
+	libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libpcap-dev check
 	iproute2 iputils-ping curl bind9-dnsutils dnsmasq-base tcpdump
-	python3 procps coreutils
+	python3 procps coreutils nftables
 )
+# clang for the ASan/UBSan and libFuzzer builds; libclang-rt-14-dev holds the
+# sanitizer and libFuzzer runtimes (libclang_rt.fuzzer-x86_64.a), which
+# -fsanitize=fuzzer links; valgrind for the daemon start/stop check.
+SANITIZE_PACKAGES=(clang libclang-rt-14-dev valgrind)
+
+case "${1:-}" in
+"") ;;
+sanitize) PACKAGES+=("${SANITIZE_PACKAGES[@]}") ;;
+*)
+	echo "usage: $0 [sanitize]" >&2
+	exit 2
+	;;
+esac
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -27,6 +27,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
@@ -40,6 +41,12 @@
 #define TIMEOUT_MAX (30u * 24 * 3600)
 #define WORKERS_MAX 256  /* the kernel's limit of tun queues */
 #define SUN_PATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
+
+/* Originated ICMP errors per second and per worker, and the burst: enough
+ * for traceroute and PMTUD, too few to make the translator an amplifier. */
+#define ICMP_ERROR_RATE_DEFAULT 100
+#define ICMP_ERROR_BURST_DEFAULT 50
+#define ICMP_ERROR_RATE_MAX 1000000
 
 /* RFC 6146 §4 minimums; see the comment at the top. */
 #define UDP_MIN 120
@@ -83,9 +90,12 @@ void config_defaults(struct tun64_config *c)
 	c->timeout_icmp = 60;
 	c->routes = true;
 	c->persist = false;
+	c->offload = true;
 	c->allow_private_wkp = false;
 	strcpy(c->control_socket, "/run/tun64/tun64.sock");
 	c->log_level = LOG_LVL_INFO;
+	c->icmp_error_rate = ICMP_ERROR_RATE_DEFAULT;
+	c->icmp_error_burst = ICMP_ERROR_BURST_DEFAULT;
 }
 
 /* --- small parsers --- */
@@ -218,11 +228,11 @@ static int copy_string(char *dst, size_t dstlen, const char *s, char *w)
 
 /* --- one setter per key: value is trimmed and non-empty --- */
 
-static int set_tun_device(struct tun64_config *c, const char *v, char *w)
+/* the kernel's dev_valid_name() rules */
+static int check_ifname(const char *v, char *w)
 {
 	const char *p;
 
-	/* the kernel's dev_valid_name() rules */
 	if (strlen(v) >= IFNAMSIZ)
 		return why(w, "'%s' is too long (at most %d characters)", v, IFNAMSIZ - 1);
 	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
@@ -230,7 +240,24 @@ static int set_tun_device(struct tun64_config *c, const char *v, char *w)
 	for (p = v; *p; p++)
 		if (*p == '/' || *p == ':' || is_space(*p))
 			return why(w, "'%s' is not a valid interface name", v);
+	return 0;
+}
+
+static int set_tun_device(struct tun64_config *c, const char *v, char *w)
+{
+	if (check_ifname(v, w) < 0)
+		return -1;
 	strcpy(c->tun_device, v);
+	return 0;
+}
+
+/* The link need not exist yet (a PPPoE link comes and goes): nftables
+ * matches it by name when packets leave. */
+static int set_masquerade(struct tun64_config *c, const char *v, char *w)
+{
+	if (check_ifname(v, w) < 0)
+		return -1;
+	strcpy(c->masquerade, v);
 	return 0;
 }
 
@@ -488,6 +515,11 @@ static int set_persist(struct tun64_config *c, const char *v, char *w)
 	return parse_bool(v, &c->persist, w);
 }
 
+static int set_offload(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_bool(v, &c->offload, w);
+}
+
 static int set_wkp_allow_private(struct tun64_config *c, const char *v, char *w)
 {
 	return parse_bool(v, &c->allow_private_wkp, w);
@@ -549,6 +581,59 @@ static int set_log_level(struct tun64_config *c, const char *v, char *w)
 	return why(w, "'%s': expected error, warn, info or debug", v);
 }
 
+static int set_icmp_error_rate(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_unsigned(v, 0, ICMP_ERROR_RATE_MAX, &c->icmp_error_rate, w);
+}
+
+static int set_icmp_error_burst(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_unsigned(v, 1, ICMP_ERROR_RATE_MAX, &c->icmp_error_burst, w);
+}
+
+static int set_rfc6791_pool4(struct tun64_config *c, const char *v, char *w)
+{
+	if (parse_prefix4_value(v, &c->rfc6791_pool4, w) < 0)
+		return -1;
+	c->rfc6791_pool4_set = true;
+	return 0;
+}
+
+static int set_rfc6791_pool6(struct tun64_config *c, const char *v, char *w)
+{
+	if (parse_prefix6_value(v, &c->rfc6791_pool6, w) < 0)
+		return -1;
+	c->rfc6791_pool6_set = true;
+	return 0;
+}
+
+/* A key with two words: the first means false, the second true. */
+static int parse_choice(const char *v, const char *no, const char *yes, bool *out, char *w)
+{
+	if (strcmp(v, no) == 0)
+		*out = false;
+	else if (strcmp(v, yes) == 0)
+		*out = true;
+	else
+		return why(w, "'%s': expected %s or %s", v, no, yes);
+	return 0;
+}
+
+static int set_udp_zero_checksum(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_choice(v, "compute", "drop", &c->udp_zero_csum_drop, w);
+}
+
+static int set_tos(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_choice(v, "copy", "zero", &c->tos_zero, w);
+}
+
+static int set_flow_label(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_choice(v, "zero", "hash", &c->flow_label_hash, w);
+}
+
 struct config_key {
 	const char *name;
 	int (*set)(struct tun64_config *c, const char *value, char *why);
@@ -574,13 +659,22 @@ static const struct config_key KEYS[] = {
     {"timeout-tcp-trans", set_timeout_tcp_trans},
     {"timeout-icmp", set_timeout_icmp},
     {"routes", set_routes},
+    {"masquerade", set_masquerade},
     {"persist", set_persist},
+    {"offload", set_offload},
     {"wkp-allow-private", set_wkp_allow_private},
     {"state-file", set_state_file},
     {"control-socket", set_control_socket},
     {"user", set_user},
     {"group", set_group},
     {"log-level", set_log_level},
+    {"icmp-error-rate", set_icmp_error_rate},
+    {"icmp-error-burst", set_icmp_error_burst},
+    {"rfc6791-pool4", set_rfc6791_pool4},
+    {"rfc6791-pool6", set_rfc6791_pool6},
+    {"udp-zero-checksum", set_udp_zero_checksum},
+    {"tos", set_tos},
+    {"flow-label", set_flow_label},
 };
 
 static const struct config_key *find_key(const char *key)
@@ -705,6 +799,35 @@ int config_parse_text(struct tun64_config *c, const char *name, const char *text
 }
 
 /* The one place outside tun64d.c with I/O: reading the file. */
+/* The file tells a root daemon which paths to write (state-file,
+ * control-socket) and whom to trust: anyone who may write it is root in
+ * effect. Refuse a file others may write, or a group other than root's. */
+static int check_file_writers(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Only a regular file can be rewritten behind our back; /dev/null or
+	 * a pipe (-c /dev/stdin) carry no lasting configuration. */
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err, errlen, "%s: writable by everyone; refusing it (chmod o-w %s)", path,
+		         path);
+		return -1;
+	}
+	if ((st.st_mode & S_IWGRP) && st.st_gid != 0) {
+		snprintf(err, errlen,
+		         "%s: writable by group %u, not root's; refusing it (chmod g-w %s)", path,
+		         (unsigned)st.st_gid, path);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load_file(struct tun64_config *c, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -714,6 +837,10 @@ int config_load_file(struct tun64_config *c, const char *path, char *err, size_t
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (check_file_writers(f, path, err, errlen) < 0) {
+		fclose(f);
 		return -1;
 	}
 	text = malloc(FILE_MAX_LEN + 1);
@@ -795,6 +922,11 @@ static int check_mode_lists(const struct tun64_config *c, char *err, size_t errl
 	}
 	if (c->mode == XLAT_STATELESS && c->n_bib > 0) {
 		snprintf(err, errlen, "bib: static bindings need mode stateful");
+		return -1;
+	}
+	/* what it masquerades is pool4, which stateless mode does not use */
+	if (c->mode == XLAT_STATELESS && c->masquerade[0]) {
+		snprintf(err, errlen, "masquerade: needs mode stateful (it masquerades pool4)");
 		return -1;
 	}
 	/* RFC 6146 §3.5: T is always a pool4 address */
@@ -923,6 +1055,26 @@ static void print_timeouts(const struct tun64_config *c, FILE *f)
 	fprintf(f, "timeout-icmp %u\n", c->timeout_icmp);
 }
 
+/* RFC 7915 options and the ICMP error settings. */
+static void print_policies(const struct tun64_config *c, FILE *f)
+{
+	fprintf(f, "icmp-error-rate %u\n", c->icmp_error_rate);
+	fprintf(f, "icmp-error-burst %u\n", c->icmp_error_burst);
+	if (c->rfc6791_pool4_set) {
+		fprintf(f, "rfc6791-pool4 ");
+		print_prefix4(f, c->rfc6791_pool4.addr, c->rfc6791_pool4.len);
+		fputc('\n', f);
+	}
+	if (c->rfc6791_pool6_set) {
+		fprintf(f, "rfc6791-pool6 ");
+		print_prefix6(f, &c->rfc6791_pool6);
+		fputc('\n', f);
+	}
+	fprintf(f, "udp-zero-checksum %s\n", c->udp_zero_csum_drop ? "drop" : "compute");
+	fprintf(f, "tos %s\n", c->tos_zero ? "zero" : "copy");
+	fprintf(f, "flow-label %s\n", c->flow_label_hash ? "hash" : "zero");
+}
+
 void config_print(const struct tun64_config *c, FILE *f)
 {
 	fprintf(f, "tun-device %s\n", c->tun_device);
@@ -936,7 +1088,10 @@ void config_print(const struct tun64_config *c, FILE *f)
 	fprintf(f, "max-sessions-per-client %llu\n", c->max_sessions_per_client);
 	print_timeouts(c, f);
 	fprintf(f, "routes %s\n", yes_no(c->routes));
+	if (c->masquerade[0])
+		fprintf(f, "masquerade %s\n", c->masquerade);
 	fprintf(f, "persist %s\n", yes_no(c->persist));
+	fprintf(f, "offload %s\n", yes_no(c->offload));
 	fprintf(f, "wkp-allow-private %s\n", yes_no(c->allow_private_wkp));
 	if (c->state_file[0])
 		fprintf(f, "state-file %s\n", c->state_file);
@@ -946,6 +1101,7 @@ void config_print(const struct tun64_config *c, FILE *f)
 	if (c->group[0])
 		fprintf(f, "group %s\n", c->group);
 	fprintf(f, "log-level %s\n", LOG_LEVEL_NAMES[c->log_level]);
+	print_policies(c, f);
 }
 
 static bool same_pool4(const struct tun64_config *a, const struct tun64_config *b)
@@ -963,7 +1119,8 @@ static bool same_pool4(const struct tun64_config *a, const struct tun64_config *
 /* Keys a running daemon cannot change: they shape the tun, its routes, the
  * address plan live sessions depend on, or the process itself. Everything
  * else (timeouts, max-sessions, bib, map, allow6, lowest-ipv6-mtu,
- * wkp-allow-private, log-level) applies on reload. */
+ * wkp-allow-private, log-level, the ICMP error rate, the RFC 6791 pools and
+ * the RFC 7915 options) applies on reload. */
 const char *config_needs_restart(const struct tun64_config *old, const struct tun64_config *new)
 {
 	if (strcmp(old->tun_device, new->tun_device) != 0)
@@ -985,8 +1142,12 @@ const char *config_needs_restart(const struct tun64_config *old, const struct tu
 		return "workers";
 	if (old->routes != new->routes)
 		return "routes";
+	if (strcmp(old->masquerade, new->masquerade) != 0)
+		return "masquerade";
 	if (old->persist != new->persist)
 		return "persist";
+	if (old->offload != new->offload)
+		return "offload";
 	if (strcmp(old->state_file, new->state_file) != 0)
 		return "state-file";
 	if (strcmp(old->control_socket, new->control_socket) != 0)

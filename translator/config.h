@@ -50,12 +50,23 @@ struct tun64_config {
 	unsigned timeout_udp, timeout_tcp_est, timeout_tcp_trans, timeout_icmp;
 	bool routes;
 	bool persist;
+	bool offload; /* tun offloads: vnet header, checksum, TSO/USO (restart only) */
 	bool allow_private_wkp; /* RFC 6052 §3.1 override */
 	char state_file[PATH_MAX];
 	char control_socket[PATH_MAX];
 	char user[64];
 	char group[64];
 	enum log_level log_level;
+	char masquerade[IFNAMSIZ]; /* pool4 leaving this link is masqueraded; "" = off */
+	/* ICMP errors the translator originates, per worker (0 = no limit) */
+	unsigned icmp_error_rate, icmp_error_burst;
+	/* RFC 6791 source pools for ICMP errors from unmappable sources */
+	struct prefix4 rfc6791_pool4;
+	struct prefix6 rfc6791_pool6;
+	bool rfc6791_pool4_set, rfc6791_pool6_set;
+	bool udp_zero_csum_drop; /* udp-zero-checksum drop (default compute) */
+	bool tos_zero;           /* tos zero (default copy) */
+	bool flow_label_hash;    /* flow-label hash (default zero) */
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default; /* true while pool4 is the built-in default */
 };

@@ -82,6 +82,8 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 				addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
 				c->pool4[i].port_lo, c->pool4[i].port_hi);
 		fputc(']', f);
+		if (v->offloads)
+			fprintf(f, ",\"offloads\":\"%s\"", v->offloads);
 		if (v->nat) {
 			struct nat64_stats st;
 
@@ -100,6 +102,8 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 	}
 	fprintf(f, "mode      %s\nprefix    %s/%u\ntun       %s\nworkers   %u\n", mode, p6,
 		c->prefix.len, v->tun_name, v->workers);
+	if (v->offloads)
+		fprintf(f, "offloads  %s\n", v->offloads);
 	fprintf(f, "routes    %s\nuptime    %llus\n", v->routes_installed ? "installed" : "no",
 		(unsigned long long)v->uptime_s);
 	for (size_t i = 0; i < c->n_pool4; i++)

@@ -20,6 +20,7 @@ struct control_view {
 	struct tun64_counters counters;
 	const char *tun_name;
 	unsigned workers;
+	const char *offloads; /* "csum tso4 tso6 ..." or "off (why)"; NULL: not shown */
 	bool routes_installed;
 	uint64_t uptime_s;
 };

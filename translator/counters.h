@@ -17,7 +17,8 @@
 	X(DROP_BAD_IPV4_CSUM, "drop-bad-ipv4-checksum", "IPv4 header checksum is wrong")           \
 	X(DROP_BAD_IHL, "drop-bad-ihl", "IPv4 header length below 5 words")                        \
 	X(DROP_BAD_SRC, "drop-bad-source",                                                         \
-	  "source address is multicast, loopback, unspecified or inside the translator's own ranges") \
+	  "source is multicast, loopback, unspecified, link-local, martian IPv4 or inside the " \
+	  "translator's own ranges") \
 	X(DROP_NOT_TRANSLATABLE_DST, "drop-dst-not-translatable",                                  \
 	  "destination is outside the translation prefix / pool4")                                 \
 	X(DROP_NOT_TRANSLATABLE_SRC, "drop-src-not-translatable",                                  \
@@ -47,7 +48,15 @@
 	X(DROP_NOT_ALLOWED, "drop-src-not-allowed",                                                \
 	  "IPv6 source outside allow6 may not create state")                                       \
 	X(DROP_CLIENT_QUOTA, "drop-client-quota",                                                  \
-	  "client /64 has max-sessions-per-client sessions; new flow refused")
+	  "client /64 has max-sessions-per-client sessions; new flow refused")                \
+	X(DROP_UDP_ZERO_CSUM, "drop-udp-zero-checksum",                                           \
+	  "IPv4 UDP without checksum, refused by udp-zero-checksum drop (RFC 7915 §4.5)")          \
+	X(HAIRPINNED, "hairpinned",                                                                \
+	  "packets from IPv6 to the translator's own IPv4 side, translated back to IPv6")          \
+	X(DROP_BAD_VNET_HDR, "drop-bad-vnet-header",                                               \
+	  "offloads: the virtio-net header does not describe the packet (checksum offsets, GSO)") \
+	X(GSO_SOFTWARE, "gso-software",                                                           \
+	  "offloads: GSO packets cut into segments by tun64d (DF, MTU, TTL, options, fragments)")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

@@ -30,11 +30,14 @@
 #include "frag.h"
 #include "counters.h"
 #include "log.h"
+#include "masq.h"
 #include "pcap_translate.h"
+#include "privs.h"
 #include "nat64.h"
 #include "routes.h"
 #include "state_file.h"
 #include "tunif.h"
+#include "vnet.h"
 #include "xlat.h"
 
 #define WORKER_POLL_MS 200
@@ -50,6 +53,7 @@ struct worker {
 	struct xlat_ctx ctx;
 	struct tun64_counters ctr;
 	uint8_t buf[XLAT_HEADROOM + XLAT_MAX_PACKET];
+	uint8_t seg[XLAT_HEADROOM + XLAT_MAX_PACKET]; /* a GSO packet cut in software */
 };
 
 struct cli {
@@ -75,6 +79,7 @@ struct daemon {
 	unsigned nworkers; /* configured */
 	unsigned nstarted; /* threads running */
 	int control_fd;
+	struct privs privs; /* config user/group, resolved at start */
 	uint64_t started_ms;
 	atomic_bool stop;
 	atomic_bool tun_lost; /* a worker saw the tun go away (ip link del) */
@@ -231,6 +236,112 @@ static uint64_t random_seed(void)
 	return seed;
 }
 
+/* Write one packet back; vh: its offload header, NULL for none. */
+static void worker_write(struct worker *w, const struct vnet_hdr *vh, const uint8_t *out,
+			 size_t out_len)
+{
+	static const struct vnet_hdr no_offload;
+	ssize_t r;
+
+	if (w->tun->vnet_hdr_len)
+		r = tunif_write_vnet(w->tun, w->queue, vh ? vh : &no_offload, out, out_len);
+	else
+		r = tunif_write(w->tun, w->queue, out, out_len);
+	if (r < 0) {
+		enum tun64_dir dir = (out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6;
+
+		w->ctr.v[dir][CTR_DROP_WRITE]++;
+		log_debug("writing tun: %s", strerror(errno));
+	}
+}
+
+/* Translate and write. vh: the fast path's offload header, mapped to the
+ * output when the packet was translated in place (an ICMP error the
+ * translator built instead goes out with no offload). */
+static void worker_translate(struct worker *w, struct xlat_pkt *pkt, struct vnet_hdr *vh)
+{
+	const uint8_t *out;
+	size_t out_len;
+
+	if (xlat_packet(&w->ctx, pkt, &out, &out_len) != XLAT_SEND)
+		return;
+	if (vh && out == pkt->buf + pkt->off)
+		vnet_after_xlat(vh, &w->ctx, out, out_len);
+	else
+		vh = NULL;
+	worker_write(w, vh, out, out_len);
+}
+
+/* A GSO packet the fast path cannot take: cut in software, each segment
+ * translated as an ordinary packet (at most 64 KB / gso_size of them). */
+static void worker_segment(struct worker *w, const struct vnet_hdr *vh, const uint8_t *pkt,
+			   size_t len, enum tun64_dir dir)
+{
+	struct vnet_seg s;
+	size_t n;
+
+	w->ctr.v[dir][CTR_GSO_SOFTWARE]++;
+	if (vnet_segment_start(&s, vh, pkt, len) < 0) {
+		w->ctr.v[dir][CTR_DROP_BAD_VNET_HDR]++;
+		return;
+	}
+	while ((n = vnet_segment_next(&s, w->seg + XLAT_HEADROOM,
+				      sizeof(w->seg) - XLAT_HEADROOM)) > 0) {
+		struct xlat_pkt seg = {
+			.buf = w->seg, .cap = sizeof(w->seg), .off = XLAT_HEADROOM, .len = n};
+
+		worker_translate(w, &seg, NULL);
+	}
+}
+
+/* One packet of len bytes at w->buf + XLAT_HEADROOM, read with header vh
+ * (when the tun has offloads). */
+static void worker_packet(struct worker *w, struct vnet_hdr *vh, size_t len)
+{
+	struct xlat_pkt pkt = {
+		.buf = w->buf, .cap = sizeof(w->buf), .off = XLAT_HEADROOM, .len = len};
+	uint8_t *ip = w->buf + XLAT_HEADROOM;
+	enum tun64_dir dir = (ip[0] >> 4) == 4 ? DIR_4TO6 : DIR_6TO4;
+
+	if (!w->tun->vnet_hdr_len) {
+		worker_translate(w, &pkt, NULL);
+		return;
+	}
+	switch (vnet_classify(vh, ip, len, w->ctx.cfg)) {
+	case VNET_PLAIN:
+		worker_translate(w, &pkt, NULL);
+		break;
+	case VNET_FAST:
+		pkt.csum_partial = vh->flags & VNET_F_NEEDS_CSUM;
+		pkt.gso = vh->gso_type != VNET_GSO_NONE;
+		vh->flags &= VNET_F_NEEDS_CSUM;
+		worker_translate(w, &pkt, vh);
+		break;
+	case VNET_COMPLETE:
+		vnet_csum_complete(vh, ip, len); /* offsets checked by vnet_classify */
+		worker_translate(w, &pkt, NULL);
+		break;
+	case VNET_SEGMENT:
+		worker_segment(w, vh, ip, len, dir);
+		break;
+	case VNET_BAD:
+		w->ctr.v[dir][CTR_RX]++;
+		w->ctr.v[dir][CTR_DROP_BAD_VNET_HDR]++;
+		break;
+	}
+}
+
+/* Read one packet (with its offload header when the tun has them). */
+static ssize_t worker_read(struct worker *w, struct vnet_hdr *vh)
+{
+	uint8_t *buf = w->buf + XLAT_HEADROOM;
+	size_t cap = sizeof(w->buf) - XLAT_HEADROOM;
+
+	if (w->tun->vnet_hdr_len)
+		return tunif_read_vnet(w->tun, w->queue, vh, buf, cap);
+	return tunif_read(w->tun, w->queue, buf, cap);
+}
+
 /* The per-packet loop: read, translate, write. No allocation, no syscall
  * besides the tun read and write. */
 static void *worker_main(void *arg)
@@ -253,12 +364,8 @@ static void *worker_main(void *arg)
 			continue;
 		w->ctx.now_ms = now_ms();
 		for (int burst = 0; burst < 64; burst++) {
-			struct xlat_pkt pkt = {
-				.buf = w->buf, .cap = sizeof(w->buf), .off = XLAT_HEADROOM};
-			const uint8_t *out;
-			size_t out_len;
-			ssize_t r = tunif_read(w->tun, w->queue, w->buf + XLAT_HEADROOM,
-					       sizeof(w->buf) - XLAT_HEADROOM);
+			struct vnet_hdr vh;
+			ssize_t r = worker_read(w, &vh);
 
 			if (r == 0)
 				break;
@@ -272,15 +379,7 @@ static void *worker_main(void *arg)
 				kill(getpid(), SIGUSR2);
 				return NULL;
 			}
-			pkt.len = (size_t)r;
-			if (xlat_packet(&w->ctx, &pkt, &out, &out_len) != XLAT_SEND)
-				continue;
-			if (tunif_write(w->tun, w->queue, out, out_len) < 0) {
-				enum tun64_dir dir = (out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6;
-
-				w->ctr.v[dir][CTR_DROP_WRITE]++;
-				log_debug("writing tun: %s", strerror(errno));
-			}
+			worker_packet(w, &vh, (size_t)r);
 		}
 	}
 	return NULL;
@@ -288,6 +387,9 @@ static void *worker_main(void *arg)
 
 static int start_workers(struct daemon *d)
 {
+	char offloads[64];
+
+	log_info("offloads: %s", tunif_offload_str(&d->tun, offloads, sizeof(offloads)));
 	if (!d->workers)
 		d->workers = calloc(d->nworkers, sizeof(*d->workers));
 	if (!d->workers) {
@@ -422,11 +524,90 @@ static struct routes *setup_routes(const struct daemon *d)
 	return r;
 }
 
-static void warn_unimplemented(const struct tun64_config *c)
+/* masquerade IFNAME: pool4 leaving IFNAME takes IFNAME's address, through a
+ * table of our own in nftables (routes/masq.c). Restart-only, so d->cfg at
+ * exit still says whether it was installed. */
+static int setup_masquerade(const struct daemon *d)
 {
-	if (c->user[0] || c->group[0])
-		log_warn("user/group: dropping privileges is not implemented in this release; "
-			 "running as the invoking user");
+	struct prefix4 p[CONFIG_MAX_POOL4];
+	char err[512];
+
+	if (!d->cfg->masquerade[0])
+		return 0;
+	for (size_t i = 0; i < d->cfg->n_pool4; i++) {
+		p[i].addr = d->cfg->pool4[i].addr;
+		p[i].len = d->cfg->pool4[i].len;
+	}
+	if (masq_install(d->cfg->masquerade, p, d->cfg->n_pool4, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_info("masquerade: pool4 leaving %s", d->cfg->masquerade);
+	return 0;
+}
+
+static void remove_masquerade(const struct daemon *d)
+{
+	char err[512];
+
+	if (d->cfg->masquerade[0] && masq_remove(err, sizeof(err)) < 0)
+		log_warn("%s; remove it with: nft delete table ip " MASQ_TABLE, err);
+}
+
+/* What stops working once root is gone, said once at start rather than
+ * found out at the first reload or at exit. */
+static void warn_after_drop(const struct daemon *d)
+{
+	const char *conf = d->cli.config_path;
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (!conf && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		conf = CONFIG_DEFAULT_PATH;
+	if (conf && access(conf, R_OK) < 0)
+		log_warn("%s: %s for the dropped user; reload will fail", conf, strerror(errno));
+	if (d->cfg->state_file[0]) {
+		snprintf(dir, sizeof(dir), "%s", d->cfg->state_file);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		if (access(dir, W_OK | X_OK) < 0)
+			log_warn("state-file %s: directory %s: %s for the dropped user; sessions "
+				 "will not be saved at exit",
+				 d->cfg->state_file, dir, strerror(errno));
+	}
+	/* udev makes it 0666; some containers leave it 0600. */
+	if (access("/dev/net/tun", R_OK | W_OK) < 0)
+		log_warn("/dev/net/tun: %s for the dropped user; if %s is deleted, tun64d "
+			 "cannot re-create it and exits",
+			 strerror(errno), d->tun.name);
+}
+
+/* config user/group: the tun, routes, sysctls, control socket and restored
+ * state are in place, so keep CAP_NET_ADMIN only: it covers putting back
+ * routes, link and tun, the net.* forwarding sysctls (the kernel lets
+ * CAP_NET_ADMIN write those) and the removal at exit. Runs before the
+ * workers start: capset changes the calling thread only, and new threads
+ * inherit it. */
+static int drop_privileges(struct daemon *d, bool sock_dir_made)
+{
+	char err[512];
+
+	if (!privs_wanted(&d->privs))
+		return 0;
+	if (d->control_fd >= 0 && privs_hand_over_socket(&d->privs, d->cfg->control_socket,
+							 sock_dir_made, err, sizeof(err)) < 0)
+		log_warn("%s", err);
+	if (privs_drop(&d->privs, err, sizeof(err)) < 0) {
+		log_err("dropping privileges: %s", err);
+		return -1;
+	}
+	log_info("privileges dropped: uid %u gid %u, capabilities: net_admin",
+		 (unsigned)getuid(), (unsigned)getgid());
+	warn_after_drop(d);
+	return 0;
 }
 
 static uint64_t wall_ms(void)
@@ -588,6 +769,7 @@ static void serve_control(struct daemon *d)
 {
 	struct timeval tv = {.tv_sec = 1};
 	struct control_view v = {0};
+	char offloads[64];
 	char req[256];
 	char *ans = NULL;
 	size_t ans_len = 0;
@@ -612,6 +794,7 @@ static void serve_control(struct daemon *d)
 	v.tun_name = d->tun.name;
 	v.workers = d->nstarted;
 	v.routes_installed = d->cfg->routes;
+	v.offloads = tunif_offload_str(&d->tun, offloads, sizeof(offloads));
 	v.uptime_s = (now_ms() - d->started_ms) / 1000;
 	f = open_memstream(&ans, &ans_len);
 	if (f) {
@@ -650,7 +833,8 @@ static int recreate_tun(struct daemon *d)
 	tunif_close(&d->tun);
 	atomic_store(&d->tun_lost, false);
 	atomic_store(&d->stop, false);
-	if (tunif_open(&d->tun, d->cfg->tun_device, (int)d->nworkers, err, sizeof(err)) < 0) {
+	if (tunif_open_offload(&d->tun, d->cfg->tun_device, (int)d->nworkers, d->cfg->offload, err,
+			       sizeof(err)) < 0) {
 		log_err("%s: cannot go on", err);
 		return -1;
 	}
@@ -743,6 +927,7 @@ int main(int argc, char **argv)
 	struct nat64_config ncfg;
 	char err[CONFIG_ERRLEN + 64];
 	sigset_t mask;
+	bool sock_dir_made;
 	int sfd, r, status;
 
 	r = parse_cli(argc, argv, &d.cli);
@@ -757,6 +942,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tun64d: %s\n", err);
 		return 1;
 	}
+	if (privs_resolve(&d.privs, d.cfg->user, d.cfg->group, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tun64d: %s\n", err);
+		return 1;
+	}
 	if (d.cli.check) {
 		config_print(d.cfg, stdout);
 		return 0;
@@ -764,7 +953,6 @@ int main(int argc, char **argv)
 	if (d.cli.translate_in)
 		return pcap_translate(d.cfg, d.cli.translate_in, d.cli.translate_out, stdout);
 	log_set_level(d.cfg->log_level);
-	warn_unimplemented(d.cfg);
 
 	/* Signals go to the main thread's signalfd; workers inherit the mask. */
 	sigemptyset(&mask);
@@ -808,7 +996,8 @@ int main(int argc, char **argv)
 	if (d.nworkers > TUNIF_MAX_QUEUES)
 		d.nworkers = TUNIF_MAX_QUEUES;
 
-	if (tunif_open(&d.tun, d.cfg->tun_device, (int)d.nworkers, err, sizeof(err)) < 0) {
+	if (tunif_open_offload(&d.tun, d.cfg->tun_device, (int)d.nworkers, d.cfg->offload, err,
+			       sizeof(err)) < 0) {
 		log_err("%s", err);
 		nat64_free(d.nat);
 		return 1;
@@ -821,13 +1010,21 @@ int main(int argc, char **argv)
 		nat64_free(d.nat);
 		return 1;
 	}
+	if (setup_masquerade(&d) < 0) {
+		routes_teardown(d.routes);
+		tunif_close(&d.tun);
+		nat64_free(d.nat);
+		return 1;
+	}
+	sock_dir_made = !privs_socket_dir_exists(d.cfg->control_socket);
 	d.control_fd = control_listen(d.cfg->control_socket, err, sizeof(err));
 	if (d.control_fd < 0)
 		log_warn("%s: tun64ctl will not reach this daemon", err);
 	d.started_ms = now_ms();
-	if (start_workers(&d) < 0) {
+	if (drop_privileges(&d, sock_dir_made) < 0 || start_workers(&d) < 0) {
 		stop_workers(&d);
 		control_close(d.control_fd, d.cfg->control_socket);
+		remove_masquerade(&d);
 		routes_teardown(d.routes);
 		tunif_close(&d.tun);
 		nat64_free(d.nat);
@@ -849,6 +1046,7 @@ int main(int argc, char **argv)
 	stop_workers(&d);
 	log_counters(&d);
 	control_close(d.control_fd, d.cfg->control_socket);
+	remove_masquerade(&d);
 	routes_teardown(d.routes);
 	if (!d.cfg->persist && d.tun.existed)
 		log_info("%s existed before tun64d started: left in place", d.tun.name);

@@ -10,6 +10,7 @@
 #include "xlat.h"
 #include "eam.h"
 #include "frag.h"
+#include "vnet.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -73,6 +74,7 @@ struct l4_view {
 	uint8_t icmp_type; /* ICMP: type and code after translation */
 	uint8_t icmp_code;
 	bool no_header; /* a later fragment: payload only, nothing to rewrite */
+	bool csum_partial; /* TCP/UDP checksum offloaded (xlat_pkt.csum_partial) */
 };
 
 /* Addresses and ports of the translated packet. */
@@ -80,6 +82,7 @@ struct xlat_addrs {
 	uint32_t src4, dst4;
 	uint8_t src6[16], dst6[16];
 	uint16_t sport, dport;
+	bool hairpin; /* 6to4: the IPv4 destination is the translator itself */
 };
 
 static enum xlat_verdict drop(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why)
@@ -100,12 +103,47 @@ static enum xlat_verdict send_translated(struct xlat_ctx *ctx, enum tun64_dir di
 	return XLAT_SEND;
 }
 
-/* An ICMP error built in ctx->scratch in place of the dropped packet. */
+/* RFC 4443 §2.4(f), RFC 1812 §4.3.2.8: the errors a router originates are
+ * rate limited. A token bucket per worker, in thousandths of an error so
+ * that low rates refill smoothly; it starts full. */
+static bool icmp_error_allowed(struct xlat_ctx *ctx)
+{
+	const struct xlat_config *cfg = ctx->cfg;
+	uint64_t cap = (uint64_t)(cfg->icmp_error_burst ? cfg->icmp_error_burst : 1) * 1000;
+
+	if (cfg->icmp_error_rate == 0)
+		return true;
+	if (!ctx->icmp_tokens_primed) {
+		ctx->icmp_tokens_primed = true;
+		ctx->icmp_tokens_milli = cap;
+	} else if (ctx->now_ms > ctx->icmp_tokens_ms) {
+		/* rate per second = rate thousandths per millisecond */
+		uint64_t elapsed = ctx->now_ms - ctx->icmp_tokens_ms;
+
+		if (elapsed > cap) /* no overflow below; the bucket is full anyway */
+			elapsed = cap;
+		ctx->icmp_tokens_milli += elapsed * cfg->icmp_error_rate;
+	}
+	ctx->icmp_tokens_ms = ctx->now_ms;
+	if (ctx->icmp_tokens_milli > cap) /* also after a reload with a smaller burst */
+		ctx->icmp_tokens_milli = cap;
+	if (ctx->icmp_tokens_milli < 1000)
+		return false;
+	ctx->icmp_tokens_milli -= 1000;
+	return true;
+}
+
+/* An ICMP error built in ctx->scratch in place of the dropped packet, unless
+ * the rate limit holds it back. */
 static enum xlat_verdict send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir,
 					 enum tun64_counter why, size_t len, const uint8_t **out,
 					 size_t *out_len)
 {
 	ctx->ctr->v[dir][why]++;
+	if (!icmp_error_allowed(ctx)) {
+		ctx->ctr->v[dir][CTR_DROP_ICMP_RATELIMIT]++;
+		return XLAT_DROP;
+	}
 	ctx->ctr->v[dir][CTR_ICMP_ERROR_SENT]++;
 	*out = ctx->scratch;
 	*out_len = len;
@@ -141,6 +179,58 @@ static bool in_pool4(const struct xlat_config *cfg, uint32_t a)
 		if (prefix4_contains(&cfg->pool4[i], a))
 			return true;
 	return false;
+}
+
+/* FNV-1a: a cheap, stable hash for address selection and flow labels
+ * (not for anything an attacker could aim at: no table is indexed by it). */
+static uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+#define FNV1A_INIT 2166136261u
+
+/* RFC 6791 §4: an ICMPv6 error whose source has no IPv4 mapping (an IPv6
+ * router) leaves from an address of the RFC 6791 pool, picked by a hash of
+ * that source so that one router always shows as one address; without a
+ * pool, from own4. Prefixes of /30 and wider skip their first and last
+ * address (subnet and broadcast). */
+static uint32_t rfc6791_src4(const struct xlat_config *cfg, const uint8_t src6[16])
+{
+	const struct prefix4 *p = &cfg->rfc6791_pool4;
+	uint64_t size, first = 0;
+
+	if (!cfg->rfc6791_pool4_set)
+		return cfg->own4;
+	size = 1ull << (32 - p->len);
+	if (size >= 4) {
+		first = 1;
+		size -= 2;
+	}
+	return p->addr + (uint32_t)(first + fnv1a(FNV1A_INIT, src6, 16) % size);
+}
+
+/* The same towards IPv6, for an ICMPv4 error whose source may not be
+ * embedded (RFC 6052 §3.1): the low host bits of the rfc6791-pool6 prefix
+ * (at most 32) come from a hash of the IPv4 source; without a pool, own6. */
+static void rfc6791_src6(const struct xlat_config *cfg, uint32_t src4, uint8_t out[16])
+{
+	const struct prefix6 *p = &cfg->rfc6791_pool6;
+	unsigned host_bits = 128u - p->len;
+	uint8_t a[4];
+	uint32_t h, mask;
+
+	if (!cfg->rfc6791_pool6_set) {
+		memcpy(out, cfg->own6, 16);
+		return;
+	}
+	put_be32(a, src4);
+	h = fnv1a(FNV1A_INIT, a, 4);
+	mask = host_bits >= 32 ? 0xffffffffu : (1u << host_bits) - 1;
+	memcpy(out, p->addr, 16);
+	put_be32(out + 12, get_be32(out + 12) | (h & mask));
 }
 
 /* RFC 6052 §3.1: the well-known prefix must not carry non-global IPv4. */
@@ -288,6 +378,9 @@ static void udp_store_csum(uint8_t *udp, uint16_t check)
  * payload is not read. ICMPv4 has no pseudo-header: its sum is 0.
  * A UDP datagram from IPv4 without checksum gets a full one, since IPv6
  * requires it (RFC 7915 §4.5). */
+static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo,
+			       uint16_t sport, uint16_t dport);
+
 static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo,
 		       uint16_t sport, uint16_t dport)
 {
@@ -297,6 +390,10 @@ static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t ne
 
 	if (v->no_header)
 		return;
+	if (v->csum_partial) {
+		l4_rewrite_partial(v, old_pseudo, new_pseudo, sport, dport);
+		return;
+	}
 	switch (v->proto) {
 	case IPPROTO_TCP:
 		old_sum = old_pseudo + get_be16(h) + get_be16(h + 2);
@@ -329,6 +426,20 @@ static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t ne
 		put_be16(h + 2, csum_update(get_be16(h + 2), old_sum, new_sum));
 		break;
 	}
+}
+
+/* An offloaded TCP/UDP checksum (VNET_F_NEEDS_CSUM) holds the pseudo-header
+ * sum only; whoever sends the packet on sums the transport into it, ports
+ * included. So only the pseudo-header part changes, for GSO packets too:
+ * the kernel's pseudo-header length is the whole super-packet's, as here. */
+static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo,
+			       uint16_t sport, uint16_t dport)
+{
+	uint8_t *field = v->hdr + (v->proto == IPPROTO_TCP ? 16 : 6);
+
+	put_be16(v->hdr, sport);
+	put_be16(v->hdr + 2, dport);
+	put_be16(field, vnet_csum_partial_update(get_be16(field), old_pseudo, new_pseudo));
 }
 
 /* ---- ICMP errors the translator originates ------------------------------ */
@@ -442,12 +553,22 @@ static enum tun64_counter ipv6_check_length(struct ip6_view *v, uint8_t *hdr, si
 
 /* Multicast, unspecified and loopback never source a routable packet; in
  * stateful mode the translation prefix names IPv4 hosts, never IPv6 ones. */
+/* RFC 1812 §5.3.7: addresses a router never forwards to or from: "this
+ * network" 0/8, loopback 127/8, multicast 224/4, reserved 240/4 (with the
+ * limited broadcast 255.255.255.255). */
+static bool addr4_is_martian(uint32_t a)
+{
+	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe;
+}
+
+/* Multicast, unspecified, loopback, link-local (RFC 4291 §2.5.6: never
+ * forwarded to another link), or stateful: inside our own prefix (a loop). */
 static bool ipv6_src_is_bad(const struct xlat_config *cfg, const uint8_t src[16])
 {
 	static const uint8_t unspecified[16];
 	static const uint8_t loopback[16] = {[15] = 1};
 
-	if (src[0] == 0xff)
+	if (src[0] == 0xff || (src[0] == 0xfe && (src[1] & 0xc0) == 0x80))
 		return true;
 	if (!memcmp(src, unspecified, 16) || !memcmp(src, loopback, 16))
 		return true;
@@ -563,35 +684,57 @@ static bool addr_6to4(const struct xlat_config *cfg, const uint8_t a[16], uint32
 static enum tun64_counter check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
 					   struct xlat_addrs *a)
 {
-	if (!addr_6to4(cfg, v->hdr + 24, &a->dst4))
+	enum siit_via via = siit_map_6to4(cfg->eam, &cfg->pool6, v->hdr + 24, &a->dst4);
+
+	if (via == SIIT_VIA_NONE)
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
-	if (wkp_refuses(cfg, a->dst4))
+	if (wkp_refuses(cfg, a->dst4) || addr4_is_martian(a->dst4))
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
+	/* Hairpinning: RFC 6146 §3.8 (a pool4 address), RFC 7757 §4 case A. */
+	if (cfg->mode == XLAT_STATEFUL)
+		a->hairpin = in_pool4(cfg, a->dst4);
+	else
+		a->hairpin = siit_hairpin(cfg->eam, via, a->dst4);
 	if (cfg->mode == XLAT_STATEFUL)
 		return XLAT_OK;
 	if (!addr_6to4(cfg, v->hdr + 8, &a->src4))
 		return CTR_DROP_NOT_TRANSLATABLE_SRC;
 	if (wkp_refuses(cfg, a->src4))
 		return CTR_DROP_NOT_TRANSLATABLE_SRC;
+	if (addr4_is_martian(a->src4))
+		return CTR_DROP_BAD_SRC;
 	return XLAT_OK;
 }
 
-/* RFC 8200 §8.1: a zero UDP checksum is invalid over IPv6; only IPv4
- * input gets one computed (§4.5). */
-static bool udp6_lacks_checksum(const struct l4_view *l4)
+/* RFC 8200 §8.1: a zero UDP checksum is invalid over IPv6; IPv4 input gets
+ * one computed (§4.5) unless "udp-zero-checksum drop". */
+static bool udp_lacks_checksum(const struct l4_view *l4)
 {
 	return l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0;
+}
+
+/* The IPv6 Traffic Class. */
+static uint8_t ipv6_tclass(const uint8_t *ip6)
+{
+	return (uint8_t)((ip6[0] & 0x0f) << 4 | ip6[1] >> 4);
+}
+
+/* RFC 7915 §5.1 Type of Service: copied from the Traffic Class, or 0 when
+ * the operator says so ("tos zero"). */
+static uint8_t tos_6to4(const struct xlat_config *cfg, const uint8_t *ip6)
+{
+	return cfg->tos_zero ? 0 : ipv6_tclass(ip6);
 }
 
 /* §5.1 header fields; id_frag: Identification << 16 | flags and offset. */
 static void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v,
 			      const struct l4_view *l4, const struct xlat_addrs *a,
-			      uint32_t id_frag)
+			      uint32_t id_frag, uint8_t tos)
 {
 	const uint8_t *h = v->hdr;
 
 	o[0] = 0x45;
-	o[1] = (uint8_t)((h[0] & 0x0f) << 4 | h[1] >> 4); /* traffic class */
+	o[1] = tos;
 	put_be16(o + 2, (uint16_t)(IPV4_HDR_LEN + l4->len));
 	put_be16(o + 4, (uint16_t)(id_frag >> 16));
 	put_be16(o + 6, (uint16_t)id_frag);
@@ -632,7 +775,8 @@ static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
 	old_pseudo = csum_pseudo6(v->hdr + 8, v->hdr + 24, v->proto, (uint32_t)l4->len);
 	if (l4->proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(a->src4, a->dst4, l4->proto, (uint16_t)l4->len);
-	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len));
+	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len),
+			  tos_6to4(ctx->cfg, v->hdr));
 	l4_rewrite(l4, old_pseudo, new_pseudo, a->sport, a->dport);
 	memcpy(ip4, hdr, IPV4_HDR_LEN);
 	return ip4;
@@ -692,13 +836,47 @@ static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struc
  * ICMPv6 is refused: its checksum covers a pseudo-header with the whole
  * datagram's length, which ICMPv4 has not (RFC 7915 §5.1.1 lets the
  * translator drop what it does not reassemble). */
+/* RFC 8200 §4.5: a fragment that would make the datagram longer than 65535
+ * bytes is discarded (RFC 791 caps IPv4 the same way). */
+static bool fragment_overflows(bool frag, uint16_t offset_units, size_t len)
+{
+	return frag && (size_t)offset_units * 8 + len > 65535;
+}
+
 static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v)
 {
+	/* RFC 7915 §5.1: only next header 58 is ICMP; a 1 over IPv6 is some
+	 * other protocol, which we do not carry. */
+	if (v->proto == IPPROTO_ICMP)
+		return CTR_DROP_UNSUPPORTED_PROTO;
+	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
+		return CTR_DROP_FRAGMENT;
 	if (v->frag && v->proto == IPPROTO_ICMPV6)
 		return CTR_DROP_FRAGMENT;
 	if (ip6_later_fragment(v))
 		return l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset);
 	return l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag);
+}
+
+static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
+				   const uint8_t **out, size_t *out_len);
+
+/* Hairpinning (RFC 6146 §3.8, RFC 7757 §4): an IPv6 packet addressed to one
+ * of the translator's own IPv4 addresses, just translated to the IPv4
+ * packet ip4 (len bytes inside pkt->buf), would be routed straight back
+ * into the tun. It goes through §4 at once instead, as if it had come back
+ * in. The translator stays one hop: the TTL that the first pass took is
+ * given back before the second pass takes it again. */
+static enum xlat_verdict hairpin_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, uint8_t *ip4,
+				      size_t len, const uint8_t **out, size_t *out_len)
+{
+	ctx->ctr->v[DIR_6TO4][CTR_HAIRPINNED]++;
+	pkt->off = (size_t)(ip4 - pkt->buf);
+	pkt->len = len;
+	ip4[8]++;
+	put_be16(ip4 + 10, 0);
+	put_be16(ip4 + 10, csum_ipv4_header(ip4, IPV4_HDR_LEN));
+	return xlat_4to6(ctx, pkt, true, out, out_len);
 }
 
 static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
@@ -725,7 +903,8 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 		why = check_addrs_6to4(cfg, &v, &a);
 	if (why == XLAT_OK)
 		why = l4_parse_6to4(&l4, &v);
-	if (why == XLAT_OK && !l4.no_header && udp6_lacks_checksum(&l4))
+	l4.csum_partial = pkt->csum_partial;
+	if (why == XLAT_OK && !l4.no_header && udp_lacks_checksum(&l4))
 		why = CTR_DROP_BAD_L4_CSUM;
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_6TO4, why);
@@ -741,6 +920,8 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_6TO4, why);
 	ip4 = xlat_write_6to4(ctx, &v, &l4, &a);
+	if (a.hairpin)
+		return hairpin_4to6(ctx, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
 	return send_translated(ctx, DIR_6TO4, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
 }
 
@@ -755,6 +936,7 @@ struct ip4_view {
 	size_t l4_len;
 	bool frag;	      /* MF set or offset != 0 */
 	uint16_t frag_offset; /* in 8-byte units */
+	bool hairpin;	      /* translated from IPv6 just before (hairpin_4to6) */
 };
 
 static bool ip4_later_fragment(const struct ip4_view *v)
@@ -791,11 +973,7 @@ static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, si
  * source a routable packet; pool4 addresses are ours. */
 static bool ipv4_src_is_bad(const struct xlat_config *cfg, uint32_t src)
 {
-	if ((src >> 24) == 0 || (src >> 24) == 127)
-		return true;
-	if ((src >> 28) == 0xe || src == 0xffffffff)
-		return true;
-	return in_pool4(cfg, src);
+	return addr4_is_martian(src) || in_pool4(cfg, src);
 }
 
 /* RFC 7915 §4.1: options are not translated, but a packet with an
@@ -847,6 +1025,10 @@ static enum tun64_counter l4_parse_4to6(struct l4_view *l4, const struct ip4_vie
 {
 	enum tun64_counter why;
 
+	if (v->hdr[9] == IPPROTO_ICMPV6) /* RFC 7915 §4.1: only protocol 1 is ICMP */
+		return CTR_DROP_UNSUPPORTED_PROTO;
+	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
+		return CTR_DROP_FRAGMENT;
 	if (ip4_later_fragment(v))
 		return l4_later_fragment(l4, v->hdr[9], v->l4, v->l4_len, v->frag_offset);
 	why = l4_parse(l4, v->hdr[9], v->l4, v->l4_len, v->frag);
@@ -867,7 +1049,7 @@ static enum tun64_counter check_addrs_4to6(const struct xlat_config *cfg, const 
 	if (cfg->mode == XLAT_STATEFUL) {
 		if (!in_pool4(cfg, v->dst))
 			return CTR_DROP_NOT_TRANSLATABLE_DST;
-	} else if (wkp_refuses(cfg, v->dst)) {
+	} else if (wkp_refuses(cfg, v->dst) || addr4_is_martian(v->dst)) {
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
 	}
 	if (wkp_refuses(cfg, v->src))
@@ -903,7 +1085,10 @@ static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_
 	struct nat64_flow4 flow;
 	enum nat64_result r;
 
-	if (!addr_4to6(cfg, v->src, a->src6))
+	/* RFC 7757 §4: a hairpinned sender is named by RFC 6052 only (eam.h). */
+	if (v->hairpin && cfg->mode == XLAT_STATELESS)
+		rfc6052_embed(&cfg->pool6, v->src, a->src6);
+	else if (!addr_4to6(cfg, v->src, a->src6))
 		return CTR_DROP_NOT_TRANSLATABLE_SRC;
 	a->sport = l4->sport;
 	a->dport = l4->dport;
@@ -956,16 +1141,41 @@ static enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const st
 	return why;
 }
 
+/* RFC 7915 §4.1 Traffic Class: copied from the Type of Service, or 0 when
+ * the operator says so ("tos zero"). */
+static uint8_t tclass_4to6(const struct xlat_config *cfg, const uint8_t *ip4)
+{
+	return cfg->tos_zero ? 0 : ip4[1];
+}
+
+/* RFC 7915 §4.1 Flow Label: 0, or with "flow-label hash" a hash of the
+ * translated addresses, protocol and ports (RFC 6437 §3), the same for
+ * every packet of a flow. A fragmented datagram hashes without ports so
+ * that all its fragments share the label. */
+static uint32_t flow_label_4to6(const struct xlat_config *cfg, const struct ip4_view *v,
+				const struct l4_view *l4, const struct xlat_addrs *a)
+{
+	uint8_t rest[5];
+	uint32_t h;
+
+	if (!cfg->flow_label_hash)
+		return 0;
+	rest[0] = l4->proto;
+	put_be16(rest + 1, v->frag ? 0 : a->sport);
+	put_be16(rest + 3, v->frag ? 0 : a->dport);
+	h = fnv1a(fnv1a(fnv1a(FNV1A_INIT, a->src6, 16), a->dst6, 16), rest, sizeof(rest));
+	return h & 0xfffff;
+}
+
 /* §4.1 header fields. */
 static void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v,
-			      const struct l4_view *l4, const struct xlat_addrs *a)
+			      const struct l4_view *l4, const struct xlat_addrs *a,
+			      uint8_t tclass, uint32_t flow_label)
 {
-	uint8_t tos = v->hdr[1];
-
-	o[0] = (uint8_t)(0x60 | tos >> 4);
-	o[1] = (uint8_t)(tos << 4); /* flow label 0 */
-	o[2] = 0;
-	o[3] = 0;
+	o[0] = (uint8_t)(0x60 | tclass >> 4);
+	o[1] = (uint8_t)(tclass << 4 | (flow_label >> 16 & 0x0f));
+	o[2] = (uint8_t)(flow_label >> 8);
+	o[3] = (uint8_t)flow_label;
 	put_be16(o + 4, (uint16_t)l4->len);
 	o[6] = l4->proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4->proto;
 	o[7] = (uint8_t)(v->hdr[8] - 1);
@@ -993,15 +1203,15 @@ static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip
 
 /* Rewrite the transport, then lay the IPv6 header (and Fragment header)
  * just in front of it, over the IPv4 header and into the headroom. */
-static uint8_t *xlat_write_4to6(const struct ip4_view *v, const struct l4_view *l4,
-				const struct xlat_addrs *a)
+static uint8_t *xlat_write_4to6(const struct xlat_config *cfg, const struct ip4_view *v,
+				const struct l4_view *l4, const struct xlat_addrs *a)
 {
 	uint8_t hdr[IPV6_HDR_LEN], fh[IPV6_FRAG_HDR_LEN];
 	uint8_t *ip6 = v->l4 - IPV6_HDR_LEN - frag_hdr_len_4to6(v);
 	uint32_t old_pseudo = 0, new_pseudo;
 	uint8_t nh;
 
-	ipv6_build_header(hdr, v, l4, a);
+	ipv6_build_header(hdr, v, l4, a, tclass_4to6(cfg, v->hdr), flow_label_4to6(cfg, v, l4, a));
 	nh = hdr[6];
 	if (l4->proto != IPPROTO_ICMP)
 		old_pseudo = csum_pseudo4(v->src, v->dst, l4->proto, (uint16_t)l4->len);
@@ -1015,7 +1225,9 @@ static uint8_t *xlat_write_4to6(const struct ip4_view *v, const struct l4_view *
 	return ip6;
 }
 
-static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
+/* hairpin: pkt is an IPv4 packet translated from IPv6 just now, whose
+ * source may be the translator's own (hairpin_4to6). */
+static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
 				   const uint8_t **out, size_t *out_len)
 {
 	const struct xlat_config *cfg = ctx->cfg;
@@ -1027,7 +1239,8 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 	size_t len;
 
 	why = ipv4_check_header(&v, pkt->buf + pkt->off, pkt->len);
-	if (why == XLAT_OK && ipv4_src_is_bad(cfg, v.src))
+	v.hairpin = hairpin;
+	if (why == XLAT_OK && !hairpin && ipv4_src_is_bad(cfg, v.src))
 		why = CTR_DROP_BAD_SRC;
 	if (why == XLAT_OK)
 		why = ipv4_check_options(&v);
@@ -1039,6 +1252,11 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 		return xlat_icmp4_error(ctx, &v, out, out_len);
 	if (why == XLAT_OK)
 		why = l4_parse_4to6(&l4, &v);
+	l4.csum_partial = pkt->csum_partial;
+	/* RFC 7915 §4.5 lets a stateless translator, RFC 6146 §3.4 a NAT64,
+	 * refuse these instead of computing the checksum. */
+	if (why == XLAT_OK && cfg->udp_zero_csum_drop && !l4.no_header && udp_lacks_checksum(&l4))
+		why = CTR_DROP_UDP_ZERO_CSUM;
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_4TO6, why);
 
@@ -1047,7 +1265,10 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 		len = icmp4_build_error(ctx, ICMP4_TIME_EXCEEDED, 0, 0, v.hdr, v.len);
 		return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED, len, out, out_len);
 	}
-	why = ipv4_check_size(cfg, &v, &frag_needed);
+	/* A GSO packet's segments were sized by vnet_classify(). */
+	frag_needed = false;
+	if (!pkt->gso)
+		why = ipv4_check_size(cfg, &v, &frag_needed);
 	if (frag_needed) {
 		/* RFC 1191 §4: next-hop MTU as the IPv4 side sees it. */
 		len = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_FRAG_NEEDED,
@@ -1064,7 +1285,7 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 		why = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_4TO6, why);
-	return send_translated(ctx, DIR_4TO6, pkt, xlat_write_4to6(&v, &l4, &a),
+	return send_translated(ctx, DIR_4TO6, pkt, xlat_write_4to6(cfg, &v, &l4, &a),
 			       IPV6_HDR_LEN + frag_hdr_len_4to6(&v) + l4.len, out, out_len);
 }
 
@@ -1391,8 +1612,12 @@ static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct 
 
 	if (wkp_refuses(cfg, in_dst) || wkp_refuses(cfg, in_src))
 		return CTR_DROP_ICMP_INNER;
-	if (!addr_4to6(cfg, v->src, outer->src6) || !addr_4to6(cfg, in_dst, inner->dst6))
+	if (!addr_4to6(cfg, in_dst, inner->dst6))
 		return CTR_DROP_ICMP_INNER;
+	/* A router with a non-global address under the well-known prefix:
+	 * RFC 6052 §3.1 forbids embedding it, RFC 6791 gives the way out. */
+	if (wkp_refuses(cfg, v->src) || !addr_4to6(cfg, v->src, outer->src6))
+		rfc6791_src6(cfg, v->src, outer->src6);
 	inner->sport = in->l4.sport;
 	inner->dport = in->l4.dport;
 	if (cfg->mode == XLAT_STATELESS)
@@ -1430,7 +1655,7 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 
 	/* §4.3: the quoted header is translated like an outer one, except
 	 * that its TTL is kept. */
-	ipv6_build_header(ih, &iv, &l4, inner);
+	ipv6_build_header(ih, &iv, &l4, inner, in->hdr[1], 0);
 	ih[7] = in->hdr[8];
 	memcpy(il4, in->l4.hdr, copy);
 	l4.hdr = il4;
@@ -1439,7 +1664,7 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	new_pseudo = csum_pseudo6(inner->src6, inner->dst6, ih[6], (uint32_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
 
-	ipv6_build_header(o, v, &outer_l4, outer);
+	ipv6_build_header(o, v, &outer_l4, outer, tclass_4to6(ctx->cfg, v->hdr), 0);
 	icmp[0] = e->type;
 	icmp[1] = e->code;
 	put_be16(icmp + 2, 0);
@@ -1496,7 +1721,9 @@ static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4
 /* Stateful: the quoted packet went from Y' (= Z) to (X',x); the BIB gives
  * (T,t). The error comes from an IPv6 router or from X' itself, neither of
  * which has an IPv4 address: it goes out from T, the address the server
- * knows X' by. Stateless: an outer source outside pool6 becomes own4
+ * knows X' by (an IPv6 router takes an rfc6791-pool4 address when there
+ * is a pool). Stateless: an
+ * outer source outside pool6 takes an rfc6791-pool4 address, else own4
  * (RFC 6791 §4). */
 static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
 					     const struct inner_view *in, struct xlat_addrs *outer,
@@ -1519,7 +1746,7 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 			return CTR_DROP_ICMP_INNER;
 		if (!addr_6to4(cfg, v->hdr + 8, &outer->src4) ||
 		    wkp_refuses(cfg, outer->src4))
-			outer->src4 = cfg->own4;
+			outer->src4 = rfc6791_src4(cfg, v->hdr + 8);
 		return XLAT_OK;
 	}
 	if (inner->src4 != outer->dst4)
@@ -1530,6 +1757,10 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	if (in->l4.proto == IPPROTO_ICMP)
 		inner->sport = inner->dport; /* the identifier */
 	outer->src4 = inner->dst4;
+	/* An IPv6 router on the way has no IPv4 address of its own: with an
+	 * RFC 6791 pool it shows as one of those, not as the host X'. */
+	if (cfg->rfc6791_pool4_set && memcmp(v->hdr + 8, in_dst6, 16) != 0)
+		outer->src4 = rfc6791_src4(cfg, v->hdr + 8);
 	return XLAT_OK;
 }
 
@@ -1553,7 +1784,7 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
 	/* The quoted packet's own ID is not known here: 0 with DF, an
 	 * atomic datagram (RFC 6864 §4.1). */
-	ipv4_build_header(ih, &iv, &l4, inner, IPV4_DF);
+	ipv4_build_header(ih, &iv, &l4, inner, IPV4_DF, ipv6_tclass(in->hdr));
 	ih[8] = in->hdr[7];
 	put_be16(ih + 10, 0);
 	put_be16(ih + 10, csum_ipv4_header(ih, IPV4_HDR_LEN));
@@ -1567,7 +1798,8 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
 
 	ipv4_build_header(o, v, &outer_l4, outer,
-			  ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload));
+			  ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload),
+			  tos_6to4(ctx->cfg, v->hdr));
 	icmp[0] = e->type;
 	icmp[1] = e->code;
 	put_be16(icmp + 2, 0);
@@ -1638,7 +1870,7 @@ enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const 
 	}
 	if (version == 4) {
 		ctx->ctr->v[DIR_4TO6][CTR_RX]++;
-		return xlat_4to6(ctx, pkt, out, out_len);
+		return xlat_4to6(ctx, pkt, false, out, out_len);
 	}
 	ctx->ctr->v[DIR_6TO4][CTR_RX]++;
 	return drop(ctx, DIR_6TO4, pkt->len ? CTR_DROP_BAD_VERSION : CTR_DROP_TRUNCATED);

@@ -35,6 +35,24 @@ struct xlat_config {
 	 * IPv4 addresses are refused unless the operator allows them. */
 	bool wkp_allow_private;
 	const struct eam_table *eam; /* stateless: RFC 7757 EAMT (eam.h); NULL = none */
+	/* ICMP errors the translator originates: a token bucket per worker,
+	 * icmp_error_rate per second up to icmp_error_burst; rate 0 = no limit. */
+	uint32_t icmp_error_rate;
+	uint32_t icmp_error_burst;
+	/* RFC 6791 §4: sources for translated ICMP errors whose own source has
+	 * no mapping, when set (else own4 / own6). */
+	struct prefix4 rfc6791_pool4;
+	struct prefix6 rfc6791_pool6;
+	bool rfc6791_pool4_set, rfc6791_pool6_set;
+	/* RFC 7915 §4.5 / RFC 6146 §3.4: an IPv4 UDP datagram without a
+	 * checksum is dropped instead of getting one computed. */
+	bool udp_zero_csum_drop;
+	/* RFC 7915 §4.1, §5.1: Traffic Class / Type of Service set to 0
+	 * instead of copied. */
+	bool tos_zero;
+	/* RFC 7915 §4.1: Flow Label from a hash of the translated flow
+	 * (RFC 6437 §3) instead of 0. */
+	bool flow_label_hash;
 };
 
 /* Room the caller leaves in front of the packet, so that IPv4 -> IPv6 can grow
@@ -58,6 +76,11 @@ struct xlat_ctx {
 	 * fragments that carry no ports (RFC 6146 §3.4, §3.5). Shared by the
 	 * workers (frag.h); NULL: stateful non-first fragments are dropped. */
 	struct frag_table *frags;
+	/* Token bucket for originated ICMP errors (cfg->icmp_error_rate), in
+	 * thousandths of an error; starts full on the first error. */
+	uint64_t icmp_tokens_milli;
+	uint64_t icmp_tokens_ms; /* now_ms of the last refill */
+	bool icmp_tokens_primed;
 	uint8_t scratch[XLAT_SCRATCH];
 };
 
@@ -68,6 +91,14 @@ struct xlat_pkt {
 	size_t cap;
 	size_t off;
 	size_t len;
+	/* tun offloads (vnet.h), only for packets vnet_classify() sent down
+	 * the fast path. csum_partial: the TCP/UDP checksum field holds the
+	 * pseudo-header sum only (VNET_F_NEEDS_CSUM); it is updated for the
+	 * new pseudo-header and nothing else. gso: a super-packet the kernel
+	 * cuts after us; vnet_classify() has checked its segments' sizes, so
+	 * the MTU checks here do not apply to the packet as a whole. */
+	bool csum_partial;
+	bool gso;
 };
 
 enum xlat_verdict {

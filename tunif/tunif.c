@@ -13,7 +13,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+/* UDP segmentation offload, Linux 6.2; older headers lack the bits. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
 
 static void tunif_reset(struct tunif *t)
 {
@@ -39,8 +48,8 @@ static const char *tunsetiff_hint(int err, bool existed, int nqueues)
 }
 
 /* Attach one queue: open the clone device and bind it to the link. */
-static int tunif_attach_queue(struct tunif *t, const char *name, int nqueues, char *err,
-                              size_t errlen)
+static int tunif_attach_queue(struct tunif *t, const char *name, int nqueues, bool vnet,
+                              char *err, size_t errlen)
 {
 	struct ifreq ifr;
 	int fd;
@@ -55,6 +64,8 @@ static int tunif_attach_queue(struct tunif *t, const char *name, int nqueues, ch
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
 	if (nqueues > 1)
 		ifr.ifr_flags |= IFF_MULTI_QUEUE;
+	if (vnet)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
 
@@ -70,7 +81,50 @@ static int tunif_attach_queue(struct tunif *t, const char *name, int nqueues, ch
 	return 0;
 }
 
+/* The richest set of offloads the kernel takes; 0 if none. The flags are
+ * the device's, so one queue's fd is enough. */
+static unsigned tunif_set_offloads(int fd)
+{
+	static const unsigned tries[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+		TUN_F_CSUM,
+	};
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+		if (ioctl(fd, TUNSETOFFLOAD, tries[i]) == 0)
+			return tries[i];
+	return 0;
+}
+
+/* With the header: its size, then the offloads. Without: no offloads
+ * either, since a persistent link keeps the ones an earlier run set and
+ * would hand us GSO packets we could not tell apart. */
+static int tunif_setup_offloads(struct tunif *t, bool offload, char *err, size_t errlen)
+{
+	int sz = TUNIF_VNET_HDR_LEN;
+
+	if (!offload) {
+		ioctl(t->fd[0], TUNSETOFFLOAD, 0U);
+		return 0;
+	}
+	if (ioctl(t->fd[0], TUNSETVNETHDRSZ, &sz) < 0) {
+		snprintf(err, errlen, "tun %s: TUNSETVNETHDRSZ %d: %s", t->name, sz,
+		         strerror(errno));
+		return -1;
+	}
+	t->vnet_hdr_len = TUNIF_VNET_HDR_LEN;
+	t->offloads = tunif_set_offloads(t->fd[0]);
+	return 0;
+}
+
 int tunif_open(struct tunif *t, const char *name, int nqueues, char *err, size_t errlen)
+{
+	return tunif_open_offload(t, name, nqueues, false, err, errlen);
+}
+
+int tunif_open_offload(struct tunif *t, const char *name, int nqueues, bool offload, char *err,
+		       size_t errlen)
 {
 	tunif_reset(t);
 	if (name == NULL || name[0] == '\0' || strlen(name) >= IFNAMSIZ) {
@@ -87,7 +141,7 @@ int tunif_open(struct tunif *t, const char *name, int nqueues, char *err, size_t
 	t->existed = if_nametoindex(name) != 0;
 
 	for (int q = 0; q < nqueues; q++) {
-		if (tunif_attach_queue(t, name, nqueues, err, errlen) < 0) {
+		if (tunif_attach_queue(t, name, nqueues, offload, err, errlen) < 0) {
 			tunif_close(t);
 			return -1;
 		}
@@ -98,7 +152,43 @@ int tunif_open(struct tunif *t, const char *name, int nqueues, char *err, size_t
 		tunif_close(t);
 		return -1;
 	}
+	if (tunif_setup_offloads(t, offload, err, errlen) < 0) {
+		tunif_close(t);
+		return -1;
+	}
 	return 0;
+}
+
+const char *tunif_offload_str(const struct tunif *t, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{TUN_F_CSUM, "csum"}, {TUN_F_TSO4, "tso4"}, {TUN_F_TSO6, "tso6"},
+	             {TUN_F_USO4, "uso4"}, {TUN_F_USO6, "uso6"}};
+	size_t used = 0;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (t->vnet_hdr_len == 0) {
+		snprintf(buf, len, "off (offload no)");
+		return buf;
+	}
+	if (t->offloads == 0) {
+		snprintf(buf, len, "off (refused by the kernel)");
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int n;
+
+		if (!(t->offloads & names[i].bit) || used >= len)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", names[i].name);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	return buf;
 }
 
 int tunif_set_persist(struct tunif *t, bool persist, char *err, size_t errlen)
@@ -141,6 +231,38 @@ ssize_t tunif_write(struct tunif *t, int q, const void *buf, size_t len)
 		return -1;
 	}
 	return write(t->fd[q], buf, len);
+}
+
+ssize_t tunif_read_vnet(struct tunif *t, int q, void *vhdr, void *buf, size_t len)
+{
+	struct iovec iov[2] = {{vhdr, t->vnet_hdr_len}, {buf, len}};
+	ssize_t n;
+
+	if (!tunif_queue_valid(t, q)) {
+		errno = EBADF;
+		return -1;
+	}
+	n = readv(t->fd[q], iov, 2);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (n >= 0 && (size_t)n < t->vnet_hdr_len) {
+		errno = EINVAL; /* the kernel always writes the whole header */
+		return -1;
+	}
+	return n < 0 ? n : n - (ssize_t)t->vnet_hdr_len;
+}
+
+ssize_t tunif_write_vnet(struct tunif *t, int q, const void *vhdr, const void *buf, size_t len)
+{
+	struct iovec iov[2] = {{(void *)vhdr, t->vnet_hdr_len}, {(void *)buf, len}};
+	ssize_t n;
+
+	if (!tunif_queue_valid(t, q)) {
+		errno = EBADF;
+		return -1;
+	}
+	n = writev(t->fd[q], iov, 2);
+	return n < 0 ? n : n - (ssize_t)t->vnet_hdr_len;
 }
 
 void tunif_close(struct tunif *t)

@@ -237,7 +237,10 @@ prefix $T64_PREFIX6
 pool4 $T64_POOL4
 control-socket $T64_WORKDIR/tun64.sock
 EOF
-	T64_DAEMON_CMD=("$build/tun64d" -c "$T64_DAEMON_CONF" --tun-device nat64 "$@")
+	# T64_DAEMON_ARGS: extra options for every test's daemon, split on
+	# spaces (e.g. T64_DAEMON_ARGS="--offload no" to run a test without offloads).
+	# shellcheck disable=SC2206
+	T64_DAEMON_CMD=("$build/tun64d" -c "$T64_DAEMON_CONF" --tun-device nat64 "$@" ${T64_DAEMON_ARGS:-})
 	t64_spawn "$T64_DAEMON_LOG" "$T64_NS_ROUTER" "${T64_DAEMON_CMD[@]}"
 	T64_DAEMON_PID=$T64_LAST_PID
 	for ((i = 0; i < 150; i++)); do

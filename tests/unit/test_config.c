@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -57,6 +58,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.timeout_icmp, 60);
 	ck_assert(cfg.routes);
 	ck_assert(!cfg.persist);
+	ck_assert(cfg.offload);
 	ck_assert(!cfg.allow_private_wkp);
 	ck_assert_str_eq(cfg.state_file, "");
 	ck_assert_str_eq(cfg.control_socket, "/run/tun64/tun64.sock");
@@ -103,13 +105,22 @@ static const char every_key[] = "# a full configuration\n"
                                 "timeout-tcp-trans 300\n"
                                 "timeout-icmp 30\n"
                                 "routes no\n"
+                                "masquerade ppp0\n"
                                 "persist yes\n"
+                                "offload no\n"
                                 "wkp-allow-private yes\n"
                                 "state-file /var/lib/tun64/state\n"
                                 "control-socket /tmp/t64.sock\n"
                                 "user nobody\n"
                                 "group nogroup\n"
-                                "log-level debug\n";
+                                "log-level debug\n"
+                                "icmp-error-rate 0\n"
+                                "icmp-error-burst 7\n"
+                                "rfc6791-pool4 192.0.2.128/25\n"
+                                "rfc6791-pool6 2001:db8:ffff::/48\n"
+                                "udp-zero-checksum drop\n"
+                                "tos zero\n"
+                                "flow-label hash\n";
 
 START_TEST(parse_every_key)
 {
@@ -163,13 +174,23 @@ START_TEST(parse_every_key)
 	ck_assert_uint_eq(cfg.timeout_tcp_trans, 300);
 	ck_assert_uint_eq(cfg.timeout_icmp, 30);
 	ck_assert(!cfg.routes);
+	ck_assert_str_eq(cfg.masquerade, "ppp0");
 	ck_assert(cfg.persist);
+	ck_assert(!cfg.offload);
 	ck_assert(cfg.allow_private_wkp);
 	ck_assert_str_eq(cfg.state_file, "/var/lib/tun64/state");
 	ck_assert_str_eq(cfg.control_socket, "/tmp/t64.sock");
 	ck_assert_str_eq(cfg.user, "nobody");
 	ck_assert_str_eq(cfg.group, "nogroup");
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_DEBUG);
+	ck_assert_uint_eq(cfg.icmp_error_rate, 0);
+	ck_assert_uint_eq(cfg.icmp_error_burst, 7);
+	ck_assert(cfg.rfc6791_pool4_set && cfg.rfc6791_pool6_set);
+	ck_assert_uint_eq(cfg.rfc6791_pool4.addr, V4(192, 0, 2, 128));
+	ck_assert_uint_eq(cfg.rfc6791_pool4.len, 25);
+	ck_assert_uint_eq(cfg.rfc6791_pool6.addr[5], 0xff);
+	ck_assert_uint_eq(cfg.rfc6791_pool6.len, 48);
+	ck_assert(cfg.udp_zero_csum_drop && cfg.tos_zero && cfg.flow_label_hash);
 	ck_assert_msg(config_finalize(&cfg, err, sizeof(err)) == 0, "%s", err);
 	/* explicitly set addresses are kept */
 	ck_assert_uint_eq(cfg.ipv4_addr, V4(192, 0, 2, 1));
@@ -291,7 +312,9 @@ START_TEST(is_key)
 	    "lowest-ipv6-mtu",   "workers",      "max-sessions", "timeout-udp", "timeout-tcp-est",
 	    "timeout-tcp-trans", "timeout-icmp", "routes",       "persist",     "state-file",
 	    "control-socket",    "user",         "group",        "log-level",   "wkp-allow-private",
-	    "max-sessions-per-client",
+	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
+	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
+	    "offload",
 	};
 	size_t i;
 
@@ -336,6 +359,7 @@ static const struct error_case errors[] = {
     {"timeout-icmp 0\n", "t.conf:1: timeout-icmp: 0 is out of range (1..2592000)"},
     {"routes maybe\n", "t.conf:1: routes: 'maybe': expected yes or no"},
     {"persist YES\n", "t.conf:1: persist: 'YES': expected yes or no"},
+    {"offload on\n", "t.conf:1: offload: 'on': expected yes or no"},
     {"wkp-allow-private 1\n", "t.conf:1: wkp-allow-private: '1': expected yes or no"},
     {"mode siit\n", "t.conf:1: mode: 'siit': expected stateful or stateless"},
     {"log-level verbose\n", "t.conf:1: log-level: 'verbose': expected error, warn, info or debug"},
@@ -343,6 +367,10 @@ static const struct error_case errors[] = {
      "t.conf:1: tun-device: 'averyveryverylongname' is too long (at most 15 characters)"},
     {"tun-device a/b\n", "t.conf:1: tun-device: 'a/b' is not a valid interface name"},
     {"tun-device ..\n", "t.conf:1: tun-device: '..' is not a valid interface name"},
+    {"masquerade averyveryverylongname\n",
+     "t.conf:1: masquerade: 'averyveryverylongname' is too long (at most 15 characters)"},
+    {"masquerade ppp:0\n", "t.conf:1: masquerade: 'ppp:0' is not a valid interface name"},
+    {"masquerade eth0 eth1\n", "t.conf:1: masquerade: 'eth0 eth1' is not a valid interface name"},
     {"pool4 198.51.100.1/24\n",
      "t.conf:1: pool4: '198.51.100.1/24' is not an IPv4 prefix (ADDR/LEN with zero host bits)"},
     {"pool4 10.0.0.0/8\n",
@@ -387,6 +415,18 @@ static const struct error_case errors[] = {
     {"allow6 any 2001:db8::/32\n",
      "t.conf:1: allow6: 'any' is not an IPv6 prefix (ADDR/LEN with zero host bits)"},
     {"user bad/name\n", "t.conf:1: user: 'bad/name' is not a valid name"},
+    {"icmp-error-rate 1000001\n",
+     "t.conf:1: icmp-error-rate: 1000001 is out of range (0..1000000)"},
+    {"icmp-error-burst 0\n", "t.conf:1: icmp-error-burst: 0 is out of range (1..1000000)"},
+    {"rfc6791-pool4 192.0.2.1/24\n",
+     "t.conf:1: rfc6791-pool4: '192.0.2.1/24' is not an IPv4 prefix (ADDR/LEN with zero host "
+     "bits)"},
+    {"rfc6791-pool6 192.0.2.0/24\n",
+     "t.conf:1: rfc6791-pool6: '192.0.2.0/24' is not an IPv6 prefix (ADDR/LEN with zero host "
+     "bits)"},
+    {"udp-zero-checksum yes\n", "t.conf:1: udp-zero-checksum: 'yes': expected compute or drop"},
+    {"tos 0\n", "t.conf:1: tos: '0': expected copy or zero"},
+    {"flow-label random\n", "t.conf:1: flow-label: 'random': expected zero or hash"},
     {"group -g\n", "t.conf:1: group: '-g' is not a valid name"},
     {"user aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
      "t.conf:1: user: too long (at most 63 characters)"},
@@ -474,6 +514,10 @@ START_TEST(finalize_errors)
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "map: explicit address mappings need mode stateless");
 
+	ck_assert_int_eq(parse("mode stateless\nmasquerade eth0\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "masquerade: needs mode stateful (it masquerades pool4)");
+
 	/* overlaps built up behind config_set's back are still caught */
 	config_defaults(&cfg);
 	cfg.pool4[1] = (struct pool4_range){V4(192, 168, 255, 128), 25, 1, 65535};
@@ -555,8 +599,21 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_uint_eq(a->timeout_tcp_trans, b->timeout_tcp_trans);
 	ck_assert_uint_eq(a->timeout_icmp, b->timeout_icmp);
 	ck_assert_int_eq(a->routes, b->routes);
+	ck_assert_str_eq(a->masquerade, b->masquerade);
 	ck_assert_int_eq(a->persist, b->persist);
+	ck_assert_int_eq(a->offload, b->offload);
 	ck_assert_int_eq(a->allow_private_wkp, b->allow_private_wkp);
+	ck_assert_uint_eq(a->icmp_error_rate, b->icmp_error_rate);
+	ck_assert_uint_eq(a->icmp_error_burst, b->icmp_error_burst);
+	ck_assert_int_eq(a->rfc6791_pool4_set, b->rfc6791_pool4_set);
+	ck_assert_uint_eq(a->rfc6791_pool4.addr, b->rfc6791_pool4.addr);
+	ck_assert_uint_eq(a->rfc6791_pool4.len, b->rfc6791_pool4.len);
+	ck_assert_int_eq(a->rfc6791_pool6_set, b->rfc6791_pool6_set);
+	ck_assert_mem_eq(a->rfc6791_pool6.addr, b->rfc6791_pool6.addr, 16);
+	ck_assert_uint_eq(a->rfc6791_pool6.len, b->rfc6791_pool6.len);
+	ck_assert_int_eq(a->udp_zero_csum_drop, b->udp_zero_csum_drop);
+	ck_assert_int_eq(a->tos_zero, b->tos_zero);
+	ck_assert_int_eq(a->flow_label_hash, b->flow_label_hash);
 	ck_assert_str_eq(a->state_file, b->state_file);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
 	ck_assert_str_eq(a->user, b->user);
@@ -611,9 +668,15 @@ START_TEST(print_defaults_exact)
 	                           "timeout-icmp 60\n"
 	                           "routes yes\n"
 	                           "persist no\n"
+	                           "offload yes\n"
 	                           "wkp-allow-private no\n"
 	                           "control-socket /run/tun64/tun64.sock\n"
-	                           "log-level info\n";
+	                           "log-level info\n"
+	                           "icmp-error-rate 100\n"
+	                           "icmp-error-burst 50\n"
+	                           "udp-zero-checksum compute\n"
+	                           "tos copy\n"
+	                           "flow-label zero\n";
 	char *s;
 
 	config_defaults(&cfg);
@@ -676,6 +739,9 @@ START_TEST(reload_diff)
 	ck_assert_str_eq(restart_key("", "ipv4-addr 198.51.100.5\n"), "ipv4-addr");
 	ck_assert_str_eq(restart_key("", "control-socket /tmp/x.sock\n"), "control-socket");
 	ck_assert_str_eq(restart_key("workers 1\n", "workers 2\n"), "workers");
+	ck_assert_str_eq(restart_key("", "masquerade ppp0\n"), "masquerade");
+	ck_assert_str_eq(restart_key("masquerade ppp0\n", "masquerade eth0\n"), "masquerade");
+	ck_assert_ptr_null(restart_key("masquerade ppp0\n", "masquerade ppp0\n"));
 }
 END_TEST
 
@@ -710,6 +776,62 @@ START_TEST(load_file)
 }
 END_TEST
 
+/* A file for config_load_file with mode and group set: returns its fd. */
+static int writers_file(char *path, mode_t mode, gid_t gid)
+{
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "mtu 1400\n", 9), 9);
+	ck_assert_int_eq(fchown(fd, (uid_t)-1, gid), 0);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	return fd;
+}
+
+/* A file others may write makes them root through a root daemon: refused
+ * with one line naming the file; a group other than root's likewise. */
+START_TEST(load_file_writers)
+{
+	char path[] = "/tmp/test_config_XXXXXX";
+	char want[160];
+	/* A group that is not root's: ours, or nogroup's id when we are root. */
+	gid_t other = getegid() != 0 ? getegid() : 65534;
+	int fd = writers_file(path, 0646, getegid());
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(config_load_file(&cfg, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: writable by everyone; refusing it (chmod o-w %s)", path,
+		 path);
+	ck_assert_str_eq(err, want);
+	ck_assert_uint_eq(cfg.mtu, 1500); /* nothing was read */
+
+	ck_assert_int_eq(fchown(fd, (uid_t)-1, other), 0);
+	ck_assert_int_eq(fchmod(fd, 0664), 0);
+	ck_assert_int_eq(config_load_file(&cfg, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "%s: writable by group %u, not root's; refusing it (chmod g-w %s)", path,
+		 (unsigned)other, path);
+	ck_assert_str_eq(err, want);
+
+	ck_assert_int_eq(fchmod(fd, 0644), 0);
+	ck_assert_int_eq(config_load_file(&cfg, path, err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.mtu, 1400);
+	if (geteuid() == 0) {
+		/* Group-writable by root's own group is fine. */
+		config_defaults(&cfg);
+		ck_assert_int_eq(fchown(fd, (uid_t)-1, 0), 0);
+		ck_assert_int_eq(fchmod(fd, 0664), 0);
+		ck_assert_int_eq(config_load_file(&cfg, path, err, sizeof(err)), 0);
+		ck_assert_uint_eq(cfg.mtu, 1400);
+	}
+	close(fd);
+	unlink(path);
+	/* Not a regular file: nothing lasting to tamper with (tun64d -c /dev/null). */
+	config_defaults(&cfg);
+	ck_assert_int_eq(config_load_file(&cfg, "/dev/null", err, sizeof(err)), 0);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -734,6 +856,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, print_defaults_exact);
 	tcase_add_test(tc, print_marks_short_timeouts);
 	tcase_add_test(tc, load_file);
+	tcase_add_test(tc, load_file_writers);
 	tcase_add_test(tc, reload_diff);
 	suite_add_tcase(s, tc);
 	return s;
