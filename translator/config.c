@@ -634,6 +634,13 @@ static int set_flow_label(struct tun64_config *c, const char *v, char *w)
 	return parse_choice(v, "zero", "hash", &c->flow_label_hash, w);
 }
 
+/* RFC 6146 §3.5 / RFC 4787: may any IPv4 host reach a mapping (endpoint-
+ * independent, the default), or only hosts the client already talks to? */
+static int set_filtering(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_choice(v, "endpoint-independent", "address-dependent", &c->filtering_adf, w);
+}
+
 struct config_key {
 	const char *name;
 	int (*set)(struct tun64_config *c, const char *value, char *why);
@@ -675,6 +682,7 @@ static const struct config_key KEYS[] = {
     {"udp-zero-checksum", set_udp_zero_checksum},
     {"tos", set_tos},
     {"flow-label", set_flow_label},
+    {"filtering", set_filtering},
 };
 
 static const struct config_key *find_key(const char *key)
@@ -1073,6 +1081,7 @@ static void print_policies(const struct tun64_config *c, FILE *f)
 	fprintf(f, "udp-zero-checksum %s\n", c->udp_zero_csum_drop ? "drop" : "compute");
 	fprintf(f, "tos %s\n", c->tos_zero ? "zero" : "copy");
 	fprintf(f, "flow-label %s\n", c->flow_label_hash ? "hash" : "zero");
+	fprintf(f, "filtering %s\n", c->filtering_adf ? "address-dependent" : "endpoint-independent");
 }
 
 void config_print(const struct tun64_config *c, FILE *f)

@@ -66,6 +66,7 @@ struct tun64_config {
 	bool rfc6791_pool4_set, rfc6791_pool6_set;
 	bool udp_zero_csum_drop; /* udp-zero-checksum drop (default compute) */
 	bool tos_zero;           /* tos zero (default copy) */
+	bool filtering_adf;      /* filtering address-dependent (default endpoint-independent) */
 	bool flow_label_hash;    /* flow-label hash (default zero) */
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default; /* true while pool4 is the built-in default */

@@ -120,7 +120,8 @@ static const char every_key[] = "# a full configuration\n"
                                 "rfc6791-pool6 2001:db8:ffff::/48\n"
                                 "udp-zero-checksum drop\n"
                                 "tos zero\n"
-                                "flow-label hash\n";
+                                "flow-label hash\n"
+                                "filtering address-dependent\n";
 
 START_TEST(parse_every_key)
 {
@@ -191,6 +192,7 @@ START_TEST(parse_every_key)
 	ck_assert_uint_eq(cfg.rfc6791_pool6.addr[5], 0xff);
 	ck_assert_uint_eq(cfg.rfc6791_pool6.len, 48);
 	ck_assert(cfg.udp_zero_csum_drop && cfg.tos_zero && cfg.flow_label_hash);
+	ck_assert(cfg.filtering_adf);
 	ck_assert_msg(config_finalize(&cfg, err, sizeof(err)) == 0, "%s", err);
 	/* explicitly set addresses are kept */
 	ck_assert_uint_eq(cfg.ipv4_addr, V4(192, 0, 2, 1));
@@ -314,7 +316,7 @@ START_TEST(is_key)
 	    "control-socket",    "user",         "group",        "log-level",   "wkp-allow-private",
 	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
-	    "offload",
+	    "offload",           "filtering",
 	};
 	size_t i;
 
@@ -427,6 +429,8 @@ static const struct error_case errors[] = {
     {"udp-zero-checksum yes\n", "t.conf:1: udp-zero-checksum: 'yes': expected compute or drop"},
     {"tos 0\n", "t.conf:1: tos: '0': expected copy or zero"},
     {"flow-label random\n", "t.conf:1: flow-label: 'random': expected zero or hash"},
+    {"filtering strict\n",
+     "t.conf:1: filtering: 'strict': expected endpoint-independent or address-dependent"},
     {"group -g\n", "t.conf:1: group: '-g' is not a valid name"},
     {"user aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
      "t.conf:1: user: too long (at most 63 characters)"},
@@ -614,6 +618,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_int_eq(a->udp_zero_csum_drop, b->udp_zero_csum_drop);
 	ck_assert_int_eq(a->tos_zero, b->tos_zero);
 	ck_assert_int_eq(a->flow_label_hash, b->flow_label_hash);
+	ck_assert_int_eq(a->filtering_adf, b->filtering_adf);
 	ck_assert_str_eq(a->state_file, b->state_file);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
 	ck_assert_str_eq(a->user, b->user);
@@ -676,7 +681,8 @@ START_TEST(print_defaults_exact)
 	                           "icmp-error-burst 50\n"
 	                           "udp-zero-checksum compute\n"
 	                           "tos copy\n"
-	                           "flow-label zero\n";
+	                           "flow-label zero\n"
+	                           "filtering endpoint-independent\n";
 	char *s;
 
 	config_defaults(&cfg);
