@@ -34,8 +34,7 @@
 	X(DROP_BAD_L4_CSUM, "drop-bad-l4-checksum", "transport checksum is wrong")                  \
 	X(DROP_TTL_EXPIRED, "drop-ttl-expired", "hop limit / TTL ran out (Time Exceeded sent)")     \
 	X(DROP_TOO_BIG, "drop-too-big",                                                            \
-	  "too big for the MTU: DF set (Fragmentation Needed sent), or DF clear and larger than "  \
-	  "lowest-ipv6-mtu once translated (not split yet)")                                       \
+	  "too big for the MTU: DF set (Fragmentation Needed sent)")                               \
 	X(DROP_NO_STATE, "drop-no-state", "IPv4 packet matches no BIB entry or session")            \
 	X(DROP_POOL4_EXHAUSTED, "drop-pool4-exhausted", "no free pool4 address/port for a new flow") \
 	X(DROP_SESSION_LIMIT, "drop-session-limit", "max-sessions reached; new flow refused")       \
@@ -56,7 +55,10 @@
 	X(DROP_BAD_VNET_HDR, "drop-bad-vnet-header",                                               \
 	  "offloads: the virtio-net header does not describe the packet (checksum offsets, GSO)") \
 	X(GSO_SOFTWARE, "gso-software",                                                           \
-	  "offloads: GSO packets cut into segments by tun64d (DF, MTU, TTL, options, fragments)")
+	  "offloads: GSO packets cut into segments by tun64d (DF, MTU, TTL, options, fragments)") \
+	X(FRAGMENTED, "fragmented",                                                                \
+	  "IPv4 datagrams without DF split into IPv6 fragments to fit lowest-ipv6-mtu "            \
+	  "(RFC 7915 §4.1)")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

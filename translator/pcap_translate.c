@@ -275,7 +275,11 @@ static void print_verdict(struct translate_run *r, FILE *v, enum xlat_verdict xv
 	char why[256];
 
 	moved_reasons(before, &r->ctr, dir, why, sizeof(why));
-	if (xv == XLAT_SEND && moved(before, &r->ctr, dir, CTR_ICMP_ERROR_SENT)) {
+	if (xv == XLAT_SEND_MANY) {
+		r->n_translated++;
+		fprintf(v, "%lu  %s  translated fragmented  %s -> %s %s\n", r->n_packets,
+			dir_name(dir), in->ends, out->ends, out->what);
+	} else if (xv == XLAT_SEND && moved(before, &r->ctr, dir, CTR_ICMP_ERROR_SENT)) {
 		r->n_icmp_errors++;
 		fprintf(v, "%lu  %s  icmp-error %s  %s %s -> %s %s\n", r->n_packets, dir_name(dir),
 			why, in->ends, in->what, out->ends, out->what);
@@ -316,6 +320,11 @@ static void translate_one(struct translate_run *r, const struct pcap_pkthdr *h,
 	if (xv == XLAT_SEND) {
 		write_packet(r, &h->ts, out, out_len);
 		describe(out, out_len, &out_text);
+	} else if (xv == XLAT_SEND_MANY) {
+		/* A datagram split into IPv6 fragments: each goes to the capture. */
+		describe(out, xlat_many_next(out, out_len), &out_text);
+		for (size_t n; (n = xlat_many_next(out, out_len)) > 0; out += n, out_len -= n)
+			write_packet(r, &h->ts, out, n);
 	}
 	print_verdict(r, v, xv, &before, &in_text, &out_text);
 }

@@ -255,6 +255,20 @@ static void worker_write(struct worker *w, const struct vnet_hdr *vh, const uint
 	}
 }
 
+/* The IPv6 fragments of one split IPv4 datagram (XLAT_SEND_MANY), in
+ * order, each with no offload: their checksum is complete and none is GSO.
+ * Bounded: every packet is at least an IPv6 header long. */
+static void worker_write_many(struct worker *w, const uint8_t *out, size_t out_len)
+{
+	size_t n;
+
+	while ((n = xlat_many_next(out, out_len)) > 0) {
+		worker_write(w, NULL, out, n);
+		out += n;
+		out_len -= n;
+	}
+}
+
 /* Translate and write. vh: the fast path's offload header, mapped to the
  * output when the packet was translated in place (an ICMP error the
  * translator built instead goes out with no offload). */
@@ -262,8 +276,13 @@ static void worker_translate(struct worker *w, struct xlat_pkt *pkt, struct vnet
 {
 	const uint8_t *out;
 	size_t out_len;
+	enum xlat_verdict v = xlat_packet(&w->ctx, pkt, &out, &out_len);
 
-	if (xlat_packet(&w->ctx, pkt, &out, &out_len) != XLAT_SEND)
+	if (v == XLAT_SEND_MANY) {
+		worker_write_many(w, out, out_len);
+		return;
+	}
+	if (v != XLAT_SEND)
 		return;
 	if (vh && out == pkt->buf + pkt->off)
 		vnet_after_xlat(vh, &w->ctx, out, out_len);

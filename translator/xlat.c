@@ -1058,22 +1058,140 @@ static enum tun64_counter check_addrs_4to6(const struct xlat_config *cfg, const 
 }
 
 /* RFC 7915 §4 / RFC 1191: a DF packet that will not fit gets Fragmentation
- * Needed; without DF it would be fragmented, which comes later. A zero MTU
- * in the config means no limit. */
+ * Needed; without DF, one whose translation exceeds lowest-ipv6-mtu is
+ * split into IPv6 fragments (§4.1, split_4to6). A zero MTU in the config
+ * means no limit. */
 static enum tun64_counter ipv4_check_size(const struct xlat_config *cfg, const struct ip4_view *v,
-					  bool *frag_needed)
+					  bool *frag_needed, bool *split)
 {
 	size_t out_len = IPV6_HDR_LEN + frag_hdr_len_4to6(v) + v->l4_len;
 	bool df = get_be16(v->hdr + 6) & IPV4_DF;
 
 	*frag_needed = false;
+	*split = false;
 	if (df && cfg->mtu && out_len > cfg->mtu) {
 		*frag_needed = true;
 		return CTR_DROP_TOO_BIG;
 	}
 	if (!df && cfg->lowest_ipv6_mtu && out_len > cfg->lowest_ipv6_mtu)
-		return CTR_DROP_TOO_BIG;
+		*split = true;
 	return XLAT_OK;
+}
+
+/* What the IPv6 fragments of a split datagram take from its IPv4 header,
+ * read before the IPv6 header is written over it. */
+struct split_plan {
+	uint32_t id;	 /* RFC 7915 §4.1: the IPv4 Identification, high bits 0 */
+	uint16_t offset; /* the IPv4 fragment offset, in 8-byte units */
+	bool more;	 /* the IPv4 MF: the last piece keeps it */
+};
+
+static void split_plan_4to6(struct split_plan *p, const struct ip4_view *v)
+{
+	uint16_t frag = get_be16(v->hdr + 6);
+
+	p->id = get_be16(v->hdr + 4);
+	p->offset = frag & IPV4_FRAG_OFFSET;
+	p->more = frag & IPV4_MF;
+}
+
+/* Payload bytes per fragment: each piece (IPv6 + Fragment header + data)
+ * fits lowest-ipv6-mtu, in whole 8-byte units (RFC 8200 §4.5). An MTU
+ * below the IPv6 minimum is taken as 1280, which XLAT_SPLIT_MAX assumes. */
+static size_t split_chunk_len(const struct xlat_config *cfg)
+{
+	size_t mtu = cfg->lowest_ipv6_mtu < IPV6_MIN_MTU ? IPV6_MIN_MTU : cfg->lowest_ipv6_mtu;
+
+	return (mtu - IPV6_HDR_LEN - IPV6_FRAG_HDR_LEN) & ~(size_t)7;
+}
+
+/* A checksum left to the offload (VNET_F_NEEDS_CSUM) cannot be finished by
+ * anyone once the datagram is in pieces: finish it here, over the whole
+ * transport (the field holds the new pseudo-header sum). */
+static void l4_finish_partial(const struct l4_view *l4)
+{
+	uint8_t *field = l4->hdr + (l4->proto == IPPROTO_TCP ? 16 : 6);
+	uint16_t check = csum_finish(csum_add_bytes(0, l4->hdr, l4->len));
+
+	if (l4->proto == IPPROTO_UDP)
+		udp_store_csum(l4->hdr, check);
+	else
+		put_be16(field, check);
+}
+
+/* One fragment at o: a copy of the translated header ip6 with its own
+ * Payload Length and a Fragment header (next header nh). Returns its length. */
+static size_t split_write_piece(uint8_t *o, const uint8_t *ip6, uint8_t nh,
+				const struct split_plan *p, size_t done, const uint8_t *data,
+				size_t n, bool more)
+{
+	uint8_t *fh = o + IPV6_HDR_LEN;
+	uint16_t offset = (uint16_t)(p->offset + done / 8);
+
+	memcpy(o, ip6, IPV6_HDR_LEN);
+	put_be16(o + 4, (uint16_t)(IPV6_FRAG_HDR_LEN + n));
+	o[6] = EXT_FRAGMENT;
+	fh[0] = nh;
+	fh[1] = 0;
+	put_be16(fh + 2, (uint16_t)(offset << 3 | (more ? IPV6_FRAG_M : 0)));
+	put_be32(fh + 4, p->id);
+	memcpy(fh + IPV6_FRAG_HDR_LEN, data, n);
+	return IPV6_HDR_LEN + IPV6_FRAG_HDR_LEN + n;
+}
+
+/* RFC 7915 §4.1: an IPv4 packet without DF whose translation exceeds
+ * lowest-ipv6-mtu "MUST be fragmented": the translated packet ip6 (in
+ * place, transport already rewritten) is cut after its headers into pieces
+ * that fit, each with a Fragment header, also when the IPv4 packet was
+ * whole. Offsets continue from the IPv4 packet's own; M is set on every
+ * piece but the last, which carries the IPv4 MF. Written back to back into
+ * ctx->split; returns the total length, or 0 if it would not fit there. */
+static size_t split_4to6(struct xlat_ctx *ctx, const struct split_plan *p, const uint8_t *ip6,
+			 const struct l4_view *l4)
+{
+	size_t chunk = split_chunk_len(ctx->cfg);
+	size_t pieces = (l4->len + chunk - 1) / chunk;
+	uint8_t nh = l4->proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4->proto;
+	size_t done = 0, w = 0;
+
+	if (l4->len + pieces * (IPV6_HDR_LEN + IPV6_FRAG_HDR_LEN) > sizeof(ctx->split))
+		return 0;
+	if (l4->csum_partial)
+		l4_finish_partial(l4);
+	while (done < l4->len) {
+		size_t n = l4->len - done < chunk ? l4->len - done : chunk;
+		bool last = done + n == l4->len;
+
+		w += split_write_piece(ctx->split + w, ip6, nh, p, done, l4->hdr + done, n,
+				       !last || p->more);
+		done += n;
+	}
+	return w;
+}
+
+static enum xlat_verdict send_split(struct xlat_ctx *ctx, const struct split_plan *p,
+				    const uint8_t *ip6, const struct l4_view *l4,
+				    const uint8_t **out, size_t *out_len)
+{
+	size_t len = split_4to6(ctx, p, ip6, l4);
+
+	if (len == 0)
+		return drop(ctx, DIR_4TO6, CTR_DROP_TOO_BIG);
+	ctx->ctr->v[DIR_4TO6][CTR_TRANSLATED]++;
+	ctx->ctr->v[DIR_4TO6][CTR_FRAGMENTED]++;
+	*out = ctx->split;
+	*out_len = len;
+	return XLAT_SEND_MANY;
+}
+
+size_t xlat_many_next(const uint8_t *out, size_t left)
+{
+	size_t len;
+
+	if (left < IPV6_HDR_LEN || out[0] >> 4 != 6)
+		return 0;
+	len = IPV6_HDR_LEN + get_be16(out + 4);
+	return len <= left ? len : 0;
 }
 
 /* §4.1 addresses: source Z embedded in pool6; destination from the state
@@ -1235,7 +1353,9 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 	struct l4_view l4;
 	struct xlat_addrs a;
 	enum tun64_counter why;
-	bool frag_needed;
+	struct split_plan plan;
+	bool frag_needed, split;
+	uint8_t *ip6;
 	size_t len;
 
 	why = ipv4_check_header(&v, pkt->buf + pkt->off, pkt->len);
@@ -1267,8 +1387,9 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 	}
 	/* A GSO packet's segments were sized by vnet_classify(). */
 	frag_needed = false;
+	split = false;
 	if (!pkt->gso)
-		why = ipv4_check_size(cfg, &v, &frag_needed);
+		why = ipv4_check_size(cfg, &v, &frag_needed, &split);
 	if (frag_needed) {
 		/* RFC 1191 §4: next-hop MTU as the IPv4 side sees it. */
 		len = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_FRAG_NEEDED,
@@ -1285,8 +1406,12 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 		why = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_4TO6, why);
-	return send_translated(ctx, DIR_4TO6, pkt, xlat_write_4to6(cfg, &v, &l4, &a),
-			       IPV6_HDR_LEN + frag_hdr_len_4to6(&v) + l4.len, out, out_len);
+	split_plan_4to6(&plan, &v); /* the IPv4 header is overwritten next */
+	ip6 = xlat_write_4to6(cfg, &v, &l4, &a);
+	if (split)
+		return send_split(ctx, &plan, ip6, &l4, out, out_len);
+	return send_translated(ctx, DIR_4TO6, pkt, ip6, IPV6_HDR_LEN + frag_hdr_len_4to6(&v) + l4.len,
+			       out, out_len);
 }
 
 /* ---- ICMP errors in transit, RFC 7915 §4.2-4.3 and §5.2-5.3 ------------- */

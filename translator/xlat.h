@@ -62,6 +62,11 @@ struct xlat_config {
 #define XLAT_MAX_PACKET 65535
 /* Scratch space for packets the translator builds itself (ICMP errors). */
 #define XLAT_SCRATCH 1600
+/* Room for the IPv6 fragments of one IPv4 datagram split to fit
+ * lowest-ipv6-mtu (RFC 7915 §4.1): the largest datagram in pieces of 1232
+ * payload bytes (1280 - 40 - 8), each with its own 48 bytes of headers. */
+#define XLAT_SPLIT_HDRS 48
+#define XLAT_SPLIT_MAX (XLAT_MAX_PACKET + (XLAT_MAX_PACKET / 1232 + 1) * XLAT_SPLIT_HDRS)
 
 struct xlat_ctx {
 	const struct xlat_config *cfg;
@@ -82,6 +87,7 @@ struct xlat_ctx {
 	uint64_t icmp_tokens_ms; /* now_ms of the last refill */
 	bool icmp_tokens_primed;
 	uint8_t scratch[XLAT_SCRATCH];
+	uint8_t split[XLAT_SPLIT_MAX]; /* XLAT_SEND_MANY output */
 };
 
 /* A packet in a caller-owned buffer: bytes buf[off .. off+len). On input
@@ -104,6 +110,9 @@ struct xlat_pkt {
 enum xlat_verdict {
 	XLAT_DROP = 0, /* counted in ctx->ctr */
 	XLAT_SEND = 1, /* *out, *out_len: the packet to write to the tun */
+	/* *out, *out_len: several IPv6 packets back to back in ctx->split,
+	 * to be written in order, each with no offloads (xlat_many_next). */
+	XLAT_SEND_MANY = 2,
 };
 
 /* Translate one packet read from the tun (IPv6 or IPv4, no packet-info
@@ -114,5 +123,10 @@ enum xlat_verdict {
  * output (which may start before the input's pkt->off). */
 enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
 			      size_t *out_len);
+
+/* The length of the first packet of an XLAT_SEND_MANY output out[0..left)
+ * (an IPv6 header and its Payload Length), or 0 when no whole packet is
+ * left. */
+size_t xlat_many_next(const uint8_t *out, size_t left);
 
 #endif

@@ -14,7 +14,9 @@
 #   mapped server address; that is routed into the tun, and tun64d turns it
 #   into ICMPv4 Fragmentation Needed (MTU 1380) from pool4 to the server.
 #   The 4 MB download must complete and match, and the capture on nat64
-#   must hold both messages.
+#   must hold both messages;
+# - a 1400-byte UDP datagram without DF from the server, split into IPv6
+#   fragments by tun64d (RFC 7915 §4.1) and reassembled by the client.
 #
 # Usage: e2e_icmp.sh BUILD_DIR   (as root; run by ctest as e2e_icmp)
 set -u
@@ -118,6 +120,54 @@ PY
 }
 check "UDP to [$SERVER6]:9 (closed): the client gets ECONNREFUSED" check_refused
 
+# RFC 7915 §4.1: the server answers with a 1400-byte UDP datagram without DF
+# (IP_PMTUDISC_DONT); tun64d splits its 1448-byte translation into IPv6
+# fragments of at most 1280 bytes, and the client's kernel reassembles them.
+BIG_UDP_PORT=5300
+check_split() {
+	local srv script=$T64_WORKDIR/udp_big.py
+	# A file, not stdin: a background job's stdin is /dev/null.
+	cat >"$script" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_MTU_DISCOVER", 10),
+             getattr(socket, "IP_PMTUDISC_DONT", 0))
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.settimeout(25)
+for _ in range(3):
+    try:
+        _, peer = s.recvfrom(100)
+    except socket.timeout:
+        break
+    s.sendto(bytes(i % 251 for i in range(1400)), peer)
+PY
+	t64_spawn "$T64_WORKDIR/udp_big.log" "$T64_NS_SERVER" timeout 30 "$T64_PYTHON" "$script" \
+		"$T64_SERVER4" "$BIG_UDP_PORT"
+	srv=$T64_LAST_PID
+	sleep 0.3 # bound before the client sends; it retries anyway
+	t64_in "$T64_NS_CLIENT" timeout 20 "$T64_PYTHON" - "$SERVER6" "$BIG_UDP_PORT" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+want = bytes(i % 251 for i in range(1400))
+for _ in range(3):
+    try:
+        s.sendto(b"a big one, please", (sys.argv[1], int(sys.argv[2])))
+        got = s.recv(2000)
+    except socket.timeout:
+        continue
+    print("    received %d bytes%s" % (len(got), ", identical" if got == want else ", DIFFERENT"))
+    sys.exit(0 if got == want else 1)
+print("    nothing received")
+sys.exit(1)
+PY
+	local rc=$?
+	kill "$srv" 2>/dev/null
+	return $rc
+}
+check "1400-byte UDP reply without DF: split by tun64d, reassembled whole by the client" \
+	check_split
+
 # PMTUD across the translator.
 check_pmtud() {
 	local got=$T64_WORKDIR/blob.got
@@ -154,12 +204,13 @@ check_counters() {
 import json, sys
 st = json.load(open(sys.argv[1]))
 bad = {k: v for k, v in st.items() if "drop-icmp-inner" in k and v}
-print("    4to6.translated %d, 6to4.translated %d, drop-icmp-inner %s" %
-      (st["4to6.translated"], st["6to4.translated"], bad or 0))
-sys.exit(1 if bad else 0)
+print("    4to6.translated %d, 6to4.translated %d, drop-icmp-inner %s, 4to6.fragmented %d" %
+      (st["4to6.translated"], st["6to4.translated"], bad or 0, st["4to6.fragmented"]))
+sys.exit(1 if bad or st["4to6.fragmented"] < 1 else 0)
 PY
 }
-check "tun64ctl stats: no ICMP error dropped for its quoted packet" check_counters
+check "tun64ctl stats: no ICMP error dropped for its quoted packet, a datagram fragmented" \
+	check_counters
 
 echo "e2e_icmp: took $((SECONDS - START)) s"
 finish

@@ -997,10 +997,14 @@ START_TEST(sl_df_fits_exactly)
 }
 END_TEST
 
-START_TEST(sl_no_df_above_lowest_ipv6_mtu_dropped)
+/* RFC 7915 §4.1: split into IPv6 fragments (byte for byte in
+ * test_frag_split.c). */
+START_TEST(sl_no_df_above_lowest_ipv6_mtu_split)
 {
 	run(F->in, udp4_sized(F->in, 1261, 0));
-	expect_drop(DIR_4TO6, CTR_DROP_TOO_BIG);
+	ck_assert_int_eq(F->verdict, XLAT_SEND_MANY);
+	ck_assert_uint_eq(F->out_len, 2 * 48 + 1241);
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	run(F->in, udp4_sized(F->in, 1260, 0));
@@ -2103,8 +2107,8 @@ START_TEST(frag_refused)
 }
 END_TEST
 
-/* A later IPv4 fragment that would not fit lowest-ipv6-mtu is still
- * dropped: refragmenting (RFC 7915 §4) is not done. */
+/* A later IPv4 fragment that would not fit lowest-ipv6-mtu is cut again
+ * (RFC 7915 §4.1; byte for byte in test_frag_split.c). */
 START_TEST(sl_frag_4to6_too_big)
 {
 	static uint8_t d[1300];
@@ -2112,7 +2116,9 @@ START_TEST(sl_frag_4to6_too_big)
 			    .frag = 100, .keep_l4_csum = true };
 
 	run(F->in, tp_ip4(F->in, &h, d, 1280 - 48 + 1));
-	expect_drop(DIR_4TO6, CTR_DROP_TOO_BIG);
+	ck_assert_int_eq(F->verdict, XLAT_SEND_MANY);
+	ck_assert_uint_eq(F->out_len, 2 * 48 + 1280 - 48 + 1);
+	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	run(F->in, tp_ip4(F->in, &h, d, 1280 - 48));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
@@ -2333,7 +2339,7 @@ static Suite *xlat_suite(void)
 	tcase_add_test(tc, sl_expired_quotes_without_trailing_bytes);
 	tcase_add_test(tc, sl_df_too_big_sends_frag_needed);
 	tcase_add_test(tc, sl_df_fits_exactly);
-	tcase_add_test(tc, sl_no_df_above_lowest_ipv6_mtu_dropped);
+	tcase_add_test(tc, sl_no_df_above_lowest_ipv6_mtu_split);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("icmp-errors");
