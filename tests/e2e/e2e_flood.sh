@@ -56,42 +56,6 @@ if [ -n "${ASAN_OPTIONS:-}" ]; then
 	SLACK_KB=16384
 fi
 
-PASSED=0
-FAILED=0
-pass() {
-	echo "PASS: $*"
-	PASSED=$((PASSED + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	FAILED=$((FAILED + 1))
-}
-skip() {
-	echo "SKIP: $*"
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-	echo "e2e_flood: $PASSED passed, $FAILED failed"
-	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
-		t64_show_daemon_log
-		exit 1
-	fi
-	exit 0
-}
-require() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what"
-		finish
-	fi
-}
 
 # Does this tun64d know the per-client quota key?
 have_quota_key() {
@@ -181,7 +145,7 @@ run_phase() {
 	local stats=$T64_WORKDIR/stats.$name.json
 
 	echo "== phase $name: tun64d $*"
-	require "[$name] tun64d ready" t64_start_daemon "$BUILD" "$@"
+	t64_require "[$name] tun64d ready" t64_start_daemon "$BUILD" "$@"
 	base_kb=$(vm_kb "$T64_DAEMON_PID" VmRSS)
 
 	ip netns exec "$T64_NS_CLIENT" curl -6 -g -sS --max-time 60 --limit-rate "$RATE" \
@@ -194,7 +158,7 @@ run_phase() {
 		[ -s "$got" ] && break
 		sleep 0.1
 	done
-	[ -s "$got" ] || { fail "[$name] download did not start"; return; }
+	[ -s "$got" ] || { t64_fail "[$name] download did not start"; return; }
 
 	watch_sessions "$T64_WORKDIR/sessions.$name" "$stop" &
 	watch_pid=$!
@@ -204,15 +168,15 @@ run_phase() {
 	sleep 1
 
 	if wait "$curl_pid" && cmp -s "$T64_WORKDIR/www/big" "$got"; then
-		pass "[$name] $BIG_MB MB download during the flood: intact ($(stat -c %s "$got") bytes)"
+		t64_pass "[$name] $BIG_MB MB download during the flood: intact ($(stat -c %s "$got") bytes)"
 	else
-		fail "[$name] download during the flood: $(cat "$T64_WORKDIR/curl.$name.log")"
+		t64_fail "[$name] download during the flood: $(cat "$T64_WORKDIR/curl.$name.log")"
 	fi
 	touch "$stop"
 	wait "$watch_pid"
 
 	"$BUILD/tun64ctl" -s "$T64_WORKDIR/tun64.sock" stats --json >"$stats" ||
-		fail "[$name] tun64ctl stats --json"
+		t64_fail "[$name] tun64ctl stats --json"
 	refused=$(counter "$stats" "6to4.$ctr")
 	peak=$(sort -n "$T64_WORKDIR/sessions.$name" | tail -1)
 	hwm_kb=$(vm_kb "$T64_DAEMON_PID" VmHWM)
@@ -226,22 +190,22 @@ run_phase() {
 	echo "    tun64d RSS: ${base_kb} kB before, peak ${hwm_kb} kB, bound ${bound_kb} kB" \
 		"(before + $limit x $BYTES_PER_SESSION B + $SLACK_KB kB)"
 
-	check "[$name] $ctr counted refusals ($refused)" [ "${refused:--1}" -gt 0 ]
-	check "[$name] sessions never above $limit (peak ${peak:-none})" at_most "$peak" "$limit"
-	check "[$name] peak RSS $hwm_kb kB <= $bound_kb kB" [ "$hwm_kb" -le "$bound_kb" ]
-	check "[$name] tun64d still running" t64_alive "$T64_DAEMON_PID"
+	t64_check "[$name] $ctr counted refusals ($refused)" [ "${refused:--1}" -gt 0 ]
+	t64_check "[$name] sessions never above $limit (peak ${peak:-none})" at_most "$peak" "$limit"
+	t64_check "[$name] peak RSS $hwm_kb kB <= $bound_kb kB" [ "$hwm_kb" -le "$bound_kb" ]
+	t64_check "[$name] tun64d still running" t64_alive "$T64_DAEMON_PID"
 
 	kill -TERM "$T64_DAEMON_PID" 2>/dev/null
-	t64_wait_exit "$T64_DAEMON_PID" 10 || fail "[$name] tun64d did not stop"
+	t64_wait_exit "$T64_DAEMON_PID" 10 || t64_fail "[$name] tun64d did not stop"
 }
 
 t64_init
 START=$SECONDS
 
-require "topology: client, router and server namespaces" t64_topology_create
-require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
-require "a $BIG_MB MB file on the server" make_big_file
-require "$N_ADDRS extra addresses on the client" add_flood_addresses
+t64_require "topology: client, router and server namespaces" t64_topology_create
+t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
+t64_require "a $BIG_MB MB file on the server" make_big_file
+t64_require "$N_ADDRS extra addresses on the client" add_flood_addresses
 write_flood_py
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4")
 CLIENT6=2001:db8:6::2 # the download's source, not one of the flood's
@@ -260,8 +224,8 @@ if have_quota_key; then
 	run_phase allow6 1 drop-src-not-allowed --max-sessions "$MAX_SESSIONS" \
 		--allow6 "$CLIENT6/128"
 else
-	skip "quota and allow6 phases: tun64d has no max-sessions-per-client key yet"
+	t64_skip "quota and allow6 phases: tun64d has no max-sessions-per-client key yet"
 fi
 
 echo "e2e_flood: took $((SECONDS - START)) s"
-finish
+t64_finish

@@ -36,51 +36,18 @@ for prog in tun64d tun64ctl; do
 done
 [ "$T64_ROUTER" = kernel ] && t64_die "e2e_icmp tests tun64d itself; T64_ROUTER=kernel is not supported"
 
-PASSED=0
-FAILED=0
-pass() {
-	echo "PASS: $*"
-	PASSED=$((PASSED + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	FAILED=$((FAILED + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-	echo "e2e_icmp: $PASSED passed, $FAILED failed"
-	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
-		t64_show_daemon_log
-		exit 1
-	fi
-	exit 0
-}
-require() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what"
-		finish
-	fi
-}
 
 t64_init
 START=$SECONDS
 
-require "topology: client, router and server namespaces" t64_topology_create
-require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
-require "tun64d started and printed 'tun64d: ready'" t64_start_daemon "$BUILD"
+t64_require "topology: client, router and server namespaces" t64_topology_create
+t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
+t64_require "tun64d started and printed 'tun64d: ready'" t64_start_daemon "$BUILD"
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4")
 ROUTER4_MAPPED=$(t64_map "$BUILD" 203.0.113.1)
 
 PCAP=$T64_WORKDIR/nat64.pcap
-require "tcpdump capturing on nat64 in the router" \
+t64_require "tcpdump capturing on nat64 in the router" \
 	t64_start_tcpdump "$T64_WORKDIR/tcpdump.log" -U -w "$PCAP"
 
 # traceroute: the last hop is the server, and the router kernel's ICMPv4
@@ -93,9 +60,9 @@ check_traceroute() {
 	echo "$out" | tail -n 1 | grep -q " $SERVER6 " || return 1
 	echo "$out" | grep -q " $ROUTER4_MAPPED " || return 1
 }
-check "traceroute -6 (UDP) to $SERVER6: reaches it, IPv4 hop shown as $ROUTER4_MAPPED" \
+t64_check "traceroute -6 (UDP) to $SERVER6: reaches it, IPv4 hop shown as $ROUTER4_MAPPED" \
 	check_traceroute
-check "traceroute -6 -I (ICMP echo) to $SERVER6: reaches it, IPv4 hop shown as $ROUTER4_MAPPED" \
+t64_check "traceroute -6 -I (ICMP echo) to $SERVER6: reaches it, IPv4 hop shown as $ROUTER4_MAPPED" \
 	check_traceroute -I
 
 # ICMPv4 port unreachable -> ICMPv6 port unreachable -> ECONNREFUSED.
@@ -118,7 +85,7 @@ print("    no ECONNREFUSED")
 sys.exit(1)
 PY
 }
-check "UDP to [$SERVER6]:9 (closed): the client gets ECONNREFUSED" check_refused
+t64_check "UDP to [$SERVER6]:9 (closed): the client gets ECONNREFUSED" check_refused
 
 # RFC 7915 §4.1: the server answers with a 1400-byte UDP datagram without DF
 # (IP_PMTUDISC_DONT); tun64d splits its 1448-byte translation into IPv6
@@ -165,7 +132,7 @@ PY
 	kill "$srv" 2>/dev/null
 	return $rc
 }
-check "1400-byte UDP reply without DF: split by tun64d, reassembled whole by the client" \
+t64_check "1400-byte UDP reply without DF: split by tun64d, reassembled whole by the client" \
 	check_split
 
 # PMTUD across the translator.
@@ -178,7 +145,7 @@ check_pmtud() {
 	cmp "$T64_WORKDIR/www/blob" "$got" || return 1
 	echo "    $(stat -c %s "$got") bytes, identical"
 }
-check "curl of the 4 MB blob with the client-side link at MTU 1400: complete and identical" \
+t64_check "curl of the 4 MB blob with the client-side link at MTU 1400: complete and identical" \
 	check_pmtud
 
 t64_stop_tcpdump
@@ -194,7 +161,7 @@ check_capture_ptb() {
 	[ "$ptb" -gt 0 ] && [ "$fn" -gt 0 ] &&
 		show "icmp and icmp[0] == 3 and icmp[1] == 4" | grep -q "mtu 1380"
 }
-check "capture on nat64: ICMPv6 Packet Too Big (1400) became Fragmentation Needed (mtu 1380)" \
+t64_check "capture on nat64: ICMPv6 Packet Too Big (1400) became Fragmentation Needed (mtu 1380)" \
 	check_capture_ptb
 
 check_counters() {
@@ -209,8 +176,8 @@ print("    4to6.translated %d, 6to4.translated %d, drop-icmp-inner %s, 4to6.frag
 sys.exit(1 if bad or st["4to6.fragmented"] < 1 else 0)
 PY
 }
-check "tun64ctl stats: no ICMP error dropped for its quoted packet, a datagram fragmented" \
+t64_check "tun64ctl stats: no ICMP error dropped for its quoted packet, a datagram fragmented" \
 	check_counters
 
 echo "e2e_icmp: took $((SECONDS - START)) s"
-finish
+t64_finish

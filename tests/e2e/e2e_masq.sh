@@ -30,42 +30,13 @@ WAN=lan4 # the router's server-facing veth (lib.sh)
 OLD_ADDR=203.0.113.1
 NEW_ADDR=203.0.113.9
 
-PASSED=0
-FAILED=0
-pass() {
-	echo "PASS: $*"
-	PASSED=$((PASSED + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	FAILED=$((FAILED + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-	echo "e2e_masq: $PASSED passed, $FAILED failed"
-	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
-		t64_show_daemon_log
-		echo "----- server http log -----"
-		cat "$T64_WORKDIR/http.log" 2>/dev/null
-		echo "----- server dnsmasq log -----"
-		cat "$T64_WORKDIR/dnsmasq.log" 2>/dev/null
-		exit 1
-	fi
-	exit 0
-}
-require() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what"
-		finish
-	fi
+# A failed run shows the server's logs too.
+t64_on_failure() {
+	t64_show_daemon_log
+	echo "----- server http log -----"
+	cat "$T64_WORKDIR/http.log" 2>/dev/null
+	echo "----- server dnsmasq log -----"
+	cat "$T64_WORKDIR/dnsmasq.log" 2>/dev/null
 }
 
 # The server keeps only its connected route: no way back to pool4.
@@ -75,10 +46,10 @@ isolate_server() {
 }
 
 t64_init
-require "topology: client, router and server namespaces" t64_topology_create
-require "server: no default route, no route to pool4 $T64_POOL4" isolate_server
-require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
-require "tun64d --masquerade $WAN started and printed 'tun64d: ready'" \
+t64_require "topology: client, router and server namespaces" t64_topology_create
+t64_require "server: no default route, no route to pool4 $T64_POOL4" isolate_server
+t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
+t64_require "tun64d --masquerade $WAN started and printed 'tun64d: ready'" \
 	t64_start_daemon "$BUILD" --masquerade "$WAN"
 DAEMON_PID=$T64_DAEMON_PID
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4")
@@ -86,7 +57,7 @@ SERVER6=$(t64_map "$BUILD" "$T64_SERVER4")
 check_logged() {
 	grep -qx "tun64d: masquerade: pool4 leaving $WAN" "$T64_DAEMON_LOG"
 }
-check "tun64d logged 'masquerade: pool4 leaving $WAN'" check_logged
+t64_check "tun64d logged 'masquerade: pool4 leaving $WAN'" check_logged
 
 check_table() {
 	local out
@@ -95,7 +66,7 @@ check_table() {
 	echo "$out" | grep -q "type nat hook postrouting priority srcnat; policy accept;" &&
 		echo "$out" | grep -qF "ip saddr $T64_POOL4 oifname \"$WAN\" masquerade"
 }
-check "nft list table ip tun64: ip saddr $T64_POOL4 oifname \"$WAN\" masquerade" check_table
+t64_check "nft list table ip tun64: ip saddr $T64_POOL4 oifname \"$WAN\" masquerade" check_table
 
 check_ping() {
 	local out
@@ -132,10 +103,10 @@ seen_from() {
 		! grep -q '198\.51\.100\.' "$T64_WORKDIR/http.log" "$T64_WORKDIR/dnsmasq.log"
 }
 
-check "ping -6 $SERVER6: 0% loss through masquerade" check_ping
-check "curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob: ~4 MB, byte for byte" check_curl first
-check "dig @$SERVER6 first.$T64_DNS_NAME A = $T64_DNS_ANSWER" check_dig first
-check "server saw the client as $OLD_ADDR (HTTP and DNS logs), never as pool4" \
+t64_check "ping -6 $SERVER6: 0% loss through masquerade" check_ping
+t64_check "curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob: ~4 MB, byte for byte" check_curl first
+t64_check "dig @$SERVER6 first.$T64_DNS_NAME A = $T64_DNS_ANSWER" check_dig first
+t64_check "server saw the client as $OLD_ADDR (HTTP and DNS logs), never as pool4" \
 	seen_from "$OLD_ADDR" first
 
 # The router's address changes, as after a DHCP renew or a PPPoE reconnect.
@@ -147,17 +118,17 @@ change_address() {
 		t64_in "$T64_NS_SERVER" ip neigh flush dev eth0 &&
 		[ -z "$(t64_in "$T64_NS_ROUTER" ip -4 addr show dev "$WAN" to "$OLD_ADDR")" ]
 }
-require "router: $WAN now has $NEW_ADDR instead of $OLD_ADDR" change_address
+t64_require "router: $WAN now has $NEW_ADDR instead of $OLD_ADDR" change_address
 
-check "ping -6 $SERVER6 after the change: 0% loss" check_ping
-check "curl -6 /blob after the change: byte for byte" check_curl second
-check "dig @$SERVER6 second.$T64_DNS_NAME A after the change = $T64_DNS_ANSWER" check_dig second
-check "server saw the client as $NEW_ADDR after the change" seen_from "$NEW_ADDR" second
+t64_check "ping -6 $SERVER6 after the change: 0% loss" check_ping
+t64_check "curl -6 /blob after the change: byte for byte" check_curl second
+t64_check "dig @$SERVER6 second.$T64_DNS_NAME A after the change = $T64_DNS_ANSWER" check_dig second
+t64_check "server saw the client as $NEW_ADDR after the change" seen_from "$NEW_ADDR" second
 
 no_restart() {
 	t64_alive "$DAEMON_PID" && [ "$(grep -c '^tun64d: ready' "$T64_DAEMON_LOG")" -eq 1 ]
 }
-check "tun64d was not restarted (same pid $DAEMON_PID, one 'ready')" no_restart
+t64_check "tun64d was not restarted (same pid $DAEMON_PID, one 'ready')" no_restart
 
 stop_removes_table() {
 	kill -TERM "$DAEMON_PID"
@@ -165,6 +136,6 @@ stop_removes_table() {
 	[ "$T64_EXIT_STATUS" -eq 0 ] || return 1
 	! t64_in "$T64_NS_ROUTER" nft list tables | grep -q tun64
 }
-check "SIGTERM: exit status 0 and no table ip tun64 left" stop_removes_table
+t64_check "SIGTERM: exit status 0 and no table ip tun64 left" stop_removes_table
 
-finish
+t64_finish

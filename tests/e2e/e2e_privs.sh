@@ -29,39 +29,6 @@ done
 NOBODY=$(id -u nobody)
 NOGROUP=$(getent group nogroup | cut -d: -f3)
 
-PASSED=0
-FAILED=0
-pass() {
-	echo "PASS: $*"
-	PASSED=$((PASSED + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	FAILED=$((FAILED + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-	echo "e2e_privs: $PASSED passed, $FAILED failed"
-	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
-		t64_show_daemon_log
-		exit 1
-	fi
-	exit 0
-}
-require() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what"
-		finish
-	fi
-}
 
 t64_init
 START=$SECONDS
@@ -71,9 +38,9 @@ chmod 0711 "$T64_WORKDIR"
 SOCKDIR=$T64_WORKDIR/run
 SOCK=$SOCKDIR/tun64.sock
 
-require "topology: client, router and server namespaces" t64_topology_create
-require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
-require "tun64d --user nobody --group nogroup started and printed 'tun64d: ready'" \
+t64_require "topology: client, router and server namespaces" t64_topology_create
+t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
+t64_require "tun64d --user nobody --group nogroup started and printed 'tun64d: ready'" \
 	t64_start_daemon "$BUILD" --user nobody --group nogroup --control-socket "$SOCK"
 SERVER6=$T64_SERVER6_EXPECTED
 PID=$T64_DAEMON_PID
@@ -83,7 +50,7 @@ check_log_line() {
 	grep -q "^tun64d: privileges dropped: uid $NOBODY gid $NOGROUP, capabilities: net_admin$" \
 		"$T64_DAEMON_LOG"
 }
-check "log: privileges dropped: uid $NOBODY gid $NOGROUP, net_admin" check_log_line
+t64_check "log: privileges dropped: uid $NOBODY gid $NOGROUP, net_admin" check_log_line
 
 # field STATUS_FILE KEY: the value of "KEY:" in a /proc status file.
 field() {
@@ -113,7 +80,7 @@ check_status() {
 	echo "    $n status files (process and threads): Uid/Gid $NOBODY/$NOGROUP, CapEff $(field "/proc/$PID/status" CapEff)"
 	return $ok
 }
-check "/proc/PID/status, every thread: uid nobody, gid nogroup, CapEff = CAP_NET_ADMIN only" \
+t64_check "/proc/PID/status, every thread: uid nobody, gid nogroup, CapEff = CAP_NET_ADMIN only" \
 	check_status
 
 check_socket_owner() {
@@ -122,7 +89,7 @@ check_socket_owner() {
 	echo "    socket $s, directory $d"
 	[ "$s" = "0:$NOGROUP 660" ] && [ "$d" = "$NOBODY:$NOGROUP" ]
 }
-check "control socket root:nogroup 0660 in a directory handed to nobody:nogroup" \
+t64_check "control socket root:nogroup 0660 in a directory handed to nobody:nogroup" \
 	check_socket_owner
 
 check_ctl_access() {
@@ -138,7 +105,7 @@ check_ctl_access() {
 	fi
 	return $ok
 }
-check "tun64ctl: root and nogroup members reach the daemon, others do not" check_ctl_access
+t64_check "tun64ctl: root and nogroup members reach the daemon, others do not" check_ctl_access
 
 check_ping() {
 	local out
@@ -146,7 +113,7 @@ check_ping() {
 	echo "$out" | tail -2 | sed 's/^/    /'
 	echo "$out" | grep -q ' 0% packet loss'
 }
-check "ping -6 -c 3 $SERVER6: 0% loss" check_ping
+t64_check "ping -6 -c 3 $SERVER6: 0% loss" check_ping
 
 check_curl() {
 	local got=$T64_WORKDIR/blob.got
@@ -154,7 +121,7 @@ check_curl() {
 		"http://[$SERVER6]:$T64_HTTP_PORT/blob" 2>&1 | sed 's/^/    /'
 	[ "${PIPESTATUS[0]}" -eq 0 ] && cmp "$T64_WORKDIR/www/blob" "$got"
 }
-check "curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob: ~4 MB, byte for byte" check_curl
+t64_check "curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob: ~4 MB, byte for byte" check_curl
 
 check_reload() {
 	local out
@@ -163,7 +130,7 @@ check_reload() {
 	echo "    $out"
 	[ "$out" = "configuration reloaded" ]
 }
-check "tun64ctl reload: nobody reads the file again" check_reload
+t64_check "tun64ctl reload: nobody reads the file again" check_reload
 
 # route_back CMD...: up to a second for CMD (an `ip route show`) to print a route.
 route_back() {
@@ -178,7 +145,7 @@ check_heal_route() {
 	t64_in "$T64_NS_ROUTER" ip -6 route del "$T64_PREFIX6" dev nat64 || return 1
 	route_back ip -6 route show "$T64_PREFIX6" dev nat64
 }
-check "ip -6 route del $T64_PREFIX6: put back within a second (CAP_NET_ADMIN)" check_heal_route
+t64_check "ip -6 route del $T64_PREFIX6: put back within a second (CAP_NET_ADMIN)" check_heal_route
 
 # Healing writes the forwarding sysctls too: the kernel lets CAP_NET_ADMIN
 # write the net.* sysctls of its namespace.
@@ -190,7 +157,7 @@ check_heal_sysctl() {
 	[ "$(t64_in "$T64_NS_ROUTER" sysctl -n net.ipv4.ip_forward)" = 1 ] ||
 		{ echo "    net.ipv4.ip_forward still 0"; return 1; }
 }
-check "ip_forward=0 and the pool4 route deleted: both put back" check_heal_sysctl
+t64_check "ip_forward=0 and the pool4 route deleted: both put back" check_heal_sysctl
 
 check_no_leftovers() {
 	local r6 r4 ok=0
@@ -233,14 +200,14 @@ check_cannot_recreate() {
 }
 if setpriv --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups \
 	test -r /dev/net/tun -a -w /dev/net/tun; then
-	check "ip link del nat64: nobody re-creates the tun (TUNSETIFF) and ping works" \
+	t64_check "ip link del nat64: nobody re-creates the tun (TUNSETIFF) and ping works" \
 		check_recreate
-	check "SIGTERM: exit status 0 within 10 s" check_clean_exit
+	t64_check "SIGTERM: exit status 0 within 10 s" check_clean_exit
 else
 	echo "    /dev/net/tun is $(stat -c %a /dev/net/tun): nobody cannot open it"
-	check "ip link del nat64: warned at start; exits with status 1" check_cannot_recreate
+	t64_check "ip link del nat64: warned at start; exits with status 1" check_cannot_recreate
 fi
-check "after exit: no routes, no nat64 link, no control socket" check_no_leftovers
+t64_check "after exit: no routes, no nat64 link, no control socket" check_no_leftovers
 
 echo "e2e_privs: took $((SECONDS - START)) s"
-finish
+t64_finish

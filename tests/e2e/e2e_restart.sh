@@ -25,21 +25,6 @@ done
 BIG_MB=20
 RATE=4M # about 5 s for the whole file
 
-PASSED=0
-FAILED=0
-pass() {
-	echo "PASS: $*"
-	PASSED=$((PASSED + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	FAILED=$((FAILED + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
 show_logs() {
 	local log
 	for log in "$T64_WORKDIR"/tun64d*.log; do
@@ -48,23 +33,10 @@ show_logs() {
 		cat "$log"
 	done
 }
-finish() {
-	echo "e2e_restart: $PASSED passed, $FAILED failed"
-	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
-		show_logs
-		exit 1
-	fi
-	exit 0
-}
-require() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what"
-		finish
-	fi
+
+# A failed run shows every tun64d log of the restarts.
+t64_on_failure() {
+	show_logs
 }
 
 t64_init
@@ -76,9 +48,9 @@ make_big_file() {
 	head -c $((BIG_MB * 1024 * 1024 + 4321)) /dev/urandom >"$T64_WORKDIR/www/big"
 }
 
-require "topology: client, router and server namespaces" t64_topology_create
-require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
-require "a $BIG_MB MB file to serve" make_big_file
+t64_require "topology: client, router and server namespaces" t64_topology_create
+t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
+t64_require "a $BIG_MB MB file to serve" make_big_file
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4") || t64_die "tun64ctl map failed"
 
 # start_download OUT CURL_ARGS...: curl the big file at $RATE in the
@@ -121,12 +93,12 @@ restart() {
 }
 
 # ---- with state-file ----
-require "tun64d --state-file $STATE started" t64_start_daemon "$BUILD" --state-file "$STATE"
+t64_require "tun64d --state-file $STATE started" t64_start_daemon "$BUILD" --state-file "$STATE"
 GOT=$T64_WORKDIR/big.got
-require "download of $BIG_MB MB at $RATE/s under way" start_download "$GOT" --max-time 90
+t64_require "download of $BIG_MB MB at $RATE/s under way" start_download "$GOT" --max-time 90
 BEFORE=$(tcp_binding)
 echo "    TCP session bound to $BEFORE before the restart"
-require "SIGTERM mid-transfer, saved, started again (ready)" \
+t64_require "SIGTERM mid-transfer, saved, started again (ready)" \
 	restart first --state-file "$STATE"
 AFTER=$(tcp_binding)
 echo "    TCP session bound to $AFTER after the restart"
@@ -134,27 +106,27 @@ echo "    TCP session bound to $AFTER after the restart"
 check_saved_log() {
 	grep -E "state-file .*: saved [1-9][0-9]* sessions" "$T64_WORKDIR/tun64d.first.log"
 }
-check "the stopping tun64d logged the sessions it saved" check_saved_log
+t64_check "the stopping tun64d logged the sessions it saved" check_saved_log
 check_restored_log() {
 	grep -E "state-file .*: restored [1-9][0-9]* sessions, [1-9][0-9]* BIB entries" \
 		"$T64_DAEMON_LOG"
 }
-check "the new tun64d logged the sessions it restored" check_restored_log
+t64_check "the new tun64d logged the sessions it restored" check_restored_log
 check_binding() {
 	[ -n "$BEFORE" ] && [ "$BEFORE" = "$AFTER" ]
 }
-check "the restored TCP session keeps its (T,t) $BEFORE" check_binding
+t64_check "the restored TCP session keeps its (T,t) $BEFORE" check_binding
 check_file_mode() {
 	[ "$(stat -c %a "$STATE")" = 600 ] && [ ! -e "$STATE.tmp" ]
 }
-check "state file is mode 600, no temporary left" check_file_mode
+t64_check "state file is mode 600, no temporary left" check_file_mode
 
 check_download() {
 	wait "$CURL_PID" || { echo "    curl failed"; return 1; }
 	cmp "$T64_WORKDIR/www/big" "$GOT" || return 1
 	echo "    $(stat -c %s "$GOT") bytes identical"
 }
-check "the download survived the restart, byte for byte" check_download
+t64_check "the download survived the restart, byte for byte" check_download
 
 # A corrupt file costs the sessions, not the start.
 check_corrupt() {
@@ -165,7 +137,7 @@ check_corrupt() {
 	grep -E "state-file .*: line 3: bad session line; starting with no sessions" \
 		"$T64_DAEMON_LOG"
 }
-check "a corrupt state file: warning, tun64d starts empty" check_corrupt
+t64_check "a corrupt state file: warning, tun64d starts empty" check_corrupt
 
 # ---- control: the same restart without state-file ----
 check_control() {
@@ -184,13 +156,13 @@ check_control() {
 	cmp -s "$T64_WORKDIR/www/big" "$got" && return 1
 	return 0
 }
-check "control: without state-file the same restart breaks the download" check_control
+t64_check "control: without state-file the same restart breaks the download" check_control
 
 check_clean_exit() {
 	kill -TERM "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10 &&
 		[ "$T64_EXIT_STATUS" -eq 0 ]
 }
-check "SIGTERM: tun64d exits with status 0" check_clean_exit
+t64_check "SIGTERM: tun64d exits with status 0" check_clean_exit
 
 echo "e2e_restart: took $((SECONDS - START)) s"
-finish
+t64_finish

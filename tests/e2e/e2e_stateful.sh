@@ -24,59 +24,19 @@ if [ "$T64_ROUTER" != kernel ]; then
 	done
 fi
 
-PASSED=0
-FAILED=0
-pass() {
-	echo "PASS: $*"
-	PASSED=$((PASSED + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	FAILED=$((FAILED + 1))
-}
-skip() {
-	echo "SKIP: $*"
-}
-# check DESCRIPTION CMD...: run a step, PASS or FAIL on its exit status.
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
-finish() {
-	echo "e2e_stateful: $PASSED passed, $FAILED failed"
-	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
-		t64_show_daemon_log
-		exit 1
-	fi
-	exit 0
-}
-
-# Fatal setup step: no point going on without it.
-require() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what"
-		finish
-	fi
-}
 
 t64_init
 START=$SECONDS
 
-require "topology: client, router and server namespaces" t64_topology_create
-require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
-require "tun64d started and printed 'tun64d: ready'" t64_start_daemon "$BUILD"
+t64_require "topology: client, router and server namespaces" t64_topology_create
+t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
+t64_require "tun64d started and printed 'tun64d: ready'" t64_start_daemon "$BUILD"
 
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4" 2>&1)
 if [ "$SERVER6" = "$T64_SERVER6_EXPECTED" ]; then
-	pass "tun64ctl map $T64_SERVER4 --prefix $T64_PREFIX6 = $SERVER6"
+	t64_pass "tun64ctl map $T64_SERVER4 --prefix $T64_PREFIX6 = $SERVER6"
 else
-	fail "tun64ctl map $T64_SERVER4 printed '$SERVER6', expected $T64_SERVER6_EXPECTED"
+	t64_fail "tun64ctl map $T64_SERVER4 printed '$SERVER6', expected $T64_SERVER6_EXPECTED"
 	SERVER6=$T64_SERVER6_EXPECTED
 fi
 
@@ -85,13 +45,13 @@ check_routes_installed() {
 		[ -n "$(t64_in "$T64_NS_ROUTER" ip route show "$T64_POOL4" dev nat64)" ]
 }
 if [ "$T64_ROUTER" = kernel ]; then
-	skip "routes installed by tun64d (kernel stand-in)"
+	t64_skip "routes installed by tun64d (kernel stand-in)"
 else
-	check "tun64d installed $T64_PREFIX6 and $T64_POOL4 into nat64" check_routes_installed
+	t64_check "tun64d installed $T64_PREFIX6 and $T64_POOL4 into nat64" check_routes_installed
 fi
 
 PCAP=$T64_WORKDIR/nat64.pcap
-require "tcpdump capturing on nat64 in the router" \
+t64_require "tcpdump capturing on nat64 in the router" \
 	t64_start_tcpdump "$T64_WORKDIR/tcpdump.log" -U -w "$PCAP"
 
 check_ping() {
@@ -100,7 +60,7 @@ check_ping() {
 	echo "$out" | sed 's/^/    /'
 	echo "$out" | grep -q ' 0% packet loss'
 }
-check "ping -6 -c 3 $SERVER6: 0% loss (ICMPv6 echo <-> ICMPv4 echo)" check_ping
+t64_check "ping -6 -c 3 $SERVER6: 0% loss (ICMPv6 echo <-> ICMPv4 echo)" check_ping
 
 check_curl() {
 	local got=$T64_WORKDIR/blob.got
@@ -110,7 +70,7 @@ check_curl() {
 	cmp "$T64_WORKDIR/www/blob" "$got" || return 1
 	echo "    $(stat -c %s "$got") bytes, sha256 $(sha256sum <"$got" | cut -c1-16)... identical"
 }
-check "curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob: ~4 MB, byte for byte (TCP)" check_curl
+t64_check "curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob: ~4 MB, byte for byte (TCP)" check_curl
 
 check_dig() {
 	local out
@@ -118,7 +78,7 @@ check_dig() {
 	echo "$out" | sed 's/^/    dig: /'
 	[ "$out" = "$T64_DNS_ANSWER" ]
 }
-check "dig @$SERVER6 $T64_DNS_NAME A = $T64_DNS_ANSWER (UDP)" check_dig
+t64_check "dig @$SERVER6 $T64_DNS_NAME A = $T64_DNS_ANSWER (UDP)" check_dig
 
 t64_stop_tcpdump
 count_packets() {
@@ -128,11 +88,11 @@ count_packets() {
 N6=$(count_packets "ip6 and host $SERVER6")
 N4=$(count_packets "ip and net $T64_POOL4 and host $T64_SERVER4")
 if [ "$T64_ROUTER" = kernel ]; then
-	skip "capture on nat64: $N6 IPv6 and $N4 IPv4 packets (kernel stand-in carries IPv6 only)"
+	t64_skip "capture on nat64: $N6 IPv6 and $N4 IPv4 packets (kernel stand-in carries IPv6 only)"
 elif [ "$N6" -gt 0 ] && [ "$N4" -gt 0 ]; then
-	pass "capture on nat64 has both sides: $N6 IPv6 (to/from $SERVER6) and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets"
+	t64_pass "capture on nat64 has both sides: $N6 IPv6 (to/from $SERVER6) and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets"
 else
-	fail "capture on nat64: $N6 IPv6 and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets, expected both > 0"
+	t64_fail "capture on nat64: $N6 IPv6 and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets, expected both > 0"
 fi
 
 # tun64ctl over the control socket reports the flows made above.
@@ -171,9 +131,9 @@ sys.exit(0 if ok else 1)
 PY
 }
 if [ "$T64_ROUTER" = kernel ]; then
-	skip "tun64ctl status/stats/sessions (kernel stand-in)"
+	t64_skip "tun64ctl status/stats/sessions (kernel stand-in)"
 else
-	check "tun64ctl status/stats/sessions/bib --json report the flows above" check_ctl
+	t64_check "tun64ctl status/stats/sessions/bib --json report the flows above" check_ctl
 fi
 
 # Reload keeps a live TCP transfer: a good change applies, a bad file and a
@@ -204,9 +164,9 @@ check_reload() {
 	return $ok
 }
 if [ "$T64_ROUTER" = kernel ]; then
-	skip "reload (kernel stand-in)"
+	t64_skip "reload (kernel stand-in)"
 else
-	check "reload: applied, bad file and restart-only change refused, live transfer intact" check_reload
+	t64_check "reload: applied, bad file and restart-only change refused, live transfer intact" check_reload
 fi
 
 # Hostile local events: garbage on the control socket, the tun deleted under
@@ -236,9 +196,9 @@ PY
 	return $ok
 }
 if [ "$T64_ROUTER" = kernel ]; then
-	skip "robustness (kernel stand-in)"
+	t64_skip "robustness (kernel stand-in)"
 else
-	check "garbage on the control socket, tun deleted: tun64d re-creates it, sessions kept" check_robust
+	t64_check "garbage on the control socket, tun deleted: tun64d re-creates it, sessions kept" check_robust
 fi
 
 # The netlink monitor puts a deleted route back.
@@ -253,9 +213,9 @@ check_heal() {
 	return 1
 }
 if [ "$T64_ROUTER" = kernel ]; then
-	skip "route heal (kernel stand-in)"
+	t64_skip "route heal (kernel stand-in)"
 else
-	check "ip -6 route del $T64_PREFIX6: tun64d puts it back within a second" check_heal
+	t64_check "ip -6 route del $T64_PREFIX6: tun64d puts it back within a second" check_heal
 fi
 
 check_clean_exit() {
@@ -280,11 +240,11 @@ check_no_leftovers() {
 	return "$ok"
 }
 if [ "$T64_ROUTER" = kernel ]; then
-	skip "SIGTERM and cleanup (kernel stand-in)"
+	t64_skip "SIGTERM and cleanup (kernel stand-in)"
 else
-	check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
-	check "after exit: no $T64_PREFIX6 or $T64_POOL4 route, no nat64 link" check_no_leftovers
+	t64_check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
+	t64_check "after exit: no $T64_PREFIX6 or $T64_POOL4 route, no nat64 link" check_no_leftovers
 fi
 
 echo "e2e_stateful: took $((SECONDS - START)) s"
-finish
+t64_finish

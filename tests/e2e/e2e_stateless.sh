@@ -39,22 +39,6 @@ for prog in tun64d tun64ctl; do
 	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
 done
 
-PASSED=0
-FAILED=0
-pass() {
-	echo "PASS: $*"
-	PASSED=$((PASSED + 1))
-}
-fail() {
-	echo "FAIL: $*"
-	FAILED=$((FAILED + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
 show_stats() {
 	local sock=$T64_WORKDIR/tun64.sock
 	[ -S "$sock" ] || return 0
@@ -62,40 +46,25 @@ show_stats() {
 	"$BUILD/tun64ctl" -s "$sock" stats 2>&1 | grep -v ' 0$'
 }
 
-finish() {
-	echo "e2e_stateless: $PASSED passed, $FAILED failed"
-	if [ "$FAILED" -ne 0 ] || [ "$PASSED" -eq 0 ]; then
-		show_stats
-		t64_show_daemon_log
-		exit 1
-	fi
-	exit 0
-}
-
-require() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what"
-		finish
-	fi
+# A failed run shows the non-zero counters too.
+t64_on_failure() {
+	show_stats
+	t64_show_daemon_log
 }
 
 t64_init
 START=$SECONDS
 
-require "topology: client, router and server namespaces" t64_topology_create
-require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
-require "tun64d --mode stateless --map '$CLIENT_EAM4 $CLIENT6' printed 'tun64d: ready'" \
+t64_require "topology: client, router and server namespaces" t64_topology_create
+t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
+t64_require "tun64d --mode stateless --map '$CLIENT_EAM4 $CLIENT6' printed 'tun64d: ready'" \
 	t64_start_daemon "$BUILD" --mode stateless --map "$CLIENT_EAM4 $CLIENT6"
 
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4" 2>&1)
 if [ "$SERVER6" = "$T64_SERVER6_EXPECTED" ]; then
-	pass "tun64ctl map $T64_SERVER4 --prefix $T64_PREFIX6 = $SERVER6"
+	t64_pass "tun64ctl map $T64_SERVER4 --prefix $T64_PREFIX6 = $SERVER6"
 else
-	fail "tun64ctl map $T64_SERVER4 printed '$SERVER6', expected $T64_SERVER6_EXPECTED"
+	t64_fail "tun64ctl map $T64_SERVER4 printed '$SERVER6', expected $T64_SERVER6_EXPECTED"
 	SERVER6=$T64_SERVER6_EXPECTED
 fi
 
@@ -103,7 +72,7 @@ check_routes_installed() {
 	[ -n "$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6" dev nat64)" ] &&
 		[ -n "$(t64_in "$T64_NS_ROUTER" ip route show "$CLIENT_EAM4/32" dev nat64)" ]
 }
-check "tun64d installed $T64_PREFIX6 and the EAM prefix $CLIENT_EAM4/32 into nat64" \
+t64_check "tun64d installed $T64_PREFIX6 and the EAM prefix $CLIENT_EAM4/32 into nat64" \
 	check_routes_installed
 
 # ---- The client by its own address, translated by the EAM ------------------
@@ -149,11 +118,11 @@ server_saw() {
 	return "$ok"
 }
 
-check "EAM: ping -6 -c 3 $SERVER6 from $CLIENT6: 0% loss" ping_from "$CLIENT6"
-check "EAM: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT6: ~4 MB, byte for byte" \
+t64_check "EAM: ping -6 -c 3 $SERVER6 from $CLIENT6: 0% loss" ping_from "$CLIENT6"
+t64_check "EAM: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT6: ~4 MB, byte for byte" \
 	curl_from "$CLIENT6"
-check "EAM: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT6 = $T64_DNS_ANSWER" dig_from "$CLIENT6"
-check "EAM: the server saw the client as $CLIENT_EAM4 (HTTP and DNS logs)" server_saw "$CLIENT_EAM4"
+t64_check "EAM: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT6 = $T64_DNS_ANSWER" dig_from "$CLIENT6"
+t64_check "EAM: the server saw the client as $CLIENT_EAM4 (HTTP and DNS logs)" server_saw "$CLIENT_EAM4"
 
 # ---- Plain RFC 6052 SIIT: the client's source is inside the prefix ----------
 
@@ -162,15 +131,15 @@ plain_setup() {
 		t64_in "$T64_NS_ROUTER" ip -6 route add "$CLIENT_PLAIN6/128" via "$CLIENT6" dev lan6 &&
 		t64_in "$T64_NS_ROUTER" ip route add "$CLIENT_PLAIN4/32" dev nat64
 }
-require "RFC 6052: client has $CLIENT_PLAIN6, router routes it to the client and $CLIENT_PLAIN4 into nat64" \
+t64_require "RFC 6052: client has $CLIENT_PLAIN6, router routes it to the client and $CLIENT_PLAIN4 into nat64" \
 	plain_setup
 
-check "RFC 6052: ping -6 -c 3 $SERVER6 from $CLIENT_PLAIN6: 0% loss" ping_from "$CLIENT_PLAIN6"
-check "RFC 6052: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT_PLAIN6: ~4 MB, byte for byte" \
+t64_check "RFC 6052: ping -6 -c 3 $SERVER6 from $CLIENT_PLAIN6: 0% loss" ping_from "$CLIENT_PLAIN6"
+t64_check "RFC 6052: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT_PLAIN6: ~4 MB, byte for byte" \
 	curl_from "$CLIENT_PLAIN6"
-check "RFC 6052: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT_PLAIN6 = $T64_DNS_ANSWER" \
+t64_check "RFC 6052: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT_PLAIN6 = $T64_DNS_ANSWER" \
 	dig_from "$CLIENT_PLAIN6"
-check "RFC 6052: the server saw the client as $CLIENT_PLAIN4 (HTTP and DNS logs)" \
+t64_check "RFC 6052: the server saw the client as $CLIENT_PLAIN4 (HTTP and DNS logs)" \
 	server_saw "$CLIENT_PLAIN4"
 
 # ---- Stop ----------------------------------------------------------------
@@ -197,11 +166,11 @@ check_no_leftovers() {
 	fi
 	return "$ok"
 }
-if [ "$FAILED" -ne 0 ]; then
+if [ "$T64_FAILED" -ne 0 ]; then
 	show_stats # before the daemon and its socket go away
 fi
-check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
-check "after exit: no $T64_PREFIX6 or $CLIENT_EAM4/32 route, no nat64 link" check_no_leftovers
+t64_check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
+t64_check "after exit: no $T64_PREFIX6 or $CLIENT_EAM4/32 route, no nat64 link" check_no_leftovers
 
 echo "e2e_stateless: took $((SECONDS - START)) s"
-finish
+t64_finish

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared pieces of the tun64 test topology, sourced by tests/e2e/e2e_stateful.sh
+# Shared pieces of the tun64 test topology, sourced by tests/e2e/e2e_*.sh
 # and tests/demo.sh. Three network namespaces, documentation addresses only:
 #
 #   client (IPv6-only)          router (dual-stack, runs tun64d)        server (IPv4-only)
@@ -287,4 +287,60 @@ t64_stop_tcpdump() {
 	kill -INT "$T64_TCPDUMP_PID" 2>/dev/null
 	t64_wait_exit "$T64_TCPDUMP_PID" 5 || kill -KILL "$T64_TCPDUMP_PID" 2>/dev/null
 	T64_TCPDUMP_PID=
+}
+
+# ---- results: one PASS / FAIL / SKIP line per step, then the summary line
+# "NAME: N passed, M failed" and the exit status ctest reads ----
+
+T64_TEST_NAME=$(basename "$0" .sh)
+T64_PASSED=0
+T64_FAILED=0
+
+t64_pass() {
+	echo "PASS: $*"
+	T64_PASSED=$((T64_PASSED + 1))
+}
+
+t64_fail() {
+	echo "FAIL: $*"
+	T64_FAILED=$((T64_FAILED + 1))
+}
+
+t64_skip() {
+	echo "SKIP: $*"
+}
+
+# t64_check DESCRIPTION CMD...: run a step, PASS or FAIL on its exit status.
+t64_check() {
+	local what=$1
+	shift
+	if "$@"; then t64_pass "$what"; else t64_fail "$what"; fi
+}
+
+# What a failed run shows before it exits; a script with more to show (logs,
+# counters) redefines it after sourcing this file.
+t64_on_failure() {
+	t64_show_daemon_log
+}
+
+# Print the summary and exit: 1 if a step failed or none passed.
+t64_finish() {
+	echo "$T64_TEST_NAME: $T64_PASSED passed, $T64_FAILED failed"
+	if [ "$T64_FAILED" -ne 0 ] || [ "$T64_PASSED" -eq 0 ]; then
+		t64_on_failure
+		exit 1
+	fi
+	exit 0
+}
+
+# t64_require DESCRIPTION CMD...: a fatal step; on failure, finish at once.
+t64_require() {
+	local what=$1
+	shift
+	if "$@"; then
+		t64_pass "$what"
+	else
+		t64_fail "$what"
+		t64_finish
+	fi
 }

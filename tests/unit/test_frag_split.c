@@ -5,7 +5,6 @@
  * reference checksum; each fragment is then built with tp_ip6 and a literal
  * Fragment header. */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "nat64.h"
 #include "pkt_helpers.h"
 #include "xlat.h"
+#include "xlat_fixture.h"
 
 /* Stateless: both sides RFC 6052 mapped under 2001:db8:64::/96. */
 #define SL_C6 "2001:db8:64::c000:221" /* 192.0.2.33 */
@@ -22,9 +22,7 @@
 #define SRV4 "203.0.113.5"
 /* Stateful: an IPv6-only client, pool4 198.51.100.0/28. */
 #define SF_C6 "2001:db8:6::10"
-#define POOL4 "198.51.100.0"
 
-#define BIG 70000
 #define FRAG_HDR 8
 #define NH_FRAGMENT 44
 #define PROTO_UDP 17
@@ -32,114 +30,49 @@
 /* lowest-ipv6-mtu 1280: 1280 - 40 - 8 = 1232 payload bytes per fragment */
 #define CHUNK 1232
 
-struct fixture {
-	struct xlat_config cfg;
-	struct prefix4 pool4;
-	struct pool4_range range;
-	struct tun64_counters ctr;
-	struct xlat_ctx ctx;
-	uint8_t buf[XLAT_HEADROOM + BIG];
-	struct xlat_pkt pkt;
-	const uint8_t *out;
-	size_t out_len;
-	enum xlat_verdict verdict;
-	uint8_t in[BIG];
-	uint8_t l4[BIG];
-	uint8_t whole[BIG]; /* the expected translation, unsplit */
-	uint8_t exp[BIG];   /* the expected fragments, back to back */
-};
+static struct xlat_fixture *F;
 
-static struct fixture *F;
+/* The expected translation, unsplit (the fixture's exp holds the expected
+ * fragments, back to back). */
+static struct scratch {
+	uint8_t whole[XF_BIG];
+} *S;
 
-static void base_setup(enum xlat_mode mode)
+static void setup(enum xlat_mode mode)
 {
-	F = calloc(1, sizeof(*F));
-	ck_assert_ptr_nonnull(F);
-	F->cfg.mode = mode;
-	ck_assert_int_eq(prefix6_parse("2001:db8:64::/96", &F->cfg.pool6), 0);
-	F->cfg.own4 = tp_addr4_host("192.0.2.1");
-	tp_addr6("2001:db8:64::c000:201", F->cfg.own6);
-	F->cfg.mtu = 1500;
-	F->cfg.lowest_ipv6_mtu = 1280;
-	F->ctx.cfg = &F->cfg;
-	F->ctx.ctr = &F->ctr;
-	F->ctx.now_ms = 1000;
+	F = xf_new(mode, "192.0.2.1", "2001:db8:64::c000:201");
+	S = calloc(1, sizeof(*S));
+	ck_assert_ptr_nonnull(S);
 }
 
 static void stateless_setup(void)
 {
-	base_setup(XLAT_STATELESS);
+	setup(XLAT_STATELESS);
 }
 
 static void stateful_setup(void)
 {
-	struct nat64_config nc = { 0 };
-
-	base_setup(XLAT_STATEFUL);
-	F->pool4.addr = tp_addr4_host(POOL4);
-	F->pool4.len = 28;
-	F->cfg.pool4 = &F->pool4;
-	F->cfg.n_pool4 = 1;
-	F->range.addr = F->pool4.addr;
-	F->range.len = 28;
-	F->range.port_lo = 1024;
-	F->range.port_hi = 65535;
-	nc.pool4 = &F->range;
-	nc.n_pool4 = 1;
-	nc.timeout_udp = 300;
-	nc.timeout_tcp_est = 7440;
-	nc.timeout_tcp_trans = 240;
-	nc.timeout_icmp = 60;
-	nc.max_sessions = 1000;
-	nc.seed = 42;
-	F->ctx.nat = nat64_new(&nc);
-	ck_assert_ptr_nonnull(F->ctx.nat);
-	F->ctx.frags = frag_table_new(7);
-	ck_assert_ptr_nonnull(F->ctx.frags);
+	setup(XLAT_STATEFUL);
+	xf_add_nat(F, &xf_nat_default);
+	xf_add_frags(F);
 }
 
 static void teardown(void)
 {
-	if (F->ctx.nat)
-		nat64_free(F->ctx.nat);
-	frag_table_free(F->ctx.frags);
-	free(F);
+	xf_free(F);
 	F = NULL;
+	free(S);
+	S = NULL;
 }
 
 static enum xlat_verdict run_partial(const uint8_t *p, size_t len, bool csum_partial)
 {
-	memcpy(F->buf + XLAT_HEADROOM, p, len);
-	F->pkt = (struct xlat_pkt){ .buf = F->buf, .cap = sizeof(F->buf), .off = XLAT_HEADROOM,
-				    .len = len, .csum_partial = csum_partial };
-	F->out = NULL;
-	F->out_len = 0;
-	F->verdict = xlat_packet(&F->ctx, &F->pkt, &F->out, &F->out_len);
-	return F->verdict;
+	return xf_run(F, p, len, csum_partial);
 }
 
 static enum xlat_verdict run(const uint8_t *p, size_t len)
 {
-	return run_partial(p, len, false);
-}
-
-/* All counters zero except the listed ones of dir (ended by CTR_MAX), 1 each. */
-static void expect_only(enum tun64_dir dir, ...)
-{
-	uint64_t want[DIR_MAX][CTR_MAX] = { { 0 } };
-	va_list ap;
-	int c;
-
-	va_start(ap, dir);
-	while ((c = va_arg(ap, int)) != CTR_MAX)
-		want[dir][c] = 1;
-	va_end(ap);
-	for (int d = 0; d < DIR_MAX; d++)
-		for (int i = 0; i < CTR_MAX; i++)
-			ck_assert_msg(F->ctr.v[d][i] == want[d][i], "counter %s/%s is %llu, want %llu",
-				      dir_name(d), counter_name(i),
-				      (unsigned long long)F->ctr.v[d][i],
-				      (unsigned long long)want[d][i]);
+	return xf_run(F, p, len, false);
 }
 
 /* ---- expected packets ---- */
@@ -187,7 +120,7 @@ static void expect_split(const uint8_t *exp, size_t exp_len, unsigned npieces)
 	}
 	ck_assert_uint_eq(left, 0);
 	ck_assert_uint_eq(pieces, npieces);
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
 }
 
 /* An IPv4 UDP datagram of total bytes (20 + 8 + payload), from src:53 to
@@ -203,7 +136,7 @@ static size_t udp4_dgram(uint8_t *o, const char *src, const char *dst, uint16_t 
 	return tp_ip4(o, &h, F->l4, tp_udp(F->l4, 53, dport, data, total - 28));
 }
 
-/* The unsplit IPv6 translation of udp4_dgram into F->whole; h: its header
+/* The unsplit IPv6 translation of udp4_dgram into S->whole; h: its header
  * fields for the fragments. Returns the transport length. */
 static size_t udp6_whole(struct tp_ip6 *h, const char *src6, const char *dst6, uint16_t dport,
 			 size_t total)
@@ -215,7 +148,7 @@ static size_t udp6_whole(struct tp_ip6 *h, const char *src6, const char *dst6, u
 			      .tclass = 0x28 };
 	tp_fill(data, total - 28, 9);
 	l4len = tp_udp(F->l4, 53, dport, data, total - 28);
-	tp_ip6(F->whole, h, F->l4, l4len);
+	tp_ip6(S->whole, h, F->l4, l4len);
 	return l4len;
 }
 
@@ -228,7 +161,7 @@ START_TEST(sl_udp_1400_no_df_split)
 {
 	struct tp_ip6 h;
 	size_t l4len, en;
-	const uint8_t *t = F->whole + 40;
+	const uint8_t *t = S->whole + 40;
 
 	run(F->in, udp4_dgram(F->in, SRV4, SL_C4, 5353, 1400, 0, 0xabcd));
 	l4len = udp6_whole(&h, SRV6, SL_C6, 5353, 1400);
@@ -239,7 +172,7 @@ START_TEST(sl_udp_1400_no_df_split)
 	ck_assert_uint_eq(en, 1280 + 40 + 8 + 148);
 	expect_split(F->exp, en, 2);
 	/* The checksum in the first fragment is the unsplit translation's. */
-	ck_assert_mem_eq(F->out + 48 + 6, F->whole + 40 + 6, 2);
+	ck_assert_mem_eq(F->out + 48 + 6, S->whole + 40 + 6, 2);
 }
 END_TEST
 
@@ -248,7 +181,7 @@ START_TEST(sl_one_byte_over_split)
 {
 	struct tp_ip6 h;
 	size_t l4len, en;
-	const uint8_t *t = F->whole + 40;
+	const uint8_t *t = S->whole + 40;
 
 	run(F->in, udp4_dgram(F->in, SRV4, SL_C4, 5353, 1261, 0, 7));
 	l4len = udp6_whole(&h, SRV6, SL_C6, 5353, 1261);
@@ -271,12 +204,12 @@ START_TEST(sl_largest_datagram_split)
 
 	tp_fill(data, l4len - 8, 3);
 	run(F->in, tp_ip4(F->in, &h4, F->l4, tp_udp(F->l4, 53, 5353, data, l4len - 8)));
-	tp_ip6(F->whole, &h, F->l4, tp_udp(F->l4, 53, 5353, data, l4len - 8));
+	tp_ip6(S->whole, &h, F->l4, tp_udp(F->l4, 53, 5353, data, l4len - 8));
 	while (done < l4len) {
 		size_t n = l4len - done < CHUNK ? l4len - done : CHUNK;
 
 		en += exp_fragment(F->exp + en, &h, PROTO_UDP, (uint16_t)(done / 8),
-				   done + n < l4len, 9, F->whole + 40 + done, n);
+				   done + n < l4len, 9, S->whole + 40 + done, n);
 		done += n;
 		pieces++;
 	}
@@ -294,12 +227,12 @@ START_TEST(sl_icmp_echo_split)
 	struct tp_ip6 h = { .src = SRV6, .dst = SL_C6, .nh = PROTO_ICMPV6, .hlim = 63 };
 	static uint8_t data[1400];
 	size_t l4len, en;
-	const uint8_t *t = F->whole + 40;
+	const uint8_t *t = S->whole + 40;
 
 	tp_fill(data, sizeof(data), 0x55);
 	run(F->in, tp_ip4(F->in, &h4, F->l4, tp_icmp(F->l4, 8, 0, 0x4242, 1, data, 1400)));
 	l4len = tp_icmp(F->l4, 128, 0, 0x4242, 1, data, 1400);
-	tp_ip6(F->whole, &h, F->l4, l4len);
+	tp_ip6(S->whole, &h, F->l4, l4len);
 	en = exp_fragment(F->exp, &h, PROTO_ICMPV6, 0, true, 0x0101, t, CHUNK);
 	en += exp_fragment(F->exp + en, &h, PROTO_ICMPV6, CHUNK / 8, false, 0x0101, t + CHUNK,
 			   l4len - CHUNK);
@@ -319,7 +252,7 @@ START_TEST(sl_partial_checksum_finished)
 	uint8_t pseudo[12] = { 0 };
 	size_t n, l4len, en;
 	uint16_t psum;
-	const uint8_t *t = F->whole + 40;
+	const uint8_t *t = S->whole + 40;
 
 	tp_fill(data, 1400 - 28, 9);
 	l4len = tp_udp(F->l4, 53, 5353, data, 1400 - 28);
@@ -419,13 +352,13 @@ START_TEST(sl_df_not_split)
 	ck_assert_uint_eq(icmp[0], 3);
 	ck_assert_uint_eq(icmp[1], 4);
 	ck_assert_uint_eq((unsigned)(icmp[6] << 8 | icmp[7]), 1300 - 20);
-	expect_only(DIR_4TO6, CTR_RX, CTR_DROP_TOO_BIG, CTR_ICMP_ERROR_SENT, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_DROP_TOO_BIG, CTR_ICMP_ERROR_SENT, CTR_MAX);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	run(F->in, udp4_dgram(F->in, SRV4, SL_C4, 5353, 1260, 0, 1));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert_uint_eq(F->out_len, 1280);
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -452,7 +385,7 @@ START_TEST(sf_reply_split)
 	char t4[16];
 	uint16_t tport;
 	size_t l4len, en;
-	const uint8_t *t = F->whole + 40;
+	const uint8_t *t = S->whole + 40;
 
 	run(F->in, tp_ip6(F->in, &h6, F->l4, tp_udp(F->l4, 5353, 53, "hi", 2)));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);

@@ -8,7 +8,6 @@
  * Tests that name an RFC rule the translator does not follow yet fail on
  * purpose; the list is in the lead's report, not worked around here. */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "nat64.h"
 #include "pkt_helpers.h"
 #include "xlat.h"
+#include "xlat_fixture.h"
 
 /* Stateless: hosts on both sides are RFC 6052 mapped under 2001:db8:64::/96. */
 #define SL_C6 "2001:db8:64::c000:221" /* 192.0.2.33 */
@@ -33,88 +33,46 @@
 #define OWN6_SL "2001:db8:64::c000:201"
 #define ROUTER4 "203.0.113.254"
 
-#define BIG 70000
 /* The longest IPv6 payload: 65535 bytes. */
 #define MAX_PAYLOAD6 65535
 
-struct fixture {
-	struct xlat_config cfg;
-	struct prefix4 pool4;
-	struct pool4_range range;
-	struct tun64_counters ctr;
-	struct tun64_counters before; /* snapshot taken by run() */
-	struct xlat_ctx ctx;
-	uint8_t buf[XLAT_HEADROOM + BIG];
-	struct xlat_pkt pkt;
-	const uint8_t *out;
-	size_t out_len;
-	enum xlat_verdict verdict;
-	uint8_t in[BIG];
-	uint8_t l4[BIG];
-	uint8_t exp[BIG];
-	uint8_t ext[BIG];
-	uint8_t quote[BIG];
-	uint8_t err_l4[BIG];
-};
+static struct xlat_fixture *F;
 
-static struct fixture *F;
+/* Buffers of these tests beside the fixture's. */
+static struct scratch {
+	uint8_t ext[XF_BIG];
+	uint8_t quote[XF_BIG];
+	uint8_t err_l4[XF_BIG];
+} *S;
 
 /* ---- fixtures (as in test_xlat.c) ---- */
 
-static void base_setup(enum xlat_mode mode, const char *own4, const char *own6)
+static void scratch_new(void)
 {
-	F = calloc(1, sizeof(*F));
-	ck_assert_ptr_nonnull(F);
-	F->cfg.mode = mode;
-	ck_assert_int_eq(prefix6_parse("2001:db8:64::/96", &F->cfg.pool6), 0);
-	F->cfg.own4 = tp_addr4_host(own4);
-	tp_addr6(own6, F->cfg.own6);
-	F->cfg.mtu = 1500;
-	F->cfg.lowest_ipv6_mtu = 1280;
-	F->ctx.cfg = &F->cfg;
-	F->ctx.ctr = &F->ctr;
-	F->ctx.now_ms = 1000;
+	S = calloc(1, sizeof(*S));
+	ck_assert_ptr_nonnull(S);
 }
 
 static void stateless_setup(void)
 {
-	base_setup(XLAT_STATELESS, OWN4_SL, OWN6_SL);
+	F = xf_new(XLAT_STATELESS, OWN4_SL, OWN6_SL);
+	scratch_new();
 }
 
 static void stateful_setup(void)
 {
-	struct nat64_config nc = { 0 };
-
-	base_setup(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
-	F->pool4.addr = tp_addr4_host(POOL4);
-	F->pool4.len = 28;
-	F->cfg.pool4 = &F->pool4;
-	F->cfg.n_pool4 = 1;
-	F->range.addr = F->pool4.addr;
-	F->range.len = 28;
-	F->range.port_lo = 1024;
-	F->range.port_hi = 65535;
-	nc.pool4 = &F->range;
-	nc.n_pool4 = 1;
-	nc.timeout_udp = 300;
-	nc.timeout_tcp_est = 7440;
-	nc.timeout_tcp_trans = 240;
-	nc.timeout_icmp = 60;
-	nc.max_sessions = 1000;
-	nc.seed = 42;
-	F->ctx.nat = nat64_new(&nc);
-	ck_assert_ptr_nonnull(F->ctx.nat);
-	F->ctx.frags = frag_table_new(7);
-	ck_assert_ptr_nonnull(F->ctx.frags);
+	F = xf_new(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
+	xf_add_nat(F, &xf_nat_default);
+	xf_add_frags(F);
+	scratch_new();
 }
 
 static void teardown(void)
 {
-	if (F->ctx.nat)
-		nat64_free(F->ctx.nat);
-	frag_table_free(F->ctx.frags);
-	free(F);
+	xf_free(F);
 	F = NULL;
+	free(S);
+	S = NULL;
 }
 
 static bool stateful(void)
@@ -144,61 +102,21 @@ static const char *own6_text(void)
 
 static enum xlat_verdict run(const uint8_t *p, size_t len)
 {
-	ck_assert_uint_le(len, BIG);
-	memcpy(F->buf + XLAT_HEADROOM, p, len);
-	F->pkt.buf = F->buf;
-	F->pkt.cap = sizeof(F->buf);
-	F->pkt.off = XLAT_HEADROOM;
-	F->pkt.len = len;
-	F->out = NULL;
-	F->out_len = 0;
-	F->before = F->ctr;
-	F->verdict = xlat_packet(&F->ctx, &F->pkt, &F->out, &F->out_len);
-	return F->verdict;
-}
-
-/* Between the snapshot run() took and now, the listed counters of dir
- * (terminated by CTR_MAX) moved by exactly 1 and no other counter of
- * either direction moved. */
-static void expect_moved(enum tun64_dir dir, ...)
-{
-	uint64_t want[DIR_MAX][CTR_MAX] = { { 0 } };
-	char msg[1024] = "";
-	size_t used = 0;
-	va_list ap;
-	int c;
-
-	va_start(ap, dir);
-	while ((c = va_arg(ap, int)) != CTR_MAX)
-		want[dir][c] = 1;
-	va_end(ap);
-	/* every counter that is off, in one message */
-	for (int d = 0; d < DIR_MAX; d++)
-		for (int i = 0; i < CTR_MAX; i++) {
-			uint64_t moved = F->ctr.v[d][i] - F->before.v[d][i];
-
-			if (moved != want[d][i] && used < sizeof(msg))
-				used += (size_t)snprintf(msg + used, sizeof(msg) - used,
-							 " %s/%s moved by %llu, want %llu;",
-							 dir_name(d), counter_name(i),
-							 (unsigned long long)moved,
-							 (unsigned long long)want[d][i]);
-		}
-	ck_assert_msg(used == 0, "counters:%s", msg);
+	return xf_run(F, p, len, false);
 }
 
 static void expect_drop(enum tun64_dir dir, enum tun64_counter why)
 {
 	ck_assert_msg(F->verdict == XLAT_DROP, "verdict %d, want XLAT_DROP (%s)", F->verdict,
 		      counter_name(why));
-	expect_moved(dir, CTR_RX, why, CTR_MAX);
+	xf_expect_moved(F, dir, CTR_RX, why, CTR_MAX);
 }
 
 static void expect_translated_only(enum tun64_dir dir)
 {
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert_ptr_ne(F->out, F->ctx.scratch);
-	expect_moved(dir, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_moved(F, dir, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 
 /* Translated in place, ending where the input ended. */
@@ -217,7 +135,7 @@ static void expect_icmp_error(enum tun64_dir dir, enum tun64_counter why, const 
 	ck_assert_ptr_eq(F->out, F->ctx.scratch);
 	ck_assert(tp_same(F->out, F->out_len, exp, exp_len));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_moved(dir, CTR_RX, why, CTR_ICMP_ERROR_SENT, CTR_MAX);
+	xf_expect_moved(F, dir, CTR_RX, why, CTR_ICMP_ERROR_SENT, CTR_MAX);
 }
 
 /* Fix the IPv4 header checksum after editing a header field. */
@@ -581,9 +499,9 @@ static size_t dstopts_chain(uint8_t *ext, size_t n, uint8_t last_nh)
  * translator skips them (RFC 7915 §5.1) and translates the datagram. */
 START_TEST(sl_ext_100_dstopts_translated)
 {
-	size_t el = dstopts_chain(F->ext, 100, 17);
+	size_t el = dstopts_chain(S->ext, 100, 17);
 	struct tp_ip6 h = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 64, .tclass = 0xb8,
-			    .ext = F->ext, .ext_len = el, .ext_first = 60 };
+			    .ext = S->ext, .ext_len = el, .ext_first = 60 };
 	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .tos = 0xb8 };
 	size_t n = tp_ip6(F->in, &h, F->l4, tp_udp(F->l4, 5353, 53, udp_payload, 15));
 	size_t en = tp_ip4(F->exp, &h4, F->l4, tp_udp(F->l4, 5353, 53, udp_payload, 15));
@@ -599,8 +517,8 @@ END_TEST
  * the cut UDP header is counted. */
 START_TEST(ext_longest_chain)
 {
-	size_t el = dstopts_chain(F->ext, MAX_PAYLOAD6 / 8, 17);
-	struct tp_ip6 h = { .src = client6(), .dst = SRV6, .nh = 17, .hlim = 64, .ext = F->ext,
+	size_t el = dstopts_chain(S->ext, MAX_PAYLOAD6 / 8, 17);
+	struct tp_ip6 h = { .src = client6(), .dst = SRV6, .nh = 17, .hlim = 64, .ext = S->ext,
 			    .ext_len = el, .ext_first = 60, .keep_l4_csum = true };
 	size_t n;
 
@@ -612,7 +530,7 @@ START_TEST(ext_longest_chain)
 	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
 
 	/* and all headers, the last one cut to 7 bytes */
-	el = dstopts_chain(F->ext, MAX_PAYLOAD6 / 8 + 1, 17);
+	el = dstopts_chain(S->ext, MAX_PAYLOAD6 / 8 + 1, 17);
 	h.ext_len = MAX_PAYLOAD6;
 	n = tp_ip6(F->in, &h, F->l4, 0);
 	ck_assert_uint_eq(n, 40 + MAX_PAYLOAD6);
@@ -626,14 +544,14 @@ END_TEST
  * pointer at Segments Left (40 + 800 + 3 = 843), quoting the packet. */
 START_TEST(ext_long_chain_then_routing_answered)
 {
-	size_t el = dstopts_chain(F->ext, 100, 43);
-	struct tp_ip6 h = { .src = client6(), .dst = SRV6, .nh = 17, .hlim = 64, .ext = F->ext,
+	size_t el = dstopts_chain(S->ext, 100, 43);
+	struct tp_ip6 h = { .src = client6(), .dst = SRV6, .nh = 17, .hlim = 64, .ext = S->ext,
 			    .ext_first = 60 };
 	struct tp_ip6 he = { .src = own6_text(), .dst = client6(), .nh = 58, .hlim = 64 };
 	static const uint8_t rh[8] = { 17, 0, 253, 1, 0, 0, 0, 0 };
 	size_t n, en;
 
-	memcpy(F->ext + el, rh, sizeof(rh));
+	memcpy(S->ext + el, rh, sizeof(rh));
 	h.ext_len = el + sizeof(rh);
 	n = tp_ip6(F->in, &h, F->l4, tp_udp(F->l4, 5353, 53, udp_payload, 15));
 	ck_assert_uint_eq(n, 40 + 808 + 23);
@@ -694,7 +612,7 @@ static size_t icmp4_err(uint8_t *o, const char *src, const char *dst, uint8_t ty
 {
 	struct tp_ip4 h = { .src = src, .dst = dst, .proto = 1, .ttl = 64 };
 
-	return tp_ip4(o, &h, F->err_l4, tp_icmp(F->err_l4, type, code, 0, 0, q, qlen));
+	return tp_ip4(o, &h, S->err_l4, tp_icmp(S->err_l4, type, code, 0, 0, q, qlen));
 }
 
 static size_t icmp6_err(uint8_t *o, const char *src, const char *dst, uint8_t type, uint8_t code,
@@ -702,7 +620,7 @@ static size_t icmp6_err(uint8_t *o, const char *src, const char *dst, uint8_t ty
 {
 	struct tp_ip6 h = { .src = src, .dst = dst, .nh = 58, .hlim = 64 };
 
-	return tp_ip6(o, &h, F->err_l4, tp_icmp(F->err_l4, type, code, 0, 0, q, qlen));
+	return tp_ip6(o, &h, S->err_l4, tp_icmp(S->err_l4, type, code, 0, 0, q, qlen));
 }
 
 /* What the IPv4 server sent to the client (4->6 errors quote it), and
@@ -726,16 +644,16 @@ static size_t quoted6(uint8_t *q, uint8_t nh)
  * or the 8 transport bytes RFC 792 promises are cut. */
 START_TEST(icmp4_err_quote_truncated)
 {
-	quoted4(F->quote, 17);
-	run(F->in, icmp4_err(F->in, ROUTER4, client4(), 3, 3, F->quote, (size_t)_i));
+	quoted4(S->quote, 17);
+	run(F->in, icmp4_err(F->in, ROUTER4, client4(), 3, 3, S->quote, (size_t)_i));
 	expect_drop(DIR_4TO6, CTR_DROP_ICMP_INNER);
 }
 END_TEST
 
 START_TEST(icmp6_err_quote_truncated)
 {
-	quoted6(F->quote, 17);
-	run(F->in, icmp6_err(F->in, client6(), SRV6, 1, 4, F->quote, (size_t)_i));
+	quoted6(S->quote, 17);
+	run(F->in, icmp6_err(F->in, client6(), SRV6, 1, 4, S->quote, (size_t)_i));
 	expect_drop(DIR_6TO4, CTR_DROP_ICMP_INNER);
 }
 END_TEST
@@ -747,72 +665,72 @@ END_TEST
  * the quote. */
 START_TEST(icmp4_err_quote_untranslatable)
 {
-	size_t qn = quoted4(F->quote, 17);
+	size_t qn = quoted4(S->quote, 17);
 	uint8_t inner[256];
 	size_t in_n;
 
 	switch (_i) {
 	case 0:
-		in_n = icmp4_err(inner, client4(), SRV4, 3, 3, F->quote, qn);
-		memcpy(F->quote, inner, in_n);
+		in_n = icmp4_err(inner, client4(), SRV4, 3, 3, S->quote, qn);
+		memcpy(S->quote, inner, in_n);
 		qn = in_n;
 		break;
 	case 1:
 	case 2:
-		F->quote[9] = _i == 1 ? 253 : 47;
-		refix_ipv4_csum(F->quote, 20);
+		S->quote[9] = _i == 1 ? 253 : 47;
+		refix_ipv4_csum(S->quote, 20);
 		break;
 	case 3:
 		/* protocol 58 carrying what would pass for an ICMPv4 echo */
-		F->quote[9] = 58;
-		refix_ipv4_csum(F->quote, 20);
-		tp_icmp(F->quote + 20, 8, 0, 0x4242, 1, NULL, 0);
+		S->quote[9] = 58;
+		refix_ipv4_csum(S->quote, 20);
+		tp_icmp(S->quote + 20, 8, 0, 0x4242, 1, NULL, 0);
 		break;
 	case 4:
-		F->quote[0] = 0x65;
+		S->quote[0] = 0x65;
 		break;
 	default:
-		F->quote[0] = 0x44;
-		refix_ipv4_csum(F->quote, 20);
+		S->quote[0] = 0x44;
+		refix_ipv4_csum(S->quote, 20);
 		break;
 	}
-	run(F->in, icmp4_err(F->in, ROUTER4, client4(), 3, 3, F->quote, qn));
+	run(F->in, icmp4_err(F->in, ROUTER4, client4(), 3, 3, S->quote, qn));
 	expect_drop(DIR_4TO6, CTR_DROP_ICMP_INNER);
 }
 END_TEST
 
 START_TEST(icmp6_err_quote_untranslatable)
 {
-	size_t qn = quoted6(F->quote, 17);
+	size_t qn = quoted6(S->quote, 17);
 	uint8_t inner[256];
 	size_t in_n;
 
 	switch (_i) {
 	case 0:
-		in_n = icmp6_err(inner, SRV6, client6(), 1, 4, F->quote, qn);
-		memcpy(F->quote, inner, in_n);
+		in_n = icmp6_err(inner, SRV6, client6(), 1, 4, S->quote, qn);
+		memcpy(S->quote, inner, in_n);
 		qn = in_n;
 		break;
 	case 1:
 	case 2:
-		F->quote[6] = _i == 1 ? 253 : 47;
+		S->quote[6] = _i == 1 ? 253 : 47;
 		break;
 	case 3:
 		/* next header 1 carrying what would pass for an ICMPv6 echo */
-		F->quote[6] = 1;
-		tp_icmp(F->quote + 40, 128, 0, 0x4242, 1, NULL, 0);
+		S->quote[6] = 1;
+		tp_icmp(S->quote + 40, 128, 0, 0x4242, 1, NULL, 0);
 		break;
 	case 4:
-		F->quote[0] = 0x45;
+		S->quote[0] = 0x45;
 		break;
 	default:
 		/* Hop-by-Hop claiming 64 bytes, in a quote of 63 */
-		F->quote[6] = 0;
-		F->quote[40] = 17;
-		F->quote[41] = 7;
+		S->quote[6] = 0;
+		S->quote[40] = 17;
+		S->quote[41] = 7;
 		break;
 	}
-	run(F->in, icmp6_err(F->in, client6(), SRV6, 1, 4, F->quote, qn));
+	run(F->in, icmp6_err(F->in, client6(), SRV6, 1, 4, S->quote, qn));
 	expect_drop(DIR_6TO4, CTR_DROP_ICMP_INNER);
 }
 END_TEST

@@ -19,8 +19,8 @@
 #include "nat64.h"
 #include "pkt_helpers.h"
 #include "xlat.h"
+#include "xlat_fixture.h"
 
-#define PREFIX "2001:db8:64::/96"
 /* Stateless: RFC 6052 hosts under the prefix. */
 #define SL_C6 "2001:db8:64::c000:221" /* 192.0.2.33 */
 #define SL_C4 "192.0.2.33"
@@ -31,7 +31,6 @@
 /* Stateful: IPv6-only clients, pool4 198.51.100.0/28. */
 #define SF_A6 "2001:db8:6::10"
 #define SF_B6 "2001:db8:6::20"
-#define POOL4 "198.51.100.0"
 #define OWN4_SF "198.51.100.1"
 #define OWN6_SF "2001:db8:64::c633:6401"
 #define ROUTER6 "2001:db8:6::1"
@@ -41,97 +40,48 @@
 
 #define BUF 4096
 
-struct fixture {
-	struct xlat_config cfg;
-	struct prefix4 pool4;
-	struct pool4_range range;
-	struct tun64_counters ctr;
-	struct xlat_ctx ctx;
-	uint8_t buf[XLAT_HEADROOM + BUF];
-	struct xlat_pkt pkt;
-	const uint8_t *out;
-	size_t out_len;
-	enum xlat_verdict verdict;
-	uint8_t in[BUF];
-	uint8_t l4[BUF];
-	uint8_t exp[BUF];
-	uint8_t q4[BUF], q6[BUF], err_l4[BUF];
-};
+static struct xlat_fixture *F;
 
-static struct fixture *F;
+/* Buffers of these tests beside the fixture's. */
+static struct scratch {
+	uint8_t q4[BUF], q6[BUF], err_l4[BUF];
+} *S;
 
 /* ---- fixtures ---- */
 
-static void base_setup(enum xlat_mode mode, const char *own4, const char *own6)
+static void scratch_new(void)
 {
-	F = calloc(1, sizeof(*F));
-	ck_assert_ptr_nonnull(F);
-	F->cfg.mode = mode;
-	ck_assert_int_eq(prefix6_parse(PREFIX, &F->cfg.pool6), 0);
-	F->cfg.own4 = tp_addr4_host(own4);
-	tp_addr6(own6, F->cfg.own6);
-	F->cfg.mtu = 1500;
-	F->cfg.lowest_ipv6_mtu = 1280;
-	F->ctx.cfg = &F->cfg;
-	F->ctx.ctr = &F->ctr;
-	F->ctx.now_ms = 1000;
+	S = calloc(1, sizeof(*S));
+	ck_assert_ptr_nonnull(S);
 }
 
 static void stateless_setup(void)
 {
-	base_setup(XLAT_STATELESS, OWN4_SL, OWN6_SL);
+	F = xf_new(XLAT_STATELESS, OWN4_SL, OWN6_SL);
+	scratch_new();
 }
 
 static void stateful_setup(void)
 {
-	struct nat64_config nc = {0};
-
-	base_setup(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
-	F->pool4.addr = tp_addr4_host(POOL4);
-	F->pool4.len = 28;
-	F->cfg.pool4 = &F->pool4;
-	F->cfg.n_pool4 = 1;
-	F->range.addr = F->pool4.addr;
-	F->range.len = 28;
-	F->range.port_lo = 1024;
-	F->range.port_hi = 65535;
-	nc.pool4 = &F->range;
-	nc.n_pool4 = 1;
-	nc.timeout_udp = 300;
-	nc.timeout_tcp_est = 7440;
-	nc.timeout_tcp_trans = 240;
-	nc.timeout_icmp = 60;
-	nc.max_sessions = 1000;
-	nc.seed = 42;
-	F->ctx.nat = nat64_new(&nc);
-	ck_assert_ptr_nonnull(F->ctx.nat);
-	F->ctx.frags = frag_table_new(7);
-	ck_assert_ptr_nonnull(F->ctx.frags);
+	F = xf_new(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
+	xf_add_nat(F, &xf_nat_default);
+	xf_add_frags(F);
+	scratch_new();
 }
 
 static void teardown(void)
 {
-	if (F->ctx.nat)
-		nat64_free(F->ctx.nat);
-	frag_table_free(F->ctx.frags);
-	eam_table_free((struct eam_table *)F->cfg.eam);
-	free(F);
+	xf_free(F);
 	F = NULL;
+	free(S);
+	S = NULL;
 }
 
 /* ---- running and checking ---- */
 
 static enum xlat_verdict run(const uint8_t *p, size_t len)
 {
-	memcpy(F->buf + XLAT_HEADROOM, p, len);
-	F->pkt.buf = F->buf;
-	F->pkt.cap = sizeof(F->buf);
-	F->pkt.off = XLAT_HEADROOM;
-	F->pkt.len = len;
-	F->out = NULL;
-	F->out_len = 0;
-	F->verdict = xlat_packet(&F->ctx, &F->pkt, &F->out, &F->out_len);
-	return F->verdict;
+	return xf_run(F, p, len, false);
 }
 
 static uint64_t ctr(enum tun64_dir dir, enum tun64_counter c)
@@ -152,12 +102,7 @@ static void expect_only(int dir, ...)
 		dir = va_arg(ap, int);
 	}
 	va_end(ap);
-	for (int d = 0; d < DIR_MAX; d++)
-		for (int i = 0; i < CTR_MAX; i++)
-			ck_assert_msg(F->ctr.v[d][i] == want[d][i],
-			              "counter %s/%s is %llu, want %llu", dir_name(d),
-			              counter_name(i), (unsigned long long)F->ctr.v[d][i],
-			              (unsigned long long)want[d][i]);
+	xf_expect_counters(F, NULL, want);
 }
 
 static void expect_packet(const uint8_t *exp, size_t exp_len)
@@ -196,8 +141,8 @@ static size_t icmp6_err(uint8_t *o, const char *src, const char *dst, uint8_t hl
 	struct tp_ip6 h = {.src = src, .dst = dst, .nh = 58, .hlim = hlim};
 
 	return tp_ip6(
-	    o, &h, F->err_l4,
-	    tp_icmp(F->err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
+	    o, &h, S->err_l4,
+	    tp_icmp(S->err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
 }
 
 static size_t icmp4_err(uint8_t *o, const char *src, const char *dst, uint8_t ttl, uint16_t id,
@@ -205,7 +150,7 @@ static size_t icmp4_err(uint8_t *o, const char *src, const char *dst, uint8_t tt
 {
 	struct tp_ip4 h = {.src = src, .dst = dst, .proto = 1, .ttl = ttl, .id = id, .frag = frag};
 
-	return tp_ip4(o, &h, F->err_l4, tp_icmp(F->err_l4, type, code, 0, 0, q, qlen));
+	return tp_ip4(o, &h, S->err_l4, tp_icmp(S->err_l4, type, code, 0, 0, q, qlen));
 }
 
 static void addr4_text(uint32_t a, char *buf, size_t len)
@@ -323,10 +268,10 @@ static void set_pool6791(void)
  * reports it with Time Exceeded. The ICMPv4 error goes out from src4. */
 static void sl_router_error(const char *router, const char *src4)
 {
-	size_t n6 = udp6(F->q6, SRV6, SL_C6, 53, 5353, 50, 0, 0);
-	size_t n4 = udp4(F->q4, SRV4, SL_C4, 53, 5353, 50, 0, 0, TP_DF);
-	size_t n = icmp6_err(F->in, router, SRV6, 64, 3, 0, 0, F->q6, n6);
-	size_t en = icmp4_err(F->exp, src4, SRV4, 63, 0, 0, 11, 0, F->q4, n4);
+	size_t n6 = udp6(S->q6, SRV6, SL_C6, 53, 5353, 50, 0, 0);
+	size_t n4 = udp4(S->q4, SRV4, SL_C4, 53, 5353, 50, 0, 0, TP_DF);
+	size_t n = icmp6_err(F->in, router, SRV6, 64, 3, 0, 0, S->q6, n6);
+	size_t en = icmp4_err(F->exp, src4, SRV4, 63, 0, 0, 11, 0, S->q4, n4);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	F->ctx.ipv4_id_next = 0;
@@ -375,8 +320,8 @@ static uint16_t sf_session(char *t_text, size_t len, size_t *n6, size_t *n4)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(nat64_bib_lookup6(F->ctx.nat, 17, a6, 5353, &t, &tport));
 	addr4_text(t, t_text, len);
-	*n4 = udp4(F->q4, SRV4, t_text, 53, tport, 50, 0, 0, TP_DF);
-	*n6 = udp6(F->q6, SRV6, SF_A6, 53, 5353, 50, 0, 0);
+	*n4 = udp4(S->q4, SRV4, t_text, 53, tport, 50, 0, 0, TP_DF);
+	*n6 = udp6(S->q6, SRV6, SF_A6, 53, 5353, 50, 0, 0);
 	return tport;
 }
 
@@ -386,8 +331,8 @@ static void sf_error_from(const char *reporter, const char *want_src4)
 	size_t n6, n4, n, en;
 
 	sf_session(t_text, sizeof(t_text), &n6, &n4);
-	n = icmp6_err(F->in, reporter, SRV6, 64, 1, 4, 0, F->q6, n6);
-	en = icmp4_err(F->exp, want_src4 ? want_src4 : t_text, SRV4, 63, 1, 0, 3, 3, F->q4, n4);
+	n = icmp6_err(F->in, reporter, SRV6, 64, 1, 4, 0, S->q6, n6);
+	en = icmp4_err(F->exp, want_src4 ? want_src4 : t_text, SRV4, 63, 1, 0, 3, 3, S->q4, n4);
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	run(F->in, n);
 	expect_packet(F->exp, en);

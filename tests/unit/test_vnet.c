@@ -13,6 +13,7 @@
 #include "pkt_helpers.h"
 #include "vnet.h"
 #include "xlat.h"
+#include "xlat_fixture.h"
 
 /* Stateless: both sides RFC 6052 mapped under 2001:db8:64::/96. */
 #define C6 "2001:db8:64::c000:221" /* 192.0.2.33 */
@@ -26,77 +27,40 @@
 #define PROTO_TCP 6
 #define PROTO_UDP 17
 #define TCP_CWR 0x80
-#define BIG 70000
 
-struct fixture {
-	struct xlat_config cfg;
-	struct prefix4 pool4;
-	struct pool4_range range;
-	struct tun64_counters ctr;
-	struct xlat_ctx ctx;
-	uint8_t buf[XLAT_HEADROOM + BIG];
-	struct xlat_pkt pkt;
-	const uint8_t *out;
-	size_t out_len;
+static struct xlat_fixture *F;
+
+/* The tests' own state beside the fixture. */
+static struct scratch {
 	struct vnet_hdr vh;
-	uint8_t in[BIG];
-	uint8_t l4[BIG];
-	uint8_t exp[BIG];
-	uint8_t seg[BIG];
-};
+	uint8_t seg[XF_BIG];
+} *S;
 
-static struct fixture *F;
-
-static void base_setup(enum xlat_mode mode)
+static void setup(enum xlat_mode mode)
 {
-	F = calloc(1, sizeof(*F));
-	ck_assert_ptr_nonnull(F);
-	F->cfg.mode = mode;
-	ck_assert_int_eq(prefix6_parse("2001:db8:64::/96", &F->cfg.pool6), 0);
-	F->cfg.own4 = tp_addr4_host("192.0.2.1");
-	tp_addr6("2001:db8:64::c000:201", F->cfg.own6);
-	F->cfg.mtu = 1500;
-	F->cfg.lowest_ipv6_mtu = 1280;
-	F->ctx.cfg = &F->cfg;
-	F->ctx.ctr = &F->ctr;
-	F->ctx.now_ms = 1000;
+	F = xf_new(mode, "192.0.2.1", "2001:db8:64::c000:201");
 	F->ctx.ipv4_id_next = 0x1234;
+	S = calloc(1, sizeof(*S));
+	ck_assert_ptr_nonnull(S);
 }
 
 static void stateless_setup(void)
 {
-	base_setup(XLAT_STATELESS);
+	setup(XLAT_STATELESS);
 }
 
 static void stateful_setup(void)
 {
-	struct nat64_config nc = {0};
-
-	base_setup(XLAT_STATEFUL);
-	F->pool4.addr = tp_addr4_host(POOL4);
-	F->pool4.len = 28;
-	F->cfg.pool4 = &F->pool4;
-	F->cfg.n_pool4 = 1;
-	F->range = (struct pool4_range){
-	    .addr = tp_addr4_host(POOL4), .len = 28, .port_lo = 1024, .port_hi = 65535};
-	nc.pool4 = &F->range;
-	nc.n_pool4 = 1;
-	nc.timeout_udp = 300;
-	nc.timeout_tcp_est = 7440;
-	nc.timeout_tcp_trans = 240;
-	nc.timeout_icmp = 60;
-	nc.max_sessions = 1000;
-	nc.seed = 42;
-	F->ctx.nat = nat64_new(&nc);
-	ck_assert_ptr_nonnull(F->ctx.nat);
+	setup(XLAT_STATEFUL);
+	xf_add_nat(F, &xf_nat_default);
 }
 
 static void teardown(void)
 {
-	if (F->ctx.nat)
-		nat64_free(F->ctx.nat);
-	free(F);
+	xf_free(F);
 	F = NULL;
+	free(S);
+	S = NULL;
 }
 
 /* ---- reference partial checksums ---- */
@@ -148,7 +112,7 @@ static void ref_complete(uint8_t *pkt, size_t len, size_t l3_len, size_t field_o
 static size_t tcp_partial(uint8_t *out, uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
                           size_t plen, uint8_t seed)
 {
-	static uint8_t payload[BIG];
+	static uint8_t payload[XF_BIG];
 	size_t n;
 
 	tp_fill(payload, plen, seed);
@@ -163,13 +127,13 @@ static enum xlat_verdict run_fast(const uint8_t *p, size_t len, const struct vne
 	memcpy(F->buf + XLAT_HEADROOM, p, len);
 	F->pkt = (struct xlat_pkt){
 	    .buf = F->buf, .cap = sizeof(F->buf), .off = XLAT_HEADROOM, .len = len};
-	F->vh = *vh;
-	ck_assert_int_eq(vnet_classify(&F->vh, F->buf + XLAT_HEADROOM, len, &F->cfg), VNET_FAST);
+	S->vh = *vh;
+	ck_assert_int_eq(vnet_classify(&S->vh, F->buf + XLAT_HEADROOM, len, &F->cfg), VNET_FAST);
 	F->pkt.csum_partial = true;
 	F->pkt.gso = vh->gso_type != VNET_GSO_NONE;
 	v = xlat_packet(&F->ctx, &F->pkt, &F->out, &F->out_len);
 	if (v == XLAT_SEND)
-		vnet_after_xlat(&F->vh, &F->ctx, F->out, F->out_len);
+		vnet_after_xlat(&S->vh, &F->ctx, F->out, F->out_len);
 	return v;
 }
 
@@ -247,7 +211,7 @@ START_TEST(fast_6to4_tcp_gso)
 
 	ck_assert_int_eq(run_fast(F->in, len, &in), XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, elen));
-	assert_vnet(&F->vh, &want);
+	assert_vnet(&S->vh, &want);
 	ck_assert_uint_eq(F->ctx.ipv4_id_next, 0x1234 + 3);
 	memcpy(F->exp, F->out, F->out_len);
 	ref_complete(F->exp, F->out_len, 20, 16);
@@ -285,7 +249,7 @@ START_TEST(fast_4to6_tcp_gso)
 
 	ck_assert_int_eq(run_fast(F->in, len, &in), XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, elen));
-	assert_vnet(&F->vh, &want);
+	assert_vnet(&S->vh, &want);
 	ck_assert_uint_eq(F->ctx.ipv4_id_next, 0x1234); /* no IPv4 IDs taken */
 	memcpy(F->exp, F->out, F->out_len);
 	ref_complete(F->exp, F->out_len, 40, 16);
@@ -314,7 +278,7 @@ START_TEST(fast_4to6_udp_csum_only)
 
 	ck_assert_int_eq(run_fast(F->in, len, &in), XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, elen));
-	assert_vnet(&F->vh, &want);
+	assert_vnet(&S->vh, &want);
 }
 END_TEST
 
@@ -474,11 +438,11 @@ START_TEST(segment_tcp4)
 		                      payload + off, chunk[i]);
 		size_t elen = tp_ip4(F->exp, &e, F->l4, l4len);
 
-		n = vnet_segment_next(&s, F->seg, sizeof(F->seg));
-		ck_assert_msg(tp_same(F->seg, n, F->exp, elen), "segment %d", i);
+		n = vnet_segment_next(&s, S->seg, sizeof(S->seg));
+		ck_assert_msg(tp_same(S->seg, n, F->exp, elen), "segment %d", i);
 		off += chunk[i];
 	}
-	ck_assert_uint_eq(vnet_segment_next(&s, F->seg, sizeof(F->seg)), 0);
+	ck_assert_uint_eq(vnet_segment_next(&s, S->seg, sizeof(S->seg)), 0);
 }
 END_TEST
 
@@ -503,14 +467,14 @@ START_TEST(segment_udp6)
 		size_t l4len = tp_udp(F->l4, 4433, 443, payload + off, chunk[i]);
 		size_t elen = tp_ip6(F->exp, &e, F->l4, l4len);
 
-		n = vnet_segment_next(&s, F->seg, sizeof(F->seg));
-		ck_assert_msg(tp_same(F->seg, n, F->exp, elen), "segment %d", i);
+		n = vnet_segment_next(&s, S->seg, sizeof(S->seg));
+		ck_assert_msg(tp_same(S->seg, n, F->exp, elen), "segment %d", i);
 		off += chunk[i];
 	}
-	ck_assert_uint_eq(vnet_segment_next(&s, F->seg, sizeof(F->seg)), 0);
+	ck_assert_uint_eq(vnet_segment_next(&s, S->seg, sizeof(S->seg)), 0);
 	/* too small an output buffer: nothing written */
 	ck_assert_int_eq(vnet_segment_start(&s, &vh, F->in, len), 0);
-	ck_assert_uint_eq(vnet_segment_next(&s, F->seg, 100), 0);
+	ck_assert_uint_eq(vnet_segment_next(&s, S->seg, 100), 0);
 }
 END_TEST
 

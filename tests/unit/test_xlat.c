@@ -4,7 +4,6 @@
  * independent reference implementation. Every drop asserts that exactly its
  * counter (and rx) moved. */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "nat64.h"
 #include "pkt_helpers.h"
 #include "xlat.h"
+#include "xlat_fixture.h"
 
 /* Stateless: hosts on both sides are RFC 6052 mapped under 2001:db8:64::/96. */
 #define SL_C6 "2001:db8:64::c000:221" /* 192.0.2.33 */
@@ -27,81 +27,27 @@
 #define OWN4_SL "192.0.2.1"
 #define OWN6_SL "2001:db8:64::c000:201"
 
-#define BIG 70000
-
-struct fixture {
-	struct xlat_config cfg;
-	struct prefix4 pool4;
-	struct pool4_range range;
-	struct tun64_counters ctr;
-	struct xlat_ctx ctx;
-	uint8_t buf[XLAT_HEADROOM + BIG];
-	struct xlat_pkt pkt;
-	const uint8_t *out;
-	size_t out_len;
-	enum xlat_verdict verdict;
-	uint8_t in[BIG];
-	uint8_t l4[BIG];
-	uint8_t exp[BIG];
-};
-
-static struct fixture *F;
+static struct xlat_fixture *F;
 
 /* ---- fixtures ---- */
 
-static void base_setup(enum xlat_mode mode, const char *own4, const char *own6)
-{
-	F = calloc(1, sizeof(*F));
-	ck_assert_ptr_nonnull(F);
-	F->cfg.mode = mode;
-	ck_assert_int_eq(prefix6_parse("2001:db8:64::/96", &F->cfg.pool6), 0);
-	F->cfg.own4 = tp_addr4_host(own4);
-	tp_addr6(own6, F->cfg.own6);
-	F->cfg.mtu = 1500;
-	F->cfg.lowest_ipv6_mtu = 1280;
-	F->ctx.cfg = &F->cfg;
-	F->ctx.ctr = &F->ctr;
-	F->ctx.now_ms = 1000;
-}
-
 static void stateless_setup(void)
 {
-	base_setup(XLAT_STATELESS, OWN4_SL, OWN6_SL);
-}
-
-static struct nat64 *new_nat(uint8_t len, uint16_t lo, uint16_t hi, uint64_t max_sessions,
-			     bool adf)
-{
-	struct nat64_config nc = { 0 };
-
-	F->range.addr = tp_addr4_host(POOL4);
-	F->range.len = len;
-	F->range.port_lo = lo;
-	F->range.port_hi = hi;
-	nc.pool4 = &F->range;
-	nc.n_pool4 = 1;
-	nc.timeout_udp = 300;
-	nc.timeout_tcp_est = 7440;
-	nc.timeout_tcp_trans = 240;
-	nc.timeout_icmp = 60;
-	nc.max_sessions = max_sessions;
-	nc.seed = 42;
-	nc.address_dependent_filtering = adf;
-	return nat64_new(&nc);
+	F = xf_new(XLAT_STATELESS, OWN4_SL, OWN6_SL);
 }
 
 static void stateful_setup_with(uint8_t len, uint16_t lo, uint16_t hi, uint64_t max_sessions,
 				bool adf)
 {
-	base_setup(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
-	F->pool4.addr = tp_addr4_host(POOL4);
-	F->pool4.len = len;
-	F->cfg.pool4 = &F->pool4;
-	F->cfg.n_pool4 = 1;
-	F->ctx.nat = new_nat(len, lo, hi, max_sessions, adf);
-	ck_assert_ptr_nonnull(F->ctx.nat);
-	F->ctx.frags = frag_table_new(7);
-	ck_assert_ptr_nonnull(F->ctx.frags);
+	const struct xf_nat_params nat = { .pool4_len = len,
+					   .port_lo = lo,
+					   .port_hi = hi,
+					   .max_sessions = max_sessions,
+					   .address_dependent_filtering = adf };
+
+	F = xf_new(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
+	xf_add_nat(F, &nat);
+	xf_add_frags(F);
 }
 
 static void stateful_setup(void)
@@ -126,10 +72,7 @@ static void adf_setup(void)
 
 static void teardown(void)
 {
-	if (F->ctx.nat)
-		nat64_free(F->ctx.nat);
-	frag_table_free(F->ctx.frags);
-	free(F);
+	xf_free(F);
 	F = NULL;
 }
 
@@ -137,41 +80,13 @@ static void teardown(void)
 
 static enum xlat_verdict run(const uint8_t *p, size_t len)
 {
-	memcpy(F->buf + XLAT_HEADROOM, p, len);
-	F->pkt.buf = F->buf;
-	F->pkt.cap = sizeof(F->buf);
-	F->pkt.off = XLAT_HEADROOM;
-	F->pkt.len = len;
-	F->out = NULL;
-	F->out_len = 0;
-	F->verdict = xlat_packet(&F->ctx, &F->pkt, &F->out, &F->out_len);
-	return F->verdict;
-}
-
-/* All counters of both directions are zero, except the listed ones of dir
- * (terminated by CTR_MAX), which are exactly 1. */
-static void expect_only(enum tun64_dir dir, ...)
-{
-	uint64_t want[DIR_MAX][CTR_MAX] = { { 0 } };
-	va_list ap;
-	int c;
-
-	va_start(ap, dir);
-	while ((c = va_arg(ap, int)) != CTR_MAX)
-		want[dir][c] = 1;
-	va_end(ap);
-	for (int d = 0; d < DIR_MAX; d++)
-		for (int i = 0; i < CTR_MAX; i++)
-			ck_assert_msg(F->ctr.v[d][i] == want[d][i], "counter %s/%s is %llu, want %llu",
-				      dir_name(d), counter_name(i),
-				      (unsigned long long)F->ctr.v[d][i],
-				      (unsigned long long)want[d][i]);
+	return xf_run(F, p, len, false);
 }
 
 static void expect_drop(enum tun64_dir dir, enum tun64_counter why)
 {
 	ck_assert_int_eq(F->verdict, XLAT_DROP);
-	expect_only(dir, CTR_RX, why, CTR_MAX);
+	xf_expect_only(F, dir, CTR_RX, why, CTR_MAX);
 }
 
 /* Translated in place: the output sits in F->buf and ends where the input
@@ -185,7 +100,7 @@ static void expect_translated(enum tun64_dir dir, const uint8_t *exp, size_t exp
 	ck_assert_ptr_eq(F->out, F->pkt.buf + F->pkt.off);
 	ck_assert_uint_eq(F->out_len, F->pkt.len);
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(dir, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, dir, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 
 static void expect_icmp_error(enum tun64_dir dir, enum tun64_counter why, const uint8_t *exp,
@@ -195,7 +110,7 @@ static void expect_icmp_error(enum tun64_dir dir, enum tun64_counter why, const 
 	ck_assert_ptr_eq(F->out, F->ctx.scratch);
 	ck_assert(tp_same(F->out, F->out_len, exp, exp_len));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(dir, CTR_RX, why, CTR_ICMP_ERROR_SENT, CTR_MAX);
+	xf_expect_only(F, dir, CTR_RX, why, CTR_ICMP_ERROR_SENT, CTR_MAX);
 }
 
 /* ---- the standard packets (match the scapy-made arrays below) ---- */
@@ -993,7 +908,7 @@ START_TEST(sl_df_fits_exactly)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert_uint_eq(F->out_len, 1500);
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1004,13 +919,13 @@ START_TEST(sl_no_df_above_lowest_ipv6_mtu_split)
 	run(F->in, udp4_sized(F->in, 1261, 0));
 	ck_assert_int_eq(F->verdict, XLAT_SEND_MANY);
 	ck_assert_uint_eq(F->out_len, 2 * 48 + 1241);
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	run(F->in, udp4_sized(F->in, 1260, 0));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert_uint_eq(F->out_len, 1280);
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1258,7 +1173,7 @@ START_TEST(sf_drop_filtered)
 	h.src = SRV4;
 	run(F->in, tp_ip4(F->in, &h, F->l4, tp_udp(F->l4, 54, tport, "x", 1)));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1278,7 +1193,7 @@ END_TEST
 #define ROUTER4_6 "2001:db8:64::cb00:71fe" /* ROUTER4 in the prefix */
 #define ROUTER6 "2001:db8:6::1"
 
-static uint8_t q4[BIG], q6[BIG], err_l4[BIG];
+static uint8_t q4[XF_BIG], q6[XF_BIG], err_l4[XF_BIG];
 
 /* An ICMPv4 / ICMPv6 error quoting q[0..qlen); rest: the 32 bits after the
  * checksum. */
@@ -1348,7 +1263,7 @@ START_TEST(sl_err_4to6_mapping)
 	ck_assert_ptr_eq(F->out, F->ctx.scratch);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1409,7 +1324,7 @@ START_TEST(sl_err_6to4_mapping)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1439,7 +1354,7 @@ START_TEST(sl_err_6to4_untranslatable_source_uses_own4)
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1486,7 +1401,7 @@ START_TEST(sl_frag_needed_to_ptb_mtu)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1511,7 +1426,7 @@ START_TEST(sl_ptb_to_frag_needed_mtu)
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1536,7 +1451,7 @@ START_TEST(sl_err_4to6_cut_to_1280)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1560,7 +1475,7 @@ START_TEST(sl_err_6to4_cut_to_576)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1586,7 +1501,7 @@ START_TEST(sl_err_4to6_tcp_8_bytes)
 	/* nothing written past the quote (where the checksum would be) */
 	for (size_t i = en; i < en + 16; i++)
 		ck_assert_uint_eq(F->ctx.scratch[i], 0xaa);
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1608,7 +1523,7 @@ START_TEST(sl_err_echo_quoted_both_ways)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	h6 = (struct tp_ip6){ .src = SRV6, .dst = SL_C6, .nh = 58, .hlim = 5 };
@@ -1621,7 +1536,7 @@ START_TEST(sl_err_echo_quoted_both_ways)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1715,7 +1630,7 @@ START_TEST(sl_err_4to6_rfc4884_extension_left_out)
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1746,7 +1661,7 @@ START_TEST(sf_err_4to6_time_exceeded_udp)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1772,7 +1687,7 @@ START_TEST(sf_err_4to6_tcp_and_echo)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	run(F->in, icmp6_echo_pkt(F->in, SF_C6, SRV6));
@@ -1787,7 +1702,7 @@ START_TEST(sf_err_4to6_tcp_and_echo)
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1839,7 +1754,7 @@ START_TEST(sf_err_6to4_ptb_from_ipv6_router)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
 	ck_assert(tp_csums_ok(F->out, F->out_len));
-	expect_only(DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 END_TEST
 
@@ -1915,7 +1830,7 @@ static void expect_fragment(enum tun64_dir dir, const uint8_t *exp, size_t exp_l
 	ck_assert_uint_eq(F->out_len, F->pkt.len);
 	if (dir == DIR_6TO4)
 		ck_assert_uint_eq(ref_csum(F->out, 20), 0);
-	expect_only(dir, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+	xf_expect_only(F, dir, CTR_RX, CTR_TRANSLATED, CTR_MAX);
 }
 
 /* A 108-byte UDP datagram (5353 -> 53, or 53 -> 5353 for replies) cut into
@@ -2118,7 +2033,7 @@ START_TEST(sl_frag_4to6_too_big)
 	run(F->in, tp_ip4(F->in, &h, d, 1280 - 48 + 1));
 	ck_assert_int_eq(F->verdict, XLAT_SEND_MANY);
 	ck_assert_uint_eq(F->out_len, 2 * 48 + 1280 - 48 + 1);
-	expect_only(DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_FRAGMENTED, CTR_MAX);
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	run(F->in, tp_ip4(F->in, &h, d, 1280 - 48));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
