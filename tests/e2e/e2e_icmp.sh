@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end test of ICMP error translation (RFC 7915 §4.2-4.3, §5.2-5.3)
-# through tun64d in stateful mode, on the topology of lib.sh:
+# through tun64d, on the topology of lib.sh, in stateful mode (RFC 6146,
+# pool4) or, with T64_MODE=stateless or a second argument `stateless`, in
+# stateless mode (SIIT) with the explicit address mapping
+#
+#     map 192.0.2.6 2001:db8:6::2
+#
+# that gives the IPv6-only client its IPv4 identity. The flows are the same:
 #
 # - traceroute -6 (UDP, and ICMP with -I) from the IPv6-only client to the
 #   mapped server address: the router's IPv6 hop, tun64d's own Time Exceeded,
@@ -12,13 +18,18 @@
 #   1480-byte DF segments become 1500-byte IPv6 packets that the router's
 #   kernel answers with ICMPv6 Packet Too Big (MTU 1400) addressed to the
 #   mapped server address; that is routed into the tun, and tun64d turns it
-#   into ICMPv4 Fragmentation Needed (MTU 1380) from pool4 to the server.
+#   into ICMPv4 Fragmentation Needed (MTU 1380) to the server (from pool4
+#   in stateful mode; from ipv4-addr, the first pool4 address, in stateless
+#   mode, as the router's 2001:db8:6::1 has no IPv4 mapping: RFC 6791 §4).
 #   The 4 MB download must complete and match, and the capture on nat64
 #   must hold both messages;
 # - a 1400-byte UDP datagram without DF from the server, split into IPv6
-#   fragments by tun64d (RFC 7915 §4.1) and reassembled by the client.
+#   fragments by tun64d (RFC 7915 §4.1) and reassembled by the client;
+# - the server saw the client as a pool4 address (stateful) or as its EAM
+#   address 192.0.2.6 (stateless), in its HTTP log and as the UDP peer.
 #
-# Usage: e2e_icmp.sh BUILD_DIR   (as root; run by ctest as e2e_icmp)
+# Usage: e2e_icmp.sh BUILD_DIR [stateful|stateless]
+#   (as root; run by ctest as e2e_icmp and e2e_icmp_stateless)
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +39,17 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=${1:-}
 [ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
 BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
+MODE=${2:-${T64_MODE:-stateful}}
+CLIENT6=2001:db8:6::2
+CLIENT_EAM4=192.0.2.6
+case $MODE in
+stateful) DAEMON_ARGS=() ;;
+stateless)
+	DAEMON_ARGS=(--mode stateless --map "$CLIENT_EAM4 $CLIENT6")
+	T64_TEST_NAME=e2e_icmp_stateless
+	;;
+*) t64_die "mode '$MODE': expected stateful or stateless" ;;
+esac
 t64_require_root
 t64_require_tools
 command -v traceroute >/dev/null 2>&1 || t64_die "missing tool: traceroute (apt-get install traceroute)"
@@ -37,12 +59,27 @@ done
 [ "$T64_ROUTER" = kernel ] && t64_die "e2e_icmp tests tun64d itself; T64_ROUTER=kernel is not supported"
 
 
+show_stats() {
+	local sock=$T64_WORKDIR/tun64.sock
+	[ -S "$sock" ] || return 0
+	echo "----- tun64ctl stats (non-zero) -----"
+	"$BUILD/tun64ctl" -s "$sock" stats 2>&1 | grep -v ' 0$'
+}
+
+# A failed run shows the non-zero counters too.
+t64_on_failure() {
+	show_stats
+	t64_show_daemon_log
+}
+
 t64_init
 START=$SECONDS
+echo "e2e_icmp: tun64d in $MODE mode"
 
 t64_require "topology: client, router and server namespaces" t64_topology_create
 t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
-t64_require "tun64d started and printed 'tun64d: ready'" t64_start_daemon "$BUILD"
+t64_require "tun64d ${DAEMON_ARGS[*]:---mode stateful} started and printed 'tun64d: ready'" \
+	t64_start_daemon "$BUILD" "${DAEMON_ARGS[@]}"
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4")
 ROUTER4_MAPPED=$(t64_map "$BUILD" 203.0.113.1)
 
@@ -106,6 +143,7 @@ for _ in range(3):
         _, peer = s.recvfrom(100)
     except socket.timeout:
         break
+    print("peer %s" % peer[0], flush=True)
     s.sendto(bytes(i % 251 for i in range(1400)), peer)
 PY
 	t64_spawn "$T64_WORKDIR/udp_big.log" "$T64_NS_SERVER" timeout 30 "$T64_PYTHON" "$script" \
@@ -148,6 +186,33 @@ check_pmtud() {
 t64_check "curl of the 4 MB blob with the client-side link at MTU 1400: complete and identical" \
 	check_pmtud
 
+# client4_ok ADDR: ADDR is who the client should be to the server: a pool4
+# address in stateful mode, its EAM address in stateless mode.
+client4_ok() {
+	if [ "$MODE" = stateless ]; then
+		[ "$1" = "$CLIENT_EAM4" ]
+	else
+		"$T64_PYTHON" -c 'import ipaddress, sys
+sys.exit(ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2]))' \
+			"$1" "$T64_POOL4" 2>/dev/null
+	fi
+}
+check_server_saw() {
+	local http udp ok=0
+	http=$(grep '"GET /blob ' "$T64_WORKDIR/http.log" | tail -n 1 | cut -d' ' -f1)
+	udp=$(sed -n 's/^peer //p' "$T64_WORKDIR/udp_big.log" | tail -n 1)
+	echo "    HTTP GET /blob from '$http', big UDP request from '$udp'"
+	client4_ok "$http" || ok=1
+	client4_ok "$udp" || ok=1
+	return "$ok"
+}
+if [ "$MODE" = stateless ]; then
+	SAW="the EAM address $CLIENT_EAM4"
+else
+	SAW="a pool4 address ($T64_POOL4)"
+fi
+t64_check "the server saw the client as $SAW (HTTP log, UDP peer)" check_server_saw
+
 t64_stop_tcpdump
 show() {
 	t64_in "$T64_NS_ROUTER" tcpdump -n -v -r "$PCAP" "$1" 2>/dev/null
@@ -164,6 +229,21 @@ check_capture_ptb() {
 t64_check "capture on nat64: ICMPv6 Packet Too Big (1400) became Fragmentation Needed (mtu 1380)" \
 	check_capture_ptb
 
+# The Fragmentation Needed quotes the server's segment to the client as the
+# server knows it (tcpdump prints "ICMP QUOTED-DST unreachable - need to frag").
+check_capture_ptb_quote() {
+	local quoted addr
+	quoted=$(show "icmp and icmp[0] == 3 and icmp[1] == 4" |
+		sed -n 's/.* ICMP \([0-9.]*\) unreachable - need to frag.*/\1/p' | sort -u)
+	echo "    quoted destination(s): ${quoted:-none}"
+	[ -n "$quoted" ] || return 1
+	for addr in $quoted; do
+		client4_ok "$addr" || return 1
+	done
+}
+t64_check "capture on nat64: the Fragmentation Needed quotes a segment to $SAW" \
+	check_capture_ptb_quote
+
 check_counters() {
 	local sock=$T64_WORKDIR/tun64.sock
 	"$BUILD/tun64ctl" -s "$sock" stats --json >"$T64_WORKDIR/stats.json" || return 1
@@ -179,5 +259,5 @@ PY
 t64_check "tun64ctl stats: no ICMP error dropped for its quoted packet, a datagram fragmented" \
 	check_counters
 
-echo "e2e_icmp: took $((SECONDS - START)) s"
+echo "$T64_TEST_NAME: took $((SECONDS - START)) s"
 t64_finish
