@@ -31,7 +31,7 @@ struct routes;
  * and net.ipv4.ip_forward=1, logging that it did. Idempotent. Returns NULL
  * with err set (kernel's message included) on failure. */
 struct routes *routes_setup(const struct routes_spec *spec, routes_log_fn log, char *err,
-			    size_t errlen);
+                            size_t errlen);
 
 /* Put back the link state and routes if they went missing. Returns the number
  * of things restored, or -1 with err set. */

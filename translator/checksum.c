@@ -59,7 +59,7 @@ uint32_t csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 }
 
 uint32_t csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
-		      uint32_t len)
+                      uint32_t len)
 {
 	uint32_t sum = 0;
 

@@ -42,7 +42,7 @@ uint32_t csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
 /* Sum of the IPv6 pseudo-header (RFC 8200 §8.1), not folded. */
 uint32_t csum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t next_header,
-		      uint32_t len);
+                      uint32_t len);
 
 /* Checksum of an IPv4 header of hlen bytes whose checksum field is zero or
  * already set: returns 0 when a header with its checksum filled in is valid. */

@@ -1081,7 +1081,8 @@ static void print_policies(const struct tun64_config *c, FILE *f)
 	fprintf(f, "udp-zero-checksum %s\n", c->udp_zero_csum_drop ? "drop" : "compute");
 	fprintf(f, "tos %s\n", c->tos_zero ? "zero" : "copy");
 	fprintf(f, "flow-label %s\n", c->flow_label_hash ? "hash" : "zero");
-	fprintf(f, "filtering %s\n", c->filtering_adf ? "address-dependent" : "endpoint-independent");
+	fprintf(f, "filtering %s\n",
+	        c->filtering_adf ? "address-dependent" : "endpoint-independent");
 }
 
 void config_print(const struct tun64_config *c, FILE *f)

@@ -44,13 +44,13 @@ struct tun64_config {
 	size_t n_allow6;
 	unsigned mtu;
 	unsigned lowest_ipv6_mtu;
-	unsigned workers; /* 0 = one per CPU */
+	unsigned workers;                           /* 0 = one per CPU */
 	unsigned long long max_sessions;            /* 0 = sized to memory */
 	unsigned long long max_sessions_per_client; /* per IPv6 /64; 0 = max_sessions / 4 */
 	unsigned timeout_udp, timeout_tcp_est, timeout_tcp_trans, timeout_icmp;
 	bool routes;
 	bool persist;
-	bool offload; /* tun offloads: vnet header, checksum, TSO/USO (restart only) */
+	bool offload;           /* tun offloads: vnet header, checksum, TSO/USO (restart only) */
 	bool allow_private_wkp; /* RFC 6052 §3.1 override */
 	char state_file[PATH_MAX];
 	char control_socket[PATH_MAX];
@@ -80,11 +80,11 @@ void config_defaults(struct tun64_config *c);
  * Returns 0 or -1 with err set to "WHERE: KEY: reason". Repeatable keys
  * (pool4, map, bib, allow6) append; the first pool4 replaces the default. */
 int config_set(struct tun64_config *c, const char *key, const char *value, const char *where,
-	       char *err, size_t errlen);
+               char *err, size_t errlen);
 
 /* Parse a whole file's text (name is used in messages). */
 int config_parse_text(struct tun64_config *c, const char *name, const char *text, char *err,
-		      size_t errlen);
+                      size_t errlen);
 
 /* Read and parse a file. */
 int config_load_file(struct tun64_config *c, const char *path, char *err, size_t errlen);

@@ -73,14 +73,14 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 	addr6_str(c->prefix.addr, p6, sizeof(p6));
 	if (json) {
 		fprintf(f,
-			"{\"mode\":\"%s\",\"prefix\":\"%s/%u\",\"tun\":\"%s\",\"workers\":%u,"
-			"\"routes\":%s,\"uptime\":%llu,\"pool4\":[",
-			mode, p6, c->prefix.len, v->tun_name, v->workers,
-			v->routes_installed ? "true" : "false", (unsigned long long)v->uptime_s);
+		        "{\"mode\":\"%s\",\"prefix\":\"%s/%u\",\"tun\":\"%s\",\"workers\":%u,"
+		        "\"routes\":%s,\"uptime\":%llu,\"pool4\":[",
+		        mode, p6, c->prefix.len, v->tun_name, v->workers,
+		        v->routes_installed ? "true" : "false", (unsigned long long)v->uptime_s);
 		for (size_t i = 0; i < c->n_pool4; i++)
 			fprintf(f, "%s{\"prefix\":\"%s/%u\",\"ports\":\"%u-%u\"}", i ? "," : "",
-				addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
-				c->pool4[i].port_lo, c->pool4[i].port_hi);
+			        addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
+			        c->pool4[i].port_lo, c->pool4[i].port_hi);
 		fputc(']', f);
 		if (v->offloads)
 			fprintf(f, ",\"offloads\":\"%s\"", v->offloads);
@@ -89,39 +89,38 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 
 			nat64_get_stats(v->nat, &st);
 			fprintf(f,
-				",\"bib\":{\"tcp\":%llu,\"udp\":%llu,\"icmp\":%llu},"
-				"\"sessions\":{\"tcp\":%llu,\"udp\":%llu,\"icmp\":%llu},"
-				"\"clients\":%llu",
-				(unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
-				(unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
-				(unsigned long long)st.sessions[1], (unsigned long long)st.sessions[2],
-				(unsigned long long)st.clients);
+			        ",\"bib\":{\"tcp\":%llu,\"udp\":%llu,\"icmp\":%llu},"
+			        "\"sessions\":{\"tcp\":%llu,\"udp\":%llu,\"icmp\":%llu},"
+			        "\"clients\":%llu",
+			        (unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
+			        (unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
+			        (unsigned long long)st.sessions[1],
+			        (unsigned long long)st.sessions[2], (unsigned long long)st.clients);
 		}
 		fprintf(f, "}\n");
 		return;
 	}
 	fprintf(f, "mode      %s\nprefix    %s/%u\ntun       %s\nworkers   %u\n", mode, p6,
-		c->prefix.len, v->tun_name, v->workers);
+	        c->prefix.len, v->tun_name, v->workers);
 	if (v->offloads)
 		fprintf(f, "offloads  %s\n", v->offloads);
 	fprintf(f, "routes    %s\nuptime    %llus\n", v->routes_installed ? "installed" : "no",
-		(unsigned long long)v->uptime_s);
+	        (unsigned long long)v->uptime_s);
 	for (size_t i = 0; i < c->n_pool4; i++)
 		fprintf(f, "pool4     %s/%u ports %u-%u\n",
-			addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
-			c->pool4[i].port_lo, c->pool4[i].port_hi);
+		        addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
+		        c->pool4[i].port_lo, c->pool4[i].port_hi);
 	if (v->nat) {
 		struct nat64_stats st;
 
 		nat64_get_stats(v->nat, &st);
-		fprintf(f, "bib       tcp %llu udp %llu icmp %llu\n",
-			(unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
-			(unsigned long long)st.bib[2]);
+		fprintf(f, "bib       tcp %llu udp %llu icmp %llu\n", (unsigned long long)st.bib[0],
+		        (unsigned long long)st.bib[1], (unsigned long long)st.bib[2]);
 		fprintf(f, "sessions  tcp %llu udp %llu icmp %llu\n",
-			(unsigned long long)st.sessions[0], (unsigned long long)st.sessions[1],
-			(unsigned long long)st.sessions[2]);
+		        (unsigned long long)st.sessions[0], (unsigned long long)st.sessions[1],
+		        (unsigned long long)st.sessions[2]);
 		fprintf(f, "clients   %llu (IPv6 /64s with sessions)\n",
-			(unsigned long long)st.clients);
+		        (unsigned long long)st.clients);
 	}
 }
 
@@ -137,13 +136,13 @@ static void answer_stats(const struct control_view *v, bool json, bool explain, 
 
 			if (json)
 				fprintf(f, "%s\"%s.%s\":%llu", d || c ? "," : "",
-					dir_name((enum tun64_dir)d), name, n);
+				        dir_name((enum tun64_dir)d), name, n);
 			else if (explain)
 				fprintf(f, "%-4s %-28s %12llu  %s\n", dir_name((enum tun64_dir)d),
-					name, n, counter_meaning((enum tun64_counter)c));
+				        name, n, counter_meaning((enum tun64_counter)c));
 			else
-				fprintf(f, "%-4s %-28s %12llu\n", dir_name((enum tun64_dir)d),
-					name, n);
+				fprintf(f, "%-4s %-28s %12llu\n", dir_name((enum tun64_dir)d), name,
+				        n);
 		}
 	}
 	if (json)
@@ -166,15 +165,15 @@ static int print_session(const struct nat64_session_info *s, void *arg)
 	addr4_str(s->remote4, r4, sizeof(r4));
 	if (p->json)
 		fprintf(p->f,
-			"%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
-			"\"ipv4_port\":%u,\"remote\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
-			"\"expires_ms\":%llu}",
-			p->first ? "" : ",", proto_name(s->proto), a6, s->port6, a4, s->port4, r4,
-			s->rport4, nat64_tcp_state_name(s->state),
-			(unsigned long long)s->expires_ms);
+		        "%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
+		        "\"ipv4_port\":%u,\"remote\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
+		        "\"expires_ms\":%llu}",
+		        p->first ? "" : ",", proto_name(s->proto), a6, s->port6, a4, s->port4, r4,
+		        s->rport4, nat64_tcp_state_name(s->state),
+		        (unsigned long long)s->expires_ms);
 	else
-		fprintf(p->f, "%-4s %s#%u  %s#%u  %s#%u  %s\n", proto_name(s->proto), a6,
-			s->port6, a4, s->port4, r4, s->rport4, nat64_tcp_state_name(s->state));
+		fprintf(p->f, "%-4s %s#%u  %s#%u  %s#%u  %s\n", proto_name(s->proto), a6, s->port6,
+		        a4, s->port4, r4, s->rport4, nat64_tcp_state_name(s->state));
 	p->first = false;
 	return 0;
 }
@@ -187,7 +186,7 @@ static void answer_sessions(const struct control_view *v, bool json, FILE *f)
 		fputc('[', f);
 	else
 		fprintf(f, "%-4s %s  %s  %s  %s\n", "prot", "ipv6#port", "pool4#port",
-			"remote#port", "state");
+		        "remote#port", "state");
 	if (v->nat)
 		nat64_foreach_session(v->nat, print_session, &p);
 	if (json)
@@ -203,13 +202,13 @@ static int print_bib(const struct nat64_bib_info *b, void *arg)
 	addr4_str(b->addr4, a4, sizeof(a4));
 	if (p->json)
 		fprintf(p->f,
-			"%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
-			"\"ipv4_port\":%u,\"sessions\":%u,\"static\":%s}",
-			p->first ? "" : ",", proto_name(b->proto), a6, b->port6, a4, b->port4,
-			b->n_sessions, b->is_static ? "true" : "false");
+		        "%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
+		        "\"ipv4_port\":%u,\"sessions\":%u,\"static\":%s}",
+		        p->first ? "" : ",", proto_name(b->proto), a6, b->port6, a4, b->port4,
+		        b->n_sessions, b->is_static ? "true" : "false");
 	else
 		fprintf(p->f, "%-4s %s#%u  %s#%u  %u%s\n", proto_name(b->proto), a6, b->port6, a4,
-			b->port4, b->n_sessions, b->is_static ? "  static" : "");
+		        b->port4, b->n_sessions, b->is_static ? "  static" : "");
 	p->first = false;
 	return 0;
 }

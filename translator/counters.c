@@ -2,13 +2,13 @@
 
 static const char *const names[CTR_MAX] = {
 #define X(id, name, meaning) [CTR_##id] = name,
-	TUN64_COUNTERS(X)
+    TUN64_COUNTERS(X)
 #undef X
 };
 
 static const char *const meanings[CTR_MAX] = {
 #define X(id, name, meaning) [CTR_##id] = meaning,
-	TUN64_COUNTERS(X)
+    TUN64_COUNTERS(X)
 #undef X
 };
 

@@ -88,7 +88,7 @@ void fill_nat64_config(const struct tun64_config *c, struct nat64_config *n)
 	n->max_sessions = c->max_sessions ? c->max_sessions : auto_max_sessions();
 	/* One /64 may hold at most a quarter of the table unless told otherwise. */
 	n->max_sessions_per_client =
-		c->max_sessions_per_client ? c->max_sessions_per_client : n->max_sessions / 4;
+	    c->max_sessions_per_client ? c->max_sessions_per_client : n->max_sessions / 4;
 	n->allow6 = c->allow6;
 	n->n_allow6 = c->n_allow6;
 	n->address_dependent_filtering = c->filtering_adf;

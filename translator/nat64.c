@@ -69,7 +69,7 @@
 
 #include "pool4.h"
 
-#define NSHARDS 64 /* power of two */
+#define NSHARDS 64  /* power of two */
 #define NSTRIPES 64 /* power of two */
 #define SHARD_BITS 6
 _Static_assert(NSHARDS == 1 << SHARD_BITS && NSTRIPES == NSHARDS, "shard/stripe bits");
@@ -78,7 +78,7 @@ _Static_assert(NSHARDS == 1 << SHARD_BITS && NSTRIPES == NSHARDS, "shard/stripe 
 #define HTAB_MIN 16
 #define LRU_SLACK_MS 1000
 #define HTAB_INIT_TOTAL (1u << 16) /* initial buckets of a table, all shards */
-#define NQUOTA 64 /* client quota shards, power of two */
+#define NQUOTA 64                  /* client quota shards, power of two */
 _Static_assert(NQUOTA == NSHARDS, "quota shards use the same bits");
 #define QUOTA_SALT 0x3c6ef372fe94f82bULL
 _Static_assert(NAT64_CLIENT_PREFIX_LEN == 64, "client key is the first 8 bytes of X'");
@@ -121,10 +121,10 @@ struct session {
 	struct bib *bib;
 	uint64_t expires_ms;
 	uint64_t queued_ms; /* expires_ms when last queued on its timer list */
-	uint32_t remote4; /* Z */
-	uint16_t rport;   /* z */
-	uint8_t state;    /* enum nat64_tcp_state */
-	uint8_t timer;    /* enum timer_class */
+	uint32_t remote4;   /* Z */
+	uint16_t rport;     /* z */
+	uint8_t state;      /* enum nat64_tcp_state */
+	uint8_t timer;      /* enum timer_class */
 };
 
 struct lru {
@@ -283,7 +283,7 @@ static struct hnode *htab_bucket(const struct htab *t, uint64_t h)
 /* Double the buckets. On allocation failure keep the old ones (longer
  * chains, still correct). hash() recomputes a node's hash. */
 static void htab_grow(struct htab *t, const struct nat64 *nat,
-		      uint64_t (*hash)(const struct nat64 *, const struct hnode *))
+                      uint64_t (*hash)(const struct nat64 *, const struct hnode *))
 {
 	size_t nb = (t->mask + 1) * 2;
 	struct hnode **b = calloc(nb, sizeof(*b));
@@ -463,8 +463,7 @@ static struct client *client_find(const struct quota_shard *q, uint64_t h, uint6
 }
 
 /* Client entry for key, created with no sessions (quota shard locked). */
-static struct client *client_get(struct nat64 *nat, struct quota_shard *q, uint64_t h,
-				 uint64_t key)
+static struct client *client_get(struct nat64 *nat, struct quota_shard *q, uint64_t h, uint64_t key)
 {
 	struct client *c = client_find(q, h, key);
 
@@ -549,7 +548,7 @@ static bool source_allowed(const struct nat64 *nat, const uint8_t addr6[16])
 /* ---- BIB entries ---- */
 
 static struct bib *bib4_find(struct shard *sh, uint64_t h4, uint8_t proto, uint32_t addr4,
-			     uint16_t port4)
+                             uint16_t port4)
 {
 	for (struct hnode *e = htab_bucket(&sh->bib4, h4); e; e = e->next) {
 		struct bib *b = container_of(e, struct bib, node4);
@@ -561,7 +560,7 @@ static struct bib *bib4_find(struct shard *sh, uint64_t h4, uint8_t proto, uint3
 }
 
 static struct bib *idx6_find(struct stripe *st, uint64_t h6, uint8_t proto, const uint8_t addr6[16],
-			     uint16_t port6)
+                             uint16_t port6)
 {
 	for (struct hnode *e = htab_bucket(&st->idx6, h6); e; e = e->next) {
 		struct bib *b = container_of(e, struct bib, node6);
@@ -588,8 +587,8 @@ static void idx6_unlink(struct stripe *st, struct bib *b, uint64_t h6)
 
 /* New BIB entry in shard sh (locked); not yet in the IPv6 index. */
 static struct bib *bib_create(struct nat64 *nat, struct shard *sh, uint64_t h4, uint8_t proto,
-			      const uint8_t addr6[16], uint16_t port6, uint32_t addr4,
-			      uint16_t port4)
+                              const uint8_t addr6[16], uint16_t port6, uint32_t addr4,
+                              uint16_t port4)
 {
 	struct bib *b = slab_alloc(&sh->bib_slab);
 
@@ -649,8 +648,8 @@ static void session_arm(struct nat64 *nat, struct shard *sh, struct session *s, 
 	lru_append(&sh->timers[tc], s);
 }
 
-static struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b,
-				    uint32_t z4, uint16_t z)
+static struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b, uint32_t z4,
+                                    uint16_t z)
 {
 	for (struct hnode *e = htab_bucket(&sh->sess, hs); e; e = e->next) {
 		struct session *s = container_of(e, struct session, node);
@@ -709,8 +708,8 @@ static void session_unreserve(struct nat64 *nat, const uint8_t addr6[16])
 /* New session of b toward (Z,z) in state st expiring at expires_ms, shard
  * locked; a reservation from session_reserve is held. */
 static struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *b,
-				      uint64_t hs, uint32_t z4, uint16_t z,
-				      enum nat64_tcp_state st, uint64_t expires_ms)
+                                      uint64_t hs, uint32_t z4, uint16_t z, enum nat64_tcp_state st,
+                                      uint64_t expires_ms)
 {
 	struct session *s = slab_alloc(&sh->sess_slab);
 
@@ -738,11 +737,11 @@ static struct session *session_insert(struct nat64 *nat, struct shard *sh, struc
 
 /* New session with the full timeout of its state from now_ms. */
 static struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *b,
-				      uint64_t hs, uint32_t z4, uint16_t z,
-				      enum nat64_tcp_state st, uint64_t now_ms)
+                                      uint64_t hs, uint32_t z4, uint16_t z, enum nat64_tcp_state st,
+                                      uint64_t now_ms)
 {
-	uint64_t timeout = atomic_load_explicit(&nat->timeout_ms[timer_for(b->proto, st)],
-						memory_order_relaxed);
+	uint64_t timeout =
+	    atomic_load_explicit(&nat->timeout_ms[timer_for(b->proto, st)], memory_order_relaxed);
 
 	return session_insert(nat, sh, b, hs, z4, z, st, now_ms + timeout);
 }
@@ -770,15 +769,15 @@ static struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct s
 
 /* ---- TCP state machine, RFC 6146 §3.5.2.2 ---- */
 
-static void tcp_set(struct nat64 *nat, struct shard *sh, struct session *s,
-		    enum nat64_tcp_state st, uint64_t now_ms)
+static void tcp_set(struct nat64 *nat, struct shard *sh, struct session *s, enum nat64_tcp_state st,
+                    uint64_t now_ms)
 {
 	s->state = (uint8_t)st;
 	session_arm(nat, sh, s, now_ms);
 }
 
 static void tcp_established(struct nat64 *nat, struct shard *sh, struct session *s, bool from6,
-			    uint8_t flags, uint64_t now_ms)
+                            uint8_t flags, uint64_t now_ms)
 {
 	if (flags & NAT64_TCP_RST)
 		tcp_set(nat, sh, s, NAT64_TCP_TRANS, now_ms);
@@ -790,8 +789,8 @@ static void tcp_established(struct nat64 *nat, struct shard *sh, struct session 
 
 /* A FIN from the side that has not closed yet ends in V6 FIN + V4 FIN
  * (transitory, not refreshed again); anything else keeps TCP_EST. */
-static void tcp_half_closed(struct nat64 *nat, struct shard *sh, struct session *s,
-			    bool other_side, uint8_t flags, uint64_t now_ms)
+static void tcp_half_closed(struct nat64 *nat, struct shard *sh, struct session *s, bool other_side,
+                            uint8_t flags, uint64_t now_ms)
 {
 	if (other_side && (flags & NAT64_TCP_FIN))
 		tcp_set(nat, sh, s, NAT64_TCP_V6_FIN_V4_FIN, now_ms);
@@ -800,7 +799,7 @@ static void tcp_half_closed(struct nat64 *nat, struct shard *sh, struct session 
 }
 
 static void tcp_update(struct nat64 *nat, struct shard *sh, struct session *s, bool from6,
-		       uint8_t flags, uint64_t now_ms)
+                       uint8_t flags, uint64_t now_ms)
 {
 	bool syn = flags & NAT64_TCP_SYN;
 
@@ -837,7 +836,7 @@ static void tcp_update(struct nat64 *nat, struct shard *sh, struct session *s, b
 /* A packet of an existing session: TCP state, or refresh (RFC 6146 §3.5.1:
  * UDP and ICMP sessions are refreshed by both directions). */
 static void session_seen(struct nat64 *nat, struct shard *sh, struct session *s, bool from6,
-			 uint8_t flags, uint64_t now_ms)
+                         uint8_t flags, uint64_t now_ms)
 {
 	if (s->bib->proto == IPPROTO_TCP)
 		tcp_update(nat, sh, s, from6, flags, now_ms);
@@ -863,7 +862,7 @@ static uint16_t out_rport(const struct nat64_flow6 *f, const struct bib *b)
 
 /* Session for flow f on existing entry b (shard sh locked). */
 static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct bib *b,
-				    const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms)
+                                    const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms)
 {
 	uint16_t z = out_rport(f, b);
 	uint64_t hs = sess_hash(nat, b, f->dst4, z);
@@ -892,8 +891,8 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 
 /* First packet from (X',x): new BIB entry and session (stripe st locked). */
 static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint64_t h6,
-				     const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms,
-				     struct bib **bp)
+                                     const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms,
+                                     struct bib **bp)
 {
 	enum nat64_tcp_state tst = f->proto == IPPROTO_TCP ? NAT64_TCP_V6_INIT : NAT64_TCP_NONE;
 	uint32_t t4;
@@ -911,7 +910,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	if (r != NAT64_OK)
 		return r;
 	if (!pool4_alloc(nat->pool, f->proto, (uint32_t)hash_addr6(nat, f->src6), f->sport,
-			 &st->rng, &t4, &t)) {
+	                 &st->rng, &t4, &t)) {
 		session_unreserve(nat, f->src6);
 		return NAT64_POOL4_EXHAUSTED;
 	}
@@ -920,7 +919,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	pthread_mutex_lock(&sh->lock);
 	b = bib_create(nat, sh, h4, f->proto, f->src6, f->sport, t4, t);
 	if (b && !session_create(nat, sh, b, sess_hash(nat, b, f->dst4, out_rport(f, b)), f->dst4,
-				 out_rport(f, b), tst, now_ms)) {
+	                         out_rport(f, b), tst, now_ms)) {
 		bib_kill(nat, sh, b);
 		slab_free(&sh->bib_slab, b);
 		b = NULL;
@@ -937,7 +936,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 }
 
 enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint8_t tcp_flags,
-			    uint64_t now_ms, uint32_t *src4, uint16_t *sport4)
+                            uint64_t now_ms, uint32_t *src4, uint16_t *sport4)
 {
 	uint64_t h6;
 	struct stripe *st;
@@ -980,8 +979,8 @@ enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint
  * CLOSED, simplified: no 6 s hold of the SYN, the session starts in V4_INIT
  * with the transitory timeout), §3.5.3 (ICMP). */
 static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, struct bib *b,
-					uint64_t hs, const struct nat64_flow4 *f, uint8_t flags,
-					uint64_t now_ms)
+                                        uint64_t hs, const struct nat64_flow4 *f, uint8_t flags,
+                                        uint64_t now_ms)
 {
 	enum nat64_tcp_state st = f->proto == IPPROTO_TCP ? NAT64_TCP_V4_INIT : NAT64_TCP_NONE;
 	enum nat64_result r;
@@ -1003,7 +1002,7 @@ static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, str
 }
 
 enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8_t tcp_flags,
-			   uint64_t now_ms, uint8_t dst6[16], uint16_t *dport6)
+                           uint64_t now_ms, uint8_t dst6[16], uint16_t *dport6)
 {
 	uint64_t h4, hs;
 	struct shard *sh;
@@ -1039,7 +1038,7 @@ enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8
 /* ---- lookups ---- */
 
 bool nat64_bib_lookup4(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_t port4,
-		       uint8_t addr6[16], uint16_t *port6)
+                       uint8_t addr6[16], uint16_t *port6)
 {
 	uint64_t h4 = hash4(nat, proto, addr4, port4);
 	struct shard *sh = shard_of(nat, h4);
@@ -1056,7 +1055,7 @@ bool nat64_bib_lookup4(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_
 }
 
 bool nat64_bib_lookup6(struct nat64 *nat, uint8_t proto, const uint8_t addr6[16], uint16_t port6,
-		       uint32_t *addr4, uint16_t *port4)
+                       uint32_t *addr4, uint16_t *port4)
 {
 	uint64_t h6 = hash6(nat, proto, addr6, port6);
 	struct stripe *st = stripe_of(nat, h6);
@@ -1099,9 +1098,9 @@ static void order_scan_add(struct order_scan *o, const struct session *s)
  * entries go to dead[]; returns false when dead[] is full and the caller
  * must come back. */
 static bool expire_list(struct nat64 *nat, struct shard *sh, struct lru *l, uint64_t now_ms,
-			struct bib **dead, size_t *n_dead, size_t *removed)
+                        struct bib **dead, size_t *n_dead, size_t *removed)
 {
-	struct order_scan scan = { 0, false };
+	struct order_scan scan = {0, false};
 	bool whole = l->disordered;
 	struct session *s = l->head;
 
@@ -1172,7 +1171,8 @@ static size_t expire_shard(struct nat64 *nat, struct shard *sh, uint64_t now_ms)
 		done = true;
 		pthread_mutex_lock(&sh->lock);
 		for (int t = 0; t < TIMER_MAX && done; t++)
-			done = expire_list(nat, sh, &sh->timers[t], now_ms, dead, &n_dead, &removed);
+			done =
+			    expire_list(nat, sh, &sh->timers[t], now_ms, dead, &n_dead, &removed);
 		pthread_mutex_unlock(&sh->lock);
 		bury_bibs(nat, sh, dead, n_dead);
 	} while (!done);
@@ -1254,7 +1254,7 @@ static void session_info(const struct session *s, struct nat64_session_info *in)
 }
 
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),
-			   void *arg)
+                           void *arg)
 {
 	for (size_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &nat->shards[i];
@@ -1276,7 +1276,7 @@ void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_sessi
 }
 
 void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info *, void *),
-		       void *arg)
+                       void *arg)
 {
 	for (size_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &nat->shards[i];
@@ -1287,12 +1287,12 @@ void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info 
 			for (struct hnode *e = sh->bib4.b[k]; e && !stop; e = e->next) {
 				const struct bib *b = container_of(e, struct bib, node4);
 				struct nat64_bib_info in = {
-					.proto = b->proto,
-					.port6 = b->port6,
-					.addr4 = b->addr4,
-					.port4 = b->port4,
-					.n_sessions = b->n_sessions,
-					.is_static = b->is_static,
+				    .proto = b->proto,
+				    .port6 = b->port6,
+				    .addr4 = b->addr4,
+				    .port4 = b->port4,
+				    .n_sessions = b->n_sessions,
+				    .is_static = b->is_static,
 				};
 
 				memcpy(in.addr6, b->addr6, 16);
@@ -1307,8 +1307,7 @@ void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info 
 
 /* ---- restart: export and import of sessions (state-file) ---- */
 
-static void session_saved(const struct session *s, uint64_t now_ms,
-			  struct nat64_saved_session *o)
+static void session_saved(const struct session *s, uint64_t now_ms, struct nat64_saved_session *o)
 {
 	const struct bib *b = s->bib;
 
@@ -1326,7 +1325,7 @@ static void session_saved(const struct session *s, uint64_t now_ms,
 }
 
 int nat64_export(struct nat64 *nat, uint64_t now_ms,
-		 int (*cb)(const struct nat64_saved_session *, void *), void *arg)
+                 int (*cb)(const struct nat64_saved_session *, void *), void *arg)
 {
 	for (size_t i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &nat->shards[i];
@@ -1379,7 +1378,7 @@ static bool saved_valid(const struct nat64_saved_session *e)
 static uint64_t saved_lifetime(struct nat64 *nat, const struct nat64_saved_session *e)
 {
 	uint64_t max = atomic_load_explicit(&nat->timeout_ms[timer_for(e->proto, e->state)],
-					    memory_order_relaxed);
+	                                    memory_order_relaxed);
 
 	return e->remaining_ms < max ? e->remaining_ms : max;
 }
@@ -1391,7 +1390,7 @@ static enum import_outcome reserve_outcome(enum nat64_result r)
 
 /* Session e on the live entry b for its (X',x) (shard sh locked). */
 static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, struct bib *b,
-					 const struct nat64_saved_session *e, uint64_t now_ms)
+                                         const struct nat64_saved_session *e, uint64_t now_ms)
 {
 	uint64_t hs = sess_hash(nat, b, e->remote4, e->rport4);
 	enum nat64_result r;
@@ -1404,7 +1403,7 @@ static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, st
 	if (r != NAT64_OK)
 		return reserve_outcome(r);
 	if (!session_insert(nat, sh, b, hs, e->remote4, e->rport4, e->state,
-			    now_ms + saved_lifetime(nat, e))) {
+	                    now_ms + saved_lifetime(nat, e))) {
 		session_unreserve(nat, b->addr6);
 		return IMPORT_NOMEM;
 	}
@@ -1414,7 +1413,7 @@ static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, st
 /* No entry for (X',x): claim exactly the saved (T,t) and re-create the
  * dynamic entry with its session (stripe st locked). */
 static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, uint64_t h6,
-					  const struct nat64_saved_session *e, uint64_t now_ms)
+                                          const struct nat64_saved_session *e, uint64_t now_ms)
 {
 	uint64_t h4 = hash4(nat, e->proto, e->addr4, e->port4);
 	struct shard *sh = shard_of(nat, h4);
@@ -1440,7 +1439,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 	/* the port was free, so no entry can hold (T,t) */
 	b = bib_create(nat, sh, h4, e->proto, e->addr6, e->port6, e->addr4, e->port4);
 	if (b && !session_insert(nat, sh, b, sess_hash(nat, b, e->remote4, e->rport4), e->remote4,
-				 e->rport4, e->state, now_ms + saved_lifetime(nat, e))) {
+	                         e->rport4, e->state, now_ms + saved_lifetime(nat, e))) {
 		bib_kill(nat, sh, b);
 		slab_free(&sh->bib_slab, b);
 		b = NULL;
@@ -1456,7 +1455,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 }
 
 static enum import_outcome import_one(struct nat64 *nat, const struct nat64_saved_session *e,
-				      uint64_t now_ms)
+                                      uint64_t now_ms)
 {
 	uint64_t h6 = hash6(nat, e->proto, e->addr6, e->port6);
 	struct stripe *st = stripe_of(nat, h6);
@@ -1530,7 +1529,7 @@ static int saved_cmp_remaining(const void *a, const void *b)
 }
 
 enum nat64_result nat64_import(struct nat64 *nat, struct nat64_saved_session *s, size_t n,
-			       uint64_t now_ms, struct nat64_import_stats *st)
+                               uint64_t now_ms, struct nat64_import_stats *st)
 {
 	/* Ascending lifetimes keep each timer list in expiry order (the cap of
 	 * saved_lifetime is per list, so it keeps the order too). */
@@ -1554,7 +1553,7 @@ static bool static_same(const struct nat64_static_bib *a, const struct nat64_sta
 }
 
 static bool static_listed(const struct nat64_static_bib *e, const struct nat64_static_bib *v,
-			  size_t n)
+                          size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (static_same(e, &v[i]))
@@ -1574,7 +1573,7 @@ static int static_adopt(struct bib *b, const struct nat64_static_bib *e)
 
 /* Insert a new static entry (stripe locked, no live entry for (X',x)). */
 static int static_insert(struct nat64 *nat, struct stripe *st, uint64_t h6,
-			 const struct nat64_static_bib *e)
+                         const struct nat64_static_bib *e)
 {
 	enum pool4_claim c = pool4_claim(nat->pool, e->proto, e->addr4, e->port4);
 	uint64_t h4 = hash4(nat, e->proto, e->addr4, e->port4);
@@ -1692,10 +1691,10 @@ static uint64_t seconds_ms(uint32_t s)
 static void apply_limits(struct nat64 *nat, const struct nat64_config *cfg)
 {
 	uint64_t t[TIMER_MAX] = {
-		[TIMER_UDP] = seconds_ms(cfg->timeout_udp),
-		[TIMER_ICMP] = seconds_ms(cfg->timeout_icmp),
-		[TIMER_TCP_EST] = seconds_ms(cfg->timeout_tcp_est),
-		[TIMER_TCP_TRANS] = seconds_ms(cfg->timeout_tcp_trans),
+	    [TIMER_UDP] = seconds_ms(cfg->timeout_udp),
+	    [TIMER_ICMP] = seconds_ms(cfg->timeout_icmp),
+	    [TIMER_TCP_EST] = seconds_ms(cfg->timeout_tcp_est),
+	    [TIMER_TCP_TRANS] = seconds_ms(cfg->timeout_tcp_trans),
 	};
 
 	/* sessions keep their running timer; see LRU_SLACK_MS for the order */
@@ -1703,7 +1702,7 @@ static void apply_limits(struct nat64 *nat, const struct nat64_config *cfg)
 		atomic_store(&nat->timeout_ms[i], t[i]);
 	atomic_store(&nat->max_sessions, cfg->max_sessions ? cfg->max_sessions : UINT64_MAX);
 	atomic_store(&nat->max_per_client,
-		     cfg->max_sessions_per_client ? cfg->max_sessions_per_client : UINT64_MAX);
+	             cfg->max_sessions_per_client ? cfg->max_sessions_per_client : UINT64_MAX);
 	atomic_store(&nat->adf, cfg->address_dependent_filtering);
 }
 
@@ -1729,7 +1728,7 @@ static void pool_activate(struct nat64 *nat, const bool *wanted)
 {
 	for (size_t i = 0; i < nat->n_statics; i++)
 		pool4_claim(nat->pool, nat->statics[i].proto, nat->statics[i].addr4,
-			    nat->statics[i].port4);
+		            nat->statics[i].port4);
 	for (size_t i = 0; i < pool4_n_ranges(nat->pool); i++)
 		pool4_set_active(nat->pool, (int)i, wanted[i]);
 }
@@ -1760,7 +1759,7 @@ static void allow6_apply(struct nat64 *nat, const struct nat64_config *cfg)
 
 int nat64_reconfigure(struct nat64 *nat, const struct nat64_config *cfg)
 {
-	bool wanted[POOL4_MAX_RANGES] = { false };
+	bool wanted[POOL4_MAX_RANGES] = {false};
 	int rc;
 
 	if (!allow6_valid(cfg))
@@ -1833,8 +1832,8 @@ static void stripe_destroy(struct stripe *st)
  * small and big ones rarely rehash; tables double as they fill. */
 static size_t initial_buckets(uint64_t max_sessions)
 {
-	uint64_t total = max_sessions && max_sessions < HTAB_INIT_TOTAL ? max_sessions
-									: HTAB_INIT_TOTAL;
+	uint64_t total =
+	    max_sessions && max_sessions < HTAB_INIT_TOTAL ? max_sessions : HTAB_INIT_TOTAL;
 
 	return pow2_at_least((size_t)(total / NSHARDS));
 }

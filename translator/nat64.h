@@ -50,7 +50,7 @@ struct nat64_config {
 	size_t n_pool4;
 	const struct nat64_static_bib *bib;
 	size_t n_bib;
-	uint32_t timeout_udp;       /* seconds, RFC 6146 §4 */
+	uint32_t timeout_udp; /* seconds, RFC 6146 §4 */
 	uint32_t timeout_tcp_est;
 	uint32_t timeout_tcp_trans;
 	uint32_t timeout_icmp;
@@ -74,13 +74,13 @@ struct nat64_config {
 
 enum nat64_result {
 	NAT64_OK = 0,
-	NAT64_NO_STATE,         /* 4->6: no BIB entry / session for this packet */
-	NAT64_FILTERED,         /* 4->6: BIB exists but policy refuses a new session */
-	NAT64_POOL4_EXHAUSTED,  /* 6->4: no free (T,t) for a new BIB entry */
-	NAT64_SESSION_LIMIT,    /* max-sessions reached */
+	NAT64_NO_STATE,        /* 4->6: no BIB entry / session for this packet */
+	NAT64_FILTERED,        /* 4->6: BIB exists but policy refuses a new session */
+	NAT64_POOL4_EXHAUSTED, /* 6->4: no free (T,t) for a new BIB entry */
+	NAT64_SESSION_LIMIT,   /* max-sessions reached */
 	NAT64_NOMEM,
-	NAT64_NOT_ALLOWED,      /* 6->4: source outside allow6 may not create state */
-	NAT64_CLIENT_QUOTA,     /* the client /64 has max_sessions_per_client sessions */
+	NAT64_NOT_ALLOWED,  /* 6->4: source outside allow6 may not create state */
+	NAT64_CLIENT_QUOTA, /* the client /64 has max_sessions_per_client sessions */
 };
 
 /* The IPv6-side view of a packet, destination already extracted from Y'. */
@@ -122,27 +122,27 @@ int nat64_reconfigure(struct nat64 *nat, const struct nat64_config *cfg);
  * updates the TCP state machine with tcp_flags (0 for UDP/ICMP), refreshes
  * the timer, and returns the IPv4 source (T,t) to write into the packet. */
 enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint8_t tcp_flags,
-			    uint64_t now_ms, uint32_t *src4, uint16_t *sport4);
+                            uint64_t now_ms, uint32_t *src4, uint16_t *sport4);
 
 /* IPv4 -> IPv6 (RFC 6146 §3.5). Finds the session (or, where policy allows,
  * creates one from an existing BIB entry), updates state, returns (X',x). */
 enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8_t tcp_flags,
-			   uint64_t now_ms, uint8_t dst6[16], uint16_t *dport6);
+                           uint64_t now_ms, uint8_t dst6[16], uint16_t *dport6);
 
 /* Read-only lookup of the BIB entry for (proto, T, t) -> (X', x), no state
  * change. Used to translate the inner packet of ICMP errors. */
 bool nat64_bib_lookup4(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_t port4,
-		       uint8_t addr6[16], uint16_t *port6);
+                       uint8_t addr6[16], uint16_t *port6);
 /* Read-only lookup (proto, X', x) -> (T, t). */
 bool nat64_bib_lookup6(struct nat64 *nat, uint8_t proto, const uint8_t addr6[16], uint16_t port6,
-		       uint32_t *addr4, uint16_t *port4);
+                       uint32_t *addr4, uint16_t *port4);
 
 /* Remove sessions whose timer ran out and dynamic BIB entries left without
  * sessions. Returns the number of sessions removed. Call about once a second. */
 size_t nat64_expire(struct nat64 *nat, uint64_t now_ms);
 
 struct nat64_stats {
-	uint64_t bib[3];      /* index: 0 TCP, 1 UDP, 2 ICMP */
+	uint64_t bib[3]; /* index: 0 TCP, 1 UDP, 2 ICMP */
 	uint64_t sessions[3];
 	uint64_t clients; /* client /64s with at least one session */
 };
@@ -189,12 +189,12 @@ struct nat64_bib_info {
 
 /* Calls cb for each BIB entry (static ones too); same rules as below. */
 void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info *, void *),
-		       void *arg);
+                       void *arg);
 
 /* Calls cb for each live session; stops early if cb returns non-zero.
  * Takes shard locks one at a time: cb must not call back into nat. */
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),
-			   void *arg);
+                           void *arg);
 
 /* Restart without breaking connections (state-file): one session as saved.
  * Dynamic BIB entries exist only through their sessions, so sessions are
@@ -216,7 +216,7 @@ struct nat64_saved_session {
  * now_ms; stops early if cb returns non-zero (and returns that value).
  * Takes shard locks one at a time: cb must not call back into nat. */
 int nat64_export(struct nat64 *nat, uint64_t now_ms,
-		 int (*cb)(const struct nat64_saved_session *, void *), void *arg);
+                 int (*cb)(const struct nat64_saved_session *, void *), void *arg);
 
 /* What nat64_import did with each saved session. */
 struct nat64_import_stats {
@@ -237,6 +237,6 @@ struct nat64_import_stats {
  * so the timer lists stay in order. Adds to *st; returns NAT64_NOMEM if
  * memory ran out (the rest is then skipped), NAT64_OK otherwise. */
 enum nat64_result nat64_import(struct nat64 *nat, struct nat64_saved_session *s, size_t n,
-			       uint64_t now_ms, struct nat64_import_stats *st);
+                               uint64_t now_ms, struct nat64_import_stats *st);
 
 #endif

@@ -119,12 +119,14 @@ static long link_ip_offset(int dlt, const uint8_t *f, size_t caplen)
 
 static const char *icmp_type_name(bool v6, uint8_t type)
 {
-	static const char *const v4_names[] = {
-		[0] = "echo-reply", [3] = "dest-unreachable", [8] = "echo-request",
-		[11] = "time-exceeded", [12] = "parameter-problem"};
+	static const char *const v4_names[] = {[0] = "echo-reply",
+	                                       [3] = "dest-unreachable",
+	                                       [8] = "echo-request",
+	                                       [11] = "time-exceeded",
+	                                       [12] = "parameter-problem"};
 	static const char *const v6_names[] = {
-		[1] = "dest-unreachable", [2] = "packet-too-big", [3] = "time-exceeded",
-		[4] = "parameter-problem", [128] = "echo-request", [129] = "echo-reply"};
+	    [1] = "dest-unreachable",  [2] = "packet-too-big", [3] = "time-exceeded",
+	    [4] = "parameter-problem", [128] = "echo-request", [129] = "echo-reply"};
 
 	if (v6)
 		return type < sizeof(v6_names) / sizeof(v6_names[0]) ? v6_names[type] : NULL;
@@ -157,13 +159,13 @@ static void describe_icmp(struct pkt_text *t, bool v6, const uint8_t *l4, size_t
 
 /* Endpoints and protocol of an IP packet whose addresses are src and dst. */
 static void describe_transport(struct pkt_text *t, bool v6, uint8_t proto, const uint8_t *l4,
-			       size_t len, const char *src, const char *dst)
+                               size_t len, const char *src, const char *dst)
 {
 	bool has_ports = l4 && len >= 4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP);
 
 	if (has_ports)
 		snprintf(t->ends, sizeof(t->ends), "%s.%u > %s.%u", src, get_be16(l4), dst,
-			 get_be16(l4 + 2));
+		         get_be16(l4 + 2));
 	else
 		snprintf(t->ends, sizeof(t->ends), "%s > %s", src, dst);
 	if (proto == IPPROTO_TCP)
@@ -198,7 +200,7 @@ static void describe(const uint8_t *p, size_t len, struct pkt_text *t)
 		addr4_str(get_be32(p + 12), src, sizeof(src));
 		addr4_str(get_be32(p + 16), dst, sizeof(dst));
 		describe_transport(t, false, p[9], later_fragment ? NULL : p + ihl, len - ihl, src,
-				   dst);
+		                   dst);
 		return;
 	}
 	snprintf(t->ends, sizeof(t->ends), "%zu bytes", len);
@@ -210,20 +212,20 @@ static void describe(const uint8_t *p, size_t len, struct pkt_text *t)
 
 /* The direction whose rx counter the packet moved. */
 static enum tun64_dir moved_dir(const struct tun64_counters *before,
-				const struct tun64_counters *after)
+                                const struct tun64_counters *after)
 {
 	return after->v[DIR_4TO6][CTR_RX] != before->v[DIR_4TO6][CTR_RX] ? DIR_4TO6 : DIR_6TO4;
 }
 
 static bool moved(const struct tun64_counters *before, const struct tun64_counters *after,
-		  enum tun64_dir dir, enum tun64_counter c)
+                  enum tun64_dir dir, enum tun64_counter c)
 {
 	return after->v[dir][c] != before->v[dir][c];
 }
 
 /* Names of the drop counters the packet moved, comma-separated. */
 static void moved_reasons(const struct tun64_counters *before, const struct tun64_counters *after,
-			  enum tun64_dir dir, char *buf, size_t len)
+                          enum tun64_dir dir, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -235,7 +237,7 @@ static void moved_reasons(const struct tun64_counters *before, const struct tun6
 		    !moved(before, after, dir, (enum tun64_counter)c))
 			continue;
 		w = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-			     counter_name((enum tun64_counter)c));
+		             counter_name((enum tun64_counter)c));
 		if (w < 0 || (size_t)w >= len - used)
 			break;
 		used += (size_t)w;
@@ -258,7 +260,7 @@ static void advance_clock(struct translate_run *r, const struct timeval *ts)
 }
 
 static void write_packet(struct translate_run *r, const struct timeval *ts, const uint8_t *p,
-			 size_t len)
+                         size_t len)
 {
 	struct pcap_pkthdr h = {.ts = *ts, .caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len};
 
@@ -268,8 +270,8 @@ static void write_packet(struct translate_run *r, const struct timeval *ts, cons
 /* One verdict line; the trailing words describe the packet written, or the
  * input packet when nothing was written. */
 static void print_verdict(struct translate_run *r, FILE *v, enum xlat_verdict xv,
-			  const struct tun64_counters *before, const struct pkt_text *in,
-			  const struct pkt_text *out)
+                          const struct tun64_counters *before, const struct pkt_text *in,
+                          const struct pkt_text *out)
 {
 	enum tun64_dir dir = moved_dir(before, &r->ctr);
 	char why[256];
@@ -278,24 +280,24 @@ static void print_verdict(struct translate_run *r, FILE *v, enum xlat_verdict xv
 	if (xv == XLAT_SEND_MANY) {
 		r->n_translated++;
 		fprintf(v, "%lu  %s  translated fragmented  %s -> %s %s\n", r->n_packets,
-			dir_name(dir), in->ends, out->ends, out->what);
+		        dir_name(dir), in->ends, out->ends, out->what);
 	} else if (xv == XLAT_SEND && moved(before, &r->ctr, dir, CTR_ICMP_ERROR_SENT)) {
 		r->n_icmp_errors++;
 		fprintf(v, "%lu  %s  icmp-error %s  %s %s -> %s %s\n", r->n_packets, dir_name(dir),
-			why, in->ends, in->what, out->ends, out->what);
+		        why, in->ends, in->what, out->ends, out->what);
 	} else if (xv == XLAT_SEND) {
 		r->n_translated++;
 		fprintf(v, "%lu  %s  translated  %s -> %s %s\n", r->n_packets, dir_name(dir),
-			in->ends, out->ends, out->what);
+		        in->ends, out->ends, out->what);
 	} else {
 		r->n_dropped++;
 		fprintf(v, "%lu  %s  dropped %s  %s %s\n", r->n_packets, dir_name(dir), why,
-			in->ends, in->what);
+		        in->ends, in->what);
 	}
 }
 
 static void translate_one(struct translate_run *r, const struct pcap_pkthdr *h,
-			  const uint8_t *frame, FILE *v)
+                          const uint8_t *frame, FILE *v)
 {
 	long ip_off = link_ip_offset(r->dlt, frame, h->caplen);
 	struct tun64_counters before = r->ctr;
@@ -309,7 +311,7 @@ static void translate_one(struct translate_run *r, const struct pcap_pkthdr *h,
 	if (ip_off < 0 || h->caplen - (size_t)ip_off > XLAT_MAX_PACKET) {
 		r->n_skipped++;
 		fprintf(v, "%lu  -  skipped %s  %u bytes\n", r->n_packets,
-			ip_off < 0 ? "not-ip" : "too-large", h->caplen);
+		        ip_off < 0 ? "not-ip" : "too-large", h->caplen);
 		return;
 	}
 	pkt.len = h->caplen - (size_t)ip_off;
@@ -343,9 +345,9 @@ static int open_capture(struct translate_run *r, const char *in_path, const char
 	if (!link_supported(r->dlt)) {
 		dlt_name = pcap_datalink_val_to_name(r->dlt);
 		fprintf(stderr,
-			"tun64d: %s: link type %s (%d) is not supported: raw IP, Ethernet or "
-			"Linux cooked captures only\n",
-			in_path, dlt_name ? dlt_name : "?", r->dlt);
+		        "tun64d: %s: link type %s (%d) is not supported: raw IP, Ethernet or "
+		        "Linux cooked captures only\n",
+		        in_path, dlt_name ? dlt_name : "?", r->dlt);
 		return -1;
 	}
 	r->dead = pcap_open_dead(DLT_RAW, XLAT_MAX_PACKET);
@@ -377,8 +379,9 @@ static int setup_core(struct translate_run *r, const struct tun64_config *cfg)
 		ncfg.seed = TRANSLATE_SEED;
 		r->nat = nat64_new(&ncfg);
 		if (!r->nat) {
-			fprintf(stderr, "tun64d: cannot create the NAT64 tables (max-sessions %llu)\n",
-				(unsigned long long)ncfg.max_sessions);
+			fprintf(stderr,
+			        "tun64d: cannot create the NAT64 tables (max-sessions %llu)\n",
+			        (unsigned long long)ncfg.max_sessions);
 			return -1;
 		}
 	}
@@ -430,7 +433,7 @@ static int close_run(struct translate_run *r, const char *out_path)
 }
 
 int pcap_translate(const struct tun64_config *cfg, const char *in_path, const char *out_path,
-		   FILE *verdicts)
+                   FILE *verdicts)
 {
 	struct translate_run *r = calloc(1, sizeof(*r));
 	int rc;
@@ -453,10 +456,10 @@ int pcap_translate(const struct tun64_config *cfg, const char *in_path, const ch
 		rc = -1;
 	if (rc == 0)
 		fprintf(stderr,
-			"tun64d: %s: %lu packets: %lu translated, %lu icmp-error, %lu dropped, "
-			"%lu skipped\n",
-			in_path, r->n_packets, r->n_translated, r->n_icmp_errors, r->n_dropped,
-			r->n_skipped);
+		        "tun64d: %s: %lu packets: %lu translated, %lu icmp-error, %lu dropped, "
+		        "%lu skipped\n",
+		        in_path, r->n_packets, r->n_translated, r->n_icmp_errors, r->n_dropped,
+		        r->n_skipped);
 	free(r);
 	return rc == 0 ? 0 : 1;
 }

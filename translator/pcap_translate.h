@@ -17,6 +17,6 @@
  * Returns the exit status: 0 when the whole capture was processed (drops
  * included), 1 on an I/O or setup error, after one line on stderr. */
 int pcap_translate(const struct tun64_config *cfg, const char *in_path, const char *out_path,
-		   FILE *verdicts);
+                   FILE *verdicts);
 
 #endif

@@ -237,7 +237,7 @@ static int64_t claim_first(_Atomic uint64_t *w, uint32_t lo, uint32_t hi)
 }
 
 static bool try_address(const struct p4range *r, uint32_t ai, int pi, int part, uint64_t *rng,
-			uint16_t *port)
+                        uint16_t *port)
 {
 	_Atomic uint32_t *used = addr_used(r, ai, pi, part);
 	_Atomic uint64_t *w = addr_bits(r, ai, pi);
@@ -280,7 +280,7 @@ static int next_range(const struct pool4 *p, size_t n, size_t i, int pi, int par
 }
 
 static bool alloc_in_part(struct pool4 *p, int pi, int part, uint32_t addr_hint, uint64_t *rng,
-			  uint32_t *addr, uint16_t *port)
+                          uint32_t *addr, uint16_t *port)
 {
 	size_t n = atomic_load_explicit(&p->n, memory_order_acquire);
 	uint64_t total = 0, k;
@@ -316,8 +316,8 @@ static bool alloc_in_part(struct pool4 *p, int pi, int part, uint32_t addr_hint,
  * (well-known or not) SHOULD be chosen; when that part has none free the NAT64
  * MAY take one from the other part, which we do: a client using source port
  * 123 still gets through a pool with ports 1024-65535. */
-bool pool4_alloc(struct pool4 *p, uint8_t proto, uint32_t addr_hint, uint16_t sport,
-		 uint64_t *rng, uint32_t *addr, uint16_t *port)
+bool pool4_alloc(struct pool4 *p, uint8_t proto, uint32_t addr_hint, uint16_t sport, uint64_t *rng,
+                 uint32_t *addr, uint16_t *port)
 {
 	int pi = nat64_proto_index(proto);
 	int part;
@@ -329,7 +329,7 @@ bool pool4_alloc(struct pool4 *p, uint8_t proto, uint32_t addr_hint, uint16_t sp
 		return true;
 	return pi != PROTO_ICMP &&
 	       alloc_in_part(p, pi, part == PART_WELL_KNOWN ? PART_EPHEMERAL : PART_WELL_KNOWN,
-			     addr_hint, rng, addr, port);
+	                     addr_hint, rng, addr, port);
 }
 
 /* The range holding (addr, port), or NULL. */

@@ -53,8 +53,8 @@ enum pool4_claim pool4_claim(struct pool4 *p, uint8_t proto, uint32_t addr, uint
  * the ephemeral part of the range as sport is (RFC 6146 §3.5.1.1), or the
  * other part when that one is full. *rng is a PRNG state owned by the caller.
  * Returns false when exhausted. */
-bool pool4_alloc(struct pool4 *p, uint8_t proto, uint32_t addr_hint, uint16_t sport,
-		 uint64_t *rng, uint32_t *addr, uint16_t *port);
+bool pool4_alloc(struct pool4 *p, uint8_t proto, uint32_t addr_hint, uint16_t sport, uint64_t *rng,
+                 uint32_t *addr, uint16_t *port);
 
 /* Give back a (T,t) from pool4_alloc or pool4_claim; no-op outside pool4. */
 void pool4_release(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port);

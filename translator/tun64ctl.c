@@ -36,31 +36,32 @@ struct ctl_args {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: tun64ctl [-c FILE] [--json] COMMAND [ARGS]\n"
-	        "\n"
-	        "commands:\n"
-	        "  map ADDR [--prefix P]  IPv4 address -> IPv4-embedded IPv6 address (RFC 6052,\n"
-	        "                         or an explicit `map` of the config, RFC 7757), and\n"
-	        "                         IPv6 -> IPv4; computed offline, no daemon needed\n"
-	        "  map --zone FILE [--prefix P]\n"
-	        "                         an AAAA record for every A record of a DNS zone\n"
-	        "                         file (FILE - is stdin); offline too\n"
-	        "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
-	        "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
-	        "  sessions               live NAT64 sessions\n"
-	        "  reload                 make tun64d re-read its configuration file\n"
-	        "  bib                    the binding table (BIB): client#port, pool4#port\n"
-	        "\n"
-	        "options:\n"
-	        "  -c, --config FILE      configuration file (default %s if it exists,\n"
-	        "                         else the built-in defaults)\n"
-	        "  --prefix P             translation prefix, overrides the configuration\n"
-	        "  -s, --socket PATH      the daemon's control socket (default: control-socket\n"
-	        "                         of the configuration, /run/tun64/tun64.sock)\n"
-	        "  --json                 machine-readable output\n"
-	        "  -h, --help             this text\n",
-	        CONFIG_DEFAULT_PATH);
+	fprintf(
+	    f,
+	    "usage: tun64ctl [-c FILE] [--json] COMMAND [ARGS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  map ADDR [--prefix P]  IPv4 address -> IPv4-embedded IPv6 address (RFC 6052,\n"
+	    "                         or an explicit `map` of the config, RFC 7757), and\n"
+	    "                         IPv6 -> IPv4; computed offline, no daemon needed\n"
+	    "  map --zone FILE [--prefix P]\n"
+	    "                         an AAAA record for every A record of a DNS zone\n"
+	    "                         file (FILE - is stdin); offline too\n"
+	    "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
+	    "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
+	    "  sessions               live NAT64 sessions\n"
+	    "  reload                 make tun64d re-read its configuration file\n"
+	    "  bib                    the binding table (BIB): client#port, pool4#port\n"
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE      configuration file (default %s if it exists,\n"
+	    "                         else the built-in defaults)\n"
+	    "  --prefix P             translation prefix, overrides the configuration\n"
+	    "  -s, --socket PATH      the daemon's control socket (default: control-socket\n"
+	    "                         of the configuration, /run/tun64/tun64.sock)\n"
+	    "  --json                 machine-readable output\n"
+	    "  -h, --help             this text\n",
+	    CONFIG_DEFAULT_PATH);
 }
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -356,8 +357,8 @@ static int map_zone(const struct tun64_config *c, const char *path)
 		free(text);
 		return fail("out of memory");
 	}
-	n = zone_a_to_aaaa(text, strcmp(path, "-") == 0 ? "stdin" : path, zone_map4, (void *)c,
-			   mem, err, sizeof(err));
+	n = zone_a_to_aaaa(text, strcmp(path, "-") == 0 ? "stdin" : path, zone_map4, (void *)c, mem,
+	                   err, sizeof(err));
 	fclose(mem);
 	free(text);
 	if (n >= 0)
@@ -446,7 +447,7 @@ static int cmd_socket(const struct ctl_args *a)
 		return rc;
 	}
 	snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
-		 a->explain ? " explain" : "");
+	         a->explain ? " explain" : "");
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
 		rc = fail("%s: %s", sun.sun_path, strerror(errno));
 		close(fd);

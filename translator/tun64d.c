@@ -96,13 +96,13 @@ static uint64_t now_ms(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tun64d [-c FILE] [--check] [--KEY VALUE ...]\n"
-		   "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH
-		   " if it exists)\n"
-		   "  --check             validate, print the effective configuration, exit\n"
-		   "  --translate IN OUT  translate the capture IN offline, write OUT, exit\n"
-		   "  --KEY VALUE         any configuration key (see tun64.conf(5)); overrides the "
-		   "file\n"
-		   "  -h, --help          this text\n");
+	           "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH
+	           " if it exists)\n"
+	           "  --check             validate, print the effective configuration, exit\n"
+	           "  --translate IN OUT  translate the capture IN offline, write OUT, exit\n"
+	           "  --KEY VALUE         any configuration key (see tun64.conf(5)); overrides the "
+	           "file\n"
+	           "  -h, --help          this text\n");
 }
 
 /* Repeatable keys given as options replace the file's list rather than add to it. */
@@ -178,7 +178,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			val = eq + 1;
 		} else {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "tun64d: --%s: needs a value\n", keybuf[cli->nopts]);
+				fprintf(stderr, "tun64d: --%s: needs a value\n",
+				        keybuf[cli->nopts]);
 				return -1;
 			}
 			val = argv[++i];
@@ -238,7 +239,7 @@ static uint64_t random_seed(void)
 
 /* Write one packet back; vh: its offload header, NULL for none. */
 static void worker_write(struct worker *w, const struct vnet_hdr *vh, const uint8_t *out,
-			 size_t out_len)
+                         size_t out_len)
 {
 	static const struct vnet_hdr no_offload;
 	ssize_t r;
@@ -294,7 +295,7 @@ static void worker_translate(struct worker *w, struct xlat_pkt *pkt, struct vnet
 /* A GSO packet the fast path cannot take: cut in software, each segment
  * translated as an ordinary packet (at most 64 KB / gso_size of them). */
 static void worker_segment(struct worker *w, const struct vnet_hdr *vh, const uint8_t *pkt,
-			   size_t len, enum tun64_dir dir)
+                           size_t len, enum tun64_dir dir)
 {
 	struct vnet_seg s;
 	size_t n;
@@ -304,10 +305,10 @@ static void worker_segment(struct worker *w, const struct vnet_hdr *vh, const ui
 		w->ctr.v[dir][CTR_DROP_BAD_VNET_HDR]++;
 		return;
 	}
-	while ((n = vnet_segment_next(&s, w->seg + XLAT_HEADROOM,
-				      sizeof(w->seg) - XLAT_HEADROOM)) > 0) {
+	while ((n = vnet_segment_next(&s, w->seg + XLAT_HEADROOM, sizeof(w->seg) - XLAT_HEADROOM)) >
+	       0) {
 		struct xlat_pkt seg = {
-			.buf = w->seg, .cap = sizeof(w->seg), .off = XLAT_HEADROOM, .len = n};
+		    .buf = w->seg, .cap = sizeof(w->seg), .off = XLAT_HEADROOM, .len = n};
 
 		worker_translate(w, &seg, NULL);
 	}
@@ -318,7 +319,7 @@ static void worker_segment(struct worker *w, const struct vnet_hdr *vh, const ui
 static void worker_packet(struct worker *w, struct vnet_hdr *vh, size_t len)
 {
 	struct xlat_pkt pkt = {
-		.buf = w->buf, .cap = sizeof(w->buf), .off = XLAT_HEADROOM, .len = len};
+	    .buf = w->buf, .cap = sizeof(w->buf), .off = XLAT_HEADROOM, .len = len};
 	uint8_t *ip = w->buf + XLAT_HEADROOM;
 	enum tun64_dir dir = (ip[0] >> 4) == 4 ? DIR_4TO6 : DIR_6TO4;
 
@@ -466,15 +467,15 @@ static void log_counters(const struct daemon *d)
 		for (int c = 0; c < CTR_MAX; c++)
 			if (sum.v[dir][c])
 				log_info("counter %s %s %llu", dir_name((enum tun64_dir)dir),
-					 counter_name((enum tun64_counter)c),
-					 (unsigned long long)sum.v[dir][c]);
+				         counter_name((enum tun64_counter)c),
+				         (unsigned long long)sum.v[dir][c]);
 	if (d->nat) {
 		nat64_get_stats(d->nat, &st);
 		log_info("state: bib tcp %llu udp %llu icmp %llu, sessions tcp %llu udp %llu "
-			 "icmp %llu",
-			 (unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
-			 (unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
-			 (unsigned long long)st.sessions[1], (unsigned long long)st.sessions[2]);
+		         "icmp %llu",
+		         (unsigned long long)st.bib[0], (unsigned long long)st.bib[1],
+		         (unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
+		         (unsigned long long)st.sessions[1], (unsigned long long)st.sessions[2]);
 	}
 }
 
@@ -499,7 +500,7 @@ static void sd_notify_ready(void)
 	if (fd < 0)
 		return;
 	if (sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&sun,
-		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+	           (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
 		log_warn("notifying systemd: %s", strerror(errno));
 	close(fd);
 }
@@ -594,14 +595,14 @@ static void warn_after_drop(const struct daemon *d)
 			snprintf(dir, sizeof(dir), ".");
 		if (access(dir, W_OK | X_OK) < 0)
 			log_warn("state-file %s: directory %s: %s for the dropped user; sessions "
-				 "will not be saved at exit",
-				 d->cfg->state_file, dir, strerror(errno));
+			         "will not be saved at exit",
+			         d->cfg->state_file, dir, strerror(errno));
 	}
 	/* udev makes it 0666; some containers leave it 0600. */
 	if (access("/dev/net/tun", R_OK | W_OK) < 0)
 		log_warn("/dev/net/tun: %s for the dropped user; if %s is deleted, tun64d "
-			 "cannot re-create it and exits",
-			 strerror(errno), d->tun.name);
+		         "cannot re-create it and exits",
+		         strerror(errno), d->tun.name);
 }
 
 /* config user/group: the tun, routes, sysctls, control socket and restored
@@ -617,14 +618,14 @@ static int drop_privileges(struct daemon *d, bool sock_dir_made)
 	if (!privs_wanted(&d->privs))
 		return 0;
 	if (d->control_fd >= 0 && privs_hand_over_socket(&d->privs, d->cfg->control_socket,
-							 sock_dir_made, err, sizeof(err)) < 0)
+	                                                 sock_dir_made, err, sizeof(err)) < 0)
 		log_warn("%s", err);
 	if (privs_drop(&d->privs, err, sizeof(err)) < 0) {
 		log_err("dropping privileges: %s", err);
 		return -1;
 	}
-	log_info("privileges dropped: uid %u gid %u, capabilities: net_admin",
-		 (unsigned)getuid(), (unsigned)getgid());
+	log_info("privileges dropped: uid %u gid %u, capabilities: net_admin", (unsigned)getuid(),
+	         (unsigned)getgid());
 	warn_after_drop(d);
 	return 0;
 }
@@ -648,20 +649,20 @@ static void state_restore(struct nat64 *nat, const char *path)
 	if (!f) {
 		if (errno != ENOENT)
 			log_warn("state-file %s: %s; starting with no sessions", path,
-				 strerror(errno));
+			         strerror(errno));
 		return;
 	}
 	if (state_file_restore(f, nat, now_ms(), wall_ms(), &st, err, sizeof(err)) < 0)
 		log_warn("state-file %s: %s; starting with no sessions", path, err);
 	else
 		log_info("state-file %s: restored %llu sessions, %llu BIB entries; refused "
-			 "%llu outside pool4, %llu taken, %llu over limits, %llu not allowed, "
-			 "%llu expired, %llu duplicate, %llu invalid",
-			 path, (unsigned long long)st.sessions, (unsigned long long)st.bib,
-			 (unsigned long long)st.outside_pool4, (unsigned long long)st.taken,
-			 (unsigned long long)st.limit, (unsigned long long)st.not_allowed,
-			 (unsigned long long)st.expired, (unsigned long long)st.duplicate,
-			 (unsigned long long)st.invalid);
+		         "%llu outside pool4, %llu taken, %llu over limits, %llu not allowed, "
+		         "%llu expired, %llu duplicate, %llu invalid",
+		         path, (unsigned long long)st.sessions, (unsigned long long)st.bib,
+		         (unsigned long long)st.outside_pool4, (unsigned long long)st.taken,
+		         (unsigned long long)st.limit, (unsigned long long)st.not_allowed,
+		         (unsigned long long)st.expired, (unsigned long long)st.duplicate,
+		         (unsigned long long)st.invalid);
 	fclose(f);
 }
 
@@ -739,7 +740,7 @@ static int reload(struct daemon *d, char *msg, size_t msglen)
 	key = config_needs_restart(d->cfg, nc);
 	if (key) {
 		snprintf(msg, msglen, "%s: changing it needs a restart; configuration not reloaded",
-			 key);
+		         key);
 		goto refuse;
 	}
 	if (!workers_caught_up(d)) {
@@ -853,7 +854,7 @@ static int recreate_tun(struct daemon *d)
 	atomic_store(&d->tun_lost, false);
 	atomic_store(&d->stop, false);
 	if (tunif_open_offload(&d->tun, d->cfg->tun_device, (int)d->nworkers, d->cfg->offload, err,
-			       sizeof(err)) < 0) {
+	                       sizeof(err)) < 0) {
 		log_err("%s: cannot go on", err);
 		return -1;
 	}
@@ -882,10 +883,10 @@ static int main_loop(struct daemon *d, int sfd)
 	}
 	for (;;) {
 		struct pollfd pfd[4] = {
-			{.fd = sfd, .events = POLLIN},
-			{.fd = tfd, .events = POLLIN},
-			{.fd = d->routes ? routes_monitor_fd(d->routes) : -1, .events = POLLIN},
-			{.fd = d->control_fd, .events = POLLIN},
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = tfd, .events = POLLIN},
+		    {.fd = d->routes ? routes_monitor_fd(d->routes) : -1, .events = POLLIN},
+		    {.fd = d->control_fd, .events = POLLIN},
 		};
 
 		if (poll(pfd, 4, -1) < 0) {
@@ -901,7 +902,7 @@ static int main_loop(struct daemon *d, int sfd)
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 					log_info("signal %s: stopping",
-						 si.ssi_signo == SIGTERM ? "TERM" : "INT");
+					         si.ssi_signo == SIGTERM ? "TERM" : "INT");
 					break;
 				}
 				if (si.ssi_signo == SIGUSR2 && atomic_load(&d->tun_lost) &&
@@ -999,7 +1000,7 @@ int main(int argc, char **argv)
 		d.nat = nat64_new(&ncfg);
 		if (!d.nat) {
 			log_err("cannot create the NAT64 tables (max-sessions %llu)",
-				(unsigned long long)ncfg.max_sessions);
+			        (unsigned long long)ncfg.max_sessions);
 			return 1;
 		}
 		d.frags = frag_table_new(random_seed());
@@ -1016,7 +1017,7 @@ int main(int argc, char **argv)
 		d.nworkers = TUNIF_MAX_QUEUES;
 
 	if (tunif_open_offload(&d.tun, d.cfg->tun_device, (int)d.nworkers, d.cfg->offload, err,
-			       sizeof(err)) < 0) {
+	                       sizeof(err)) < 0) {
 		log_err("%s", err);
 		nat64_free(d.nat);
 		return 1;
@@ -1054,8 +1055,8 @@ int main(int argc, char **argv)
 
 		addr6_str(d.cfg->prefix.addr, p6, sizeof(p6));
 		log_info("%s mode on %s, prefix %s/%u, %zu pool4 range(s), %u worker(s)",
-			 d.cfg->mode == XLAT_STATEFUL ? "stateful" : "stateless", d.tun.name, p6,
-			 d.cfg->prefix.len, d.cfg->n_pool4, d.nworkers);
+		         d.cfg->mode == XLAT_STATEFUL ? "stateful" : "stateless", d.tun.name, p6,
+		         d.cfg->prefix.len, d.cfg->n_pool4, d.nworkers);
 	}
 	log_info("ready");
 	sd_notify_ready();

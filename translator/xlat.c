@@ -67,13 +67,13 @@
 struct l4_view {
 	uint8_t proto;
 	uint8_t *hdr;
-	size_t len;	/* transport header and payload */
+	size_t len;     /* transport header and payload */
 	uint16_t sport; /* ICMP echo: identifier */
 	uint16_t dport; /* ICMP echo: identifier */
 	uint8_t tcp_flags;
 	uint8_t icmp_type; /* ICMP: type and code after translation */
 	uint8_t icmp_code;
-	bool no_header; /* a later fragment: payload only, nothing to rewrite */
+	bool no_header;    /* a later fragment: payload only, nothing to rewrite */
 	bool csum_partial; /* TCP/UDP checksum offloaded (xlat_pkt.csum_partial) */
 };
 
@@ -92,8 +92,8 @@ static enum xlat_verdict drop(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun
 }
 
 static enum xlat_verdict send_translated(struct xlat_ctx *ctx, enum tun64_dir dir,
-					 struct xlat_pkt *pkt, uint8_t *start, size_t len,
-					 const uint8_t **out, size_t *out_len)
+                                         struct xlat_pkt *pkt, uint8_t *start, size_t len,
+                                         const uint8_t **out, size_t *out_len)
 {
 	pkt->off = (size_t)(start - pkt->buf);
 	pkt->len = len;
@@ -136,8 +136,8 @@ static bool icmp_error_allowed(struct xlat_ctx *ctx)
 /* An ICMP error built in ctx->scratch in place of the dropped packet, unless
  * the rate limit holds it back. */
 static enum xlat_verdict send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir,
-					 enum tun64_counter why, size_t len, const uint8_t **out,
-					 size_t *out_len)
+                                         enum tun64_counter why, size_t len, const uint8_t **out,
+                                         size_t *out_len)
 {
 	ctx->ctr->v[dir][why]++;
 	if (!icmp_error_allowed(ctx)) {
@@ -327,7 +327,7 @@ static enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6)
 /* proto is the IPv4 protocol or IPv6 next header of the transport;
  * fragmented: hdr starts a first fragment (fragmented ICMP never gets here). */
 static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size_t len,
-				   bool fragmented)
+                                   bool fragmented)
 {
 	memset(v, 0, sizeof(*v));
 	v->proto = proto;
@@ -352,7 +352,7 @@ static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hd
  * whole datagram), so only TCP and UDP come here. RFC 1858 §4: a TCP
  * fragment at offset 8 bytes could overwrite the first fragment's flags. */
 static enum tun64_counter l4_later_fragment(struct l4_view *v, uint8_t proto, uint8_t *data,
-					    size_t len, uint16_t offset_units)
+                                            size_t len, uint16_t offset_units)
 {
 	memset(v, 0, sizeof(*v));
 	v->proto = proto;
@@ -379,10 +379,10 @@ static void udp_store_csum(uint8_t *udp, uint16_t check)
  * A UDP datagram from IPv4 without checksum gets a full one, since IPv6
  * requires it (RFC 7915 §4.5). */
 static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo,
-			       uint16_t sport, uint16_t dport);
+                               uint16_t sport, uint16_t dport);
 
 static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo,
-		       uint16_t sport, uint16_t dport)
+                       uint16_t sport, uint16_t dport)
 {
 	uint8_t *h = v->hdr;
 	uint32_t old_sum, new_sum;
@@ -433,7 +433,7 @@ static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t ne
  * included. So only the pseudo-header part changes, for GSO packets too:
  * the kernel's pseudo-header length is the whole super-packet's, as here. */
 static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo,
-			       uint16_t sport, uint16_t dport)
+                               uint16_t sport, uint16_t dport)
 {
 	uint8_t *field = v->hdr + (v->proto == IPPROTO_TCP ? 16 : 6);
 
@@ -448,7 +448,7 @@ static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uin
  * sender of ip6, quoting as much of it as fits in ICMP6_ERROR_MAX bytes.
  * Returns the length. */
 static size_t icmp6_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
-				const uint8_t *ip6, size_t len)
+                                const uint8_t *ip6, size_t len)
 {
 	uint8_t *o = ctx->scratch;
 	size_t quote = len;
@@ -478,7 +478,7 @@ static size_t icmp6_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code
  * sender of ip4, quoting its header and as much data as fits in
  * ICMP4_ERROR_MAX bytes. Returns the length. */
 static size_t icmp4_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
-				const uint8_t *ip4, size_t len)
+                                const uint8_t *ip4, size_t len)
 {
 	uint8_t *o = ctx->scratch;
 	size_t quote = len;
@@ -512,20 +512,20 @@ struct ip4_view;
 /* ICMP errors passing through (RFC 7915 §4.2-4.3, §5.2-5.3), further down. */
 static bool icmp6_is_error(const struct ip6_view *v);
 static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
-					  const uint8_t **out, size_t *out_len);
+                                          const uint8_t **out, size_t *out_len);
 static bool icmp4_is_error(const struct ip4_view *v);
 static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
-					  const uint8_t **out, size_t *out_len);
+                                          const uint8_t **out, size_t *out_len);
 
 /* The parts of an IPv6 packet §5.1 needs, after the extension headers. */
 struct ip6_view {
 	uint8_t *hdr;
-	size_t len;	/* trimmed to 40 + payload length */
-	uint8_t proto;	/* upper-layer next header */
-	uint8_t *l4;	/* a later fragment: its payload */
+	size_t len;    /* trimmed to 40 + payload length */
+	uint8_t proto; /* upper-layer next header */
+	uint8_t *l4;   /* a later fragment: its payload */
 	size_t l4_len;
-	bool frag;	/* a Fragment header was found */
-	bool frag_more; /* its M flag */
+	bool frag;            /* a Fragment header was found */
+	bool frag_more;       /* its M flag */
 	uint16_t frag_offset; /* in 8-byte units */
 	uint32_t frag_id;
 	uint32_t segments_left_at; /* refused Routing header: offset of Segments Left */
@@ -644,7 +644,7 @@ static enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 /* §5.1 addresses: the destination is an IPv4 address inside pool6; the
  * source comes from the state table (stateful) or pool6 (stateless). */
 static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
-					 const struct l4_view *l4, struct xlat_addrs *a)
+                                         const struct l4_view *l4, struct xlat_addrs *a)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	const uint8_t *src6 = v->hdr + 8;
@@ -682,7 +682,7 @@ static bool addr_6to4(const struct xlat_config *cfg, const uint8_t a[16], uint32
 /* Checks that need no state: translatable destination (and stateless
  * source), RFC 6052 §3.1 for the well-known prefix. */
 static enum tun64_counter check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
-					   struct xlat_addrs *a)
+                                           struct xlat_addrs *a)
 {
 	enum siit_via via = siit_map_6to4(cfg->eam, &cfg->pool6, v->hdr + 24, &a->dst4);
 
@@ -728,8 +728,8 @@ static uint8_t tos_6to4(const struct xlat_config *cfg, const uint8_t *ip6)
 
 /* §5.1 header fields; id_frag: Identification << 16 | flags and offset. */
 static void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v,
-			      const struct l4_view *l4, const struct xlat_addrs *a,
-			      uint32_t id_frag, uint8_t tos)
+                              const struct l4_view *l4, const struct xlat_addrs *a,
+                              uint32_t id_frag, uint8_t tos)
 {
 	const uint8_t *h = v->hdr;
 
@@ -756,7 +756,8 @@ static uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v
 	uint16_t flags;
 
 	if (v->frag) {
-		flags = (uint16_t)((v->frag_offset & IPV4_FRAG_OFFSET) | (v->frag_more ? IPV4_MF : 0));
+		flags =
+		    (uint16_t)((v->frag_offset & IPV4_FRAG_OFFSET) | (v->frag_more ? IPV4_MF : 0));
 		return (uint32_t)(uint16_t)v->frag_id << 16 | flags;
 	}
 	flags = total > IPV4_DF_MAX_LEN ? IPV4_DF : 0;
@@ -766,7 +767,7 @@ static uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v
 /* Rewrite the transport, then lay the IPv4 header just in front of it, over
  * the tail of the IPv6 headers. */
 static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
-				const struct l4_view *l4, const struct xlat_addrs *a)
+                                const struct l4_view *l4, const struct xlat_addrs *a)
 {
 	uint8_t hdr[IPV4_HDR_LEN];
 	uint8_t *ip4 = v->l4 - IPV4_HDR_LEN;
@@ -776,7 +777,7 @@ static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
 	if (l4->proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(a->src4, a->dst4, l4->proto, (uint16_t)l4->len);
 	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len),
-			  tos_6to4(ctx->cfg, v->hdr));
+	                  tos_6to4(ctx->cfg, v->hdr));
 	l4_rewrite(l4, old_pseudo, new_pseudo, a->sport, a->dport);
 	memcpy(ip4, hdr, IPV4_HDR_LEN);
 	return ip4;
@@ -798,10 +799,10 @@ static void frag_key_6to4(struct frag_key *k, const struct ip6_view *v, uint32_t
  * a whole packet and leaves its source address T for the later ones, which
  * take it from the table (their ports are not theirs to change). */
 static enum tun64_counter map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
-						  const struct l4_view *l4, struct xlat_addrs *a)
+                                                  const struct l4_view *l4, struct xlat_addrs *a)
 {
 	struct frag_key k;
-	uint8_t t[16] = { 0 };
+	uint8_t t[16] = {0};
 	enum tun64_counter why;
 
 	if (ctx->cfg->mode == XLAT_STATELESS)
@@ -824,10 +825,10 @@ static enum tun64_counter map_addrs_6to4_fragment(struct xlat_ctx *ctx, const st
 /* §5.1: a Routing header with Segments Left != 0 is not translated;
  * Parameter Problem code 0 points at its Segments Left. */
 static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struct ip6_view *v,
-					       const uint8_t **out, size_t *out_len)
+                                               const uint8_t **out, size_t *out_len)
 {
-	size_t len = icmp6_build_error(ctx, ICMP6_PARAM_PROBLEM, 0, v->segments_left_at, v->hdr,
-				       v->len);
+	size_t len =
+	    icmp6_build_error(ctx, ICMP6_PARAM_PROBLEM, 0, v->segments_left_at, v->hdr, v->len);
 
 	return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_EXT_HDR, len, out, out_len);
 }
@@ -859,7 +860,7 @@ static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_vie
 }
 
 static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
-				   const uint8_t **out, size_t *out_len);
+                                   const uint8_t **out, size_t *out_len);
 
 /* Hairpinning (RFC 6146 §3.8, RFC 7757 §4): an IPv6 packet addressed to one
  * of the translator's own IPv4 addresses, just translated to the IPv4
@@ -868,7 +869,7 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
  * in. The translator stays one hop: the TTL that the first pass took is
  * given back before the second pass takes it again. */
 static enum xlat_verdict hairpin_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, uint8_t *ip4,
-				      size_t len, const uint8_t **out, size_t *out_len)
+                                      size_t len, const uint8_t **out, size_t *out_len)
 {
 	ctx->ctr->v[DIR_6TO4][CTR_HAIRPINNED]++;
 	pkt->off = (size_t)(ip4 - pkt->buf);
@@ -879,8 +880,8 @@ static enum xlat_verdict hairpin_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt
 	return xlat_4to6(ctx, pkt, true, out, out_len);
 }
 
-static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
-				   const uint8_t **out, size_t *out_len)
+static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
+                                   size_t *out_len)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	struct ip6_view v;
@@ -911,10 +912,9 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt,
 
 	/* §5.1 Hop Limit; checked before any state is created. */
 	if (v.hdr[7] <= 1)
-		return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED,
-				       icmp6_build_error(ctx, ICMP6_TIME_EXCEEDED, 0, 0, v.hdr,
-							 v.len),
-				       out, out_len);
+		return send_icmp_error(
+		    ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED,
+		    icmp6_build_error(ctx, ICMP6_TIME_EXCEEDED, 0, 0, v.hdr, v.len), out, out_len);
 
 	why = map_addrs_6to4_fragment(ctx, &v, &l4, &a);
 	if (why != XLAT_OK)
@@ -934,9 +934,9 @@ struct ip4_view {
 	uint32_t src, dst;
 	uint8_t *l4; /* a later fragment: its payload */
 	size_t l4_len;
-	bool frag;	      /* MF set or offset != 0 */
+	bool frag;            /* MF set or offset != 0 */
 	uint16_t frag_offset; /* in 8-byte units */
-	bool hairpin;	      /* translated from IPv6 just before (hairpin_4to6) */
+	bool hairpin;         /* translated from IPv6 just before (hairpin_4to6) */
 };
 
 static bool ip4_later_fragment(const struct ip4_view *v)
@@ -1062,7 +1062,7 @@ static enum tun64_counter check_addrs_4to6(const struct xlat_config *cfg, const 
  * split into IPv6 fragments (§4.1, split_4to6). A zero MTU in the config
  * means no limit. */
 static enum tun64_counter ipv4_check_size(const struct xlat_config *cfg, const struct ip4_view *v,
-					  bool *frag_needed, bool *split)
+                                          bool *frag_needed, bool *split)
 {
 	size_t out_len = IPV6_HDR_LEN + frag_hdr_len_4to6(v) + v->l4_len;
 	bool df = get_be16(v->hdr + 6) & IPV4_DF;
@@ -1081,9 +1081,9 @@ static enum tun64_counter ipv4_check_size(const struct xlat_config *cfg, const s
 /* What the IPv6 fragments of a split datagram take from its IPv4 header,
  * read before the IPv6 header is written over it. */
 struct split_plan {
-	uint32_t id;	 /* RFC 7915 §4.1: the IPv4 Identification, high bits 0 */
+	uint32_t id;     /* RFC 7915 §4.1: the IPv4 Identification, high bits 0 */
 	uint16_t offset; /* the IPv4 fragment offset, in 8-byte units */
-	bool more;	 /* the IPv4 MF: the last piece keeps it */
+	bool more;       /* the IPv4 MF: the last piece keeps it */
 };
 
 static void split_plan_4to6(struct split_plan *p, const struct ip4_view *v)
@@ -1122,8 +1122,8 @@ static void l4_finish_partial(const struct l4_view *l4)
 /* One fragment at o: a copy of the translated header ip6 with its own
  * Payload Length and a Fragment header (next header nh). Returns its length. */
 static size_t split_write_piece(uint8_t *o, const uint8_t *ip6, uint8_t nh,
-				const struct split_plan *p, size_t done, const uint8_t *data,
-				size_t n, bool more)
+                                const struct split_plan *p, size_t done, const uint8_t *data,
+                                size_t n, bool more)
 {
 	uint8_t *fh = o + IPV6_HDR_LEN;
 	uint16_t offset = (uint16_t)(p->offset + done / 8);
@@ -1147,7 +1147,7 @@ static size_t split_write_piece(uint8_t *o, const uint8_t *ip6, uint8_t nh,
  * piece but the last, which carries the IPv4 MF. Written back to back into
  * ctx->split; returns the total length, or 0 if it would not fit there. */
 static size_t split_4to6(struct xlat_ctx *ctx, const struct split_plan *p, const uint8_t *ip6,
-			 const struct l4_view *l4)
+                         const struct l4_view *l4)
 {
 	size_t chunk = split_chunk_len(ctx->cfg);
 	size_t pieces = (l4->len + chunk - 1) / chunk;
@@ -1163,15 +1163,15 @@ static size_t split_4to6(struct xlat_ctx *ctx, const struct split_plan *p, const
 		bool last = done + n == l4->len;
 
 		w += split_write_piece(ctx->split + w, ip6, nh, p, done, l4->hdr + done, n,
-				       !last || p->more);
+		                       !last || p->more);
 		done += n;
 	}
 	return w;
 }
 
 static enum xlat_verdict send_split(struct xlat_ctx *ctx, const struct split_plan *p,
-				    const uint8_t *ip6, const struct l4_view *l4,
-				    const uint8_t **out, size_t *out_len)
+                                    const uint8_t *ip6, const struct l4_view *l4,
+                                    const uint8_t **out, size_t *out_len)
 {
 	size_t len = split_4to6(ctx, p, ip6, l4);
 
@@ -1197,7 +1197,7 @@ size_t xlat_many_next(const uint8_t *out, size_t left)
 /* §4.1 addresses: source Z embedded in pool6; destination from the state
  * (stateful: (X',x) = nat64_in) or embedded too (stateless). */
 static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
-					 const struct l4_view *l4, struct xlat_addrs *a)
+                                         const struct l4_view *l4, struct xlat_addrs *a)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	struct nat64_flow4 flow;
@@ -1237,7 +1237,7 @@ static void frag_key_4to6(struct frag_key *k, const struct ip4_view *v)
 /* Stateful fragments (RFC 6146 §3.4): the first fragment finds (X',x) in
  * the session table and leaves X' for the later ones. */
 static enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
-						  const struct l4_view *l4, struct xlat_addrs *a)
+                                                  const struct l4_view *l4, struct xlat_addrs *a)
 {
 	struct frag_key k;
 	enum tun64_counter why;
@@ -1271,7 +1271,7 @@ static uint8_t tclass_4to6(const struct xlat_config *cfg, const uint8_t *ip4)
  * every packet of a flow. A fragmented datagram hashes without ports so
  * that all its fragments share the label. */
 static uint32_t flow_label_4to6(const struct xlat_config *cfg, const struct ip4_view *v,
-				const struct l4_view *l4, const struct xlat_addrs *a)
+                                const struct l4_view *l4, const struct xlat_addrs *a)
 {
 	uint8_t rest[5];
 	uint32_t h;
@@ -1287,8 +1287,8 @@ static uint32_t flow_label_4to6(const struct xlat_config *cfg, const struct ip4_
 
 /* §4.1 header fields. */
 static void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v,
-			      const struct l4_view *l4, const struct xlat_addrs *a,
-			      uint8_t tclass, uint32_t flow_label)
+                              const struct l4_view *l4, const struct xlat_addrs *a, uint8_t tclass,
+                              uint32_t flow_label)
 {
 	o[0] = (uint8_t)(0x60 | tclass >> 4);
 	o[1] = (uint8_t)(tclass << 4 | (flow_label >> 16 & 0x0f));
@@ -1306,14 +1306,14 @@ static void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v,
  * zero-extended to 32 bits. Built aside: the IPv4 header it reads from is
  * overwritten by the IPv6 one. */
 static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
-				       const struct ip4_view *v)
+                                       const struct ip4_view *v)
 {
 	uint16_t frag = get_be16(v->hdr + 6);
 
 	fh[0] = ip6_hdr[6];
 	fh[1] = 0;
-	put_be16(fh + 2, (uint16_t)((frag & IPV4_FRAG_OFFSET) << 3 |
-				    ((frag & IPV4_MF) ? IPV6_FRAG_M : 0)));
+	put_be16(fh + 2,
+	         (uint16_t)((frag & IPV4_FRAG_OFFSET) << 3 | ((frag & IPV4_MF) ? IPV6_FRAG_M : 0)));
 	put_be32(fh + 4, get_be16(v->hdr + 4));
 	ip6_hdr[6] = EXT_FRAGMENT;
 	put_be16(ip6_hdr + 4, (uint16_t)(get_be16(ip6_hdr + 4) + IPV6_FRAG_HDR_LEN));
@@ -1322,7 +1322,7 @@ static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip
 /* Rewrite the transport, then lay the IPv6 header (and Fragment header)
  * just in front of it, over the IPv4 header and into the headroom. */
 static uint8_t *xlat_write_4to6(const struct xlat_config *cfg, const struct ip4_view *v,
-				const struct l4_view *l4, const struct xlat_addrs *a)
+                                const struct l4_view *l4, const struct xlat_addrs *a)
 {
 	uint8_t hdr[IPV6_HDR_LEN], fh[IPV6_FRAG_HDR_LEN];
 	uint8_t *ip6 = v->l4 - IPV6_HDR_LEN - frag_hdr_len_4to6(v);
@@ -1346,7 +1346,7 @@ static uint8_t *xlat_write_4to6(const struct xlat_config *cfg, const struct ip4_
 /* hairpin: pkt is an IPv4 packet translated from IPv6 just now, whose
  * source may be the translator's own (hairpin_4to6). */
 static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
-				   const uint8_t **out, size_t *out_len)
+                                   const uint8_t **out, size_t *out_len)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	struct ip4_view v;
@@ -1393,14 +1393,13 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 	if (frag_needed) {
 		/* RFC 1191 §4: next-hop MTU as the IPv4 side sees it. */
 		len = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_FRAG_NEEDED,
-					(uint32_t)(cfg->mtu - (IPV6_HDR_LEN - IPV4_HDR_LEN)),
-					v.hdr, v.len);
+		                        (uint32_t)(cfg->mtu - (IPV6_HDR_LEN - IPV4_HDR_LEN)), v.hdr,
+		                        v.len);
 		return send_icmp_error(ctx, DIR_4TO6, why, len, out, out_len);
 	}
 	/* The IPv6 header is longer than an option-less IPv4 one: it reaches
 	 * into the headroom the caller must leave (XLAT_HEADROOM). */
-	if (why == XLAT_OK &&
-	    (size_t)(v.l4 - pkt->buf) < IPV6_HDR_LEN + frag_hdr_len_4to6(&v))
+	if (why == XLAT_OK && (size_t)(v.l4 - pkt->buf) < IPV6_HDR_LEN + frag_hdr_len_4to6(&v))
 		why = CTR_DROP_BAD_LENGTH;
 	if (why == XLAT_OK)
 		why = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
@@ -1410,8 +1409,8 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 	ip6 = xlat_write_4to6(cfg, &v, &l4, &a);
 	if (split)
 		return send_split(ctx, &plan, ip6, &l4, out, out_len);
-	return send_translated(ctx, DIR_4TO6, pkt, ip6, IPV6_HDR_LEN + frag_hdr_len_4to6(&v) + l4.len,
-			       out, out_len);
+	return send_translated(ctx, DIR_4TO6, pkt, ip6,
+	                       IPV6_HDR_LEN + frag_hdr_len_4to6(&v) + l4.len, out, out_len);
 }
 
 /* ---- ICMP errors in transit, RFC 7915 §4.2-4.3 and §5.2-5.3 ------------- */
@@ -1434,8 +1433,8 @@ struct icmp_err {
 
 /* The packet an ICMP error quotes. */
 struct inner_view {
-	uint8_t *hdr;	   /* its IP header */
-	size_t avail;	   /* bytes quoted from hdr on (at most its IP length) */
+	uint8_t *hdr;      /* its IP header */
+	size_t avail;      /* bytes quoted from hdr on (at most its IP length) */
 	struct l4_view l4; /* len: transport length as its IP header says */
 	size_t l4_avail;   /* transport bytes actually quoted */
 };
@@ -1456,8 +1455,8 @@ static bool icmp4_is_error(const struct ip4_view *v)
 /* RFC 7915 §4.2 Figure 3: IPv4 header offset -> IPv6 header offset, -1 n/a. */
 static enum tun64_counter icmp_pointer_4to6(uint8_t ptr4, uint32_t *ptr6)
 {
-	static const int8_t map[IPV4_HDR_LEN] = { 0,  1,  4,  4,  -1, -1, -1, -1, 7,  6,
-						  -1, -1, 8,  8,  8,  8,  24, 24, 24, 24 };
+	static const int8_t map[IPV4_HDR_LEN] = {0,  1,  4, 4, -1, -1, -1, -1, 7,  6,
+	                                         -1, -1, 8, 8, 8,  8,  24, 24, 24, 24};
 
 	if (ptr4 >= IPV4_HDR_LEN || map[ptr4] < 0)
 		return CTR_DROP_UNSUPPORTED_ICMP;
@@ -1468,7 +1467,7 @@ static enum tun64_counter icmp_pointer_4to6(uint8_t ptr4, uint32_t *ptr6)
 /* RFC 7915 §5.2 Figure 6: IPv6 header offset -> IPv4 header offset. */
 static enum tun64_counter icmp_pointer_6to4(uint32_t ptr6, uint32_t *ptr4)
 {
-	static const int8_t map[8] = { 0, 1, -1, -1, 2, 2, 9, 8 };
+	static const int8_t map[8] = {0, 1, -1, -1, 2, 2, 9, 8};
 
 	if (ptr6 < 8 && map[ptr6] >= 0)
 		*ptr4 = (uint32_t)map[ptr6];
@@ -1489,7 +1488,14 @@ static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *
 	e->type = ICMP6_DEST_UNREACH;
 	e->rest = 0;
 	switch (code) {
-	case 0: case 1: case 5: case 6: case 7: case 8: case 11: case 12:
+	case 0:
+	case 1:
+	case 5:
+	case 6:
+	case 7:
+	case 8:
+	case 11:
+	case 12:
 		e->code = 0; /* no route to destination */
 		return XLAT_OK;
 	case 2: /* protocol unreachable: Parameter Problem at Next Header */
@@ -1504,7 +1510,10 @@ static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *
 		e->type = ICMP6_PACKET_TOO_BIG;
 		e->code = 0;
 		return XLAT_OK;
-	case 9: case 10: case 13: case 15:
+	case 9:
+	case 10:
+	case 13:
+	case 15:
 		e->code = 1; /* administratively prohibited */
 		return XLAT_OK;
 	default: /* 14 (host precedence violation) and unknown codes */
@@ -1538,7 +1547,7 @@ static enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_er
  * MTU of Packet Too Big is filled in by icmp_ptb_mtu_6to4. */
 static enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_err *e)
 {
-	static const int8_t unreach[5] = { 1, 10, 1, 1, 3 };
+	static const int8_t unreach[5] = {1, 10, 1, 1, 3};
 
 	e->rest = 0;
 	switch (icmp[0]) {
@@ -1575,8 +1584,8 @@ static enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_er
 /* RFC 1191 §7: the greatest plateau below the quoted packet's length. */
 static uint32_t rfc1191_plateau_below(uint32_t total_len)
 {
-	static const uint16_t plateaus[] = { 65535, 32000, 17914, 8166, 4352, 2002,
-					     1492,  1006,  508,	  296,	68 };
+	static const uint16_t plateaus[] = {65535, 32000, 17914, 8166, 4352, 2002,
+	                                    1492,  1006,  508,   296,  68};
 
 	for (size_t i = 0; i < sizeof(plateaus) / sizeof(plateaus[0]); i++)
 		if (plateaus[i] < total_len)
@@ -1589,7 +1598,7 @@ static uint32_t rfc1191_plateau_below(uint32_t total_len)
  * (router without RFC 1191) is replaced by the plateau below the quoted
  * packet's Total Length. */
 static uint32_t icmp_ptb_mtu_4to6(const struct xlat_config *cfg, uint16_t mtu4,
-				  uint16_t quoted_total_len)
+                                  uint16_t quoted_total_len)
 {
 	uint32_t mtu = mtu4 ? mtu4 : rfc1191_plateau_below(quoted_total_len);
 
@@ -1624,7 +1633,7 @@ static size_t icmp_quoted_len(size_t avail, uint8_t len_attr, size_t unit)
  * (8 bytes are all RFC 792 promises), or an echo message. Anything else,
  * an ICMP error above all (RFC 7915 §4.3, §5.3), is not translated. */
 static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, uint8_t *l4,
-					 size_t len, size_t avail, bool from_v6)
+                                         size_t len, size_t avail, bool from_v6)
 {
 	struct l4_view *v = &in->l4;
 
@@ -1700,7 +1709,7 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
  * the quote holds it. A zero UDP checksum stays zero: the payload it would
  * cover may not be there. */
 static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old_pseudo,
-			     uint32_t new_pseudo, uint16_t sport, uint16_t dport)
+                             uint32_t new_pseudo, uint16_t sport, uint16_t dport)
 {
 	bool csum_quoted = v->proto != IPPROTO_TCP || avail >= 18;
 	bool udp_no_csum = v->proto == IPPROTO_UDP && get_be16(v->hdr + 6) == 0;
@@ -1713,8 +1722,8 @@ static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old
 	put_be16(v->hdr + 2, dport);
 }
 
-static enum xlat_verdict send_icmp_translated(struct xlat_ctx *ctx, enum tun64_dir dir,
-					      size_t len, const uint8_t **out, size_t *out_len)
+static enum xlat_verdict send_icmp_translated(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
+                                              const uint8_t **out, size_t *out_len)
 {
 	ctx->ctr->v[dir][CTR_TRANSLATED]++;
 	*out = ctx->scratch;
@@ -1729,8 +1738,8 @@ static enum xlat_verdict send_icmp_translated(struct xlat_ctx *ctx, enum tun64_d
  * prefix::a.b.c.d. Stateful: the quoted packet left us from (T,t); the BIB
  * gives back (X',x), which is also the error's destination. */
 static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
-					     const struct inner_view *in, struct xlat_addrs *outer,
-					     struct xlat_addrs *inner)
+                                             const struct inner_view *in, struct xlat_addrs *outer,
+                                             struct xlat_addrs *inner)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	uint32_t in_src = get_be32(in->hdr + 12), in_dst = get_be32(in->hdr + 16);
@@ -1747,12 +1756,12 @@ static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct 
 	inner->dport = in->l4.dport;
 	if (cfg->mode == XLAT_STATELESS)
 		return addr_4to6(cfg, v->dst, outer->dst6) && addr_4to6(cfg, in_src, inner->src6)
-			       ? XLAT_OK
-			       : CTR_DROP_ICMP_INNER;
+		           ? XLAT_OK
+		           : CTR_DROP_ICMP_INNER;
 	if (in_src != v->dst)
 		return CTR_DROP_ICMP_INNER; /* an error goes back to the quoted source */
 	if (!nat64_bib_lookup4(ctx->nat, in->l4.proto, in_src, in->l4.sport, inner->src6,
-			       &inner->sport))
+	                       &inner->sport))
 		return CTR_DROP_NO_STATE;
 	if (in->l4.proto == IPPROTO_ICMP)
 		inner->dport = inner->sport; /* the identifier */
@@ -1763,8 +1772,8 @@ static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct 
 /* Writes outer IPv6 + ICMPv6 + translated quote into ctx->scratch, cut to
  * ICMP6_ERROR_MAX. Returns the length. */
 static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
-			      const struct icmp_err *e, const struct inner_view *in,
-			      const struct xlat_addrs *outer, const struct xlat_addrs *inner)
+                              const struct icmp_err *e, const struct inner_view *in,
+                              const struct xlat_addrs *outer, const struct xlat_addrs *inner)
 {
 	uint8_t *o = ctx->scratch;
 	uint8_t *icmp = o + IPV6_HDR_LEN;
@@ -1773,8 +1782,8 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	size_t room = ICMP6_ERROR_MAX - (size_t)(il4 - o);
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
 	size_t payload = ICMP_HDR_LEN + IPV6_HDR_LEN + copy;
-	struct ip4_view iv = { .hdr = in->hdr };
-	struct l4_view l4 = in->l4, outer_l4 = { .proto = IPPROTO_ICMP, .len = payload };
+	struct ip4_view iv = {.hdr = in->hdr};
+	struct l4_view l4 = in->l4, outer_l4 = {.proto = IPPROTO_ICMP, .len = payload};
 	uint32_t old_pseudo = 0, new_pseudo;
 	uint32_t in_src = get_be32(in->hdr + 12), in_dst = get_be32(in->hdr + 16);
 
@@ -1794,10 +1803,10 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	icmp[1] = e->code;
 	put_be16(icmp + 2, 0);
 	put_be32(icmp + 4, e->rest);
-	put_be16(icmp + 2, csum_finish(csum_add_bytes(
-				   csum_pseudo6(outer->src6, outer->dst6, IPPROTO_ICMPV6,
-						(uint32_t)payload),
-				   icmp, payload)));
+	put_be16(icmp + 2,
+	         csum_finish(csum_add_bytes(
+	             csum_pseudo6(outer->src6, outer->dst6, IPPROTO_ICMPV6, (uint32_t)payload),
+	             icmp, payload)));
 	return IPV6_HDR_LEN + payload;
 }
 
@@ -1811,7 +1820,7 @@ static enum tun64_counter icmp4_err_check(const struct ip4_view *v)
 }
 
 static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
-					  const uint8_t **out, size_t *out_len)
+                                          const uint8_t **out, size_t *out_len)
 {
 	uint8_t *icmp = v->l4;
 	struct icmp_err e;
@@ -1837,8 +1846,8 @@ static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4
 		return drop(ctx, DIR_4TO6, why);
 	if (e.type == ICMP6_PACKET_TOO_BIG)
 		e.rest = icmp_ptb_mtu_4to6(ctx->cfg, get_be16(icmp + 6), get_be16(in.hdr + 2));
-	return send_icmp_translated(ctx, DIR_4TO6,
-				    icmp6_err_write(ctx, v, &e, &in, &outer, &inner), out, out_len);
+	return send_icmp_translated(ctx, DIR_4TO6, icmp6_err_write(ctx, v, &e, &in, &outer, &inner),
+	                            out, out_len);
 }
 
 /* ---- ICMPv6 error -> ICMPv4 error (§5.2, §5.3) ---- */
@@ -1851,33 +1860,29 @@ static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4
  * outer source outside pool6 takes an rfc6791-pool4 address, else own4
  * (RFC 6791 §4). */
 static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
-					     const struct inner_view *in, struct xlat_addrs *outer,
-					     struct xlat_addrs *inner)
+                                             const struct inner_view *in, struct xlat_addrs *outer,
+                                             struct xlat_addrs *inner)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	const uint8_t *in_dst6 = in->hdr + 24;
 
-	if (!addr_6to4(cfg, v->hdr + 24, &outer->dst4) ||
-	    wkp_refuses(cfg, outer->dst4))
+	if (!addr_6to4(cfg, v->hdr + 24, &outer->dst4) || wkp_refuses(cfg, outer->dst4))
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
-	if (!addr_6to4(cfg, in->hdr + 8, &inner->src4) ||
-	    wkp_refuses(cfg, inner->src4))
+	if (!addr_6to4(cfg, in->hdr + 8, &inner->src4) || wkp_refuses(cfg, inner->src4))
 		return CTR_DROP_ICMP_INNER;
 	inner->sport = in->l4.sport;
 	inner->dport = in->l4.dport;
 	if (cfg->mode == XLAT_STATELESS) {
-		if (!addr_6to4(cfg, in_dst6, &inner->dst4) ||
-		    wkp_refuses(cfg, inner->dst4))
+		if (!addr_6to4(cfg, in_dst6, &inner->dst4) || wkp_refuses(cfg, inner->dst4))
 			return CTR_DROP_ICMP_INNER;
-		if (!addr_6to4(cfg, v->hdr + 8, &outer->src4) ||
-		    wkp_refuses(cfg, outer->src4))
+		if (!addr_6to4(cfg, v->hdr + 8, &outer->src4) || wkp_refuses(cfg, outer->src4))
 			outer->src4 = rfc6791_src4(cfg, v->hdr + 8);
 		return XLAT_OK;
 	}
 	if (inner->src4 != outer->dst4)
 		return CTR_DROP_ICMP_INNER;
 	if (!nat64_bib_lookup6(ctx->nat, in->l4.proto, in_dst6, in->l4.dport, &inner->dst4,
-			       &inner->dport))
+	                       &inner->dport))
 		return CTR_DROP_NO_STATE;
 	if (in->l4.proto == IPPROTO_ICMP)
 		inner->sport = inner->dport; /* the identifier */
@@ -1892,8 +1897,8 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 /* Writes outer IPv4 + ICMPv4 + translated quote into ctx->scratch, cut to
  * ICMP4_ERROR_MAX. Returns the length. */
 static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
-			      const struct icmp_err *e, const struct inner_view *in,
-			      const struct xlat_addrs *outer, const struct xlat_addrs *inner)
+                              const struct icmp_err *e, const struct inner_view *in,
+                              const struct xlat_addrs *outer, const struct xlat_addrs *inner)
 {
 	uint8_t *o = ctx->scratch;
 	uint8_t *icmp = o + IPV4_HDR_LEN;
@@ -1902,8 +1907,8 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 	size_t room = ICMP4_ERROR_MAX - (size_t)(il4 - o);
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
 	size_t payload = ICMP_HDR_LEN + IPV4_HDR_LEN + copy;
-	struct ip6_view iv = { .hdr = in->hdr };
-	struct l4_view l4 = in->l4, outer_l4 = { .proto = IPPROTO_ICMP, .len = payload };
+	struct ip6_view iv = {.hdr = in->hdr};
+	struct l4_view l4 = in->l4, outer_l4 = {.proto = IPPROTO_ICMP, .len = payload};
 	uint32_t old_pseudo, new_pseudo = 0;
 
 	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
@@ -1915,16 +1920,15 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 	put_be16(ih + 10, csum_ipv4_header(ih, IPV4_HDR_LEN));
 	memcpy(il4, in->l4.hdr, copy);
 	l4.hdr = il4;
-	old_pseudo = csum_pseudo6(in->hdr + 8, in->hdr + 24,
-				  l4.proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4.proto,
-				  (uint32_t)l4.len);
+	old_pseudo =
+	    csum_pseudo6(in->hdr + 8, in->hdr + 24,
+	                 l4.proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4.proto, (uint32_t)l4.len);
 	if (l4.proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(inner->src4, inner->dst4, l4.proto, (uint16_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
 
-	ipv4_build_header(o, v, &outer_l4, outer,
-			  ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload),
-			  tos_6to4(ctx->cfg, v->hdr));
+	ipv4_build_header(o, v, &outer_l4, outer, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload),
+	                  tos_6to4(ctx->cfg, v->hdr));
 	icmp[0] = e->type;
 	icmp[1] = e->code;
 	put_be16(icmp + 2, 0);
@@ -1946,7 +1950,7 @@ static enum tun64_counter icmp6_err_check(const struct ip6_view *v)
 }
 
 static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
-					  const uint8_t **out, size_t *out_len)
+                                          const uint8_t **out, size_t *out_len)
 {
 	uint8_t *icmp = v->l4;
 	struct icmp_err e;
@@ -1962,8 +1966,8 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
 	if (why == XLAT_OK) {
 		/* RFC 4884 length attribute: byte 4 of Destination
 		 * Unreachable and Time Exceeded, in 64-bit words. */
-		len_attr = icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ?
-				   icmp[4] : 0;
+		len_attr =
+		    icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
 		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 		why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted);
 	}
@@ -1976,8 +1980,8 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
 		return drop(ctx, DIR_6TO4, why);
 	if (icmp[0] == ICMP6_PACKET_TOO_BIG)
 		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + 4));
-	return send_icmp_translated(ctx, DIR_6TO4,
-				    icmp4_err_write(ctx, v, &e, &in, &outer, &inner), out, out_len);
+	return send_icmp_translated(ctx, DIR_6TO4, icmp4_err_write(ctx, v, &e, &in, &outer, &inner),
+	                            out, out_len);
 }
 
 /* ---- Entry point --------------------------------------------------------- */
@@ -1985,7 +1989,7 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
 /* A packet that is neither IPv4 nor IPv6 has no direction; it is counted
  * under 6to4. */
 enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
-			      size_t *out_len)
+                              size_t *out_len)
 {
 	uint8_t version = pkt->len ? pkt->buf[pkt->off] >> 4 : 0;
 

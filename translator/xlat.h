@@ -24,13 +24,13 @@ enum xlat_mode {
 
 struct xlat_config {
 	enum xlat_mode mode;
-	struct prefix6 pool6;      /* translation prefix */
+	struct prefix6 pool6;        /* translation prefix */
 	const struct prefix4 *pool4; /* stateful: addresses routed to us (for "is this for us") */
 	size_t n_pool4;
-	uint32_t own4;             /* source of ICMPv4 errors we originate */
-	uint8_t own6[16];          /* source of ICMPv6 errors we originate */
-	uint16_t mtu;              /* tun MTU */
-	uint16_t lowest_ipv6_mtu;  /* RFC 7915 §4 */
+	uint32_t own4;            /* source of ICMPv4 errors we originate */
+	uint8_t own6[16];         /* source of ICMPv6 errors we originate */
+	uint16_t mtu;             /* tun MTU */
+	uint16_t lowest_ipv6_mtu; /* RFC 7915 §4 */
 	/* RFC 6052 §3.1: with the well-known prefix 64:ff9b::/96, non-global
 	 * IPv4 addresses are refused unless the operator allows them. */
 	bool wkp_allow_private;
@@ -122,7 +122,7 @@ enum xlat_verdict {
  * A packet translated in place also gets pkt->off and pkt->len set to the
  * output (which may start before the input's pkt->off). */
 enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
-			      size_t *out_len);
+                              size_t *out_len);
 
 /* The length of the first packet of an XLAT_SEND_MANY output out[0..left)
  * (an IPv6 header and its Payload Length), or 0 when no whole packet is

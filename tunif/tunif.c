@@ -48,8 +48,8 @@ static const char *tunsetiff_hint(int err, bool existed, int nqueues)
 }
 
 /* Attach one queue: open the clone device and bind it to the link. */
-static int tunif_attach_queue(struct tunif *t, const char *name, int nqueues, bool vnet,
-                              char *err, size_t errlen)
+static int tunif_attach_queue(struct tunif *t, const char *name, int nqueues, bool vnet, char *err,
+                              size_t errlen)
 {
 	struct ifreq ifr;
 	int fd;
@@ -86,9 +86,9 @@ static int tunif_attach_queue(struct tunif *t, const char *name, int nqueues, bo
 static unsigned tunif_set_offloads(int fd)
 {
 	static const unsigned tries[] = {
-		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
-		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
-		TUN_F_CSUM,
+	    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+	    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+	    TUN_F_CSUM,
 	};
 
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
@@ -124,7 +124,7 @@ int tunif_open(struct tunif *t, const char *name, int nqueues, char *err, size_t
 }
 
 int tunif_open_offload(struct tunif *t, const char *name, int nqueues, bool offload, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	tunif_reset(t);
 	if (name == NULL || name[0] == '\0' || strlen(name) >= IFNAMSIZ) {
@@ -164,8 +164,11 @@ const char *tunif_offload_str(const struct tunif *t, char *buf, size_t len)
 	static const struct {
 		unsigned bit;
 		const char *name;
-	} names[] = {{TUN_F_CSUM, "csum"}, {TUN_F_TSO4, "tso4"}, {TUN_F_TSO6, "tso6"},
-	             {TUN_F_USO4, "uso4"}, {TUN_F_USO6, "uso6"}};
+	} names[] = {{TUN_F_CSUM, "csum"},
+	             {TUN_F_TSO4, "tso4"},
+	             {TUN_F_TSO6, "tso6"},
+	             {TUN_F_USO4, "uso4"},
+	             {TUN_F_USO6, "uso6"}};
 	size_t used = 0;
 
 	if (len == 0)

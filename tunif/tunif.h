@@ -36,7 +36,7 @@ int tunif_open(struct tunif *t, const char *name, int nqueues, char *err, size_t
  * kernel that refuses them all still gets the header, with nothing to put
  * in it. */
 int tunif_open_offload(struct tunif *t, const char *name, int nqueues, bool offload, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /* "csum tso4 tso6 uso4 uso6" (what was accepted), or "off (...)" why not. */
 const char *tunif_offload_str(const struct tunif *t, char *buf, size_t len);
