@@ -24,6 +24,12 @@ done
 
 BIG_MB=20
 RATE=4M # about 5 s for the whole file
+# The client's TCP receive buffer cap. Linux autotunes it up to tcp_rmem's
+# maximum (32 MB on some machines), which lets the server push the whole
+# file into the client's socket before the restart: the download would
+# then "survive" without crossing the new tun64d at all. With the cap, at
+# most this much is past the translator ahead of curl's reads.
+RMEM_MAX=262144
 
 show_logs() {
 	local log
@@ -49,6 +55,10 @@ make_big_file() {
 }
 
 t64_require "topology: client, router and server namespaces" t64_topology_create
+cap_client_rmem() {
+	t64_in "$T64_NS_CLIENT" sysctl -qw "net.ipv4.tcp_rmem=4096 65536 $RMEM_MAX"
+}
+t64_require "client: TCP receive buffer at most $RMEM_MAX bytes" cap_client_rmem
 t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT" t64_start_server
 t64_require "a $BIG_MB MB file to serve" make_big_file
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4") || t64_die "tun64ctl map failed"
@@ -58,6 +68,7 @@ SERVER6=$(t64_map "$BUILD" "$T64_SERVER4") || t64_die "tun64ctl map failed"
 start_download() {
 	local out=$1 i
 	shift
+	CURL_OUT=$out
 	rm -f "$out"
 	t64_in "$T64_NS_CLIENT" curl -6 -g -sS --limit-rate "$RATE" -o "$out" "$@" \
 		"http://[$SERVER6]:$T64_HTTP_PORT/big" &
@@ -81,10 +92,12 @@ for s in json.load(sys.stdin):
 }
 
 # restart NAME ARGS...: SIGTERM tun64d, keep its log as tun64d.NAME.log,
-# start it again at once with the same arguments.
+# start it again at once with the same arguments. Sets AT_RESTART to the
+# bytes curl had written when the old tun64d was told to stop.
 restart() {
 	local name=$1
 	shift
+	AT_RESTART=$(stat -c %s "$CURL_OUT" 2>/dev/null || echo 0)
 	kill -TERM "$T64_DAEMON_PID" || return 1
 	t64_wait_exit "$T64_DAEMON_PID" 10 || { echo "    tun64d still running"; return 1; }
 	[ "$T64_EXIT_STATUS" -eq 0 ] || { echo "    exit status $T64_EXIT_STATUS"; return 1; }
@@ -121,12 +134,31 @@ check_file_mode() {
 }
 t64_check "state file is mode 600, no temporary left" check_file_mode
 
+# The rest of the file crossed the restored tun64d: its 4to6 counter must
+# account for what curl still lacked at the restart, less what the client's
+# capped receive buffer may have taken in before it (at most 64 KB a packet,
+# a TSO super-packet). Without the cap, this fails on machines where the
+# whole file fits in the client's socket.
+check_rest_crossed_new_daemon() {
+	local size rest n need
+	size=$(stat -c %s "$T64_WORKDIR/www/big")
+	rest=$((size - AT_RESTART))
+	n=$("$BUILD/tun64ctl" -s "$SOCK" stats --json |
+		"$T64_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["4to6.translated"])') ||
+		return 1
+	need=$(((rest - 2 * RMEM_MAX) / 65536))
+	echo "    $AT_RESTART bytes before the restart, $rest after;" \
+		"the restored tun64d translated $n IPv4 packets (at least $need needed)"
+	[ "$need" -gt 0 ] && [ "$n" -ge "$need" ]
+}
+
 check_download() {
 	wait "$CURL_PID" || { echo "    curl failed"; return 1; }
 	cmp "$T64_WORKDIR/www/big" "$GOT" || return 1
 	echo "    $(stat -c %s "$GOT") bytes identical"
 }
 t64_check "the download survived the restart, byte for byte" check_download
+t64_check "the rest of the file crossed the restored tun64d" check_rest_crossed_new_daemon
 
 # A corrupt file costs the sessions, not the start.
 check_corrupt() {
