@@ -91,6 +91,7 @@ void config_defaults(struct tun64_config *c)
 	c->routes = true;
 	c->persist = false;
 	c->offload = true;
+	c->udp_coalesce = true;
 	c->allow_private_wkp = false;
 	strcpy(c->control_socket, "/run/tun64/tun64.sock");
 	c->log_level = LOG_LVL_INFO;
@@ -520,6 +521,11 @@ static int set_offload(struct tun64_config *c, const char *v, char *w)
 	return parse_bool(v, &c->offload, w);
 }
 
+static int set_udp_coalesce(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_bool(v, &c->udp_coalesce, w);
+}
+
 static int set_wkp_allow_private(struct tun64_config *c, const char *v, char *w)
 {
 	return parse_bool(v, &c->allow_private_wkp, w);
@@ -669,6 +675,7 @@ static const struct config_key KEYS[] = {
     {"masquerade", set_masquerade},
     {"persist", set_persist},
     {"offload", set_offload},
+    {"udp-coalesce", set_udp_coalesce},
     {"wkp-allow-private", set_wkp_allow_private},
     {"state-file", set_state_file},
     {"control-socket", set_control_socket},
@@ -1102,6 +1109,7 @@ void config_print(const struct tun64_config *c, FILE *f)
 		fprintf(f, "masquerade %s\n", c->masquerade);
 	fprintf(f, "persist %s\n", yes_no(c->persist));
 	fprintf(f, "offload %s\n", yes_no(c->offload));
+	fprintf(f, "udp-coalesce %s\n", yes_no(c->udp_coalesce));
 	fprintf(f, "wkp-allow-private %s\n", yes_no(c->allow_private_wkp));
 	if (c->state_file[0])
 		fprintf(f, "state-file %s\n", c->state_file);

@@ -51,6 +51,7 @@ struct tun64_config {
 	bool routes;
 	bool persist;
 	bool offload;           /* tun offloads: vnet header, checksum, TSO/USO (restart only) */
+	bool udp_coalesce;      /* UDP datagrams of one flow written as one USO packet */
 	bool allow_private_wkp; /* RFC 6052 §3.1 override */
 	char state_file[PATH_MAX];
 	char control_socket[PATH_MAX];

@@ -56,6 +56,8 @@
 	  "offloads: the virtio-net header does not describe the packet (checksum offsets, GSO)") \
 	X(GSO_SOFTWARE, "gso-software",                                                           \
 	  "offloads: GSO packets cut into segments by tun64d (DF, MTU, TTL, options, fragments)") \
+	X(UDP_COALESCED, "udp-coalesced",                                                         \
+	  "offloads: UDP datagrams written as part of a USO super-packet (udp-coalesce)")         \
 	X(FRAGMENTED, "fragmented",                                                                \
 	  "IPv4 datagrams without DF split into IPv6 fragments to fit lowest-ipv6-mtu "            \
 	  "(RFC 7915 §4.1)")

@@ -71,6 +71,7 @@ struct live *live_new(const struct tun64_config *c, char *err, size_t errlen)
 	x->udp_zero_csum_drop = c->udp_zero_csum_drop;
 	x->tos_zero = c->tos_zero;
 	x->flow_label_hash = c->flow_label_hash;
+	l->udp_coalesce = c->udp_coalesce;
 	return l;
 }
 

@@ -18,6 +18,7 @@ struct live {
 	struct xlat_config x;
 	struct prefix4 pool4[CONFIG_MAX_POOL4];
 	struct eam_table *eam;
+	bool udp_coalesce; /* udp-coalesce: the workers' USO writes (coalesce.h) */
 };
 
 /* Returns NULL with err set on a bad `map` table or out of memory. */

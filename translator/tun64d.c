@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "coalesce.h"
 #include "control.h"
 #include "daemon_config.h"
 #include "eam.h"
@@ -54,6 +55,9 @@ struct worker {
 	struct tun64_counters ctr;
 	uint8_t buf[XLAT_HEADROOM + XLAT_MAX_PACKET];
 	uint8_t seg[XLAT_HEADROOM + XLAT_MAX_PACKET]; /* a GSO packet cut in software */
+	bool can_coalesce;  /* the tun takes USO packets we write (coalesce.h) */
+	bool coalesce_on;   /* ... and udp-coalesce is yes */
+	struct coalesce co; /* UDP datagrams held until the read burst ends */
 };
 
 struct cli {
@@ -237,9 +241,10 @@ static uint64_t random_seed(void)
 	return seed;
 }
 
-/* Write one packet back; vh: its offload header, NULL for none. */
-static void worker_write(struct worker *w, const struct vnet_hdr *vh, const uint8_t *out,
-                         size_t out_len)
+/* Write one packet (or one USO super-packet of n datagrams) to the tun;
+ * vh: its offload header, NULL for none. */
+static void worker_write_now(struct worker *w, const struct vnet_hdr *vh, const uint8_t *out,
+                             size_t out_len, unsigned n)
 {
 	static const struct vnet_hdr no_offload;
 	ssize_t r;
@@ -251,9 +256,40 @@ static void worker_write(struct worker *w, const struct vnet_hdr *vh, const uint
 	if (r < 0) {
 		enum tun64_dir dir = (out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6;
 
-		w->ctr.v[dir][CTR_DROP_WRITE]++;
+		w->ctr.v[dir][CTR_DROP_WRITE] += n;
 		log_debug("writing tun: %s", strerror(errno));
 	}
+}
+
+/* Write the UDP datagrams the coalescer holds: at the end of a read burst,
+ * and before any packet that does not join them, so the order stays. */
+static void worker_flush(struct worker *w)
+{
+	struct vnet_hdr vh;
+	const uint8_t *out;
+	size_t out_len;
+	unsigned n = coalesce_flush(&w->co, &vh, &out, &out_len);
+
+	if (n == 0)
+		return;
+	if (n > 1)
+		w->ctr.v[(out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6][CTR_UDP_COALESCED] += n;
+	worker_write_now(w, &vh, out, out_len, n);
+}
+
+/* Write one packet back; vh: its offload header, NULL for none. A UDP
+ * datagram may wait in the coalescer until the burst ends (coalesce.h). */
+static void worker_write(struct worker *w, const struct vnet_hdr *vh, const uint8_t *out,
+                         size_t out_len)
+{
+	if (w->coalesce_on) {
+		if (coalesce_add(&w->co, vh, out, out_len))
+			return;
+		worker_flush(w);
+		if (coalesce_add(&w->co, vh, out, out_len))
+			return;
+	}
+	worker_write_now(w, vh, out, out_len, 1);
 }
 
 /* The IPv6 fragments of one split IPv4 datagram (XLAT_SEND_MANY), in
@@ -375,7 +411,10 @@ static void *worker_main(void *arg)
 		 * at least as new as generation g (see reload). */
 		unsigned gen = atomic_load(&d->gen);
 
-		w->ctx.cfg = &atomic_load(&d->live)->x;
+		struct live *live = atomic_load(&d->live);
+
+		w->ctx.cfg = &live->x;
+		w->coalesce_on = w->can_coalesce && live->udp_coalesce;
 		atomic_store(&w->seen_gen, gen);
 
 		int n = poll(&pfd, 1, WORKER_POLL_MS);
@@ -397,10 +436,12 @@ static void *worker_main(void *arg)
 				log_warn("reading tun queue %d: %s", w->queue, strerror(errno));
 				atomic_store(&d->tun_lost, true);
 				kill(getpid(), SIGUSR2);
+				worker_flush(w); /* fails and counts: the tun is gone */
 				return NULL;
 			}
 			worker_packet(w, &vh, (size_t)r);
 		}
+		worker_flush(w);
 	}
 	return NULL;
 }
@@ -427,6 +468,8 @@ static int start_workers(struct daemon *d)
 		w->ctx.frags = d->frags;
 		w->ctx.ipv4_id_next = (uint16_t)random_seed(); /* RFC 7915 §5.1, RFC 7739 */
 		w->ctx.ctr = &w->ctr;
+		w->can_coalesce = tunif_can_write_uso(&d->tun);
+		coalesce_init(&w->co);
 		int e = pthread_create(&w->thread, NULL, worker_main, w);
 
 		if (e) {

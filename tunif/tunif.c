@@ -159,6 +159,13 @@ int tunif_open_offload(struct tunif *t, const char *name, int nqueues, bool offl
 	return 0;
 }
 
+bool tunif_can_write_uso(const struct tunif *t)
+{
+	unsigned uso = TUN_F_USO4 | TUN_F_USO6;
+
+	return t->vnet_hdr_len > 0 && (t->offloads & uso) == uso;
+}
+
 const char *tunif_offload_str(const struct tunif *t, char *buf, size_t len)
 {
 	static const struct {

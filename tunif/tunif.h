@@ -38,6 +38,11 @@ int tunif_open(struct tunif *t, const char *name, int nqueues, char *err, size_t
 int tunif_open_offload(struct tunif *t, const char *name, int nqueues, bool offload, char *err,
                        size_t errlen);
 
+/* The kernel takes UDP GSO (USO) packets we write: it accepted TUN_F_USO4
+ * and TUN_F_USO6 (Linux 6.2 and later, which also parse VNET_GSO_UDP_L4 on
+ * write). */
+bool tunif_can_write_uso(const struct tunif *t);
+
 /* "csum tso4 tso6 uso4 uso6" (what was accepted), or "off (...)" why not. */
 const char *tunif_offload_str(const struct tunif *t, char *buf, size_t len);
 

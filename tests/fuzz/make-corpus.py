@@ -52,6 +52,7 @@ def v6_packets(m):
         "v6-tcp-rst": base / TCP(sport=4001, dport=80, flags="R", seq=1001),
         "v6-udp": base / UDP(sport=4000, dport=53) / PAYLOAD,
         "v6-udp-big": base / UDP(sport=4000, dport=53) / big,
+        "v6-udp-short": base / UDP(sport=4000, dport=53) / PAYLOAD[:5],
         "v6-icmp-echo": base / ICMPv6EchoRequest(id=0x1234, seq=1) / PAYLOAD,
         "v6-icmp-echo-reply": base / ICMPv6EchoReply(id=0x1234, seq=1),
         "v6-hlim1-udp": IPv6(src=src, dst=dst, hlim=1) / UDP(sport=4000, dport=53) / PAYLOAD,
@@ -136,6 +137,10 @@ def xlat_corpus():
                 record(pk6["v6-udp"]) + record(pk4["v4-udp"]) + record(pk6["v6-icmp-echo"]) + \
                 record(pk4["v4-icmp-echo-reply"]) + record(pk4["v4-err-port-unreach"]) + \
                 record(pk6["v6-err-port-unreach"])
+        # A train of one UDP flow each way, the last datagram shorter: what
+        # the coalescer merges into USO super-packets (coalesce.h).
+        seeds["%s-seq-udp-train" % mode] = bytes([m]) + \
+            record(pk6["v6-udp"]) * 4 + record(pk6["v6-udp-short"]) + record(pk4["v4-udp"]) * 3
     seeds["garbage-version"] = b"\x00" + record(b"\x50" + bytes(39))
     seeds["empty-record"] = b"\x00" + record(b"")
     return seeds

@@ -59,6 +59,7 @@ START_TEST(defaults)
 	ck_assert(cfg.routes);
 	ck_assert(!cfg.persist);
 	ck_assert(cfg.offload);
+	ck_assert(cfg.udp_coalesce);
 	ck_assert(!cfg.allow_private_wkp);
 	ck_assert_str_eq(cfg.state_file, "");
 	ck_assert_str_eq(cfg.control_socket, "/run/tun64/tun64.sock");
@@ -108,6 +109,7 @@ static const char every_key[] = "# a full configuration\n"
                                 "masquerade ppp0\n"
                                 "persist yes\n"
                                 "offload no\n"
+                                "udp-coalesce no\n"
                                 "wkp-allow-private yes\n"
                                 "state-file /var/lib/tun64/state\n"
                                 "control-socket /tmp/t64.sock\n"
@@ -178,6 +180,7 @@ START_TEST(parse_every_key)
 	ck_assert_str_eq(cfg.masquerade, "ppp0");
 	ck_assert(cfg.persist);
 	ck_assert(!cfg.offload);
+	ck_assert(!cfg.udp_coalesce);
 	ck_assert(cfg.allow_private_wkp);
 	ck_assert_str_eq(cfg.state_file, "/var/lib/tun64/state");
 	ck_assert_str_eq(cfg.control_socket, "/tmp/t64.sock");
@@ -316,7 +319,7 @@ START_TEST(is_key)
 	    "control-socket",    "user",         "group",        "log-level",   "wkp-allow-private",
 	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
-	    "offload",           "filtering",
+	    "offload",           "filtering",    "udp-coalesce",
 	};
 	size_t i;
 
@@ -606,6 +609,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_str_eq(a->masquerade, b->masquerade);
 	ck_assert_int_eq(a->persist, b->persist);
 	ck_assert_int_eq(a->offload, b->offload);
+	ck_assert_int_eq(a->udp_coalesce, b->udp_coalesce);
 	ck_assert_int_eq(a->allow_private_wkp, b->allow_private_wkp);
 	ck_assert_uint_eq(a->icmp_error_rate, b->icmp_error_rate);
 	ck_assert_uint_eq(a->icmp_error_burst, b->icmp_error_burst);
@@ -674,6 +678,7 @@ START_TEST(print_defaults_exact)
 	                           "routes yes\n"
 	                           "persist no\n"
 	                           "offload yes\n"
+	                           "udp-coalesce yes\n"
 	                           "wkp-allow-private no\n"
 	                           "control-socket /run/tun64/tun64.sock\n"
 	                           "log-level info\n"
