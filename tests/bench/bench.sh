@@ -13,6 +13,20 @@
 #   TCP4   iperf3 four TCP streams (-P 4)
 #   UDP64  iperf3 UDP, 64-byte payloads, unlimited rate; the packets per
 #          second the server actually received (its own report), in kpps
+#          ("UDP64 rx")
+#   UDP64 fwd  the same run seen by the server's kernel: datagrams that
+#          reached its UDP layer, read or dropped because the socket buffer
+#          was full (/proc/net/snmp{,6} InDatagrams + RcvbufErrors), per
+#          second of BENCH_TIME, in kpps. This is what the router path
+#          delivered; with 2 CPUs the server's iperf3 gets too little CPU to
+#          read it all, so "UDP64 rx" says more about iperf3 than the router.
+# A second table, "UDP64 losses", follows the UDP64 run along the path, in
+# kpps: sent by the client (its iperf3 report), dropped at the queue of the
+# router's nat64 tun (its tx_dropped; "-" for kernel, which has no tun), lost
+# elsewhere (the rest: translator, veths, backlog), delivered to the server
+# socket, dropped there (RcvbufErrors), read by the server (InDatagrams).
+# For kernel, forwarding runs in the softirq of the client's own send call, so
+# the client's send rate caps its "UDP64 fwd": there it is no ceiling.
 # A variant or a measurement that fails prints "n/a" and the reason; the run
 # goes on. The table goes to stdout and, if BENCH_OUT is set, to that file.
 #
@@ -37,8 +51,11 @@ BENCH_PERF=${BENCH_PERF:-}
 BENCH_REPEAT=${BENCH_REPEAT:-1}
 NCPU=$(nproc)
 
-METRICS="tcp1 tcp1r tcp4 udp64 ping"
+METRICS="tcp1 tcp1r tcp4 udp64 udpfwd ping"
 COLUMNS_SHOWN="$METRICS cpu"   # cpu: the translator's CPU % during TCP1
+# The UDP64 loss table, in path order (see the header); udpfwd is also a
+# column of the main table.
+UDP_LOSSES="udpsent tundrop udpother udpfwd udpsockdrop udpread"
 declare -A RESULT=() # RESULT[variant:metric] = number or "n/a"
 declare -A NOTE=()   # NOTE[variant] = why something is n/a
 TARGET=             # address the client measures against
@@ -201,17 +218,81 @@ xlat_ticks() {
 	sed 's/.*) //' "/proc/$XLAT_PID/stat" | awk '{ print $12 + $13 }'
 }
 
+# udp_counters NS: "IN RCVBUFERRORS" of the UDP layer in NS, IPv4 and IPv6
+# summed: the kernel variant's server is reached over IPv6, whose datagrams
+# count in /proc/net/snmp6 only (Udp6*), the others' over IPv4 (Udp: line of
+# /proc/net/snmp). Counts a datagram in InDatagrams when the program reads it
+# and in RcvbufErrors when it did not fit the socket buffer. Reading /proc
+# rather than nstat: no history file. Prints "n/a n/a" if unreadable.
+udp_counters() {
+	b64_in "$1" cat /proc/net/snmp /proc/net/snmp6 2>/dev/null | awk '
+		$1 == "Udp:" && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+		$1 == "Udp:" && ("InDatagrams" in col) && ("RcvbufErrors" in col) {
+			in4 = $col["InDatagrams"]; err4 = $col["RcvbufErrors"]; ok = 1 }
+		$1 == "Udp6InDatagrams" { in6 = $2 }
+		$1 == "Udp6RcvbufErrors" { err6 = $2 }
+		END { if (ok) printf "%.0f %.0f\n", in4 + in6, err4 + err6; else print "n/a n/a" }'
+}
+
+# tun_tx_dropped VARIANT: packets the router's nat64 tun dropped because its
+# queue towards the translator was full; "-" for kernel (no tun), n/a if
+# unreadable. ip netns exec mounts the namespace's own /sys.
+tun_tx_dropped() {
+	local n
+	[ "$1" = kernel ] && { echo -; return; }
+	n=$(b64_in "$B64_NS_ROUTER" cat /sys/class/net/nat64/statistics/tx_dropped 2>/dev/null)
+	case $n in '' | *[!0-9]*) echo n/a ;; *) echo "$n" ;; esac
+}
+
+# udp64_snapshot VARIANT: "IN RCVBUFERRORS TUNDROP" at this moment.
+udp64_snapshot() {
+	echo "$(udp_counters "$B64_NS_SERVER") $(tun_tx_dropped "$1")"
+}
+
+# udp64_losses BEFORE AFTER SENT: the UDP64 loss table of one run, in the order
+# of UDP_LOSSES, kpps, from two snapshots and the client's send rate. Rates are
+# per second of BENCH_TIME: the window between the snapshots is a little
+# longer (connection setup, end of test), but no test datagrams flow then.
+udp64_losses() {
+	awk -v b="$1" -v a="$2" -v sent="$3" -v t="$BENCH_TIME" 'BEGIN {
+		split(b, x, " "); split(a, y, " ")
+		for (i = 1; i <= 3; i++) {
+			ok[i] = (x[i] ~ /^[0-9]+$/ && y[i] ~ /^[0-9]+$/)
+			d[i] = y[i] - x[i]
+			r[i] = ok[i] ? sprintf("%.1f", d[i] / t / 1e3) : "n/a"
+		}
+		rd = r[1]; sockdrop = r[2]; tun = (y[3] == "-") ? "-" : r[3]
+		fwd = (ok[1] && ok[2]) ? sprintf("%.1f", (d[1] + d[2]) / t / 1e3) : "n/a"
+		if (sent !~ /^[0-9.]+$/) sent = "n/a"
+		# What neither the tun queue nor the server socket accounts for.
+		# It can come out a hair below zero: the client divides by its own
+		# measured seconds, the counters by BENCH_TIME.
+		if (sent == "n/a" || fwd == "n/a" || tun == "n/a") other = "n/a"
+		else {
+			v = sent - fwd - (tun == "-" ? 0 : tun)
+			other = sprintf("%.1f", (v > -0.05 && v < 0.05) ? 0 : v)
+		}
+		print sent, tun, other, fwd, sockdrop, rd }'
+}
+
 # iperf_once VARIANT METRIC RUN KIND IPERF3-ARGS...: one bounded iperf3 run;
-# prints the number or "n/a: REASON", fails on n/a.
+# prints the number or "n/a: REASON", fails on n/a. For udp64 it also writes
+# the run's loss table (UDP_LOSSES) to the .loss file next to the JSON.
 iperf_once() {
-	local variant=$1 metric=$2 run=$3 kind=$4
+	local variant=$1 metric=$2 run=$3 kind=$4 before after sent
 	local json=$B64_WORKDIR/iperf3-$variant-$metric-$run.json
 	shift 4
+	[ "$metric" = udp64 ] && before=$(udp64_snapshot "$variant")
 	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$B64_NS_CLIENT" \
 		iperf3 -c "$TARGET" -J -t "$BENCH_TIME" --connect-timeout 5000 "$@" \
 		>"$json" 2>"$json.err"
+	[ "$metric" = udp64 ] && after=$(udp64_snapshot "$variant")
 	# Let the server finish the test and the queues drain before the next one.
 	sleep 1
+	if [ "$metric" = udp64 ]; then
+		sent=$("$B64_PYTHON" "$HERE/iperf_json.py" udpsent "$json")
+		udp64_losses "$before" "$after" "$sent" >"${json%.json}.loss"
+	fi
 	"$B64_PYTHON" "$HERE/iperf_json.py" "$kind" "$json"
 }
 
@@ -225,16 +306,36 @@ median() {
 		printf fmt "\n", m }'
 }
 
+# udp64_result VARIANT "RX RUN"...: RESULT[VARIANT:m] for m in UDP_LOSSES from
+# the loss file of one run: the run with the median UDP64 rx (the lower of the
+# middle two for an even count), not a median per column, so that the loss
+# table adds up within one run; the last run if no run gave an rx.
+udp64_result() {
+	local variant=$1 run=$BENCH_REPEAT m i=0 loss
+	local -a cells=()
+	shift
+	[ "$#" -gt 0 ] && run=$(printf '%s\n' "$@" | sort -g |
+		awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')
+	loss=$B64_WORKDIR/iperf3-$variant-udp64-$run.loss
+	[ -r "$loss" ] && read -r -a cells <"$loss"
+	for m in $UDP_LOSSES; do
+		RESULT[$variant:$m]=${cells[i]:-n/a}
+		i=$((i + 1))
+	done
+}
+
 # measure_iperf VARIANT METRIC KIND IPERF3-ARGS...: KIND is tcp or udp; the
-# median of BENCH_REPEAT runs. For tcp1 also the translator's CPU use.
+# median of BENCH_REPEAT runs. For tcp1 also the translator's CPU use, for
+# udp64 also the loss table (udp64_result).
 measure_iperf() {
 	local variant=$1 metric=$2 kind=$3 run value t0 t1
-	local -a values=()
+	local -a values=() rx_runs=()
 	shift 3
 	t0=$(xlat_ticks)
 	for ((run = 1; run <= BENCH_REPEAT; run++)); do
 		if value=$(iperf_once "$variant" "$metric" "$run" "$kind" "$@"); then
 			values+=("$value")
+			rx_runs+=("$value $run")
 		else
 			note "$variant" "$metric run $run ${value:-n/a: parser failed}"
 		fi
@@ -247,6 +348,8 @@ measure_iperf() {
 		RESULT[$variant:cpu]=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
 			-v s=$((BENCH_TIME * BENCH_REPEAT)) 'BEGIN { printf "%.0f", d / hz / s * 100 }')
 	fi
+	[ "$metric" = udp64 ] && udp64_result "$variant" "${rx_runs[@]}"
+	return 0
 }
 
 # profile_translator VARIANT: one more TCP1 run with perf sampling the
@@ -287,10 +390,10 @@ profile_translator() {
 run_variant() {
 	local variant=$1 m
 	b64_log "== $(variant_label "$variant")"
-	for m in $COLUMNS_SHOWN; do
+	for m in $COLUMNS_SHOWN $UDP_LOSSES; do
 		RESULT[$variant:$m]=n/a
 	done
-	[ "$variant" = kernel ] && RESULT[$variant:cpu]=-
+	[ "$variant" = kernel ] && RESULT[$variant:cpu]=- && RESULT[$variant:tundrop]=-
 	XLAT_PID=
 	if setup_variant "$variant" && start_iperf_server "$variant" &&
 		path_works "$variant"; then
@@ -306,7 +409,7 @@ run_variant() {
 	b64_teardown
 	b64_log "   ping ${RESULT[$variant:ping]} µs, TCP1 ${RESULT[$variant:tcp1]}," \
 		"TCP1R ${RESULT[$variant:tcp1r]}, TCP4 ${RESULT[$variant:tcp4]} Gbit/s," \
-		"UDP64 ${RESULT[$variant:udp64]} kpps"
+		"UDP64 ${RESULT[$variant:udp64]} kpps (fwd ${RESULT[$variant:udpfwd]})"
 }
 
 # ---- report ------------------------------------------------------------------
@@ -336,7 +439,27 @@ added_rtt() {
 }
 
 row() {
-	printf '%-20s %9s %9s %9s %11s %9s %10s\n' "$@"
+	printf '%-20s %9s %9s %9s %9s %9s %9s %10s\n' "$@"
+}
+
+loss_row() {
+	printf '%-20s %9s %9s %9s %9s %9s %9s\n' "$@"
+}
+
+# The UDP64 run along the path, one row per variant (see the header).
+print_losses() {
+	local v m
+	local -a cells
+	echo "UDP64 losses (kpps; counters of the UDP64 run with the median rx)"
+	loss_row variant "client" "tun queue" "lost" "to server" "server" "read by"
+	loss_row "" "sent" "dropped" "elsewhere" "socket" "sock drop" "server"
+	for v in $BENCH_VARIANTS; do
+		cells=()
+		for m in $UDP_LOSSES; do
+			cells+=("${RESULT[$v:$m]:-n/a}")
+		done
+		loss_row "$(variant_label "$v")" "${cells[@]}"
+	done
 }
 
 print_table() {
@@ -353,8 +476,8 @@ print_table() {
 			"other processes share the CPUs and lower every number"
 	fi
 	echo
-	row variant "TCP1" "TCP1-R" "TCP4" "UDP64 rx" "ping avg" "xlat CPU"
-	row "" "Gbit/s" "Gbit/s" "Gbit/s" "kpps" "µs" "%, TCP1"
+	row variant "TCP1" "TCP1-R" "TCP4" "UDP64 rx" "UDP64 fwd" "ping avg" "xlat CPU"
+	row "" "Gbit/s" "Gbit/s" "Gbit/s" "kpps" "kpps" "µs" "%, TCP1"
 	for v in $BENCH_VARIANTS; do
 		cells=()
 		for m in $COLUMNS_SHOWN; do
@@ -375,6 +498,8 @@ print_table() {
 			row "$tun / $v" "${cells[@]}"
 		done
 	done
+	echo
+	print_losses
 	echo
 	print_targets
 	if [ "${#NOTE[@]}" -gt 0 ]; then
@@ -401,9 +526,10 @@ print_targets() {
 			"$(variant_label "$tun"):" \
 			"$(verdict "${RESULT[$tun:tcp1]}" ge "$(scaled "$tay" 4)")" \
 			"$(verdict "${RESULT[$tun:tcp1]}" ge "$(scaled "${RESULT[kernel:tcp1]:-n/a}" 0.5)")"
-		printf ' UDP64 >= 2x TAYGA: %s; added RTT %s µs <= TAYGA: %s\n' \
+		printf ' UDP64 >= 2x TAYGA: %s; UDP64 fwd >= 2x TAYGA: %s;' \
 			"$(verdict "${RESULT[$tun:udp64]}" ge "$(scaled "${RESULT[tayga:udp64]:-n/a}" 2)")" \
-			"$added" "$(verdict "$added" le "$tay_added")"
+			"$(verdict "${RESULT[$tun:udpfwd]}" ge "$(scaled "${RESULT[tayga:udpfwd]:-n/a}" 2)")"
+		printf ' added RTT %s µs <= TAYGA: %s\n' "$added" "$(verdict "$added" le "$tay_added")"
 	done
 }
 
