@@ -36,9 +36,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-BUILD=${1:-}
-[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
-BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
 MODE=${2:-${T64_MODE:-stateful}}
 CLIENT6=2001:db8:6::2
 CLIENT_EAM4=192.0.2.6
@@ -50,12 +47,8 @@ stateless)
 	;;
 *) t64_die "mode '$MODE': expected stateful or stateless" ;;
 esac
-t64_require_root
-t64_require_tools
+t64_use_build "${1:-}"
 command -v traceroute >/dev/null 2>&1 || t64_die "missing tool: traceroute (apt-get install traceroute)"
-for prog in tun64d tun64ctl; do
-	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
-done
 [ "$T64_ROUTER" = kernel ] && t64_die "e2e_icmp tests tun64d itself; T64_ROUTER=kernel is not supported"
 
 

@@ -15,16 +15,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-BUILD=${1:-}
-[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
-BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
-t64_require_root
-t64_require_tools
+t64_use_build "${1:-}"
 command -v nft >/dev/null 2>&1 || t64_die "missing tool: nft (run tests/install-deps.sh)"
 [ "$T64_ROUTER" != kernel ] || t64_die "T64_ROUTER=kernel: this test is about tun64d"
-for prog in tun64d tun64ctl; do
-	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
-done
 
 WAN=lan4 # the router's server-facing veth (lib.sh)
 OLD_ADDR=203.0.113.1

@@ -14,15 +14,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-BUILD=${1:-}
-[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
-BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
-t64_require_root
-t64_require_tools
+t64_use_build "${1:-}"
 command -v setpriv >/dev/null 2>&1 || t64_die "missing tool: setpriv (util-linux)"
-for prog in tun64d tun64ctl; do
-	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
-done
 { getent passwd nobody && getent group nogroup; } >/dev/null ||
 	t64_die "needs user nobody and group nogroup"
 

@@ -13,16 +13,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-BUILD=${1:-}
-[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
-BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
-t64_require_root
-t64_require_tools
-if [ "$T64_ROUTER" != kernel ]; then
-	for prog in tun64d tun64ctl; do
-		[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
-	done
-fi
+t64_use_build "${1:-}"
 
 
 t64_init

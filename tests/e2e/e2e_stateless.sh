@@ -29,15 +29,8 @@ CLIENT_EAM4=192.0.2.6
 CLIENT_PLAIN6=2001:db8:64::c000:208 # RFC 6052 form of 192.0.2.8
 CLIENT_PLAIN4=192.0.2.8
 
-BUILD=${1:-}
-[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
-BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
-t64_require_root
-t64_require_tools
+t64_use_build "${1:-}"
 [ "$T64_ROUTER" = kernel ] && t64_die "T64_ROUTER=kernel has no stateless stand-in; unset it"
-for prog in tun64d tun64ctl; do
-	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
-done
 
 show_stats() {
 	local sock=$T64_WORKDIR/tun64.sock

@@ -16,14 +16,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-BUILD=${1:-}
-[ -n "$BUILD" ] || t64_die "usage: $0 BUILD_DIR"
-BUILD=$(cd "$BUILD" && pwd) || t64_die "no build directory $1"
-t64_require_root
-t64_require_tools
-for prog in tun64d tun64ctl; do
-	[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
-done
+t64_use_build "${1:-}"
 
 # 2N packets must fit in one tun queue (txqueuelen 500) while tun64d stops.
 N=200

@@ -58,6 +58,21 @@ t64_require_tools() {
 	[ -z "$missing" ] || t64_die "missing tools:$missing (run tests/install-deps.sh)"
 }
 
+# t64_use_build DIR: the start of every test script. Sets BUILD to DIR made
+# absolute, checks root and the tools, and that tun64d and tun64ctl are
+# built there (not with T64_ROUTER=kernel, which runs no tun64d).
+t64_use_build() {
+	local prog
+	[ -n "${1:-}" ] || t64_die "usage: $0 BUILD_DIR"
+	BUILD=$(cd "$1" && pwd) || t64_die "no build directory $1"
+	t64_require_root
+	t64_require_tools
+	[ "$T64_ROUTER" = kernel ] && return 0
+	for prog in tun64d tun64ctl; do
+		[ -x "$BUILD/$prog" ] || t64_die "$BUILD/$prog not built"
+	done
+}
+
 # in NS CMD...: run a command inside one of our namespaces.
 t64_in() {
 	local ns=$1
