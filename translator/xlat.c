@@ -22,6 +22,11 @@
 #define IPV4_HDR_LEN 20
 #define IPV6_HDR_LEN 40
 #define ICMP_HDR_LEN 8
+/* RFC 4884: an original datagram of at least 128 bytes before an extension
+ * structure, whose 4-byte header starts with version 2. */
+#define ICMP_EXT_MIN_ORIG 128
+#define ICMP_EXT_HDR_LEN 4
+#define ICMP_EXT_VERSION 2
 #define TCP_HDR_LEN 20
 #define UDP_HDR_LEN 8
 #define IPV4_DF 0x4000
@@ -1421,9 +1426,15 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
  * the one of the packet it quotes, read in reverse; the BIB is only read
  * (nat64_bib_lookup4/6): an error creates and refreshes no state.
  *
- * RFC 4884 extensions are not translated: when the length attribute is set,
- * only the "original datagram" part is quoted and the attribute goes out as
- * zero, so the result is a plain RFC 792 / RFC 4443 error. */
+ * RFC 4884 extensions (MPLS labels and interface information in traceroute
+ * replies) are carried over: the translated original datagram is padded to
+ * the other family's unit (32-bit words for ICMPv4, 64-bit for ICMPv6) and
+ * at least 128 bytes, the length attribute says so, and the extension
+ * structure follows unchanged (its checksum covers only itself). An
+ * extension goes out only where the translated type has a length attribute
+ * (Destination Unreachable, Time Exceeded; ICMPv4 Parameter Problem too) and
+ * the size limit leaves 128 bytes of quote; otherwise the result is a plain
+ * RFC 792 / RFC 4443 error with the attribute 0. */
 
 /* Type, code and the 32 bits after the checksum of an ICMP error. */
 struct icmp_err {
@@ -1433,10 +1444,12 @@ struct icmp_err {
 
 /* The packet an ICMP error quotes. */
 struct inner_view {
-	uint8_t *hdr;      /* its IP header */
-	size_t avail;      /* bytes quoted from hdr on (at most its IP length) */
-	struct l4_view l4; /* len: transport length as its IP header says */
-	size_t l4_avail;   /* transport bytes actually quoted */
+	uint8_t *hdr;       /* its IP header */
+	size_t avail;       /* bytes quoted from hdr on (at most its IP length) */
+	struct l4_view l4;  /* len: transport length as its IP header says */
+	size_t l4_avail;    /* transport bytes actually quoted */
+	const uint8_t *ext; /* RFC 4884 extension structure, or NULL */
+	size_t ext_len;
 };
 
 static bool icmp6_is_error(const struct ip6_view *v)
@@ -1629,6 +1642,48 @@ static size_t icmp_quoted_len(size_t avail, uint8_t len_attr, size_t unit)
 	return orig && orig < avail ? orig : avail;
 }
 
+/* RFC 4884 §4, §7: the extension structure after an original datagram of
+ * len_attr units, which is at least 128 bytes when there is one; version
+ * 2 in its header. Anything else carries no extension. Call after
+ * inner4/6_parse, which clears in. */
+static void icmp_ext_find(struct inner_view *in, const uint8_t *body, size_t body_len,
+                          uint8_t len_attr, size_t unit)
+{
+	size_t orig = (size_t)len_attr * unit;
+
+	in->ext = NULL;
+	in->ext_len = 0;
+	if (orig < ICMP_EXT_MIN_ORIG || orig + ICMP_EXT_HDR_LEN > body_len ||
+	    body[orig] >> 4 != ICMP_EXT_VERSION)
+		return;
+	in->ext = body + orig;
+	in->ext_len = body_len - orig;
+}
+
+/* Room for the quoted packet, its IP header included, in max_body bytes
+ * after the ICMP header. With an extension to carry (*ext_len > 0) the room
+ * is what the extension leaves, in whole units; if that is under 128 bytes
+ * the extension is dropped (*ext_len = 0). */
+static size_t icmp_quote_room(size_t max_body, size_t *ext_len, size_t unit)
+{
+	if (*ext_len > 0 && max_body >= *ext_len + ICMP_EXT_MIN_ORIG) {
+		size_t room = max_body - *ext_len;
+
+		return room - room % unit;
+	}
+	*ext_len = 0;
+	return max_body;
+}
+
+/* The "original datagram" field for quote bytes followed by an extension:
+ * zero-padded to whole units and to at least 128 bytes (RFC 4884 §4.1). */
+static size_t icmp_ext_orig_len(size_t quote, size_t unit)
+{
+	size_t orig = (quote + unit - 1) / unit * unit;
+
+	return orig < ICMP_EXT_MIN_ORIG ? ICMP_EXT_MIN_ORIG : orig;
+}
+
 /* The transport header of the quoted packet: TCP or UDP with their ports
  * (8 bytes are all RFC 792 promises), or an echo message. Anything else,
  * an ICMP error above all (RFC 7915 §4.3, §5.3), is not translated. */
@@ -1779,9 +1834,17 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	uint8_t *icmp = o + IPV6_HDR_LEN;
 	uint8_t *ih = icmp + ICMP_HDR_LEN;
 	uint8_t *il4 = ih + IPV6_HDR_LEN;
-	size_t room = ICMP6_ERROR_MAX - (size_t)(il4 - o);
+	/* RFC 4443 §3.1, §3.3: the length attribute, in 64-bit words, is in
+	 * Destination Unreachable and Time Exceeded only. */
+	size_t ext_len =
+	    e->type == ICMP6_DEST_UNREACH || e->type == ICMP6_TIME_EXCEEDED ? in->ext_len : 0;
+	size_t room = icmp_quote_room(ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN, &ext_len, 8) -
+	              IPV6_HDR_LEN;
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
-	size_t payload = ICMP_HDR_LEN + IPV6_HDR_LEN + copy;
+	size_t quote = IPV6_HDR_LEN + copy;
+	size_t orig = ext_len ? icmp_ext_orig_len(quote, 8) : quote;
+	size_t payload = ICMP_HDR_LEN + orig + ext_len;
+	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 8) << 24 : e->rest;
 	struct ip4_view iv = {.hdr = in->hdr};
 	struct l4_view l4 = in->l4, outer_l4 = {.proto = IPPROTO_ICMP, .len = payload};
 	uint32_t old_pseudo = 0, new_pseudo;
@@ -1797,12 +1860,15 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 		old_pseudo = csum_pseudo4(in_src, in_dst, l4.proto, (uint16_t)l4.len);
 	new_pseudo = csum_pseudo6(inner->src6, inner->dst6, ih[6], (uint32_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
+	memset(ih + quote, 0, orig - quote);
+	if (ext_len)
+		memcpy(ih + orig, in->ext, ext_len);
 
 	ipv6_build_header(o, v, &outer_l4, outer, tclass_4to6(ctx->cfg, v->hdr), 0);
 	icmp[0] = e->type;
 	icmp[1] = e->code;
 	put_be16(icmp + 2, 0);
-	put_be32(icmp + 4, e->rest);
+	put_be32(icmp + 4, rest);
 	put_be16(icmp + 2,
 	         csum_finish(csum_add_bytes(
 	             csum_pseudo6(outer->src6, outer->dst6, IPPROTO_ICMPV6, (uint32_t)payload),
@@ -1836,6 +1902,7 @@ static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4
 		/* RFC 4884 length attribute: byte 5, in 32-bit words. */
 		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
 		why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted);
+		icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
 	}
 	/* No Time Exceeded about an error (RFC 1812 §4.3.2.7). */
 	if (why == XLAT_OK && v->hdr[8] <= 1)
@@ -1904,9 +1971,19 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 	uint8_t *icmp = o + IPV4_HDR_LEN;
 	uint8_t *ih = icmp + ICMP_HDR_LEN;
 	uint8_t *il4 = ih + IPV4_HDR_LEN;
-	size_t room = ICMP4_ERROR_MAX - (size_t)(il4 - o);
+	/* RFC 4884 §4.1: byte 5 of Destination Unreachable, Time Exceeded and
+	 * Parameter Problem, in 32-bit words. */
+	size_t ext_len = e->type == ICMP4_DEST_UNREACH || e->type == ICMP4_TIME_EXCEEDED ||
+	                         e->type == ICMP4_PARAM_PROBLEM
+	                     ? in->ext_len
+	                     : 0;
+	size_t room = icmp_quote_room(ICMP4_ERROR_MAX - IPV4_HDR_LEN - ICMP_HDR_LEN, &ext_len, 4) -
+	              IPV4_HDR_LEN;
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
-	size_t payload = ICMP_HDR_LEN + IPV4_HDR_LEN + copy;
+	size_t quote = IPV4_HDR_LEN + copy;
+	size_t orig = ext_len ? icmp_ext_orig_len(quote, 4) : quote;
+	size_t payload = ICMP_HDR_LEN + orig + ext_len;
+	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 4) << 16 : e->rest;
 	struct ip6_view iv = {.hdr = in->hdr};
 	struct l4_view l4 = in->l4, outer_l4 = {.proto = IPPROTO_ICMP, .len = payload};
 	uint32_t old_pseudo, new_pseudo = 0;
@@ -1926,13 +2003,16 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
 	if (l4.proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(inner->src4, inner->dst4, l4.proto, (uint16_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
+	memset(ih + quote, 0, orig - quote);
+	if (ext_len)
+		memcpy(ih + orig, in->ext, ext_len);
 
 	ipv4_build_header(o, v, &outer_l4, outer, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload),
 	                  tos_6to4(ctx->cfg, v->hdr));
 	icmp[0] = e->type;
 	icmp[1] = e->code;
 	put_be16(icmp + 2, 0);
-	put_be32(icmp + 4, e->rest);
+	put_be32(icmp + 4, rest);
 	put_be16(icmp + 2, csum_finish(csum_add_bytes(0, icmp, payload)));
 	return IPV4_HDR_LEN + payload;
 }
@@ -1970,6 +2050,7 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
 		    icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
 		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 		why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted);
+		icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 	}
 	/* No Time Exceeded about an error (RFC 4443 §2.4(e)). */
 	if (why == XLAT_OK && v->hdr[7] <= 1)

@@ -191,6 +191,15 @@ def icmp_corpus():
                                           (4, 0, b"\x00\x00\x00\x06"), (4, 1, b"\x00\x00\x00\x28")):
                     seeds["%s-p%d-icmp6-%d-%d-%s" % (mode, patch, itype, code, iname)] = \
                         icmp_seed(pm, True, itype, code, rest, inner)
+        # RFC 4884: 128 bytes of original datagram (zero-padded), then an
+        # extension structure (version 2, checksum, one object header).
+        ext = b"\x20\x00\x00\x00" + b"\x00\x08\x01\x01" + b"\x00\x01\x2c\x01"
+        for patch in (0, 2):
+            pm = m | patch
+            seeds["%s-p%d-icmp4-11-0-udp-ext" % (mode, patch)] = icmp_seed(
+                pm, False, 11, 0, b"\x00\x20\x00\x00", bytes(inner4["udp"]).ljust(128, b"\0") + ext)
+            seeds["%s-p%d-icmp6-3-0-udp-ext" % (mode, patch)] = icmp_seed(
+                pm, True, 3, 0, b"\x10\x00\x00\x00", bytes(inner6["udp"]).ljust(128, b"\0") + ext)
         seeds["%s-ttl1-icmp4" % mode] = icmp_seed(m | 6, False, 11, 0, bytes(4), inner4["udp"])
         seeds["%s-hlim1-icmp6" % mode] = icmp_seed(m | 6, True, 3, 0, bytes(4), inner6["udp"])
     return seeds

@@ -1608,29 +1608,112 @@ START_TEST(sl_err_bad_checksum_dropped)
 }
 END_TEST
 
-/* RFC 4884: only the "original datagram" part is translated; the
- * extension is not carried and the length attribute goes out as 0. */
-START_TEST(sl_err_4to6_rfc4884_extension_left_out)
+/* RFC 4884 extensions. The client's 200-byte UDP datagram quoted as 128
+ * bytes of original datagram, then an extension structure of ext_len bytes
+ * (version 2, filler). */
+static const uint8_t ext_hdr[4] = { 0x20, 0x00, 0x12, 0x34 };
+
+/* reply: the server's datagram to the client (what an IPv6-side error
+ * quotes), else the client's to the server. */
+static size_t ext_quotes(size_t *n6, uint8_t *ext, size_t ext_len, bool reply)
 {
 	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF };
 	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63 };
-	static uint8_t data[200], l4[300], quote[300];
-	size_t n4, n6, n, en;
+	static uint8_t data[200], l4[300];
 
+	if (reply) {
+		h4.src = SRV4;
+		h4.dst = SL_C4;
+		h6.src = SRV6;
+		h6.dst = SL_C6;
+	}
 	tp_fill(data, sizeof(data), 2);
-	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
-	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
-	/* 128 bytes of original datagram (32 words), then an 8-byte extension */
-	ck_assert_uint_gt(n4, 136);
+	tp_fill(ext, ext_len, 9);
+	memcpy(ext, ext_hdr, sizeof(ext_hdr));
+	*n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
+	return tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
+}
+
+/* ICMPv4 -> ICMPv6: the 128-byte IPv4 original datagram becomes 148 bytes
+ * (IPv6 header + the same 108 transport bytes), zero-padded to 152 (19
+ * 64-bit words, the length attribute in byte 4), then the extension as it
+ * came. */
+START_TEST(sl_err_4to6_rfc4884_extension_carried)
+{
+	static uint8_t ext[16], quote[300], exp_quote[300];
+	size_t n6, n, en;
+
+	ext_quotes(&n6, ext, sizeof(ext), false);
 	memcpy(quote, q4, 128);
-	memset(quote + 128, 0x20, 8);
-	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 32u << 16, quote, 136);
-	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 0, q6, 148);
-	ck_assert_uint_gt(n6, 148);
+	memcpy(quote + 128, ext, sizeof(ext));
+	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 32u << 16, quote, 128 + sizeof(ext));
+	memcpy(exp_quote, q6, 148);
+	memset(exp_quote + 148, 0, 4);
+	memcpy(exp_quote + 152, ext, sizeof(ext));
+	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 19u << 24, exp_quote,
+		       152 + sizeof(ext));
 	run(F->in, n);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
 	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* ICMPv6 -> ICMPv4: 128 bytes of IPv6 original datagram (16 words) become
+ * 108 (IPv4 header + 88 transport bytes), zero-padded to the minimum of 128
+ * (32 32-bit words, byte 5), then the extension. */
+START_TEST(sl_err_6to4_rfc4884_extension_carried)
+{
+	static uint8_t ext[12], quote[300], exp_quote[300];
+	size_t n6, n, en;
+
+	ext_quotes(&n6, ext, sizeof(ext), true);
+	memcpy(quote, q6, 128);
+	memcpy(quote + 128, ext, sizeof(ext));
+	/* from an IPv6 host (192.0.2.254 mapped) about the server's reply */
+	n = icmp6_err(F->in, "2001:db8:64::c000:2fe", SRV6, 64, 3, 0, 16u << 24, quote,
+		      128 + sizeof(ext));
+	memcpy(exp_quote, q4, 108);
+	memset(exp_quote + 108, 0, 20);
+	memcpy(exp_quote + 128, ext, sizeof(ext));
+	en = icmp4_err(F->exp, "192.0.2.254", SRV4, 63, 11, 0, 32u << 16, exp_quote,
+		       128 + sizeof(ext));
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
+/* What is not carried: an extension that leaves under 128 bytes of quote
+ * in 1280, one of another version, one after a type with no length
+ * attribute (Parameter Problem in ICMPv6). The result is the plain error
+ * with the original datagram only and the attribute 0. */
+START_TEST(sl_err_4to6_rfc4884_extension_dropped)
+{
+	static uint8_t ext[1200], quote[1400];
+	size_t n6, n, en;
+	uint32_t rest_in[] = { 32u << 16, 32u << 16, (32u << 16) | (9u << 24) };
+	uint8_t type_in[] = { 11, 11, 12 }, type_out[] = { 3, 3, 4 };
+	uint32_t rest_out[] = { 0, 0, 6 };
+	size_t ext_len[] = { 1200, 16, 16 };
+
+	for (int i = 0; i < 3; i++) {
+		ext_quotes(&n6, ext, ext_len[i], false);
+		if (i == 1)
+			ext[0] = 0x10; /* version 1 */
+		memcpy(quote, q4, 128);
+		memcpy(quote + 128, ext, ext_len[i]);
+		n = icmp4_err(F->in, ROUTER4, SL_C4, 64, type_in[i], 0, rest_in[i], quote,
+			      128 + ext_len[i]);
+		en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, type_out[i], 0, rest_out[i], q6, 148);
+		run(F->in, n);
+		ck_assert_int_eq(F->verdict, XLAT_SEND);
+		ck_assert_msg(tp_same(F->out, F->out_len, F->exp, en), "case %d", i);
+		ck_assert(tp_csums_ok(F->out, F->out_len));
+	}
 }
 END_TEST
 
@@ -2276,7 +2359,9 @@ static Suite *xlat_suite(void)
 	tcase_add_loop_test(tc, sl_err_bad_quote_dropped, 0, 4);
 	tcase_add_loop_test(tc, sl_err_6to4_bad_quote_dropped, 0, 3);
 	tcase_add_test(tc, sl_err_bad_checksum_dropped);
-	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_left_out);
+	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_carried);
+	tcase_add_test(tc, sl_err_6to4_rfc4884_extension_carried);
+	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_dropped);
 	suite_add_tcase(s, tc);
 
 	tc = stateful_case("stateful", stateful_setup);
