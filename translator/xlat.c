@@ -329,10 +329,39 @@ static enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6)
 	return XLAT_OK;
 }
 
+/* RFC 7915 §4.5, §5.5: "translators MUST forward all transport protocols",
+ * header translated, payload unchanged: no ports, no checksum update (a
+ * protocol whose checksum covers the pseudo-header, such as DCCP, arrives
+ * with a wrong one; RFC 7915 leaves it optional). Stateless mode only: an
+ * RFC 6146 NAT64 keeps state for TCP, UDP and ICMP alone. Not forwarded:
+ * numbers that are IPv6 extension headers (RFC 8200 §4, IANA; the IPv6
+ * side would parse the payload as one) other than ESP and AH, No Next
+ * Header, the reserved 255, and ICMP of the other family (dropped before). */
+static bool l4_opaque_ok(uint8_t proto)
+{
+	switch (proto) {
+	case 0:   /* Hop-by-Hop Options */
+	case 43:  /* Routing */
+	case 44:  /* Fragment */
+	case 59:  /* No Next Header */
+	case 60:  /* Destination Options */
+	case 135: /* Mobility */
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+	case 253: /* experimentation, also as extension headers */
+	case 254:
+	case 255: /* reserved */
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* proto is the IPv4 protocol or IPv6 next header of the transport;
- * fragmented: hdr starts a first fragment (fragmented ICMP never gets here). */
+ * fragmented: hdr starts a first fragment (fragmented ICMP never gets here).
+ * opaque: other protocols pass as payload (stateless, l4_opaque_ok). */
 static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size_t len,
-                                   bool fragmented)
+                                   bool fragmented, bool opaque)
 {
 	memset(v, 0, sizeof(*v));
 	v->proto = proto;
@@ -348,7 +377,10 @@ static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hd
 	case IPPROTO_ICMP:
 		return icmp_parse(v, false);
 	default:
-		return CTR_DROP_UNSUPPORTED_PROTO;
+		if (!opaque || !l4_opaque_ok(proto))
+			return CTR_DROP_UNSUPPORTED_PROTO;
+		v->no_header = true;
+		return XLAT_OK;
 	}
 }
 
@@ -357,14 +389,14 @@ static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hd
  * whole datagram), so only TCP and UDP come here. RFC 1858 §4: a TCP
  * fragment at offset 8 bytes could overwrite the first fragment's flags. */
 static enum tun64_counter l4_later_fragment(struct l4_view *v, uint8_t proto, uint8_t *data,
-                                            size_t len, uint16_t offset_units)
+                                            size_t len, uint16_t offset_units, bool opaque)
 {
 	memset(v, 0, sizeof(*v));
 	v->proto = proto;
 	v->hdr = data;
 	v->len = len;
 	v->no_header = true;
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && (!opaque || !l4_opaque_ok(proto)))
 		return CTR_DROP_UNSUPPORTED_PROTO;
 	if (proto == IPPROTO_TCP && offset_units == 1)
 		return CTR_DROP_FRAGMENT;
@@ -849,7 +881,7 @@ static bool fragment_overflows(bool frag, uint16_t offset_units, size_t len)
 	return frag && (size_t)offset_units * 8 + len > 65535;
 }
 
-static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v)
+static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v, bool opaque)
 {
 	/* RFC 7915 §5.1: only next header 58 is ICMP; a 1 over IPv6 is some
 	 * other protocol, which we do not carry. */
@@ -860,8 +892,8 @@ static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_vie
 	if (v->frag && v->proto == IPPROTO_ICMPV6)
 		return CTR_DROP_FRAGMENT;
 	if (ip6_later_fragment(v))
-		return l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset);
-	return l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag);
+		return l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset, opaque);
+	return l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag, opaque);
 }
 
 static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
@@ -908,7 +940,7 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, c
 	if (why == XLAT_OK)
 		why = check_addrs_6to4(cfg, &v, &a);
 	if (why == XLAT_OK)
-		why = l4_parse_6to4(&l4, &v);
+		why = l4_parse_6to4(&l4, &v, cfg->mode == XLAT_STATELESS);
 	l4.csum_partial = pkt->csum_partial;
 	if (why == XLAT_OK && !l4.no_header && udp_lacks_checksum(&l4))
 		why = CTR_DROP_BAD_L4_CSUM;
@@ -1026,7 +1058,7 @@ static enum tun64_counter ipv4_check_fragment(struct ip4_view *v)
 /* The transport of an IPv4 packet, or of a fragment of one. A first
  * fragment of UDP without checksum is refused: the checksum IPv6 needs
  * covers the whole datagram (RFC 7915 §4.5 allows the drop). */
-static enum tun64_counter l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v)
+static enum tun64_counter l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v, bool opaque)
 {
 	enum tun64_counter why;
 
@@ -1035,8 +1067,8 @@ static enum tun64_counter l4_parse_4to6(struct l4_view *l4, const struct ip4_vie
 	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
 		return CTR_DROP_FRAGMENT;
 	if (ip4_later_fragment(v))
-		return l4_later_fragment(l4, v->hdr[9], v->l4, v->l4_len, v->frag_offset);
-	why = l4_parse(l4, v->hdr[9], v->l4, v->l4_len, v->frag);
+		return l4_later_fragment(l4, v->hdr[9], v->l4, v->l4_len, v->frag_offset, opaque);
+	why = l4_parse(l4, v->hdr[9], v->l4, v->l4_len, v->frag, opaque);
 	if (why == XLAT_OK && v->frag && l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0)
 		return CTR_DROP_FRAGMENT;
 	return why;
@@ -1376,7 +1408,7 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 	if (why == XLAT_OK && icmp4_is_error(&v))
 		return xlat_icmp4_error(ctx, &v, out, out_len);
 	if (why == XLAT_OK)
-		why = l4_parse_4to6(&l4, &v);
+		why = l4_parse_4to6(&l4, &v, cfg->mode == XLAT_STATELESS);
 	l4.csum_partial = pkt->csum_partial;
 	/* RFC 7915 §4.5 lets a stateless translator, RFC 6146 §3.4 a NAT64,
 	 * refuse these instead of computing the checksum. */

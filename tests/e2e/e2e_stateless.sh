@@ -117,6 +117,41 @@ t64_check "EAM: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT6: ~4 
 t64_check "EAM: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT6 = $T64_DNS_ANSWER" dig_from "$CLIENT6"
 t64_check "EAM: the server saw the client as $CLIENT_EAM4 (HTTP and DNS logs)" server_saw "$CLIENT_EAM4"
 
+# RFC 7915 §5.5: a stateless translator forwards every transport protocol.
+# A GRE packet (protocol 47) from the client, on a raw socket, reaches a
+# raw socket on the server with its payload as sent and the client's EAM
+# address as the source.
+gre_from() {
+	local src=$1 want4=$2 out=$T64_WORKDIR/gre.out rx
+	t64_spawn "$out" "$T64_NS_SERVER" timeout 10 "$T64_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
+s.settimeout(8)
+print("ready", flush=True)
+while True:
+    pkt, _ = s.recvfrom(2048)
+    hlen = (pkt[0] & 15) * 4
+    if pkt[hlen:] == b"tun64 gre payload":
+        print("got", socket.inet_ntoa(pkt[12:16]), flush=True)
+        break
+'
+	rx=$T64_LAST_PID
+	t64_wait_for 5 grep -q ready "$out" || return 1
+	t64_in "$T64_NS_CLIENT" "$T64_PYTHON" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 47)
+s.bind((sys.argv[2], 0))
+for _ in range(3):
+    s.sendto(b"tun64 gre payload", (sys.argv[1], 0))
+    time.sleep(0.2)
+' "$SERVER6" "$src" || return 1
+	wait "$rx"
+	sed "s/^/    /" "$out"
+	grep -qx "got $want4" "$out"
+}
+t64_check "EAM: GRE (protocol 47) from $CLIENT6 arrives at the server from $CLIENT_EAM4, payload intact" \
+	gre_from "$CLIENT6" "$CLIENT_EAM4"
+
 # ---- Plain RFC 6052 SIIT: the client's source is inside the prefix ----------
 
 plain_setup() {

@@ -571,6 +571,27 @@ END_TEST
 static const uint8_t other_proto4[] = { 0, 2, 47, 50, 58, 132, 253, 255 };
 static const uint8_t other_proto6[] = { 1, 2, 47, 50, 59, 132, 253, 255 };
 
+/* RFC 7915 §4.5: stateless forwards every transport protocol, payload
+ * unchanged; stateful (RFC 6146) only TCP, UDP and ICMP. Never forwarded:
+ * ICMP of the other family and numbers that are IPv6 extension headers. */
+static bool opaque_forwarded(uint8_t proto)
+{
+	return !stateful() && proto != 0 && proto != 1 && proto != 58 && proto != 59 &&
+	       proto != 253 && proto != 255;
+}
+
+/* Forwarded: the protocol number and the payload are as they came. */
+static void expect_opaque(enum tun64_dir dir, uint8_t proto, const uint8_t *l4, size_t l4n)
+{
+	size_t hlen = dir == DIR_4TO6 ? 40 : 20;
+
+	expect_translated_only(dir);
+	ck_assert_uint_eq(F->out_len, hlen + l4n);
+	ck_assert_uint_eq(F->out[dir == DIR_4TO6 ? 6 : 9], proto);
+	ck_assert(memcmp(F->out + hlen, l4, l4n) == 0);
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+}
+
 START_TEST(unknown_proto_4to6)
 {
 	uint8_t proto = other_proto4[_i];
@@ -583,7 +604,10 @@ START_TEST(unknown_proto_4to6)
 	/* an ICMPv6 echo request, for protocol 58 */
 	l4n = tp_icmp(F->l4, 128, 0, 0x4242, 1, data, sizeof(data));
 	run(F->in, tp_ip4(F->in, &h, F->l4, l4n));
-	expect_drop(DIR_4TO6, CTR_DROP_UNSUPPORTED_PROTO);
+	if (opaque_forwarded(proto))
+		expect_opaque(DIR_4TO6, proto, F->l4, l4n);
+	else
+		expect_drop(DIR_4TO6, CTR_DROP_UNSUPPORTED_PROTO);
 }
 END_TEST
 
@@ -600,7 +624,10 @@ START_TEST(unknown_proto_6to4)
 	l4n = tp_icmp(F->l4, 8, 0, 0x4242, 1, data, sizeof(data));
 	put_be16_test(F->l4 + 2, ref_csum(F->l4, l4n));
 	run(F->in, tp_ip6(F->in, &h, F->l4, l4n));
-	expect_drop(DIR_6TO4, CTR_DROP_UNSUPPORTED_PROTO);
+	if (opaque_forwarded(nh))
+		expect_opaque(DIR_6TO4, nh, F->l4, l4n);
+	else
+		expect_drop(DIR_6TO4, CTR_DROP_UNSUPPORTED_PROTO);
 }
 END_TEST
 

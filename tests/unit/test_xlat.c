@@ -683,10 +683,36 @@ END_TEST
 
 /* ---- transports ---- */
 
-START_TEST(drop_unsupported_proto)
+/* RFC 7915 §4.5, §5.5: a stateless translator forwards every transport
+ * protocol, the IP header translated and the payload as it came (SCTP,
+ * GRE here; their checksums do not cover the IP addresses). */
+START_TEST(sl_other_protocols_forwarded)
 {
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 132, .hlim = 64 };
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 47, .ttl = 64 };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 132, .hlim = 64, .keep_l4_csum = true };
+	struct tp_ip4 e4 = { .src = SL_C4, .dst = SRV4, .proto = 132, .ttl = 63, .keep_l4_csum = true };
+	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 47, .ttl = 64, .keep_l4_csum = true };
+	struct tp_ip6 e6 = { .src = SRV6, .dst = SL_C6, .nh = 47, .hlim = 63, .keep_l4_csum = true };
+	uint8_t data[36];
+	size_t n, en;
+
+	tp_fill(data, sizeof(data), 0x47);
+	n = tp_ip6(F->in, &h6, data, sizeof(data));
+	en = tp_ip4(F->exp, &e4, data, sizeof(data));
+	run(F->in, n);
+	expect_translated(DIR_6TO4, F->exp, en, n);
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = tp_ip4(F->in, &h4, data, sizeof(data));
+	en = tp_ip6(F->exp, &e6, data, sizeof(data));
+	run(F->in, n);
+	expect_translated(DIR_4TO6, F->exp, en, n);
+}
+END_TEST
+
+/* A stateful NAT64 keeps state for TCP, UDP and ICMP only (RFC 6146 §1.1). */
+START_TEST(sf_other_protocols_dropped)
+{
+	struct tp_ip6 h6 = { .src = SF_C6, .dst = SRV6, .nh = 132, .hlim = 64 };
+	struct tp_ip4 h4 = { .src = SRV4, .dst = "198.51.100.5", .proto = 47, .ttl = 64 };
 	uint8_t data[12] = { 1, 2, 3 };
 
 	run(F->in, tp_ip6(F->in, &h6, data, sizeof(data)));
@@ -2096,7 +2122,7 @@ START_TEST(frag_refused)
 		why = CTR_DROP_TRUNCATED;
 		break;
 	case 8:
-		n = frag6(F->in, SL_C6, SRV6, 64, 47, d, 8, 40, false, 5);
+		n = frag6(F->in, SL_C6, SRV6, 64, 59, d, 8, 40, false, 5); /* No Next Header */
 		why = CTR_DROP_UNSUPPORTED_PROTO;
 		break;
 	}
@@ -2321,7 +2347,7 @@ static Suite *xlat_suite(void)
 	tcase_add_loop_test(tc, drop_ipv4_bad_source, 0, 5);
 	tcase_add_test(tc, sl_drop_dst_outside_prefix);
 	tcase_add_test(tc, sl_drop_src_outside_prefix);
-	tcase_add_test(tc, drop_unsupported_proto);
+	tcase_add_test(tc, sl_other_protocols_forwarded);
 	tcase_add_loop_test(tc, drop_unsupported_icmp, 0, 2);
 	tcase_add_loop_test(tc, drop_truncated_transport, 0, 3);
 	tcase_add_loop_test(tc, drop_udp_length_field, 0, 2);
@@ -2365,6 +2391,7 @@ static Suite *xlat_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = stateful_case("stateful", stateful_setup);
+	tcase_add_test(tc, sf_other_protocols_dropped);
 	tcase_add_test(tc, sf_udp_round_trip);
 	tcase_add_test(tc, sf_udp_zero_checksum_reply);
 	tcase_add_test(tc, sf_tcp_round_trip);
