@@ -46,6 +46,9 @@
  * for traceroute and PMTUD, too few to make the translator an amplifier. */
 #define ICMP_ERROR_RATE_DEFAULT 100
 #define ICMP_ERROR_BURST_DEFAULT 50
+/* state-file: a crash loses at most this many seconds of new sessions. */
+#define STATE_SAVE_INTERVAL_DEFAULT 60
+#define STATE_SAVE_INTERVAL_MAX 86400
 #define ICMP_ERROR_RATE_MAX 1000000
 
 /* RFC 6146 §4 minimums; see the comment at the top. */
@@ -92,6 +95,7 @@ void config_defaults(struct tun64_config *c)
 	c->persist = false;
 	c->offload = true;
 	c->udp_coalesce = true;
+	c->state_save_interval = STATE_SAVE_INTERVAL_DEFAULT;
 	c->allow_private_wkp = false;
 	strcpy(c->control_socket, "/run/tun64/tun64.sock");
 	c->log_level = LOG_LVL_INFO;
@@ -536,6 +540,11 @@ static int set_state_file(struct tun64_config *c, const char *v, char *w)
 	return copy_string(c->state_file, sizeof(c->state_file), v, w);
 }
 
+static int set_state_save_interval(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_unsigned(v, 0, STATE_SAVE_INTERVAL_MAX, &c->state_save_interval, w);
+}
+
 static int set_control_socket(struct tun64_config *c, const char *v, char *w)
 {
 	if (strlen(v) >= SUN_PATH_MAX)
@@ -678,6 +687,7 @@ static const struct config_key KEYS[] = {
     {"udp-coalesce", set_udp_coalesce},
     {"wkp-allow-private", set_wkp_allow_private},
     {"state-file", set_state_file},
+    {"state-save-interval", set_state_save_interval},
     {"control-socket", set_control_socket},
     {"user", set_user},
     {"group", set_group},
@@ -1111,8 +1121,10 @@ void config_print(const struct tun64_config *c, FILE *f)
 	fprintf(f, "offload %s\n", yes_no(c->offload));
 	fprintf(f, "udp-coalesce %s\n", yes_no(c->udp_coalesce));
 	fprintf(f, "wkp-allow-private %s\n", yes_no(c->allow_private_wkp));
-	if (c->state_file[0])
+	if (c->state_file[0]) {
 		fprintf(f, "state-file %s\n", c->state_file);
+		fprintf(f, "state-save-interval %u\n", c->state_save_interval);
+	}
 	fprintf(f, "control-socket %s\n", c->control_socket);
 	if (c->user[0])
 		fprintf(f, "user %s\n", c->user);

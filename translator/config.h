@@ -54,6 +54,7 @@ struct tun64_config {
 	bool udp_coalesce;      /* UDP datagrams of one flow written as one USO packet */
 	bool allow_private_wkp; /* RFC 6052 §3.1 override */
 	char state_file[PATH_MAX];
+	unsigned state_save_interval; /* s between saves of state-file while running; 0: exit only */
 	char control_socket[PATH_MAX];
 	char user[64];
 	char group[64];

@@ -709,9 +709,11 @@ static void state_restore(struct nat64 *nat, const char *path)
 	fclose(f);
 }
 
-/* state-file at exit: write FILE.tmp (mode 0600: it lists clients), fsync,
- * rename over FILE, so a crash half way leaves the previous file whole. */
-static void state_save(struct nat64 *nat, const char *path)
+/* state-file at exit and every state-save-interval seconds: write FILE.tmp
+ * (mode 0600: it lists clients), fsync, rename over FILE, so a crash half
+ * way leaves the previous file whole. periodic: log success at debug level
+ * only. */
+static void state_save(struct nat64 *nat, const char *path, bool periodic)
 {
 	char tmp[PATH_MAX + 8];
 	size_t n = 0;
@@ -741,7 +743,10 @@ static void state_save(struct nat64 *nat, const char *path)
 		unlink(tmp);
 		return;
 	}
-	log_info("state-file %s: saved %zu sessions", path, n);
+	if (periodic)
+		log_debug("state-file %s: saved %zu sessions", path, n);
+	else
+		log_info("state-file %s: saved %zu sessions", path, n);
 }
 
 /* Wait (bounded) until every worker has loaded the current live config, so
@@ -918,6 +923,7 @@ static int main_loop(struct daemon *d, int sfd)
 {
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	uint64_t saved_ms = now_ms();
 	int status = 0;
 
 	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0) {
@@ -966,6 +972,11 @@ static int main_loop(struct daemon *d, int sfd)
 				log_debug("timerfd: %s", strerror(errno));
 			if (d->nat)
 				nat64_expire(d->nat, now_ms());
+			if (d->nat && d->cfg->state_file[0] && d->cfg->state_save_interval &&
+			    now_ms() - saved_ms >= (uint64_t)d->cfg->state_save_interval * 1000) {
+				state_save(d->nat, d->cfg->state_file, true);
+				saved_ms = now_ms();
+			}
 		}
 		if (pfd[2].revents & POLLIN) {
 			int changed = routes_monitor_read(d->routes);
@@ -1115,7 +1126,7 @@ int main(int argc, char **argv)
 		log_info("%s existed before tun64d started: left in place", d.tun.name);
 	tunif_close(&d.tun);
 	if (d.nat && d.cfg->state_file[0])
-		state_save(d.nat, d.cfg->state_file);
+		state_save(d.nat, d.cfg->state_file, false);
 	nat64_free(d.nat);
 	frag_table_free(d.frags);
 	free(d.workers);

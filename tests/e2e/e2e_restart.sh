@@ -3,6 +3,7 @@
 # download (SIGTERM, then the same command again, as `systemctl restart`
 # does) saves its sessions at exit and restores them at start, so the
 # client's connection keeps its (T,t) and the download completes intact.
+# The same after SIGKILL, from the periodic save (state-save-interval).
 # Control: the same restart without state-file breaks the download, because
 # the new process has no session for the old flow and drops its segments.
 #
@@ -164,11 +165,35 @@ check_corrupt() {
 }
 t64_check "a corrupt state file: warning, tun64d starts empty" check_corrupt
 
+# ---- a crash: SIGKILL, no save at exit; the periodic save (every 1 s) ----
+check_crash() {
+	local got=$T64_WORKDIR/big.crash before after
+	kill -TERM "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10 || return 1
+	mv "$T64_DAEMON_LOG" "$T64_WORKDIR/tun64d.third.log"
+	rm -f "$STATE"
+	t64_start_daemon "$BUILD" --state-file "$STATE" --state-save-interval 1 || return 1
+	start_download "$got" --max-time 90 || return 1
+	before=$(tcp_binding)
+	sleep 2.5 # at least two periodic saves with the session in them
+	AT_RESTART=$(stat -c %s "$got")
+	kill -KILL "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10 || return 1
+	mv "$T64_DAEMON_LOG" "$T64_WORKDIR/tun64d.crash.log"
+	t64_start_daemon "$BUILD" --state-file "$STATE" --state-save-interval 1 || return 1
+	after=$(tcp_binding)
+	echo "    TCP session bound to $before before SIGKILL, to $after after the start"
+	grep -E "state-file .*: restored [1-9][0-9]* sessions" "$T64_DAEMON_LOG" || return 1
+	[ -n "$before" ] && [ "$before" = "$after" ] || return 1
+	wait "$CURL_PID" || { echo "    curl failed"; return 1; }
+	cmp "$T64_WORKDIR/www/big" "$got" || return 1
+	echo "    $AT_RESTART bytes before SIGKILL; $(stat -c %s "$got") bytes identical in the end"
+}
+t64_check "SIGKILL mid-transfer with state-save-interval 1: the download survives" check_crash
+
 # ---- control: the same restart without state-file ----
 check_control() {
 	local got=$T64_WORKDIR/big.control
 	kill -TERM "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10 || return 1
-	mv "$T64_DAEMON_LOG" "$T64_WORKDIR/tun64d.third.log"
+	mv "$T64_DAEMON_LOG" "$T64_WORKDIR/tun64d.fourth.log"
 	t64_start_daemon "$BUILD" || return 1
 	# stalled for 5 s: curl gives up (the flow has no state any more)
 	start_download "$got" --max-time 60 --speed-limit 1000 --speed-time 5 || return 1

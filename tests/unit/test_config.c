@@ -60,6 +60,7 @@ START_TEST(defaults)
 	ck_assert(!cfg.persist);
 	ck_assert(cfg.offload);
 	ck_assert(cfg.udp_coalesce);
+	ck_assert_uint_eq(cfg.state_save_interval, 60);
 	ck_assert(!cfg.allow_private_wkp);
 	ck_assert_str_eq(cfg.state_file, "");
 	ck_assert_str_eq(cfg.control_socket, "/run/tun64/tun64.sock");
@@ -112,6 +113,7 @@ static const char every_key[] = "# a full configuration\n"
                                 "udp-coalesce no\n"
                                 "wkp-allow-private yes\n"
                                 "state-file /var/lib/tun64/state\n"
+                                "state-save-interval 5\n"
                                 "control-socket /tmp/t64.sock\n"
                                 "user nobody\n"
                                 "group nogroup\n"
@@ -183,6 +185,7 @@ START_TEST(parse_every_key)
 	ck_assert(!cfg.udp_coalesce);
 	ck_assert(cfg.allow_private_wkp);
 	ck_assert_str_eq(cfg.state_file, "/var/lib/tun64/state");
+	ck_assert_uint_eq(cfg.state_save_interval, 5);
 	ck_assert_str_eq(cfg.control_socket, "/tmp/t64.sock");
 	ck_assert_str_eq(cfg.user, "nobody");
 	ck_assert_str_eq(cfg.group, "nogroup");
@@ -319,7 +322,7 @@ START_TEST(is_key)
 	    "control-socket",    "user",         "group",        "log-level",   "wkp-allow-private",
 	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
-	    "offload",           "filtering",    "udp-coalesce",
+	    "offload",           "filtering",    "udp-coalesce", "state-save-interval",
 	};
 	size_t i;
 
@@ -358,6 +361,7 @@ static const struct error_case errors[] = {
     {"max-sessions 4294967296\n",
      "t.conf:1: max-sessions: 4294967296 is out of range (0..4294967295)"},
     {"timeout-udp 0\n", "t.conf:1: timeout-udp: 0 is out of range (1..2592000)"},
+    {"state-save-interval 86401\n", "t.conf:1: state-save-interval: 86401 is out of range (0..86400)"},
     {"timeout-tcp-est 2592001\n",
      "t.conf:1: timeout-tcp-est: 2592001 is out of range (1..2592000)"},
     {"timeout-tcp-trans x\n", "t.conf:1: timeout-tcp-trans: 'x' is not a number"},
@@ -610,6 +614,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_int_eq(a->persist, b->persist);
 	ck_assert_int_eq(a->offload, b->offload);
 	ck_assert_int_eq(a->udp_coalesce, b->udp_coalesce);
+	ck_assert_uint_eq(a->state_save_interval, b->state_save_interval);
 	ck_assert_int_eq(a->allow_private_wkp, b->allow_private_wkp);
 	ck_assert_uint_eq(a->icmp_error_rate, b->icmp_error_rate);
 	ck_assert_uint_eq(a->icmp_error_burst, b->icmp_error_burst);
