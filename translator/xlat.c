@@ -1720,7 +1720,7 @@ static size_t icmp_ext_orig_len(size_t quote, size_t unit)
  * (8 bytes are all RFC 792 promises), or an echo message. Anything else,
  * an ICMP error above all (RFC 7915 §4.3, §5.3), is not translated. */
 static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, uint8_t *l4,
-                                         size_t len, size_t avail, bool from_v6)
+                                         size_t len, size_t avail, bool from_v6, bool opaque)
 {
 	struct l4_view *v = &in->l4;
 
@@ -1743,14 +1743,18 @@ static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, u
 			return CTR_DROP_ICMP_INNER;
 		return icmp_parse(v, from_v6) == XLAT_OK ? XLAT_OK : CTR_DROP_ICMP_INNER;
 	default:
-		return CTR_DROP_ICMP_INNER;
+		/* stateless: a packet of any other protocol (§4.5, §5.5), as is */
+		if (!opaque || !l4_opaque_ok(proto))
+			return CTR_DROP_ICMP_INNER;
+		v->no_header = true;
+		return XLAT_OK;
 	}
 }
 
 /* The IPv4 packet quoted by an ICMPv4 error. Fragments are refused: a
  * later fragment has no ports, and a first one would need a Fragment
  * Header in the translation. */
-static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t avail)
+static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t avail, bool opaque)
 {
 	size_t hlen, total;
 
@@ -1766,12 +1770,12 @@ static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t
 		avail = total;
 	in->hdr = p;
 	in->avail = avail;
-	return inner_l4_parse(in, p[9], p + hlen, total - hlen, avail - hlen, false);
+	return inner_l4_parse(in, p[9], p + hlen, total - hlen, avail - hlen, false, opaque);
 }
 
 /* The IPv6 packet quoted by an ICMPv6 error, extension headers skipped as
  * in §5.1 (they must lie inside the quote). */
-static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t avail)
+static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t avail, bool opaque)
 {
 	struct ip6_view iv;
 	size_t ip_len, hlen;
@@ -1788,7 +1792,7 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 	hlen = (size_t)(iv.l4 - p);
 	in->hdr = p;
 	in->avail = avail;
-	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true);
+	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true, opaque);
 }
 
 /* l4_rewrite for a quoted transport header that may be cut short: the
@@ -1933,7 +1937,8 @@ static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4
 	if (why == XLAT_OK) {
 		/* RFC 4884 length attribute: byte 5, in 32-bit words. */
 		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
-		why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted);
+		why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted,
+		                   ctx->cfg->mode == XLAT_STATELESS);
 		icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
 	}
 	/* No Time Exceeded about an error (RFC 1812 §4.3.2.7). */
@@ -2081,7 +2086,8 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
 		len_attr =
 		    icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
 		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
-		why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted);
+		why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted,
+		                   ctx->cfg->mode == XLAT_STATELESS);
 		icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 	}
 	/* No Time Exceeded about an error (RFC 4443 §2.4(e)). */

@@ -1634,6 +1634,29 @@ START_TEST(sl_err_bad_checksum_dropped)
 }
 END_TEST
 
+/* Stateless: an error about a GRE packet (any protocol, §4.5) is
+ * translated with the quote's payload as it came. */
+START_TEST(sl_err_4to6_quoting_gre)
+{
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 47, .ttl = 63, .frag = TP_DF,
+			     .keep_l4_csum = true };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 47, .hlim = 63, .keep_l4_csum = true };
+	uint8_t gre[24];
+	size_t n4, n6, n, en;
+
+	tp_fill(gre, sizeof(gre), 0x47);
+	n4 = tp_ip4(q4, &h4, gre, sizeof(gre));
+	n6 = tp_ip6(q6, &h6, gre, sizeof(gre));
+	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 3, 0, q4, n4);
+	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 1, 4, 0, q6, n6);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
 /* RFC 4884 extensions. The client's 200-byte UDP datagram quoted as 128
  * bytes of original datagram, then an extension structure of ext_len bytes
  * (version 2, filler). */
@@ -2385,6 +2408,7 @@ static Suite *xlat_suite(void)
 	tcase_add_loop_test(tc, sl_err_bad_quote_dropped, 0, 4);
 	tcase_add_loop_test(tc, sl_err_6to4_bad_quote_dropped, 0, 3);
 	tcase_add_test(tc, sl_err_bad_checksum_dropped);
+	tcase_add_test(tc, sl_err_4to6_quoting_gre);
 	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_carried);
 	tcase_add_test(tc, sl_err_6to4_rfc4884_extension_carried);
 	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_dropped);
