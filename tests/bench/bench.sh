@@ -4,6 +4,7 @@
 #
 # Usage (as root, from the repo root):
 #   sudo bash tests/bench/bench.sh [BUILD_DIR]        (default BUILD_DIR: build)
+# iperf3 and tayga are installed from Debian (apt-get) if missing.
 #
 # Every variant gets a fresh three-namespace topology (see lib.sh) and the same
 # measurements, each bounded in time:
@@ -536,6 +537,14 @@ print_targets() {
 # ---- main --------------------------------------------------------------------
 
 [ "$(id -u)" -eq 0 ] || b64_die "$0 must run as root (network namespaces, tun devices)"
+# The load generator comes from Debian, like TAYGA (ensure_tayga): a fresh
+# machine needs nothing installed by hand. noninteractive: iperf3's debconf
+# question (start a server at boot?) keeps its default, no.
+if ! command -v iperf3 >/dev/null 2>&1; then
+	b64_log "installing iperf3 (apt-get install -y iperf3)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y iperf3 >/dev/null 2>&1 ||
+		b64_die "iperf3 missing and apt-get install iperf3 failed"
+fi
 for tool in ip iperf3 ping ss timeout awk "$B64_PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 || b64_die "missing tool: $tool"
 done
