@@ -330,11 +330,9 @@ static enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6)
 }
 
 /* RFC 7915 §4.5, §5.5: "translators MUST forward all transport protocols",
- * header translated, payload unchanged: no ports, no checksum update (a
- * protocol whose checksum covers the pseudo-header, such as DCCP, arrives
- * with a wrong one; RFC 7915 leaves it optional). Stateless mode only: an
- * RFC 6146 NAT64 keeps state for TCP, UDP and ICMP alone. Not forwarded:
- * numbers that are IPv6 extension headers (RFC 8200 §4, IANA; the IPv6
+ * header translated, payload unchanged (but see l4_pseudo_csum). Stateless
+ * mode only: an RFC 6146 NAT64 keeps state for TCP, UDP and ICMP alone. Not
+ * forwarded: numbers that are IPv6 extension headers (RFC 8200 §4, IANA; the IPv6
  * side would parse the payload as one) other than ESP and AH, No Next
  * Header, the reserved 255, and ICMP of the other family (dropped before). */
 static bool l4_opaque_ok(uint8_t proto)
@@ -356,6 +354,18 @@ static bool l4_opaque_ok(uint8_t proto)
 		return true;
 	}
 }
+
+/* Other transports whose checksum covers the pseudo-header, at byte 6 as in
+ * UDP: DCCP (RFC 4340 §9.1) and UDP-Lite (RFC 3828 §3.1). RFC 7915 §4.5
+ * calls DCCP support OPTIONAL; forwarded unchanged, every packet would reach
+ * its receiver with a wrong checksum, so the pseudo-header change is applied
+ * to it as to UDP. */
+static bool l4_pseudo_csum(uint8_t proto)
+{
+	return proto == IPPROTO_DCCP || proto == IPPROTO_UDPLITE;
+}
+
+#define PSEUDO_CSUM_HDR_LEN 8 /* ports and checksum; both headers are longer */
 
 /* proto is the IPv4 protocol or IPv6 next header of the transport;
  * fragmented: hdr starts a first fragment (fragmented ICMP never gets here).
@@ -379,7 +389,14 @@ static enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hd
 	default:
 		if (!opaque || !l4_opaque_ok(proto))
 			return CTR_DROP_UNSUPPORTED_PROTO;
-		v->no_header = true;
+		if (!l4_pseudo_csum(proto)) {
+			v->no_header = true;
+			return XLAT_OK;
+		}
+		if (len < PSEUDO_CSUM_HDR_LEN)
+			return CTR_DROP_TRUNCATED;
+		v->sport = get_be16(hdr);
+		v->dport = get_be16(hdr + 2);
 		return XLAT_OK;
 	}
 }
@@ -438,6 +455,12 @@ static void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t ne
 		put_be16(h, sport);
 		put_be16(h + 2, dport);
 		put_be16(h + 16, csum_update(get_be16(h + 16), old_sum, new_sum));
+		break;
+	case IPPROTO_DCCP: /* stateless only: the ports stay */
+		put_be16(h + 6, csum_update(get_be16(h + 6), old_pseudo, new_pseudo));
+		break;
+	case IPPROTO_UDPLITE: /* 0 is not a valid UDP-Lite checksum either */
+		udp_store_csum(h, csum_update(get_be16(h + 6), old_pseudo, new_pseudo));
 		break;
 	case IPPROTO_UDP:
 		check = get_be16(h + 6);
@@ -1743,10 +1766,16 @@ static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, u
 			return CTR_DROP_ICMP_INNER;
 		return icmp_parse(v, from_v6) == XLAT_OK ? XLAT_OK : CTR_DROP_ICMP_INNER;
 	default:
-		/* stateless: a packet of any other protocol (§4.5, §5.5), as is */
+		/* stateless: a packet of any other protocol (§4.5, §5.5), as is
+		 * but for a pseudo-header checksum (8 bytes are quoted here) */
 		if (!opaque || !l4_opaque_ok(proto))
 			return CTR_DROP_ICMP_INNER;
-		v->no_header = true;
+		if (!l4_pseudo_csum(proto)) {
+			v->no_header = true;
+			return XLAT_OK;
+		}
+		v->sport = get_be16(l4);
+		v->dport = get_be16(l4 + 2);
 		return XLAT_OK;
 	}
 }

@@ -152,6 +152,45 @@ for _ in range(3):
 t64_check "EAM: GRE (protocol 47) from $CLIENT6 arrives at the server from $CLIENT_EAM4, payload intact" \
 	gre_from "$CLIENT6" "$CLIENT_EAM4"
 
+# UDP-Lite (protocol 136) checksums cover the pseudo-header, as DCCP's do:
+# tun64d updates them (RFC 3828 §3.1), and each kernel drops a datagram
+# whose checksum is wrong. The server echoes; the client must get the echo.
+udplite_from() {
+	local src=$1 want4=$2 out=$T64_WORKDIR/udplite.out rx
+	t64_spawn "$out" "$T64_NS_SERVER" timeout 10 "$T64_PYTHON" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 136)
+s.bind(("0.0.0.0", 5136))
+s.settimeout(8)
+print("ready", flush=True)
+data, peer = s.recvfrom(2048)
+print("got", peer[0], data.decode(), flush=True)
+s.sendto(b"echo " + data, peer)
+'
+	rx=$T64_LAST_PID
+	t64_wait_for 5 grep -q ready "$out" || return 1
+	t64_in "$T64_NS_CLIENT" "$T64_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, 136)
+s.bind((sys.argv[2], 0))
+s.settimeout(3)
+for _ in range(3):
+    s.sendto(b"tun64 udplite", (sys.argv[1], 5136))
+    try:
+        data, _ = s.recvfrom(2048)
+    except socket.timeout:
+        continue
+    print("    client got:", data.decode())
+    sys.exit(0 if data == b"echo tun64 udplite" else 1)
+sys.exit(1)
+' "$SERVER6" "$src" || return 1
+	wait "$rx"
+	sed "s/^/    /" "$out"
+	grep -qx "got $want4 tun64 udplite" "$out"
+}
+t64_check "EAM: UDP-Lite (protocol 136) from $CLIENT6 reaches the server from $CLIENT_EAM4 and its echo comes back (checksums updated)" \
+	udplite_from "$CLIENT6" "$CLIENT_EAM4"
+
 # ---- Plain RFC 6052 SIIT: the client's source is inside the prefix ----------
 
 plain_setup() {

@@ -68,6 +68,10 @@ def v6_packets(m):
         "v6-atomic-frag-icmp": base / IPv6ExtHdrFragment(id=8, m=0, offset=0) /
         ICMPv6EchoRequest(id=0x1234, seq=2),
         "v6-udp-zero-csum": base / UDP(sport=4000, dport=53, chksum=0) / PAYLOAD,
+        # stateless: other protocols pass; DCCP's checksum is updated
+        "v6-dccp": IPv6(src=src, dst=dst, hlim=64, nh=33) /
+        Raw(struct.pack(">HHBBH", 4002, 5001, 3, 0, 0x1234) + PAYLOAD),
+        "v6-gre": IPv6(src=src, dst=dst, hlim=64, nh=47) / Raw(PAYLOAD),
         "v6-err-port-unreach": IPv6(src=ROUTER6[m], dst=dst) / ICMPv6DestUnreach(code=4) /
         IPv6(src=dst, dst=src) / UDP(sport=53, dport=4000) / PAYLOAD,
         "v6-err-too-big": IPv6(src=ROUTER6[m], dst=dst) / ICMPv6PacketTooBig(mtu=1280) /
@@ -88,6 +92,8 @@ def v4_packets(m):
         "v4-tcp-syn": base / TCP(sport=5555, dport=1024, flags="S", seq=5),
         "v4-udp": base / UDP(sport=53, dport=1024) / PAYLOAD,
         "v4-udp-no-csum": base / UDP(sport=53, dport=1024, chksum=0) / PAYLOAD,
+        "v4-udplite": IP(src=src, dst=dst, ttl=64, id=1, proto=136) /
+        Raw(struct.pack(">HHHH", 53, 1024, 8, 0x4321) + PAYLOAD),
         "v4-icmp-echo": base / ICMP(type=8, id=0x1234, seq=1) / PAYLOAD,
         "v4-icmp-echo-reply": base / ICMP(type=0, id=1024, seq=1) / PAYLOAD,
         "v4-ttl1-udp": IP(src=src, dst=dst, ttl=1) / UDP(sport=53, dport=1024),

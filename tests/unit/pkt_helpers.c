@@ -12,6 +12,8 @@
 #define PROTO_TCP 6
 #define PROTO_UDP 17
 #define PROTO_ICMPV6 58
+#define PROTO_DCCP 33     /* checksum at byte 6, over the pseudo-header too */
+#define PROTO_UDPLITE 136 /* the same, and 0 sent as 0xffff (RFC 3828 §3.1) */
 
 uint16_t ref_sum16(const uint8_t *data, size_t len)
 {
@@ -162,6 +164,8 @@ static int l4_csum_offset(uint8_t proto)
 	case PROTO_TCP:
 		return 16;
 	case PROTO_UDP:
+	case PROTO_DCCP:
+	case PROTO_UDPLITE:
 		return 6;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
@@ -183,7 +187,7 @@ static void set_l4_csum4(const uint8_t *ip, uint8_t proto, uint8_t *l4, size_t l
 		c = ref_csum(l4, len);
 	else
 		c = ref_l4_csum4(ip + 12, ip + 16, proto, l4, len);
-	if (proto == PROTO_UDP && c == 0)
+	if ((proto == PROTO_UDP || proto == PROTO_UDPLITE) && c == 0)
 		c = 0xffff;
 	put16(l4 + off, c);
 }
@@ -197,7 +201,7 @@ static void set_l4_csum6(const uint8_t *ip, uint8_t nh, uint8_t *l4, size_t len)
 		return;
 	put16(l4 + off, 0);
 	c = ref_l4_csum6(ip + 8, ip + 24, nh, l4, len);
-	if (nh == PROTO_UDP && c == 0)
+	if ((nh == PROTO_UDP || nh == PROTO_UDPLITE) && c == 0)
 		c = 0xffff;
 	put16(l4 + off, c);
 }
@@ -301,7 +305,7 @@ static bool l4_ok4(const uint8_t *ip, size_t hlen, size_t len)
 	free(copy);
 	if (proto == PROTO_UDP && stored == 0)
 		return true; /* no checksum */
-	if (proto == PROTO_UDP && c == 0)
+	if ((proto == PROTO_UDP || proto == PROTO_UDPLITE) && c == 0)
 		c = 0xffff;
 	return stored == c;
 }
@@ -325,7 +329,7 @@ static bool l4_ok6(const uint8_t *ip, size_t len)
 	put16(copy + off, 0);
 	c = ref_l4_csum6(ip + 8, ip + 24, nh, copy, l4len);
 	free(copy);
-	if (nh == PROTO_UDP && c == 0)
+	if ((nh == PROTO_UDP || nh == PROTO_UDPLITE) && c == 0)
 		c = 0xffff;
 	return stored == c;
 }

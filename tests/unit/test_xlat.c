@@ -708,6 +708,57 @@ START_TEST(sl_other_protocols_forwarded)
 }
 END_TEST
 
+/* DCCP and UDP-Lite checksums cover the pseudo-header (RFC 4340 §9.1,
+ * RFC 3828 §3.1): forwarded as other protocols, but with the checksum
+ * following the addresses, as for UDP. tp_ip4/tp_ip6 compute the reference
+ * checksums of both the input and the expected packet. */
+static const uint8_t pseudo_csum_proto[] = { 33, 136 };
+
+START_TEST(sl_pseudo_csum_protocols)
+{
+	uint8_t proto = pseudo_csum_proto[_i];
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = proto, .hlim = 64 };
+	struct tp_ip4 e4 = { .src = SL_C4, .dst = SRV4, .proto = proto, .ttl = 63 };
+	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = proto, .ttl = 64 };
+	struct tp_ip6 e6 = { .src = SRV6, .dst = SL_C6, .nh = proto, .hlim = 63 };
+	uint8_t data[40];
+	size_t n, en;
+
+	tp_fill(data, sizeof(data), proto);
+	data[4] = 0x03; /* DCCP data offset: 12 bytes; UDP-Lite coverage 3 (ignored) */
+	n = tp_ip6(F->in, &h6, data, sizeof(data));
+	en = tp_ip4(F->exp, &e4, data, sizeof(data));
+	ck_assert(memcmp(F->in + 46, F->exp + 26, 2) != 0); /* the checksum must change */
+	run(F->in, n);
+	expect_translated(DIR_6TO4, F->exp, en, n);
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	n = tp_ip4(F->in, &h4, data, sizeof(data));
+	en = tp_ip6(F->exp, &e6, data, sizeof(data));
+	run(F->in, n);
+	expect_translated(DIR_4TO6, F->exp, en, n);
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+}
+END_TEST
+
+/* Shorter than ports and checksum: nothing to update, dropped. */
+START_TEST(sl_pseudo_csum_truncated)
+{
+	uint8_t proto = pseudo_csum_proto[_i];
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = proto, .hlim = 64,
+			     .keep_l4_csum = true };
+	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = proto, .ttl = 64,
+			     .keep_l4_csum = true };
+	uint8_t data[7] = { 1, 2, 3, 4, 5, 6, 7 };
+
+	run(F->in, tp_ip6(F->in, &h6, data, sizeof(data)));
+	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
+	memset(&F->ctr, 0, sizeof(F->ctr));
+	run(F->in, tp_ip4(F->in, &h4, data, sizeof(data)));
+	expect_drop(DIR_4TO6, CTR_DROP_TRUNCATED);
+}
+END_TEST
+
 /* A stateful NAT64 keeps state for TCP, UDP and ICMP only (RFC 6146 §1.1). */
 START_TEST(sf_other_protocols_dropped)
 {
@@ -1657,6 +1708,29 @@ START_TEST(sl_err_4to6_quoting_gre)
 }
 END_TEST
 
+/* Stateless: an error quoting a DCCP packet; the quoted checksum follows
+ * the quoted addresses (the whole DCCP packet is quoted here). */
+START_TEST(sl_err_4to6_quoting_dccp)
+{
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 33, .ttl = 63, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 33, .hlim = 63 };
+	uint8_t dccp[24];
+	size_t n4, n6, n, en;
+
+	tp_fill(dccp, sizeof(dccp), 0x21);
+	dccp[4] = 0x03;
+	n4 = tp_ip4(q4, &h4, dccp, sizeof(dccp));
+	n6 = tp_ip6(q6, &h6, dccp, sizeof(dccp));
+	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 3, 0, q4, n4);
+	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 1, 4, 0, q6, n6);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
+	ck_assert(tp_csums_ok(F->out, F->out_len));
+	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
+}
+END_TEST
+
 /* RFC 4884 extensions. The client's 200-byte UDP datagram quoted as 128
  * bytes of original datagram, then an extension structure of ext_len bytes
  * (version 2, filler). */
@@ -2371,6 +2445,8 @@ static Suite *xlat_suite(void)
 	tcase_add_test(tc, sl_drop_dst_outside_prefix);
 	tcase_add_test(tc, sl_drop_src_outside_prefix);
 	tcase_add_test(tc, sl_other_protocols_forwarded);
+	tcase_add_loop_test(tc, sl_pseudo_csum_protocols, 0, (int)sizeof(pseudo_csum_proto));
+	tcase_add_loop_test(tc, sl_pseudo_csum_truncated, 0, (int)sizeof(pseudo_csum_proto));
 	tcase_add_loop_test(tc, drop_unsupported_icmp, 0, 2);
 	tcase_add_loop_test(tc, drop_truncated_transport, 0, 3);
 	tcase_add_loop_test(tc, drop_udp_length_field, 0, 2);
@@ -2409,6 +2485,7 @@ static Suite *xlat_suite(void)
 	tcase_add_loop_test(tc, sl_err_6to4_bad_quote_dropped, 0, 3);
 	tcase_add_test(tc, sl_err_bad_checksum_dropped);
 	tcase_add_test(tc, sl_err_4to6_quoting_gre);
+	tcase_add_test(tc, sl_err_4to6_quoting_dccp);
 	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_carried);
 	tcase_add_test(tc, sl_err_6to4_rfc4884_extension_carried);
 	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_dropped);
