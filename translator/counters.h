@@ -58,6 +58,11 @@
 	  "offloads: GSO packets cut into segments by tun64d (DF, MTU, TTL, options, fragments)") \
 	X(UDP_COALESCED, "udp-coalesced",                                                         \
 	  "offloads: UDP datagrams written as part of a USO super-packet (udp-coalesce)")         \
+	X(SYN_HELD, "syn-held",                                                                    \
+	  "IPv4 SYNs with no state held 6 s for a simultaneous open, then answered with "         \
+	  "Port Unreachable (RFC 6146 §3.5.2.2)")                                                  \
+	X(SYN_HOLD_MATCHED, "syn-hold-matched",                                                    \
+	  "held IPv4 SYNs dropped because an IPv6 SYN to their sender was translated")             \
 	X(FRAGMENTED, "fragmented",                                                                \
 	  "IPv4 datagrams without DF split into IPv6 fragments to fit lowest-ipv6-mtu "            \
 	  "(RFC 7915 §4.1)")

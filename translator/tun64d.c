@@ -37,6 +37,7 @@
 #include "nat64.h"
 #include "routes.h"
 #include "state_file.h"
+#include "synhold.h"
 #include "tunif.h"
 #include "vnet.h"
 #include "xlat.h"
@@ -77,6 +78,7 @@ struct daemon {
 	atomic_uint gen;
 	struct nat64 *nat;
 	struct frag_table *frags; /* stateful: non-first fragments (RFC 6146 §3.4) */
+	struct synhold *synhold;  /* stateful: IPv4 SYNs held 6 s (RFC 6146 §3.5.2.2) */
 	struct tunif tun;
 	struct routes *routes;
 	struct worker *workers;
@@ -387,6 +389,18 @@ static void worker_packet(struct worker *w, struct vnet_hdr *vh, size_t len)
 	}
 }
 
+/* The Port Unreachable errors for IPv4 SYNs held 6 s in vain (synhold.h).
+ * One worker does it, at least every WORKER_POLL_MS: a held SYN is answered
+ * 6 to 6.2 s after it came. */
+static void worker_expire_syns(struct worker *w)
+{
+	const uint8_t *out;
+	size_t out_len;
+
+	while (xlat_syn_expire(&w->ctx, &out, &out_len) == XLAT_SEND)
+		worker_write_now(w, NULL, out, out_len, 1);
+}
+
 /* Read one packet (with its offload header when the tun has them). */
 static ssize_t worker_read(struct worker *w, struct vnet_hdr *vh)
 {
@@ -419,9 +433,11 @@ static void *worker_main(void *arg)
 
 		int n = poll(&pfd, 1, WORKER_POLL_MS);
 
+		w->ctx.now_ms = now_ms();
+		if (w->queue == 0)
+			worker_expire_syns(w);
 		if (n <= 0)
 			continue;
-		w->ctx.now_ms = now_ms();
 		for (int burst = 0; burst < 64; burst++) {
 			struct vnet_hdr vh;
 			ssize_t r = worker_read(w, &vh);
@@ -466,6 +482,7 @@ static int start_workers(struct daemon *d)
 		w->ctx.cfg = &atomic_load(&d->live)->x;
 		w->ctx.nat = d->nat;
 		w->ctx.frags = d->frags;
+		w->ctx.synhold = d->synhold;
 		w->ctx.ipv4_id_next = (uint16_t)random_seed(); /* RFC 7915 §5.1, RFC 7739 */
 		w->ctx.ctr = &w->ctr;
 		w->can_coalesce = tunif_can_write_uso(&d->tun);
@@ -1058,8 +1075,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		d.frags = frag_table_new(random_seed());
-		if (!d.frags) {
-			log_err("cannot create the fragment table: out of memory");
+		d.synhold = synhold_new(0);
+		if (!d.frags || !d.synhold) {
+			log_err("cannot create the fragment and SYN tables: out of memory");
 			return 1;
 		}
 		if (d.cfg->state_file[0])
@@ -1129,6 +1147,7 @@ int main(int argc, char **argv)
 		state_save(d.nat, d.cfg->state_file, false);
 	nat64_free(d.nat);
 	frag_table_free(d.frags);
+	synhold_free(d.synhold);
 	free(d.workers);
 	live_free(d.retired);
 	live_free(atomic_load(&d.live));

@@ -10,6 +10,7 @@
 #include "xlat.h"
 #include "eam.h"
 #include "frag.h"
+#include "synhold.h"
 #include "vnet.h"
 
 #include <netinet/in.h>
@@ -44,6 +45,7 @@
 
 #define ICMP4_ECHO_REPLY 0
 #define ICMP4_DEST_UNREACH 3
+#define ICMP4_PORT_UNREACH 3 /* code */
 #define ICMP4_FRAG_NEEDED 4
 #define ICMP4_ECHO_REQUEST 8
 #define ICMP4_TIME_EXCEEDED 11
@@ -723,6 +725,11 @@ static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_
 	r = nat64_out(ctx->nat, &flow, l4->tcp_flags, ctx->now_ms, &a->src4, &a->sport);
 	if (l4->proto == IPPROTO_ICMP)
 		a->dport = a->sport; /* the identifier is both "ports" */
+	/* RFC 5382 REQ-4: an outbound SYN for the connection ends the hold of
+	 * the IPv4 SYN from (Z,z), silently. */
+	if (r == NAT64_OK && (l4->tcp_flags & NAT64_TCP_SYN) && ctx->synhold)
+		ctx->ctr->v[DIR_6TO4][CTR_SYN_HOLD_MATCHED] +=
+		    synhold_cancel(ctx->synhold, a->dst4, a->dport);
 	return nat64_drop_reason(r);
 }
 
@@ -1283,6 +1290,23 @@ static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_
 	return nat64_drop_reason(r);
 }
 
+/* RFC 6146 §3.5.2.2: an IPv4 SYN (no ACK) that found no BIB entry, or one
+ * whose filter refused (Z,z), is held for 6 s, not answered (synhold.h).
+ * Returns why it is not translated now: CTR_SYN_HELD, or the first reason
+ * when it cannot be held (a full table, a fragment, not a bare SYN). */
+static enum tun64_counter hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                   const struct l4_view *l4, enum tun64_counter why)
+{
+	if (!ctx->synhold || l4->proto != IPPROTO_TCP || v->frag || v->hairpin)
+		return why;
+	if ((l4->tcp_flags & (NAT64_TCP_SYN | NAT64_TCP_ACK | NAT64_TCP_RST)) != NAT64_TCP_SYN)
+		return why;
+	if (!synhold_add(ctx->synhold, v->hdr, v->len, v->src, l4->sport, v->dst, l4->dport,
+	                 ctx->now_ms))
+		return why;
+	return CTR_SYN_HELD;
+}
+
 /* The key of an IPv4 datagram in the fragment table. */
 static void frag_key_4to6(struct frag_key *k, const struct ip4_view *v)
 {
@@ -1463,6 +1487,8 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 		why = CTR_DROP_BAD_LENGTH;
 	if (why == XLAT_OK)
 		why = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
+	if (why == CTR_DROP_NO_STATE || why == CTR_DROP_FILTERED)
+		why = hold_syn(ctx, &v, &l4, why);
 	if (why != XLAT_OK)
 		return drop(ctx, DIR_4TO6, why);
 	split_plan_4to6(&plan, &v); /* the IPv4 header is overwritten next */
@@ -2130,6 +2156,31 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
 		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + 4));
 	return send_icmp_translated(ctx, DIR_6TO4, icmp4_err_write(ctx, v, &e, &in, &outer, &inner),
 	                            out, out_len);
+}
+
+/* ---- Held SYNs ----------------------------------------------------------- */
+
+/* RFC 6146 §3.5.2.2, RFC 5382 REQ-4: a SYN held 6 s with no IPv6 SYN to
+ * match gets an ICMP Port Unreachable. The held copy is read into
+ * ctx->split (free between packets) and quoted into ctx->scratch. */
+enum xlat_verdict xlat_syn_expire(struct xlat_ctx *ctx, const uint8_t **out, size_t *out_len)
+{
+	size_t len, err;
+
+	if (!ctx->synhold)
+		return XLAT_DROP;
+	len = synhold_expire(ctx->synhold, ctx->now_ms, ctx->split, sizeof(ctx->split));
+	if (len == 0)
+		return XLAT_DROP;
+	err = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_PORT_UNREACH, 0, ctx->split, len);
+	if (!icmp_error_allowed(ctx)) {
+		ctx->ctr->v[DIR_4TO6][CTR_DROP_ICMP_RATELIMIT]++;
+		return XLAT_DROP;
+	}
+	ctx->ctr->v[DIR_4TO6][CTR_ICMP_ERROR_SENT]++;
+	*out = ctx->scratch;
+	*out_len = err;
+	return XLAT_SEND;
 }
 
 /* ---- Entry point --------------------------------------------------------- */

@@ -81,6 +81,9 @@ struct xlat_ctx {
 	 * fragments that carry no ports (RFC 6146 §3.4, §3.5). Shared by the
 	 * workers (frag.h); NULL: stateful non-first fragments are dropped. */
 	struct frag_table *frags;
+	/* Stateful: IPv4 SYNs with no state held 6 s for a simultaneous open
+	 * (synhold.h), shared by the workers; NULL: such SYNs are dropped. */
+	struct synhold *synhold;
 	/* Token bucket for originated ICMP errors (cfg->icmp_error_rate), in
 	 * thousandths of an error; starts full on the first error. */
 	uint64_t icmp_tokens_milli;
@@ -123,6 +126,11 @@ enum xlat_verdict {
  * output (which may start before the input's pkt->off). */
 enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
                               size_t *out_len);
+
+/* Stateful: the ICMP Port Unreachable for one held IPv4 SYN whose 6 s ran
+ * out by ctx->now_ms (RFC 6146 §3.5.2.2), in ctx->scratch: XLAT_SEND. Call
+ * until it returns XLAT_DROP (nothing due, or the error was rate limited). */
+enum xlat_verdict xlat_syn_expire(struct xlat_ctx *ctx, const uint8_t **out, size_t *out_len);
 
 /* The length of the first packet of an XLAT_SEND_MANY output out[0..left)
  * (an IPv6 header and its Payload Length), or 0 when no whole packet is

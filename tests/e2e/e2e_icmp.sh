@@ -117,6 +117,35 @@ PY
 }
 t64_check "UDP to [$SERVER6]:9 (closed): the client gets ECONNREFUSED" check_refused
 
+# RFC 6146 §3.5.2.2, RFC 5382 REQ-4 (stateful): the server connects to a
+# pool4 address and port that no client maps. tun64d holds the SYN for 6 s
+# (a simultaneous open would cancel it), then answers ICMPv4 Port
+# Unreachable: the server's connect() fails with ECONNREFUSED after 6 s,
+# not after minutes of SYN retries, and not at once.
+check_syn_held() {
+	t64_in "$T64_NS_SERVER" timeout 20 "$T64_PYTHON" - 198.51.100.9 <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.settimeout(15)
+t0 = time.monotonic()
+try:
+    s.connect((sys.argv[1], 4242))
+    print("    connected?!")
+    sys.exit(1)
+except ConnectionRefusedError:
+    took = time.monotonic() - t0
+    print("    ConnectionRefusedError after %.1f s" % took)
+    sys.exit(0 if 5.5 <= took <= 9 else 1)
+except socket.timeout:
+    print("    no answer in 15 s")
+    sys.exit(1)
+PY
+}
+if [ "$MODE" = stateful ]; then
+	t64_check "TCP SYN from the server to 198.51.100.9:4242 (no mapping): held 6 s, then ECONNREFUSED" \
+		check_syn_held
+fi
+
 # RFC 7915 §4.1: the server answers with a 1400-byte UDP datagram without DF
 # (IP_PMTUDISC_DONT); tun64d splits its 1448-byte translation into IPv6
 # fragments of at most 1280 bytes, and the client's kernel reassembles them.

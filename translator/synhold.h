@@ -1,0 +1,51 @@
+/* Unsolicited IPv4 SYNs held for 6 s (RFC 6146 §3.5.2.2, RFC 5382 REQ-4).
+ *
+ * An IPv4 SYN that finds no state (no BIB entry for (T,t), or a BIB entry
+ * whose address-dependent filter refuses (Z,z)) may be one half of a TCP
+ * simultaneous open: the IPv6 host behind (T,t) may be about to send its own
+ * SYN to (Z,z). So the NAT64 must not answer it for 6 s. If an IPv6 SYN to
+ * (Z,z) is translated meanwhile, the held packet is dropped silently; if not,
+ * the sender gets an ICMP Port Unreachable quoting it, as RFC 5382 REQ-4 asks
+ * (a SYN to a closed port gets an answer, not a silent 2-minute timeout).
+ *
+ * A small table shared by the workers: a fixed number of slots allocated
+ * once, one mutex taken only by unsolicited SYNs, by IPv6 SYNs while some
+ * SYN is held (an atomic count says when none is), and by the expiry scan.
+ * No syscalls; time comes from the caller. IPv4 addresses in host order. */
+#ifndef TUN64_SYNHOLD_H
+#define TUN64_SYNHOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYNHOLD_MS 6000u /* RFC 6146 §3.5.2.2, TCP_INCOMING_SYN */
+#define SYNHOLD_SLOTS 64u
+/* What an ICMPv4 error can quote (576 - 20 - 8, RFC 1812 §4.3.2.3). */
+#define SYNHOLD_QUOTE_MAX 548u
+
+struct synhold;
+
+/* slots == 0: SYNHOLD_SLOTS. NULL when out of memory. */
+struct synhold *synhold_new(unsigned slots);
+void synhold_free(struct synhold *h);
+
+/* Hold the IPv4 SYN ip4 (len bytes; the first SYNHOLD_QUOTE_MAX are kept)
+ * from (Z,z) = (src4, sport) to (T,t) = (dst4, dport). A retransmission of
+ * a SYN already held keeps the first one and its deadline. Returns false
+ * when every slot is taken (the caller drops the SYN as before). */
+bool synhold_add(struct synhold *h, const uint8_t *ip4, size_t len, uint32_t src4, uint16_t sport,
+                 uint32_t dst4, uint16_t dport, uint64_t now_ms);
+
+/* An IPv6 SYN to (Z,z) = (peer4, peer_port) was translated: forget the SYNs
+ * held from (Z,z). Returns how many were dropped. */
+unsigned synhold_cancel(struct synhold *h, uint32_t peer4, uint16_t peer_port);
+
+/* Take one held SYN whose 6 s are over into out (cap bytes). Returns its
+ * length, 0 when none is due. Call until 0. */
+size_t synhold_expire(struct synhold *h, uint64_t now_ms, uint8_t *out, size_t cap);
+
+/* SYNs held now. */
+unsigned synhold_count(const struct synhold *h);
+
+#endif
