@@ -17,6 +17,7 @@
 
 #include "coalesce.h"
 #include "fuzz_common.h"
+#include "synhold.h"
 #include "vnet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -88,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ctr, 0, sizeof(ctr));
 	ctx->cfg = fuzz_xlat_config(flags & 1);
 	ctx->nat = (flags & 1) ? NULL : nat;
+	ctx->synhold = (flags & 1) ? NULL : synhold_new(4); /* held IPv4 SYNs */
 	ctx->ctr = &ctr;
 	ctx->now_ms = 1000;
 	coalesce_init(&co);
@@ -122,8 +124,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= len;
 		ctx->now_ms += (uint64_t)((flags >> 1) & 7) * 60000;
 		nat64_expire(nat, ctx->now_ms);
+		while (xlat_syn_expire(ctx, &out, &out_len) == XLAT_SEND)
+			if (!fuzz_output_in_bounds(ctx, buf, sizeof(buf), out, out_len) ||
+			    out_len < 28 || out[0] != 0x45 || out[20] != 3 || out[21] != 3)
+				abort(); /* a Port Unreachable, inside scratch */
 	}
 	flush_and_check();
+	synhold_free(ctx->synhold);
 	free(ctx);
 	nat64_free(nat);
 	return 0;
