@@ -1685,42 +1685,24 @@ START_TEST(sl_err_bad_checksum_dropped)
 }
 END_TEST
 
-/* Stateless: an error about a GRE packet (any protocol, §4.5) is
- * translated with the quote's payload as it came. */
-START_TEST(sl_err_4to6_quoting_gre)
+/* Stateless: an error about a packet of another protocol (any protocol,
+ * §4.5) is translated with the quote's payload as it came: GRE; DCCP and
+ * UDP-Lite, whose quoted checksum follows the quoted addresses (the whole
+ * packet is quoted here; tp_ip4/tp_ip6 give both sides their checksum). */
+static const uint8_t quoted_other_proto[] = { 47, 33, 136 };
+
+START_TEST(sl_err_4to6_quoting_other)
 {
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 47, .ttl = 63, .frag = TP_DF,
-			     .keep_l4_csum = true };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 47, .hlim = 63, .keep_l4_csum = true };
-	uint8_t gre[24];
+	uint8_t proto = quoted_other_proto[_i];
+	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = proto, .ttl = 63, .frag = TP_DF };
+	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = proto, .hlim = 63 };
+	uint8_t data[24];
 	size_t n4, n6, n, en;
 
-	tp_fill(gre, sizeof(gre), 0x47);
-	n4 = tp_ip4(q4, &h4, gre, sizeof(gre));
-	n6 = tp_ip6(q6, &h6, gre, sizeof(gre));
-	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 3, 0, q4, n4);
-	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 1, 4, 0, q6, n6);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-/* Stateless: an error quoting a DCCP packet; the quoted checksum follows
- * the quoted addresses (the whole DCCP packet is quoted here). */
-START_TEST(sl_err_4to6_quoting_dccp)
-{
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 33, .ttl = 63, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 33, .hlim = 63 };
-	uint8_t dccp[24];
-	size_t n4, n6, n, en;
-
-	tp_fill(dccp, sizeof(dccp), 0x21);
-	dccp[4] = 0x03;
-	n4 = tp_ip4(q4, &h4, dccp, sizeof(dccp));
-	n6 = tp_ip6(q6, &h6, dccp, sizeof(dccp));
+	tp_fill(data, sizeof(data), proto);
+	data[4] = 0x03;
+	n4 = tp_ip4(q4, &h4, data, sizeof(data));
+	n6 = tp_ip6(q6, &h6, data, sizeof(data));
 	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 3, 0, q4, n4);
 	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 1, 4, 0, q6, n6);
 	run(F->in, n);
@@ -2484,8 +2466,7 @@ static Suite *xlat_suite(void)
 	tcase_add_loop_test(tc, sl_err_bad_quote_dropped, 0, 4);
 	tcase_add_loop_test(tc, sl_err_6to4_bad_quote_dropped, 0, 3);
 	tcase_add_test(tc, sl_err_bad_checksum_dropped);
-	tcase_add_test(tc, sl_err_4to6_quoting_gre);
-	tcase_add_test(tc, sl_err_4to6_quoting_dccp);
+	tcase_add_loop_test(tc, sl_err_4to6_quoting_other, 0, (int)sizeof(quoted_other_proto));
 	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_carried);
 	tcase_add_test(tc, sl_err_6to4_rfc4884_extension_carried);
 	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_dropped);
