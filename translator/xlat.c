@@ -1882,21 +1882,35 @@ static enum xlat_verdict send_icmp_translated(struct xlat_ctx *ctx, enum tun64_d
 /* Outer and inner addresses. The outer source (the server or any IPv4
  * router on the way) is embedded in pool6, so traceroute shows the hop as
  * prefix::a.b.c.d. Stateful: the quoted packet left us from (T,t); the BIB
- * gives back (X',x), which is also the error's destination. */
+ * gives back (X',x), which is also the error's destination.
+ *
+ * The second pass of a hairpinned ICMPv6 error (v->hairpin), stateless:
+ * RFC 7757 §4 (eam.h) names the node the error speaks for by RFC 6052
+ * only, ignoring its EAM entry, as the other node addressed it: always in
+ * the quoted destination, and in the outer source when that is the same
+ * address (the node answered itself; a router on the way keeps its usual
+ * name). The other node then finds its own packet quoted as it sent it.
+ * Stateful needs nothing more: pool4 addresses are always embedded. */
 static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
                                              const struct inner_view *in, struct xlat_addrs *outer,
                                              struct xlat_addrs *inner)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	uint32_t in_src = get_be32(in->hdr + 12), in_dst = get_be32(in->hdr + 16);
+	bool by_6052 = v->hairpin && cfg->mode == XLAT_STATELESS;
 
 	if (wkp_refuses(cfg, in_dst) || wkp_refuses(cfg, in_src))
 		return CTR_DROP_ICMP_INNER;
-	if (!addr_4to6(cfg, in_dst, inner->dst6))
+	if (by_6052)
+		rfc6052_embed(&cfg->pool6, in_dst, inner->dst6);
+	else if (!addr_4to6(cfg, in_dst, inner->dst6))
 		return CTR_DROP_ICMP_INNER;
-	/* A router with a non-global address under the well-known prefix:
-	 * RFC 6052 §3.1 forbids embedding it, RFC 6791 gives the way out. */
-	if (wkp_refuses(cfg, v->src) || !addr_4to6(cfg, v->src, outer->src6))
+	/* Unless that node answered itself (hairpin, above): a router with a
+	 * non-global address under the well-known prefix: RFC 6052 §3.1
+	 * forbids embedding it, RFC 6791 gives the way out. */
+	if (by_6052 && v->src == in_dst)
+		memcpy(outer->src6, inner->dst6, 16);
+	else if (wkp_refuses(cfg, v->src) || !addr_4to6(cfg, v->src, outer->src6))
 		rfc6791_src6(cfg, v->src, outer->src6);
 	inner->sport = in->l4.sport;
 	inner->dport = in->l4.dport;
@@ -2017,20 +2031,33 @@ static enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4
  * knows X' by (an IPv6 router takes an rfc6791-pool4 address when there
  * is a pool). Stateless: an
  * outer source outside pool6 takes an rfc6791-pool4 address, else own4
- * (RFC 6791 §4). */
+ * (RFC 6791 §4).
+ *
+ * outer->hairpin: the error is for the translator's own IPv4 side, so it
+ * must go straight back to IPv6. Stateful (RFC 6146 §3.8): its destination
+ * (= the quoted source) is in pool4. Stateless (RFC 7757 §4, condition B of
+ * eam.h): the quoted source was mapped by RFC 6052, not by the EAMT, to an
+ * address inside an EAM IPv4 prefix. */
 static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
                                              const struct inner_view *in, struct xlat_addrs *outer,
                                              struct xlat_addrs *inner)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	const uint8_t *in_dst6 = in->hdr + 24;
+	enum siit_via in_src_via;
 
+	outer->hairpin = false;
 	if (!addr_6to4(cfg, v->hdr + 24, &outer->dst4) || wkp_refuses(cfg, outer->dst4))
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
-	if (!addr_6to4(cfg, in->hdr + 8, &inner->src4) || wkp_refuses(cfg, inner->src4))
+	in_src_via = siit_map_6to4(cfg->eam, &cfg->pool6, in->hdr + 8, &inner->src4);
+	if (in_src_via == SIIT_VIA_NONE || wkp_refuses(cfg, inner->src4))
 		return CTR_DROP_ICMP_INNER;
 	inner->sport = in->l4.sport;
 	inner->dport = in->l4.dport;
+	if (cfg->mode == XLAT_STATEFUL)
+		outer->hairpin = in_pool4(cfg, outer->dst4);
+	else
+		outer->hairpin = siit_hairpin(cfg->eam, in_src_via, inner->src4);
 	if (cfg->mode == XLAT_STATELESS) {
 		if (!addr_6to4(cfg, in_dst6, &inner->dst4) || wkp_refuses(cfg, inner->dst4))
 			return CTR_DROP_ICMP_INNER;
@@ -2053,13 +2080,13 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	return XLAT_OK;
 }
 
-/* Writes outer IPv4 + ICMPv4 + translated quote into ctx->scratch, cut to
- * ICMP4_ERROR_MAX. Returns the length. */
-static size_t icmp4_err_write(struct xlat_ctx *ctx, const struct ip6_view *v,
+/* Writes outer IPv4 + ICMPv4 + translated quote into o (ctx->scratch, or
+ * ctx->split for a hairpinned error), cut to ICMP4_ERROR_MAX. Returns the
+ * length. */
+static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6_view *v,
                               const struct icmp_err *e, const struct inner_view *in,
                               const struct xlat_addrs *outer, const struct xlat_addrs *inner)
 {
-	uint8_t *o = ctx->scratch;
 	uint8_t *icmp = o + IPV4_HDR_LEN;
 	uint8_t *ih = icmp + ICMP_HDR_LEN;
 	uint8_t *il4 = ih + IPV4_HDR_LEN;
@@ -2121,6 +2148,29 @@ static enum tun64_counter icmp6_err_check(const struct ip6_view *v)
 	return XLAT_OK;
 }
 
+/* Hairpinning of an ICMPv6 error (RFC 6146 §3.8; RFC 7757 §4, condition B
+ * of eam.h): the ICMPv4 error it becomes is addressed to the translator's
+ * own IPv4 side and would be routed straight back into the tun, so it goes
+ * through §4.2-4.3 at once (hairpin_4to6: counted, one hop). That pass
+ * reads the IPv4 error while it writes the ICMPv6 one into ctx->scratch,
+ * so the IPv4 error is built in ctx->split instead, with headroom as a
+ * packet read from the tun has: no XLAT_SEND_MANY output lives there
+ * during an xlat_packet call, and an ICMP error is never split. */
+_Static_assert(XLAT_HEADROOM + ICMP4_ERROR_MAX <= XLAT_SPLIT_MAX, "ctx->split holds the error");
+
+static enum xlat_verdict hairpin_icmp_error(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                            const struct icmp_err *e, const struct inner_view *in,
+                                            const struct xlat_addrs *outer,
+                                            const struct xlat_addrs *inner, const uint8_t **out,
+                                            size_t *out_len)
+{
+	struct xlat_pkt pkt = {.buf = ctx->split, .cap = sizeof(ctx->split), .off = XLAT_HEADROOM};
+	uint8_t *ip4 = pkt.buf + pkt.off;
+
+	pkt.len = icmp4_err_write(ctx, ip4, v, e, in, outer, inner);
+	return hairpin_4to6(ctx, &pkt, ip4, pkt.len, out, out_len);
+}
+
 static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
                                           const uint8_t **out, size_t *out_len)
 {
@@ -2154,7 +2204,10 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
 		return drop(ctx, DIR_6TO4, why);
 	if (icmp[0] == ICMP6_PACKET_TOO_BIG)
 		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + 4));
-	return send_icmp_translated(ctx, DIR_6TO4, icmp4_err_write(ctx, v, &e, &in, &outer, &inner),
+	if (outer.hairpin)
+		return hairpin_icmp_error(ctx, v, &e, &in, &outer, &inner, out, out_len);
+	return send_icmp_translated(ctx, DIR_6TO4,
+	                            icmp4_err_write(ctx, ctx->scratch, v, &e, &in, &outer, &inner),
 	                            out, out_len);
 }
 

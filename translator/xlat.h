@@ -90,7 +90,9 @@ struct xlat_ctx {
 	uint64_t icmp_tokens_ms; /* now_ms of the last refill */
 	bool icmp_tokens_primed;
 	uint8_t scratch[XLAT_SCRATCH];
-	uint8_t split[XLAT_SPLIT_MAX]; /* XLAT_SEND_MANY output */
+	/* XLAT_SEND_MANY output; during one call, also the ICMPv4 form of a
+	 * hairpinned ICMPv6 error; between calls, a held SYN (synhold.h). */
+	uint8_t split[XLAT_SPLIT_MAX];
 };
 
 /* A packet in a caller-owned buffer: bytes buf[off .. off+len). On input
