@@ -351,7 +351,9 @@ static int set_ipv6_addr(struct tun64_config *c, const char *v, char *w)
 }
 
 /* RFC 7757 §3.2: an EAM entry maps a block of IPv4 addresses to a block of
- * IPv6 addresses with the same number of suffix bits. */
+ * IPv6 addresses. The IPv4 suffix bits go right after the IPv6 prefix
+ * (§3.3), so the IPv6 suffix must have room for them: it may be longer (its
+ * extra bits are zero towards IPv6 and ignored towards IPv4), not shorter. */
 static int set_map(struct tun64_config *c, const char *v, char *w)
 {
 	char buf[LINE_MAX_LEN];
@@ -365,8 +367,10 @@ static int set_map(struct tun64_config *c, const char *v, char *w)
 		return why(w, "'%s': expected IPV4[/LEN] IPV6[/LEN]", v);
 	if (parse_prefix4_value(tok[0], &m.p4, w) < 0 || parse_prefix6_value(tok[1], &m.p6, w) < 0)
 		return -1;
-	if (32 - m.p4.len != 128 - m.p6.len)
-		return why(w, "%s has %u suffix bits but %s has %u: they must be equal (RFC 7757)",
+	if (32 - m.p4.len > 128 - m.p6.len)
+		return why(w,
+		           "%s has %u suffix bits but %s has only %u: the IPv4 suffix must not be "
+		           "longer than the IPv6 one (RFC 7757)",
 		           tok[0], 32 - m.p4.len, tok[1], 128 - m.p6.len);
 	if (c->n_map == CONFIG_MAX_MAP)
 		return why(w, "too many entries (at most %d)", CONFIG_MAX_MAP);

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
 #include "config.h"
 #include "eam.h"
 
@@ -84,7 +83,7 @@ static void entry_names(const struct eam_entry *e, char *s4, size_t n4, char *s6
 }
 
 /* RFC 7757 §3.2 needs what config.c checks; checked again here because the
- * table may be built from other sources (tests, a future control command). */
+ * table may be built from other sources (tests, tun64ctl). */
 static int entry_from_map(const struct config_map *m, struct eam_entry *e, char *err, size_t errlen)
 {
 	uint8_t net6[16];
@@ -100,9 +99,13 @@ static int entry_from_map(const struct config_map *m, struct eam_entry *e, char 
 		snprintf(err, errlen, "map: bad prefix length in %s %s", s4, s6);
 		return -1;
 	}
-	if (32 - m->p4.len != 128 - m->p6.len) {
-		snprintf(err, errlen, "map: %s and %s have different suffix lengths (RFC 7757)", s4,
-		         s6);
+	/* RFC 7757 §3.2: the IPv4 suffix goes right after the IPv6 prefix, so it
+	 * must fit in the IPv6 suffix; a shorter one leaves zero bits after it. */
+	if (32 - m->p4.len > 128 - m->p6.len) {
+		snprintf(err, errlen,
+		         "map: %s has %u suffix bits but %s has only %u: the IPv4 suffix must "
+		         "not be longer than the IPv6 one (RFC 7757)",
+		         s4, 32u - m->p4.len, s6, 128u - m->p6.len);
 		return -1;
 	}
 	mask6(m->p6.addr, m->p6.len, net6);
@@ -278,8 +281,65 @@ static const struct eam_entry *find6(const struct eam_table *t, const uint8_t a6
 	return NULL;
 }
 
-/* RFC 7757 §3.3: the suffix bits carry over unchanged. Both suffixes have the
- * same length, at most 32 bits, so the IPv6 one is within the last 4 bytes. */
+/* The IPv4 suffix (n = 32 - len4 bits, 0..32) sits in the IPv6 address at bit
+ * offset len6 (bit 0 is the top bit of byte 0), with len6 + n <= 128 (checked
+ * when the entry is made). Starting anywhere inside a byte, those n bits span
+ * at most 5 bytes: a 64-bit window over just those bytes moves them in one
+ * shift, per packet, instead of bit by bit. */
+struct bit_window {
+	unsigned first;  /* first byte */
+	unsigned nbytes; /* 0..5 */
+	unsigned shift;  /* bits of the window after the field */
+};
+
+static struct bit_window window_of(unsigned off, unsigned n)
+{
+	struct bit_window w = {off / 8, 0, 0};
+
+	if (n == 0)
+		return w;
+	w.nbytes = (off % 8 + n + 7) / 8;
+	w.shift = 8 * w.nbytes - off % 8 - n;
+	return w;
+}
+
+static uint64_t window_load(const uint8_t a[16], struct bit_window w)
+{
+	uint64_t x = 0;
+
+	for (unsigned i = 0; i < w.nbytes; i++)
+		x = x << 8 | a[w.first + i];
+	return x;
+}
+
+/* The n bits of a at bit offset off, as the low bits of the result. */
+static uint32_t bits_get(const uint8_t a[16], unsigned off, unsigned n)
+{
+	struct bit_window w = window_of(off, n);
+
+	if (n == 0)
+		return 0;
+	return (uint32_t)((window_load(a, w) >> w.shift) & ((UINT64_C(1) << n) - 1));
+}
+
+/* Overwrite the n bits of a at bit offset off with the low n bits of v; the
+ * bits around them stay. */
+static void bits_put(uint8_t a[16], unsigned off, unsigned n, uint32_t v)
+{
+	struct bit_window w = window_of(off, n);
+	uint64_t mask, x;
+
+	if (n == 0)
+		return;
+	mask = ((UINT64_C(1) << n) - 1) << w.shift;
+	x = (window_load(a, w) & ~mask) | (((uint64_t)v << w.shift) & mask);
+	for (unsigned i = w.nbytes; i-- > 0; x >>= 8)
+		a[w.first + i] = (uint8_t)x;
+}
+
+/* RFC 7757 §3.3: the IPv4 suffix bits are copied right after the IPv6 prefix;
+ * any IPv6 bits after them stay as in the prefix, zero. With equal suffix
+ * lengths that is the last 32 - len4 bits of the address. */
 bool eam_4to6(const struct eam_table *t, uint32_t v4, uint8_t out6[16])
 {
 	const struct eam_entry *e = find4(t, v4);
@@ -287,17 +347,20 @@ bool eam_4to6(const struct eam_table *t, uint32_t v4, uint8_t out6[16])
 	if (!e)
 		return false;
 	memcpy(out6, e->p6, 16);
-	put_be32(out6 + 12, get_be32(e->p6 + 12) | (v4 & ~mask4(e->len4)));
+	bits_put(out6, e->len6, 32u - e->len4, v4);
 	return true;
 }
 
+/* RFC 7757 §3.3: the IPv4 suffix is the 32 - len4 bits right after the IPv6
+ * prefix; IPv6 bits after those are ignored, so a whole block of IPv6
+ * addresses may share one IPv4 address. */
 bool eam_6to4(const struct eam_table *t, const uint8_t a6[16], uint32_t *v4)
 {
 	const struct eam_entry *e = find6(t, a6);
 
 	if (!e)
 		return false;
-	*v4 = e->p4 | (get_be32(a6 + 12) & ~mask4(e->len4));
+	*v4 = e->p4 | bits_get(a6, e->len6, 32u - e->len4);
 	return true;
 }
 

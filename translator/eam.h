@@ -18,18 +18,25 @@ struct config_map; /* config.h */
 struct eam_table;
 
 /* Build the table from n `map` entries. Each entry's IPv4 and IPv6 prefixes
- * must have host bits zero and the same number of suffix bits (what config.c
- * accepts); the same IPv4 or IPv6 prefix may appear only once (it would map
- * two ways). Overlapping prefixes of different lengths are fine: the longest
- * match wins. Returns NULL with err set ("map: ...") on a bad entry or when
- * out of memory. n == 0 gives an empty table. */
+ * must have host bits zero, and the IPv4 suffix (32 - len4 bits) must not be
+ * longer than the IPv6 suffix (128 - len6 bits), RFC 7757 §3.2: what
+ * config.c accepts. The lengths need not be equal otherwise. The same IPv4 or
+ * IPv6 prefix may appear only once (it would map two ways). Overlapping
+ * prefixes of different lengths are fine: the longest match wins. Returns
+ * NULL with err set ("map: ...") on a bad entry or when out of memory.
+ * n == 0 gives an empty table. */
 struct eam_table *eam_table_new(const struct config_map *maps, size_t n, char *err, size_t errlen);
 void eam_table_free(struct eam_table *t);
 size_t eam_table_size(const struct eam_table *t);
 
 /* RFC 7757 §3.2 / §3.3: find the entry whose IPv4 (IPv6) prefix is the longest
- * match for the address, then keep the address's suffix bits under the other
- * prefix of that entry. Return false when no entry matches (out untouched). */
+ * match for the address, then carry the IPv4 suffix (the 32 - len4 bits after
+ * the IPv4 prefix) across. In the IPv6 address it sits right after the IPv6
+ * prefix, at bits len6 .. len6 + 32 - len4 - 1. 4to6 leaves any IPv6 bits
+ * after it zero; 6to4 ignores them. For 192.0.2.0/24 <-> 2001:db8:aaaa::/64,
+ * 192.0.2.1 <-> 2001:db8:aaaa:0:100::, and 2001:db8:aaaa:0:1ff:ffff:ffff:ffff
+ * -> 192.0.2.1 too.
+ * Return false when no entry matches (out untouched). */
 bool eam_4to6(const struct eam_table *t, uint32_t v4, uint8_t out6[16]);
 bool eam_6to4(const struct eam_table *t, const uint8_t a6[16], uint32_t *v4);
 
@@ -78,8 +85,9 @@ bool siit_addr_6to4(const struct eam_table *t, const struct prefix6 *pool6, cons
  *
  * In the IPv4 -> IPv6 pass of a hairpinned packet, the address standing for
  * the original sender (the outer source; for an ICMP error, the inner
- * destination) is translated by RFC 6052 only, ignoring its EAM entry
- * (rfc6052_embed with pool6). The other node then sees the sender under the
+ * destination, and the outer source when it is that same node) is
+ * translated by RFC 6052 only, ignoring its EAM entry (rfc6052_embed with
+ * pool6). The other node then sees the sender under the
  * pool6 address, so its replies come back through the translator and reach
  * the sender from the same address it sent to; with the EAM address they
  * would go natively from a source the sender never talked to. All other

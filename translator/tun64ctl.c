@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "eam.h"
 #include "zone.h"
 
 #define EXIT_USAGE 1
@@ -178,58 +179,14 @@ static int load_map_config(const struct ctl_args *a, struct tun64_config *c)
 	return 0;
 }
 
-/* RFC 7757 §3.2: the longest matching explicit mapping wins. */
-static const struct config_map *eam_find4(const struct tun64_config *c, uint32_t v4)
-{
-	const struct config_map *best = NULL;
-	size_t i;
-
-	for (i = 0; i < c->n_map; i++)
-		if (prefix4_contains(&c->map[i].p4, v4) &&
-		    (!best || c->map[i].p4.len > best->p4.len))
-			best = &c->map[i];
-	return best;
-}
-
-static const struct config_map *eam_find6(const struct tun64_config *c, const uint8_t a[16])
-{
-	const struct config_map *best = NULL;
-	size_t i;
-
-	for (i = 0; i < c->n_map; i++)
-		if (prefix6_contains(&c->map[i].p6, a) &&
-		    (!best || c->map[i].p6.len > best->p6.len))
-			best = &c->map[i];
-	return best;
-}
-
-/* The host bits of an IPv4 prefix of length len (0..32). */
-static uint32_t host_mask4(unsigned len)
-{
-	return len >= 32 ? 0 : 0xffffffffu >> len;
-}
-
-/* The suffix bits (32 - p4.len == 128 - p6.len) are copied across. */
-static void eam_to6(const struct config_map *m, uint32_t v4, uint8_t out[16])
-{
-	uint32_t host = v4 & host_mask4(m->p4.len);
-	uint32_t low = ((uint32_t)m->p6.addr[12] << 24) | ((uint32_t)m->p6.addr[13] << 16) |
-	               ((uint32_t)m->p6.addr[14] << 8) | m->p6.addr[15];
-
-	memcpy(out, m->p6.addr, 16);
-	low |= host;
-	out[12] = (uint8_t)(low >> 24);
-	out[13] = (uint8_t)(low >> 16);
-	out[14] = (uint8_t)(low >> 8);
-	out[15] = (uint8_t)low;
-}
-
-static uint32_t eam_to4(const struct config_map *m, const uint8_t a[16])
-{
-	uint32_t low =
-	    ((uint32_t)a[12] << 24) | ((uint32_t)a[13] << 16) | ((uint32_t)a[14] << 8) | a[15];
-	return m->p4.addr | (low & host_mask4(m->p4.len));
-}
+/* What `map` translates with: the configuration (its prefix) and the EAM
+ * table built from its `map` lines, the very table tun64d would use, so the
+ * answer is the daemon's (longest match, RFC 7757 §3.2; suffix placement,
+ * §3.3). */
+struct map_ctx {
+	const struct tun64_config *c;
+	const struct eam_table *eam;
+};
 
 /* RFC 6052 §3.1: the translator refuses these; say so, but still answer. */
 static void note_wkp_private(const struct tun64_config *c, uint32_t v4, const char *text)
@@ -250,16 +207,13 @@ static void print_pair(const char *v4, const char *v6, bool json, bool from4)
 }
 
 /* The IPv6 address IPv6 hosts use for v4: an explicit mapping, else RFC 6052. */
-static void map4_to6(const struct tun64_config *c, uint32_t v4, uint8_t v6[16])
+static void map4_to6(const struct map_ctx *m, uint32_t v4, uint8_t v6[16])
 {
-	const struct config_map *m = eam_find4(c, v4);
 	char t4[INET_ADDRSTRLEN];
 
-	if (m) {
-		eam_to6(m, v4, v6);
-	} else {
-		rfc6052_embed(&c->prefix, v4, v6);
-		note_wkp_private(c, v4, addr4_str(v4, t4, sizeof(t4)));
+	if (!eam_4to6(m->eam, v4, v6)) {
+		rfc6052_embed(&m->c->prefix, v4, v6);
+		note_wkp_private(m->c, v4, addr4_str(v4, t4, sizeof(t4)));
 	}
 }
 
@@ -269,26 +223,24 @@ static void zone_map4(uint32_t v4, uint8_t v6[16], void *arg)
 	map4_to6(arg, v4, v6);
 }
 
-static int map_from4(const struct tun64_config *c, uint32_t v4, bool json)
+static int map_from4(const struct map_ctx *m, uint32_t v4, bool json)
 {
 	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN];
 	uint8_t v6[16];
 
-	map4_to6(c, v4, v6);
+	map4_to6(m, v4, v6);
 	print_pair(addr4_str(v4, t4, sizeof(t4)), addr6_str(v6, t6, sizeof(t6)), json, true);
 	return 0;
 }
 
-static int map_from6(const struct tun64_config *c, const uint8_t v6[16], bool json)
+static int map_from6(const struct map_ctx *m, const uint8_t v6[16], bool json)
 {
-	const struct config_map *m = eam_find6(c, v6);
+	const struct tun64_config *c = m->c;
 	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN], tp[INET6_ADDRSTRLEN + 4];
 	uint32_t v4;
 
 	addr6_str(v6, t6, sizeof(t6));
-	if (m) {
-		v4 = eam_to4(m, v6);
-	} else if (!rfc6052_extract(&c->prefix, v6, &v4)) {
+	if (!eam_6to4(m->eam, v6, &v4) && !rfc6052_extract(&c->prefix, v6, &v4)) {
 		addr6_str(c->prefix.addr, tp, sizeof(tp));
 		snprintf(tp + strlen(tp), sizeof(tp) - strlen(tp), "/%u", c->prefix.len);
 		return fail("map: %s is not inside the prefix %s", t6, tp);
@@ -343,7 +295,7 @@ static int read_text(const char *path, char **text)
 
 /* map --zone: all or nothing on stdout, so a bad line never leaves half a
  * record set to paste. */
-static int map_zone(const struct tun64_config *c, const char *path)
+static int map_zone(const struct map_ctx *m, const char *path)
 {
 	char err[512], *text = NULL, *out = NULL;
 	size_t out_len = 0;
@@ -357,7 +309,7 @@ static int map_zone(const struct tun64_config *c, const char *path)
 		free(text);
 		return fail("out of memory");
 	}
-	n = zone_a_to_aaaa(text, strcmp(path, "-") == 0 ? "stdin" : path, zone_map4, (void *)c, mem,
+	n = zone_a_to_aaaa(text, strcmp(path, "-") == 0 ? "stdin" : path, zone_map4, (void *)m, mem,
 	                   err, sizeof(err));
 	fclose(mem);
 	free(text);
@@ -367,16 +319,30 @@ static int map_zone(const struct tun64_config *c, const char *path)
 	return n >= 0 ? 0 : fail("%s", err);
 }
 
-static int map_one(const struct tun64_config *c, const char *text, bool json)
+static int map_one(const struct map_ctx *m, const char *text, bool json)
 {
 	uint32_t v4;
 	uint8_t v6[16];
 
 	if (addr4_parse(text, &v4) == 0)
-		return map_from4(c, v4, json);
+		return map_from4(m, v4, json);
 	if (addr6_parse(text, v6) == 0)
-		return map_from6(c, v6, json);
+		return map_from6(m, v6, json);
 	return fail("map: '%s' is not an IPv4 or IPv6 address", text);
+}
+
+static int map_with_table(const struct ctl_args *a, const struct tun64_config *c)
+{
+	char err[512];
+	struct eam_table *t = eam_table_new(c->map, c->n_map, err, sizeof(err));
+	struct map_ctx m = {c, t};
+	int rc;
+
+	if (!t)
+		return fail("%s", err);
+	rc = a->zone_path ? map_zone(&m, a->zone_path) : map_one(&m, a->operand, a->json);
+	eam_table_free(t);
+	return rc;
 }
 
 static int cmd_map(const struct ctl_args *a)
@@ -395,7 +361,7 @@ static int cmd_map(const struct ctl_args *a)
 		return fail("out of memory");
 	rc = load_map_config(a, c);
 	if (rc == 0)
-		rc = a->zone_path ? map_zone(c, a->zone_path) : map_one(c, a->operand, a->json);
+		rc = map_with_table(a, c);
 	free(c);
 	return rc;
 }

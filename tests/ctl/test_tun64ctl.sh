@@ -25,6 +25,8 @@ expect() {
 
 : >"$dir/empty.conf"
 printf 'mode stateless\nprefix 2001:db8:64::/96\nmap 192.0.2.0/24 2001:db8:6::100/120\nmap 192.0.2.33 2001:db8:6::21\n' >"$dir/eam.conf"
+printf 'mode stateless\nmap 192.0.2.0/24 2001:db8:aaaa::/64\nmap 192.0.2.128/26 2001:db8:1:8::/61\n' >"$dir/eam-unequal.conf"
+printf 'mode stateless\nmap 192.0.2.0/24 2001:db8:aaaa::/121\n' >"$dir/eam-long4.conf"
 printf 'prefix 2001:db8::/33\n' >"$dir/bad.conf"
 printf 'wkp-allow-private yes\n' >"$dir/wkp.conf"
 
@@ -52,6 +54,15 @@ expect 0 2001:db8:6::107 '' -- -c "$dir/eam.conf" map 192.0.2.7
 expect 0 2001:db8:6::21 '' -- -c "$dir/eam.conf" map 192.0.2.33
 expect 0 192.0.2.255 '' -- -c "$dir/eam.conf" map 2001:db8:6::1ff
 expect 0 2001:db8:64::cb00:7109 '' -- -c "$dir/eam.conf" map 203.0.113.9
+
+# RFC 7757 §3.3 with a longer IPv6 suffix: the IPv4 suffix goes right after
+# the IPv6 prefix (bits 64-71; for the /26 <-> /61, bits 61-66), later bits
+# are zero, and ignored on the way back
+expect 0 2001:db8:aaaa:0:100:: '' -- -c "$dir/eam-unequal.conf" map 192.0.2.1
+expect 0 192.0.2.1 '' -- -c "$dir/eam-unequal.conf" map 2001:db8:aaaa:0:1ff:ffff:ffff:ffff
+expect 0 2001:db8:1:9:2000:: '' -- -c "$dir/eam-unequal.conf" map 192.0.2.137
+expect 0 192.0.2.137 '' -- -c "$dir/eam-unequal.conf" map 2001:db8:1:9:3fff::
+expect 1 '' "tun64ctl: $dir/eam-long4.conf:2: map: 192.0.2.0/24 has 8 suffix bits but 2001:db8:aaaa::/121 has only 7: the IPv4 suffix must not be longer than the IPv6 one (RFC 7757)" -- -c "$dir/eam-long4.conf" map 192.0.2.1
 
 # errors: one line, status 1
 expect 1 '' 'tun64ctl: map: 2001:db8::1 is not inside the prefix 2001:db8:64::/96' -- map 2001:db8::1 --prefix 2001:db8:64::/96

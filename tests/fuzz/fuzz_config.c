@@ -5,13 +5,19 @@
  * - a refusal leaves exactly one line in err (DESIGN.md: one clear line);
  * - an accepted configuration, printed as `tun64d --check` prints it, parses
  *   and finalizes again and prints the same text (what --check shows is a
- *   valid configuration file with the same meaning). */
+ *   valid configuration file with the same meaning);
+ * - its `map` lines build the EAM table tun64d would build (eam.c), or are
+ *   refused with one "map: ..." line; with a table, an address inside each
+ *   entry's IPv4 prefix maps to IPv6 and that result maps back to IPv4 (the
+ *   suffix lands inside the IPv6 address, at any prefix lengths, RFC 7757
+ *   §3.3). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "eam.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,6 +82,36 @@ static void check_round_trip(const struct tun64_config *c)
 	free(first);
 }
 
+/* The EAM table of an accepted configuration (see the top); the host bits
+ * tried under each entry's IPv4 prefix come from the input bytes. */
+static void check_eam(const struct tun64_config *c, const uint8_t *data, size_t size)
+{
+	char err[CONFIG_ERRLEN] = "";
+	struct eam_table *t = eam_table_new(c->map, c->n_map, err, sizeof(err));
+
+	if (!t) {
+		if (!err_is_one_line(err) || strncmp(err, "map: ", 5) != 0) {
+			fprintf(stderr, "fuzz_config: bad EAM refusal: '%s'\n", err);
+			abort();
+		}
+		return;
+	}
+	for (size_t i = 0; i < c->n_map; i++) {
+		const struct prefix4 *p4 = &c->map[i].p4;
+		uint32_t host = size ? (uint32_t)data[i % size] * 0x01010101u : 0;
+		uint32_t v4 = p4->addr | (p4->len >= 32 ? 0 : host & (0xffffffffu >> p4->len));
+		uint32_t back;
+		uint8_t v6[16];
+
+		if (!eam_4to6(t, v4, v6) || !eam_6to4(t, v6, &back)) {
+			fprintf(stderr, "fuzz_config: map line %zu does not translate %08x\n", i,
+			        v4);
+			abort();
+		}
+	}
+	eam_table_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tun64_config *c = malloc(sizeof(*c));
@@ -85,8 +121,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (load(c, "fuzz.conf", text) == 0)
+	if (load(c, "fuzz.conf", text) == 0) {
 		check_round_trip(c);
+		check_eam(c, data, size);
+	}
 	free(text);
 	free(c);
 	return 0;

@@ -251,6 +251,13 @@ map 192.0.2.0/28 2001:db8:6::/124
 map 198.51.100.7 2001:db8:6::7
 routes no
 """,
+    "stateless-eam-unequal": """mode stateless
+prefix 2001:db8:64::/96
+map 192.0.2.0/24 2001:db8:aaaa::/64
+map 192.0.2.128/26 2001:db8:1:8::/61
+map 0.0.0.0/0 2001:db8:ff00::/40
+map 198.51.100.7 2001:db8:6:7::/64
+""",
     "prefix-lengths": "prefix 2001:db8::/32\nprefix 2001:db8:6400::/40\nprefix 2001:db8:64::/48\n"
                       "prefix 2001:db8:64::/56\nprefix 2001:db8:64::/64\n",
     "wkp": "prefix 64:ff9b::/96\npool4 203.0.113.0/24\nwkp-allow-private yes\n",

@@ -230,6 +230,31 @@ START_TEST(parse_stateless_map)
 }
 END_TEST
 
+/* RFC 7757 §3.2: an IPv6 suffix longer than the IPv4 one is fine (8 bits into
+ * a /64, one IPv4 host for a whole /64), and so is the exact fit. */
+START_TEST(parse_stateless_map_unequal)
+{
+	static const uint8_t m1[16] = {0x20, 0x01, 0x0d, 0xb8, 0xaa, 0xaa};
+	static const uint8_t m2[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06, 0x00, 0x07};
+
+	ck_assert_msg(parse("mode stateless\n"
+	                    "map 192.0.2.0/24 2001:db8:aaaa::/64\n"
+	                    "map 198.51.100.6 2001:db8:6:7::/64\n"
+	                    "map 203.0.113.0/24 2001:db8:6::/120\n") == 0,
+	              "%s", err);
+	ck_assert_uint_eq(cfg.n_map, 3);
+	ck_assert_uint_eq(cfg.map[0].p4.len, 24);
+	ck_assert_mem_eq(cfg.map[0].p6.addr, m1, 16);
+	ck_assert_uint_eq(cfg.map[0].p6.len, 64);
+	ck_assert_uint_eq(cfg.map[1].p4.addr, V4(198, 51, 100, 6));
+	ck_assert_uint_eq(cfg.map[1].p4.len, 32);
+	ck_assert_mem_eq(cfg.map[1].p6.addr, m2, 16);
+	ck_assert_uint_eq(cfg.map[1].p6.len, 64);
+	ck_assert_uint_eq(cfg.map[2].p6.len, 120);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+}
+END_TEST
+
 START_TEST(prefix_lengths)
 {
 	static const char *const ok[] = {
@@ -401,9 +426,12 @@ static const struct error_case errors[] = {
      "t.conf:2: pool4: 198.51.100.0/24 overlaps 198.51.100.7/32 given before"},
     {"ipv4-addr 192.0.2\n", "t.conf:1: ipv4-addr: '192.0.2' is not an IPv4 address"},
     {"ipv6-addr 2001:db8::/64\n", "t.conf:1: ipv6-addr: '2001:db8::/64' is not an IPv6 address"},
-    {"map 192.0.2.0/24 2001:db8:6::/112\n",
-     "t.conf:1: map: 192.0.2.0/24 has 8 suffix bits but 2001:db8:6::/112 has 16: they must "
-     "be equal (RFC 7757)"},
+    {"map 192.0.2.0/24 2001:db8:6::/121\n",
+     "t.conf:1: map: 192.0.2.0/24 has 8 suffix bits but 2001:db8:6::/121 has only 7: the IPv4 "
+     "suffix must not be longer than the IPv6 one (RFC 7757)"},
+    {"map 0.0.0.0/0 2001:db8::/97\n",
+     "t.conf:1: map: 0.0.0.0/0 has 32 suffix bits but 2001:db8::/97 has only 31: the IPv4 "
+     "suffix must not be longer than the IPv6 one (RFC 7757)"},
     {"map 192.0.2.1\n", "t.conf:1: map: '192.0.2.1': expected IPV4[/LEN] IPV6[/LEN]"},
     {"map 2001:db8:6::1 192.0.2.1\n",
      "t.conf:1: map: '2001:db8:6::1' is not an IPv4 prefix (ADDR/LEN with zero host bits)"},
@@ -658,6 +686,7 @@ START_TEST(round_trip_every_key)
 	round_trip(every_key);
 	round_trip("");
 	round_trip("mode stateless\nprefix 2001:db8:6400::/40\nmap 192.0.2.0/28 2001:db8:6::/124\n"
+	           "map 198.51.100.0/26 2001:db8:1:8::/61\n"
 	           "timeout-udp 10\ntimeout-tcp-est 20\nlog-level error\n");
 }
 END_TEST
@@ -857,6 +886,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, defaults_finalize);
 	tcase_add_test(tc, parse_every_key);
 	tcase_add_test(tc, parse_stateless_map);
+	tcase_add_test(tc, parse_stateless_map_unequal);
 	tcase_add_test(tc, prefix_lengths);
 	tcase_add_test(tc, file_syntax);
 	tcase_add_test(tc, repeatable_keys);

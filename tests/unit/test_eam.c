@@ -1,6 +1,7 @@
 /* Unit tests for translator/eam.c: the RFC 7757 EAM table (longest match,
- * suffix copy, host and block maps, misses, bad tables), the SIIT address
- * translation with its RFC 6052 fallback, and the RFC 7757 §4 hairpin test.
+ * suffix copy at any bit offset, host and block maps, misses, bad tables),
+ * the SIIT address translation with its RFC 6052 fallback, and the RFC 7757
+ * §4 hairpin test.
  * Expected addresses are written out as text and converted by inet_pton
  * (tests/unit/pkt_helpers.c), never computed by the code under test. */
 #include <check.h>
@@ -129,27 +130,172 @@ START_TEST(unaligned_block)
 }
 END_TEST
 
-/* Entries as in the example EAMT of RFC 7757 (those with equal suffix
- * lengths, which is what the configuration accepts). A /LEN left out in the
- * config means a host prefix, as for the first one. */
+/* The example EAMT of RFC 7757 and its example translations (Appendix B),
+ * with the two entries whose IPv6 suffix is longer than the IPv4 one. A /LEN
+ * left out in the config means a host prefix, as for the first one. Checked
+ * by hand: 192.0.2.152 is suffix 24 = 011000 of the /26, placed at bits
+ * 64-69: 0110 00.. = 0x60 in byte 8; 192.0.2.195 is suffix 3 = 011 of the
+ * /29, placed at bits 62-64: bit 63 makes 8 -> 9 in the 4th group and bit 64
+ * is the top bit of the 5th. */
 START_TEST(rfc7757_examples)
 {
 	const struct config_map m[] = {
 	    map("192.0.2.1", 32, "2001:db8:aaaa::", 128),
 	    map("192.0.2.2", 32, "2001:db8:bbbb::b", 128),
 	    map("192.0.2.16", 28, "2001:db8:cccc::", 124),
+	    map("192.0.2.128", 26, "2001:db8:dddd::", 64),
+	    map("192.0.2.192", 29, "2001:db8:eeee:8::", 62),
+	    map("192.0.2.224", 31, "64:ff9b::", 127),
 	};
-	struct eam_table *t = table(m, 3);
+	struct eam_table *t = table(m, 6);
 
 	assert_both_ways(t, "192.0.2.1", "2001:db8:aaaa::");
 	assert_both_ways(t, "192.0.2.2", "2001:db8:bbbb::b");
 	assert_both_ways(t, "192.0.2.16", "2001:db8:cccc::");
 	assert_both_ways(t, "192.0.2.24", "2001:db8:cccc::8");
 	assert_both_ways(t, "192.0.2.31", "2001:db8:cccc::f");
+	assert_both_ways(t, "192.0.2.128", "2001:db8:dddd::");
+	assert_both_ways(t, "192.0.2.152", "2001:db8:dddd:0:6000::");
+	assert_both_ways(t, "192.0.2.183", "2001:db8:dddd:0:dc00::");
+	assert_both_ways(t, "192.0.2.191", "2001:db8:dddd:0:fc00::");
+	assert_both_ways(t, "192.0.2.195", "2001:db8:eeee:9:8000::");
+	assert_both_ways(t, "192.0.2.225", "64:ff9b::1");
 	assert_miss4(t, "192.0.2.3");
 	assert_miss4(t, "192.0.2.32");
+	assert_miss4(t, "192.0.2.200");
 	assert_miss6(t, "2001:db8:aaaa::1");
 	assert_miss6(t, "2001:db8:cccc::10");
+	assert_miss6(t, "2001:db8:dddd:1::");
+	assert_miss6(t, "2001:db8:eeee:c::");
+	eam_table_free(t);
+}
+END_TEST
+
+/* 192.0.2.0/24 <-> 2001:db8:aaaa::/64: the 8 IPv4 suffix bits go to bits
+ * 64-71 (RFC 7757 §3.3), the 56 bits after them are zero towards IPv6 and
+ * ignored towards IPv4, so the whole /72 behind a mapped address is that one
+ * IPv4 address. */
+START_TEST(shorter_ipv4_suffix)
+{
+	const struct config_map m[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 64)};
+	struct eam_table *t = table(m, 1);
+	uint8_t a[16];
+	uint32_t v4 = 0;
+
+	assert_both_ways(t, "192.0.2.0", "2001:db8:aaaa::");
+	assert_both_ways(t, "192.0.2.1", "2001:db8:aaaa:0:100::");
+	assert_both_ways(t, "192.0.2.171", "2001:db8:aaaa:0:ab00::");
+	assert_both_ways(t, "192.0.2.255", "2001:db8:aaaa:0:ff00::");
+	tp_addr6("2001:db8:aaaa:0:1ff:ffff:ffff:ffff", a);
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("192.0.2.1"));
+	tp_addr6("2001:db8:aaaa:0:1:2:3:4", a); /* bits 64-71 zero */
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("192.0.2.0"));
+	assert_miss4(t, "192.0.3.0");
+	assert_miss6(t, "2001:db8:aaaa:1::");
+	eam_table_free(t);
+}
+END_TEST
+
+/* /32 <-> /64: no suffix bits at all; the whole /64 is one IPv4 host, and
+ * that host's IPv6 address is the /64's first. */
+START_TEST(host_for_a_whole_64)
+{
+	const struct config_map m[] = {map("192.0.2.6", 32, "2001:db8:6:7::", 64)};
+	struct eam_table *t = table(m, 1);
+	uint8_t a[16];
+	uint32_t v4 = 0;
+
+	assert_both_ways(t, "192.0.2.6", "2001:db8:6:7::");
+	tp_addr6("2001:db8:6:7:dead:beef:1:2", a);
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("192.0.2.6"));
+	tp_addr6("2001:db8:6:7:ffff:ffff:ffff:ffff", a);
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("192.0.2.6"));
+	assert_miss4(t, "192.0.2.7");
+	assert_miss6(t, "2001:db8:6:8::");
+	assert_miss6(t, "2001:db8:6:6:ffff:ffff:ffff:ffff");
+	eam_table_free(t);
+}
+END_TEST
+
+/* The whole IPv4 space as a 32-bit suffix at bit 40 (0.0.0.0/0 <->
+ * 2001:db8:ff00::/40, the overlapping-entries example of RFC 7757): bytes
+ * 5-8, across three 16-bit groups, none of them whole. A /32 entry on top
+ * wins towards IPv6 (longest IPv4
+ * match), while its IPv4 address written under the /40 still maps back to
+ * it (the /40 is the longest IPv6 match there): the two directions are
+ * independent. */
+START_TEST(full_suffix_and_overlap)
+{
+	const struct config_map m[] = {
+	    map("0.0.0.0", 0, "2001:db8:ff00::", 40),
+	    map("198.51.100.64", 32, "2001:db8::abcd", 128),
+	};
+	struct eam_table *t = table(m, 2);
+	uint8_t a[16], out[16], exp[16];
+	uint32_t v4 = 0;
+
+	assert_both_ways(t, "0.0.0.0", "2001:db8:ff00::");
+	assert_both_ways(t, "255.255.255.255", "2001:db8:ffff:ffff:ff00::");
+	assert_both_ways(t, "192.0.2.33", "2001:db8:ffc0:2:2100::");
+	assert_both_ways(t, "198.51.100.65", "2001:db8:ffc6:3364:4100::");
+	tp_addr6("2001:db8:ffc6:3364:40ff:ffff:ffff:ffff", a);
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("198.51.100.64"));
+	tp_addr6("2001:db8::abcd", exp);
+	ck_assert(eam_4to6(t, v4, out));
+	ck_assert_mem_eq(out, exp, 16);
+	assert_both_ways(t, "198.51.100.64", "2001:db8::abcd");
+	assert_miss6(t, "2001:db8:fe00::1");
+	eam_table_free(t);
+}
+END_TEST
+
+/* /26 <-> /61: the 6 suffix bits start at bit 61, 3 in byte 7 and 3 in
+ * byte 8, next to prefix bits in both. 2001:db8:1:8::/61 has bit 60 set. By
+ * hand, suffix s = abcdef goes to the low 3 bits of the 4th group (abc) and
+ * the top 3 bits of the 5th (def << 13). */
+START_TEST(unaligned_offset)
+{
+	const struct config_map m[] = {map("192.0.2.64", 26, "2001:db8:1:8::", 61)};
+	struct eam_table *t = table(m, 1);
+	uint8_t a[16];
+	uint32_t v4 = 0;
+
+	assert_both_ways(t, "192.0.2.64", "2001:db8:1:8::");       /* 000 000 */
+	assert_both_ways(t, "192.0.2.65", "2001:db8:1:8:2000::");  /* 000 001 */
+	assert_both_ways(t, "192.0.2.72", "2001:db8:1:9::");       /* 001 000 */
+	assert_both_ways(t, "192.0.2.109", "2001:db8:1:d:a000::"); /* 101 101 */
+	assert_both_ways(t, "192.0.2.127", "2001:db8:1:f:e000::"); /* 111 111 */
+	tp_addr6("2001:db8:1:d:bfff:ffff:ffff:ffff", a);           /* bits 67- ignored */
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("192.0.2.109"));
+	assert_miss4(t, "192.0.2.63");
+	assert_miss4(t, "192.0.2.128");
+	assert_miss6(t, "2001:db8:1:7:ffff::");
+	assert_miss6(t, "2001:db8:1:10::");
+	eam_table_free(t);
+}
+END_TEST
+
+/* The suffix ends exactly at bit 128 (len6 + 32 - len4 == 128) and starts
+ * mid-byte next to a set prefix bit: 10.0.0.0/9 <-> 2001:db8::80:0/105,
+ * 23 bits at bit 105. Nothing is written past the last byte or over bit 104. */
+START_TEST(suffix_ends_at_last_bit)
+{
+	const struct config_map m[] = {map("10.0.0.0", 9, "2001:db8::80:0", 105)};
+	struct eam_table *t = table(m, 1);
+
+	assert_both_ways(t, "10.0.0.0", "2001:db8::80:0");
+	assert_both_ways(t, "10.0.0.1", "2001:db8::80:1");
+	assert_both_ways(t, "10.64.1.2", "2001:db8::c0:102");
+	assert_both_ways(t, "10.127.255.255", "2001:db8::ff:ffff");
+	assert_miss4(t, "10.128.0.0");
+	assert_miss6(t, "2001:db8::7f:ffff");
+	assert_miss6(t, "2001:db8::100:0");
 	eam_table_free(t);
 }
 END_TEST
@@ -180,6 +326,39 @@ START_TEST(longest_match)
 	tp_addr6("2001:db8:bbbb::2", exp);
 	ck_assert(eam_4to6(t, v4, out));
 	ck_assert_mem_eq(out, exp, 16);
+	eam_table_free(t);
+}
+END_TEST
+
+/* Longest match across entries whose suffixes differ in length on the two
+ * sides: 192.0.2.0/24 <-> /56 and 192.0.2.128/25 <-> /64. */
+START_TEST(longest_match_unequal)
+{
+	const struct config_map m[] = {
+	    map("192.0.2.0", 24, "2001:db8:1::", 56),
+	    map("192.0.2.128", 25, "2001:db8:2::", 64),
+	    map("192.0.2.200", 32, "2001:db8:3::", 64),
+	};
+	struct eam_table *t = table(m, 3);
+	uint8_t a[16], out[16], exp[16];
+	uint32_t v4 = 0;
+
+	assert_both_ways(t, "192.0.2.33", "2001:db8:1:21::");     /* /24: 8 bits at 56 */
+	assert_both_ways(t, "192.0.2.129", "2001:db8:2:0:200::"); /* /25: 7 bits at 64 */
+	assert_both_ways(t, "192.0.2.255", "2001:db8:2:0:fe00::");
+	assert_both_ways(t, "192.0.2.200", "2001:db8:3::"); /* /32 beats /25, /24 */
+	/* The /24's IPv6 side still maps its whole block back ... */
+	tp_addr6("2001:db8:1:c8:1::", a);
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("192.0.2.200"));
+	/* ... but 192.0.2.200 goes out through the longer /32. */
+	tp_addr6("2001:db8:3::", exp);
+	ck_assert(eam_4to6(t, v4, out));
+	ck_assert_mem_eq(out, exp, 16);
+	/* And the /25's block through the /25: 200 - 128 = 72 = 1001000. */
+	tp_addr6("2001:db8:2:0:9000::", a);
+	ck_assert(eam_6to4(t, a, &v4));
+	ck_assert_uint_eq(v4, tp_addr4_host("192.0.2.200"));
 	eam_table_free(t);
 }
 END_TEST
@@ -308,15 +487,26 @@ START_TEST(bad_tables)
 	    map("192.0.2.7", 32, "2001:db8:6::3", 128),
 	    map("198.51.100.0", 24, "2001:db8:aaaa::", 120),
 	};
-	const struct config_map suffix[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 64)};
+	/* RFC 7757 §3.2: an IPv4 suffix that does not fit in the IPv6 one. */
+	const struct config_map suffix[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 121)};
+	const struct config_map suffix32[] = {map("0.0.0.0", 0, "2001:db8::", 97)};
+	const struct config_map suffix_host6[] = {map("192.0.2.0", 31, "2001:db8::1", 128)};
 	const struct config_map host4[] = {map("192.0.2.1", 24, "2001:db8:aaaa::", 120)};
 	const struct config_map host6[] = {map("192.0.2.0", 24, "2001:db8:aaaa::1", 120)};
+	const struct config_map host6_unequal[] = {map("192.0.2.0", 24, "2001:db8:aaaa::1", 64)};
 
 	assert_refused(same4, 2, "IPv4 prefix appears twice: 192.0.2.6/32 ");
 	assert_refused(same6, 3, "IPv6 prefix appears twice");
-	assert_refused(suffix, 1, "different suffix lengths");
+	assert_refused(
+	    suffix, 1,
+	    "map: 192.0.2.0/24 has 8 suffix bits but 2001:db8:aaaa::/121 has only 7: the "
+	    "IPv4 suffix must not be longer than the IPv6 one (RFC 7757)");
+	assert_refused(suffix32, 1, "0.0.0.0/0 has 32 suffix bits but 2001:db8::/97 has only 31");
+	assert_refused(suffix_host6, 1,
+	               "192.0.2.0/31 has 1 suffix bits but 2001:db8::1/128 has only 0");
 	assert_refused(host4, 1, "host bits set");
 	assert_refused(host6, 1, "host bits set");
+	assert_refused(host6_unequal, 1, "host bits set");
 }
 END_TEST
 
@@ -499,7 +689,13 @@ static Suite *eam_suite(void)
 	tcase_add_test(tc, block_map_suffix_copy);
 	tcase_add_test(tc, unaligned_block);
 	tcase_add_test(tc, rfc7757_examples);
+	tcase_add_test(tc, shorter_ipv4_suffix);
+	tcase_add_test(tc, host_for_a_whole_64);
+	tcase_add_test(tc, full_suffix_and_overlap);
+	tcase_add_test(tc, unaligned_offset);
+	tcase_add_test(tc, suffix_ends_at_last_bit);
 	tcase_add_test(tc, longest_match);
+	tcase_add_test(tc, longest_match_unequal);
 	tcase_add_test(tc, longest_match6);
 	tcase_add_test(tc, odd_lengths);
 	tcase_add_test(tc, whole_space);
