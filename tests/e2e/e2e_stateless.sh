@@ -3,8 +3,11 @@
 # address mapping (RFC 7757): tun64d runs `mode stateless` with
 #
 #     map 192.0.2.6 2001:db8:6::2
+#     map 192.0.2.16/28 2001:db8:7::/64
 #
-# which gives the IPv6-only client an IPv4 identity. The client reaches the
+# The first gives the IPv6-only client an IPv4 identity; the second, with
+# unequal suffix lengths, gives its address 2001:db8:7:0:1000:: the identity
+# 192.0.2.17 (the flows below are run from it too). The client reaches the
 # IPv4-only server at its RFC 6052 address 2001:db8:64::cb00:7102 (ping, a
 # ~4 MB HTTP download compared byte for byte, DNS over UDP), and the server
 # sees the client as 192.0.2.6 (its HTTP and DNS logs say so). tun64d routes
@@ -26,6 +29,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 CLIENT6=2001:db8:6::2
 CLIENT_EAM4=192.0.2.6
+# RFC 7757 with unequal suffix lengths: 192.0.2.16/28 <-> 2001:db8:7::/64; the
+# 4 suffix bits of 192.0.2.17 (0001) go right after the /64: 2001:db8:7:0:1000::
+WIDE_MAP="192.0.2.16/28 2001:db8:7::/64"
+CLIENT_WIDE6=2001:db8:7:0:1000::
+CLIENT_WIDE4=192.0.2.17
 CLIENT_PLAIN6=2001:db8:64::c000:208 # RFC 6052 form of 192.0.2.8
 CLIENT_PLAIN4=192.0.2.8
 
@@ -50,8 +58,8 @@ START=$SECONDS
 
 t64_require "topology: client, router and server namespaces" t64_topology_create
 t64_require "server: HTTP on $T64_SERVER4:$T64_HTTP_PORT and DNS on $T64_SERVER4:53" t64_start_server
-t64_require "tun64d --mode stateless --map '$CLIENT_EAM4 $CLIENT6' printed 'tun64d: ready'" \
-	t64_start_daemon "$BUILD" --mode stateless --map "$CLIENT_EAM4 $CLIENT6"
+t64_require "tun64d --mode stateless --map '$CLIENT_EAM4 $CLIENT6' --map '$WIDE_MAP' printed 'tun64d: ready'" \
+	t64_start_daemon "$BUILD" --mode stateless --map "$CLIENT_EAM4 $CLIENT6" --map "$WIDE_MAP"
 
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4" 2>&1)
 if [ "$SERVER6" = "$T64_SERVER6_EXPECTED" ]; then
@@ -63,9 +71,10 @@ fi
 
 check_routes_installed() {
 	[ -n "$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6" dev nat64)" ] &&
-		[ -n "$(t64_in "$T64_NS_ROUTER" ip route show "$CLIENT_EAM4/32" dev nat64)" ]
+		[ -n "$(t64_in "$T64_NS_ROUTER" ip route show "$CLIENT_EAM4/32" dev nat64)" ] &&
+		[ -n "$(t64_in "$T64_NS_ROUTER" ip route show 192.0.2.16/28 dev nat64)" ]
 }
-t64_check "tun64d installed $T64_PREFIX6 and the EAM prefix $CLIENT_EAM4/32 into nat64" \
+t64_check "tun64d installed $T64_PREFIX6 and the EAM prefixes $CLIENT_EAM4/32, 192.0.2.16/28 into nat64" \
 	check_routes_installed
 
 # ---- The client by its own address, translated by the EAM ------------------
@@ -191,6 +200,22 @@ sys.exit(1)
 t64_check "EAM: UDP-Lite (protocol 136) from $CLIENT6 reaches the server from $CLIENT_EAM4 and its echo comes back (checksums updated)" \
 	udplite_from "$CLIENT6" "$CLIENT_EAM4"
 
+# ---- EAM with unequal suffix lengths (/28 <-> /64) --------------------------
+
+wide_setup() {
+	t64_in "$T64_NS_CLIENT" ip -6 addr add "$CLIENT_WIDE6/128" dev eth0 nodad &&
+		t64_in "$T64_NS_ROUTER" ip -6 route add 2001:db8:7::/64 via "$CLIENT6" dev lan6
+}
+t64_require "EAM /28-/64: client has $CLIENT_WIDE6, router routes 2001:db8:7::/64 to the client" \
+	wide_setup
+t64_check "EAM /28-/64: ping -6 -c 3 $SERVER6 from $CLIENT_WIDE6: 0% loss" ping_from "$CLIENT_WIDE6"
+t64_check "EAM /28-/64: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT_WIDE6: ~4 MB, byte for byte" \
+	curl_from "$CLIENT_WIDE6"
+t64_check "EAM /28-/64: dig @$SERVER6 $T64_DNS_NAME A from $CLIENT_WIDE6 = $T64_DNS_ANSWER" \
+	dig_from "$CLIENT_WIDE6"
+t64_check "EAM /28-/64: the server saw the client as $CLIENT_WIDE4 (HTTP and DNS logs)" \
+	server_saw "$CLIENT_WIDE4"
+
 # ---- Plain RFC 6052 SIIT: the client's source is inside the prefix ----------
 
 plain_setup() {
@@ -224,7 +249,8 @@ check_clean_exit() {
 check_no_leftovers() {
 	local r6 r4 ok=0
 	r6=$(t64_in "$T64_NS_ROUTER" ip -6 route show "$T64_PREFIX6")
-	r4=$(t64_in "$T64_NS_ROUTER" ip route show "$CLIENT_EAM4/32")
+	r4=$(t64_in "$T64_NS_ROUTER" ip route show "$CLIENT_EAM4/32"
+		t64_in "$T64_NS_ROUTER" ip route show 192.0.2.16/28)
 	[ -z "$r6" ] || { echo "    left behind: $r6"; ok=1; }
 	[ -z "$r4" ] || { echo "    left behind: $r4"; ok=1; }
 	if t64_in "$T64_NS_ROUTER" ip link show nat64 >/dev/null 2>&1; then
@@ -237,7 +263,7 @@ if [ "$T64_FAILED" -ne 0 ]; then
 	show_stats # before the daemon and its socket go away
 fi
 t64_check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
-t64_check "after exit: no $T64_PREFIX6 or $CLIENT_EAM4/32 route, no nat64 link" check_no_leftovers
+t64_check "after exit: no $T64_PREFIX6, $CLIENT_EAM4/32 or 192.0.2.16/28 route, no nat64 link" check_no_leftovers
 
 echo "e2e_stateless: took $((SECONDS - START)) s"
 t64_finish
