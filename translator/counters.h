@@ -30,7 +30,8 @@
 	X(DROP_FRAGMENT, "drop-fragment",                                                          \
 	  "fragmented ICMP, first UDP fragment without checksum, TCP fragment at offset 8, "       \
 	  "two Fragment headers, or a later fragment whose first was not seen")                    \
-	X(DROP_IPV4_OPTIONS, "drop-ipv4-source-route", "IPv4 source route option (RFC 7915 §4.1)")  \
+	X(DROP_IPV4_OPTIONS, "drop-ipv4-source-route",                                             \
+	  "IPv4 unexpired source route option; Source Route Failed sent (RFC 7915 §4.1)")        \
 	X(DROP_BAD_L4_CSUM, "drop-bad-l4-checksum", "transport checksum is wrong")                  \
 	X(DROP_TTL_EXPIRED, "drop-ttl-expired", "hop limit / TTL ran out (Time Exceeded sent)")     \
 	X(DROP_TOO_BIG, "drop-too-big",                                                            \

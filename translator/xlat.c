@@ -47,6 +47,7 @@
 #define ICMP4_DEST_UNREACH 3
 #define ICMP4_PORT_UNREACH 3 /* code */
 #define ICMP4_FRAG_NEEDED 4
+#define ICMP4_SOURCE_ROUTE_FAILED 5
 #define ICMP4_ECHO_REQUEST 8
 #define ICMP4_TIME_EXCEEDED 11
 #define ICMP4_PARAM_PROBLEM 12
@@ -1004,6 +1005,7 @@ struct ip4_view {
 	bool frag;            /* MF set or offset != 0 */
 	uint16_t frag_offset; /* in 8-byte units */
 	bool hairpin;         /* translated from IPv6 just before (hairpin_4to6) */
+	bool source_route;    /* an unexpired LSRR/SSRR option (ipv4_check_options) */
 };
 
 static bool ip4_later_fragment(const struct ip4_view *v)
@@ -1015,6 +1017,7 @@ static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, si
 {
 	size_t total;
 
+	memset(v, 0, sizeof(*v));
 	if (len < IPV4_HDR_LEN)
 		return CTR_DROP_TRUNCATED;
 	v->hlen = (size_t)(hdr[0] & 0x0f) * 4;
@@ -1043,10 +1046,19 @@ static bool ipv4_src_is_bad(const struct xlat_config *cfg, uint32_t src)
 	return addr4_is_martian(src) || in_pool4(cfg, src);
 }
 
+/* RFC 791: a source route is used up (expired) when its pointer is past
+ * its length; then the destination field alone routes the packet. One too
+ * short to hold a pointer counts as unexpired: it cannot be shown used up. */
+static bool source_route_unexpired(const uint8_t *opt, size_t left)
+{
+	return left < 3 || opt[1] < 3 || opt[2] <= opt[1];
+}
+
 /* RFC 7915 §4.1: options are not translated, but a packet with an
- * unexpired source route must not be forwarded as if it had none. A
- * malformed option list ends the scan: the options are dropped anyway. */
-static enum tun64_counter ipv4_check_options(const struct ip4_view *v)
+ * unexpired source route must not be forwarded as if it had none
+ * (v->source_route; refuse_source_route). A malformed option list ends
+ * the scan: the options are dropped anyway. */
+static enum tun64_counter ipv4_check_options(struct ip4_view *v)
 {
 	const uint8_t *opt = v->hdr + IPV4_HDR_LEN;
 	size_t left = v->hlen - IPV4_HDR_LEN;
@@ -1059,8 +1071,11 @@ static enum tun64_counter ipv4_check_options(const struct ip4_view *v)
 			left--;
 			continue;
 		}
-		if (opt[0] == IPOPT_LSRR || opt[0] == IPOPT_SSRR)
-			return CTR_DROP_IPV4_OPTIONS;
+		if ((opt[0] == IPOPT_LSRR || opt[0] == IPOPT_SSRR) &&
+		    source_route_unexpired(opt, left)) {
+			v->source_route = true;
+			return XLAT_OK;
+		}
 		if (left < 2 || opt[1] < 2 || opt[1] > left)
 			break;
 		olen = opt[1];
@@ -1427,6 +1442,21 @@ static uint8_t *xlat_write_4to6(const struct xlat_config *cfg, const struct ip4_
 	return ip6;
 }
 
+/* §4.1: an unexpired source route: dropped, and the sender SHOULD get
+ * Destination Unreachable, Source Route Failed, unless the packet is an
+ * ICMP error or a later fragment (RFC 1812 §4.3.2.7: no error about those). */
+static enum xlat_verdict refuse_source_route(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                             const uint8_t **out, size_t *out_len)
+{
+	size_t len;
+
+	if (icmp4_is_error(v) || ip4_later_fragment(v))
+		return drop(ctx, DIR_4TO6, CTR_DROP_IPV4_OPTIONS);
+	len = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_SOURCE_ROUTE_FAILED, 0, v->hdr,
+	                        v->len);
+	return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_IPV4_OPTIONS, len, out, out_len);
+}
+
 /* hairpin: pkt is an IPv4 packet translated from IPv6 just now, whose
  * source may be the translator's own (hairpin_4to6). */
 static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
@@ -1452,6 +1482,8 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 		why = ipv4_check_fragment(&v);
 	if (why == XLAT_OK)
 		why = check_addrs_4to6(cfg, &v);
+	if (why == XLAT_OK && v.source_route)
+		return refuse_source_route(ctx, &v, out, out_len);
 	if (why == XLAT_OK && icmp4_is_error(&v))
 		return xlat_icmp4_error(ctx, &v, out, out_len);
 	if (why == XLAT_OK)

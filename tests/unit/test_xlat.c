@@ -509,13 +509,15 @@ START_TEST(sl_ipv4_options_skipped)
 }
 END_TEST
 
-START_TEST(sl_ipv4_source_route_dropped)
+/* A source route whose pointer (8) is past its length (7) is used up
+ * (RFC 791): an option like any other, skipped. */
+START_TEST(sl_ipv4_expired_source_route_skipped)
 {
-	/* _i == 0: LSRR (131), 1: SSRR (137), each after a NOP. */
-	uint8_t opts[12] = { 1, _i ? 137 : 131, 7, 4, 198, 51, 100, 9, 0 };
+	uint8_t opts[12] = { 1, _i ? 137 : 131, 7, 8, 198, 51, 100, 9, 0 };
+	size_t n = udp4_with_opts(F->in, opts, sizeof(opts), TP_DF);
 
-	run(F->in, udp4_with_opts(F->in, opts, sizeof(opts), TP_DF));
-	expect_drop(DIR_4TO6, CTR_DROP_IPV4_OPTIONS);
+	run(F->in, n);
+	expect_translated(DIR_4TO6, exp_udp_4to6, sizeof(exp_udp_4to6), n);
 }
 END_TEST
 
@@ -919,6 +921,42 @@ START_TEST(sl_ttl_expired)
 
 	run(F->in, n);
 	expect_icmp_error(DIR_4TO6, CTR_DROP_TTL_EXPIRED, F->exp, en);
+}
+END_TEST
+
+/* RFC 7915 §4.1: an unexpired source route (pointer 4 <= length 7): the
+ * packet is dropped and the sender gets Destination Unreachable, Source
+ * Route Failed (type 3, code 5). _i == 0: LSRR (131), 1: SSRR (137), each
+ * after a NOP. */
+START_TEST(sl_ipv4_source_route_refused)
+{
+	uint8_t opts[12] = { 1, _i ? 137 : 131, 7, 4, 198, 51, 100, 9, 0 };
+	size_t n = udp4_with_opts(F->in, opts, sizeof(opts), TP_DF);
+	size_t en = exp_icmp4_error(OWN4_SL, SRV4, 3, 5, 0, F->in, n);
+
+	run(F->in, n);
+	expect_icmp_error(DIR_4TO6, CTR_DROP_IPV4_OPTIONS, F->exp, en);
+}
+END_TEST
+
+/* No error about an ICMP error (RFC 1812 §4.3.2.7) or a later fragment:
+ * those are only dropped. */
+START_TEST(sl_ipv4_source_route_no_error_about)
+{
+	uint8_t opts[8] = { 131, 7, 4, 198, 51, 100, 9, 0 };
+	struct tp_ip4 h = { .src = SRV4, .dst = SL_C4, .proto = 1, .ttl = 50,
+			    .opts = opts, .opts_len = sizeof(opts) };
+	uint8_t quote[28] = { 0x45 };
+
+	if (_i == 0) {
+		run(F->in, tp_ip4(F->in, &h, F->l4, tp_icmp(F->l4, 3, 3, 0, 0, quote, sizeof(quote))));
+	} else {
+		h.proto = 17;
+		h.frag = 5; /* offset 40 bytes */
+		tp_fill(quote, sizeof(quote), 3);
+		run(F->in, tp_ip4(F->in, &h, quote, 16));
+	}
+	expect_drop(DIR_4TO6, CTR_DROP_IPV4_OPTIONS);
 }
 END_TEST
 
@@ -2409,7 +2447,9 @@ static Suite *xlat_suite(void)
 	tcase_add_test(tc, sl_ext_chain_past_end);
 	tcase_add_test(tc, sl_ext_chain_no_room_for_next);
 	tcase_add_test(tc, sl_ipv4_options_skipped);
-	tcase_add_loop_test(tc, sl_ipv4_source_route_dropped, 0, 2);
+	tcase_add_loop_test(tc, sl_ipv4_source_route_refused, 0, 2);
+	tcase_add_loop_test(tc, sl_ipv4_expired_source_route_skipped, 0, 2);
+	tcase_add_loop_test(tc, sl_ipv4_source_route_no_error_about, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("malformed");
