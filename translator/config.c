@@ -101,6 +101,7 @@ void config_defaults(struct tun64_config *c)
 	c->log_level = LOG_LVL_INFO;
 	c->icmp_error_rate = ICMP_ERROR_RATE_DEFAULT;
 	c->icmp_error_burst = ICMP_ERROR_BURST_DEFAULT;
+	c->icmp_unreachable = true;
 }
 
 /* --- small parsers --- */
@@ -610,6 +611,11 @@ static int set_icmp_error_burst(struct tun64_config *c, const char *v, char *w)
 	return parse_unsigned(v, 1, ICMP_ERROR_RATE_MAX, &c->icmp_error_burst, w);
 }
 
+static int set_icmp_unreachable(struct tun64_config *c, const char *v, char *w)
+{
+	return parse_bool(v, &c->icmp_unreachable, w);
+}
+
 static int set_rfc6791_pool4(struct tun64_config *c, const char *v, char *w)
 {
 	if (parse_prefix4_value(v, &c->rfc6791_pool4, w) < 0)
@@ -698,6 +704,7 @@ static const struct config_key KEYS[] = {
     {"log-level", set_log_level},
     {"icmp-error-rate", set_icmp_error_rate},
     {"icmp-error-burst", set_icmp_error_burst},
+    {"icmp-unreachable", set_icmp_unreachable},
     {"rfc6791-pool4", set_rfc6791_pool4},
     {"rfc6791-pool6", set_rfc6791_pool6},
     {"udp-zero-checksum", set_udp_zero_checksum},
@@ -1089,6 +1096,7 @@ static void print_policies(const struct tun64_config *c, FILE *f)
 {
 	fprintf(f, "icmp-error-rate %u\n", c->icmp_error_rate);
 	fprintf(f, "icmp-error-burst %u\n", c->icmp_error_burst);
+	fprintf(f, "icmp-unreachable %s\n", yes_no(c->icmp_unreachable));
 	if (c->rfc6791_pool4_set) {
 		fprintf(f, "rfc6791-pool4 ");
 		print_prefix4(f, c->rfc6791_pool4.addr, c->rfc6791_pool4.len);

@@ -62,6 +62,8 @@ struct tun64_config {
 	char masquerade[IFNAMSIZ]; /* pool4 leaving this link is masqueraded; "" = off */
 	/* ICMP errors the translator originates, per worker (0 = no limit) */
 	unsigned icmp_error_rate, icmp_error_burst;
+	/* RFC 7915 §4.4, §5.4: discarded packets get a Destination Unreachable */
+	bool icmp_unreachable;
 	/* RFC 6791 source pools for ICMP errors from unmappable sources */
 	struct prefix4 rfc6791_pool4;
 	struct prefix6 rfc6791_pool6;

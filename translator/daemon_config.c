@@ -64,6 +64,7 @@ struct live *live_new(const struct tun64_config *c, char *err, size_t errlen)
 	x->wkp_allow_private = c->allow_private_wkp;
 	x->icmp_error_rate = c->icmp_error_rate;
 	x->icmp_error_burst = c->icmp_error_burst;
+	x->icmp_unreachable = c->icmp_unreachable;
 	x->rfc6791_pool4 = c->rfc6791_pool4;
 	x->rfc6791_pool4_set = c->rfc6791_pool4_set;
 	x->rfc6791_pool6 = c->rfc6791_pool6;

@@ -48,10 +48,16 @@
 #define ICMP4_PORT_UNREACH 3 /* code */
 #define ICMP4_FRAG_NEEDED 4
 #define ICMP4_SOURCE_ROUTE_FAILED 5
+#define ICMP4_HOST_UNREACH 1
+#define ICMP4_PROTO_UNREACH 2
+#define ICMP4_ADMIN_PROHIBITED 13
 #define ICMP4_ECHO_REQUEST 8
 #define ICMP4_TIME_EXCEEDED 11
 #define ICMP4_PARAM_PROBLEM 12
 #define ICMP6_DEST_UNREACH 1
+#define ICMP6_ADMIN_PROHIBITED 1 /* code */
+#define ICMP6_ADDR_UNREACH 3     /* code */
+#define ICMP6_UNRECOGNIZED_NH 1  /* Parameter Problem code */
 #define ICMP6_PACKET_TOO_BIG 2
 #define ICMP6_TIME_EXCEEDED 3
 #define ICMP6_PARAM_PROBLEM 4
@@ -592,6 +598,7 @@ struct ip6_view {
 	uint16_t frag_offset; /* in 8-byte units */
 	uint32_t frag_id;
 	uint32_t segments_left_at; /* refused Routing header: offset of Segments Left */
+	uint32_t proto_at;         /* offset of the Next Header byte that names proto */
 };
 
 /* A fragment, and not the first of its datagram: no transport header. */
@@ -664,6 +671,7 @@ static enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 	uint8_t nh = v->hdr[6];
 	size_t off = IPV6_HDR_LEN;
 
+	v->proto_at = 6;
 	v->frag = false;
 	v->frag_more = false;
 	v->frag_offset = 0;
@@ -683,6 +691,7 @@ static enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 			if (why != XLAT_OK)
 				return why;
 			nh = e[0];
+			v->proto_at = (uint32_t)off;
 			off += IPV6_FRAG_HDR_LEN;
 			if (ip6_later_fragment(v))
 				break;
@@ -696,6 +705,7 @@ static enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 		if (off + ext_len > v->len)
 			return CTR_DROP_TRUNCATED;
 		nh = e[0];
+		v->proto_at = (uint32_t)off;
 		off += ext_len;
 	}
 	v->proto = nh;
@@ -901,6 +911,46 @@ static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struc
 	return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_EXT_HDR, len, out, out_len);
 }
 
+/* RFC 7915 §5.4, RFC 6146 §3.5: an IPv6 packet discarded for one of these
+ * reasons SHOULD get an error back (icmp-unreachable): Address Unreachable
+ * when no state could be made for it, Administratively Prohibited when a
+ * policy or the address plan refuses it, Parameter Problem "unrecognized
+ * Next Header" when a NAT64 does not carry its protocol (RFC 4443 §3.4).
+ * ICMPv6 errors were diverted before (no error about an error, RFC 4443
+ * §2.4(e)); nor is there one about a later fragment. Others: dropped. */
+static enum xlat_verdict refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                     enum tun64_counter why, const uint8_t **out, size_t *out_len)
+{
+	uint8_t type = ICMP6_DEST_UNREACH, code;
+	uint32_t rest = 0;
+
+	switch (why) { /* all found after the headers were read */
+	case CTR_DROP_POOL4_EXHAUSTED:
+	case CTR_DROP_SESSION_LIMIT:
+	case CTR_DROP_NOMEM:
+		code = ICMP6_ADDR_UNREACH;
+		break;
+	case CTR_DROP_NOT_ALLOWED:
+	case CTR_DROP_CLIENT_QUOTA:
+	case CTR_DROP_NOT_TRANSLATABLE_DST:
+	case CTR_DROP_NOT_TRANSLATABLE_SRC:
+		code = ICMP6_ADMIN_PROHIBITED;
+		break;
+	case CTR_DROP_UNSUPPORTED_PROTO:
+		type = ICMP6_PARAM_PROBLEM;
+		code = ICMP6_UNRECOGNIZED_NH;
+		rest = v->proto_at;
+		break;
+	default:
+		return drop(ctx, DIR_6TO4, why);
+	}
+	if (!ctx->cfg->icmp_unreachable || ip6_later_fragment(v))
+		return drop(ctx, DIR_6TO4, why);
+	return send_icmp_error(ctx, DIR_6TO4, why,
+	                       icmp6_build_error(ctx, type, code, rest, v->hdr, v->len), out,
+	                       out_len);
+}
+
 /* The transport of an IPv6 packet, or of a fragment of one. Fragmented
  * ICMPv6 is refused: its checksum covers a pseudo-header with the whole
  * datagram's length, which ICMPv4 has not (RFC 7915 §5.1.1 lets the
@@ -976,7 +1026,7 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, c
 	if (why == XLAT_OK && !l4.no_header && udp_lacks_checksum(&l4))
 		why = CTR_DROP_BAD_L4_CSUM;
 	if (why != XLAT_OK)
-		return drop(ctx, DIR_6TO4, why);
+		return refuse_6to4(ctx, &v, why, out, out_len);
 
 	/* §5.1 Hop Limit; checked before any state is created. */
 	if (v.hdr[7] <= 1)
@@ -986,7 +1036,7 @@ static enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, c
 
 	why = map_addrs_6to4_fragment(ctx, &v, &l4, &a);
 	if (why != XLAT_OK)
-		return drop(ctx, DIR_6TO4, why);
+		return refuse_6to4(ctx, &v, why, out, out_len);
 	ip4 = xlat_write_6to4(ctx, &v, &l4, &a);
 	if (a.hairpin)
 		return hairpin_4to6(ctx, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
@@ -1457,6 +1507,45 @@ static enum xlat_verdict refuse_source_route(struct xlat_ctx *ctx, const struct 
 	return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_IPV4_OPTIONS, len, out, out_len);
 }
 
+/* RFC 7915 §4.4, RFC 6146 §3.5: an IPv4 packet discarded for one of these
+ * reasons SHOULD get an error back (icmp-unreachable): Host Unreachable
+ * when no session leads anywhere (a TCP segment other than a SYN gets
+ * none, as from a firewall; a SYN was held, synhold.h), Administratively
+ * Prohibited when filtering or the address plan refuses it, Protocol
+ * Unreachable for a protocol a NAT64 does not carry. RFC 1812 §4.3.2.7:
+ * none about an ICMP error, a later fragment, or a packet to a multicast or
+ * broadcast address (v->src was checked before). Others: dropped. */
+static enum xlat_verdict refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                     enum tun64_counter why, const uint8_t **out,
+                                     size_t *out_len)
+{
+	uint8_t code;
+
+	switch (why) { /* all found after the header was read */
+	case CTR_DROP_NO_STATE:
+		if (v->hdr[9] == IPPROTO_TCP)
+			return drop(ctx, DIR_4TO6, why);
+		code = ICMP4_HOST_UNREACH;
+		break;
+	case CTR_DROP_FILTERED:
+	case CTR_DROP_NOT_TRANSLATABLE_DST:
+	case CTR_DROP_NOT_TRANSLATABLE_SRC:
+		code = ICMP4_ADMIN_PROHIBITED;
+		break;
+	case CTR_DROP_UNSUPPORTED_PROTO:
+		code = ICMP4_PROTO_UNREACH;
+		break;
+	default:
+		return drop(ctx, DIR_4TO6, why);
+	}
+	if (!ctx->cfg->icmp_unreachable || v->hairpin || icmp4_is_error(v) ||
+	    ip4_later_fragment(v) || addr4_is_martian(v->dst))
+		return drop(ctx, DIR_4TO6, why);
+	return send_icmp_error(ctx, DIR_4TO6, why,
+	                       icmp4_build_error(ctx, ICMP4_DEST_UNREACH, code, 0, v->hdr, v->len),
+	                       out, out_len);
+}
+
 /* hairpin: pkt is an IPv4 packet translated from IPv6 just now, whose
  * source may be the translator's own (hairpin_4to6). */
 static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
@@ -1494,7 +1583,7 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 	if (why == XLAT_OK && cfg->udp_zero_csum_drop && !l4.no_header && udp_lacks_checksum(&l4))
 		why = CTR_DROP_UDP_ZERO_CSUM;
 	if (why != XLAT_OK)
-		return drop(ctx, DIR_4TO6, why);
+		return refuse_4to6(ctx, &v, why, out, out_len);
 
 	/* §4.1 TTL; checked before any state is touched. */
 	if (v.hdr[8] <= 1) {
@@ -1522,7 +1611,7 @@ static enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, b
 	if (why == CTR_DROP_NO_STATE || why == CTR_DROP_FILTERED)
 		why = hold_syn(ctx, &v, &l4, why);
 	if (why != XLAT_OK)
-		return drop(ctx, DIR_4TO6, why);
+		return refuse_4to6(ctx, &v, why, out, out_len);
 	split_plan_4to6(&plan, &v); /* the IPv4 header is overwritten next */
 	ip6 = xlat_write_4to6(cfg, &v, &l4, &a);
 	if (split)
@@ -2254,7 +2343,9 @@ enum xlat_verdict xlat_syn_expire(struct xlat_ctx *ctx, const uint8_t **out, siz
 
 	if (!ctx->synhold)
 		return XLAT_DROP;
-	len = synhold_expire(ctx->synhold, ctx->now_ms, ctx->split, sizeof(ctx->split));
+	do /* icmp-unreachable no: held in case of a simultaneous open, then dropped */
+		len = synhold_expire(ctx->synhold, ctx->now_ms, ctx->split, sizeof(ctx->split));
+	while (len > 0 && !ctx->cfg->icmp_unreachable);
 	if (len == 0)
 		return XLAT_DROP;
 	err = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_PORT_UNREACH, 0, ctx->split, len);

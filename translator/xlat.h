@@ -39,6 +39,10 @@ struct xlat_config {
 	 * icmp_error_rate per second up to icmp_error_burst; rate 0 = no limit. */
 	uint32_t icmp_error_rate;
 	uint32_t icmp_error_burst;
+	/* RFC 7915 §4.4, §5.4, RFC 6146 §3.5: a packet discarded for want of
+	 * state, mapping, permission or protocol support gets a Destination
+	 * Unreachable (or Parameter Problem) back, within the same limit. */
+	bool icmp_unreachable;
 	/* RFC 6791 §4: sources for translated ICMP errors whose own source has
 	 * no mapping, when set (else own4 / own6). */
 	struct prefix4 rfc6791_pool4;

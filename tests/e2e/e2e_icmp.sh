@@ -141,9 +141,37 @@ except socket.timeout:
     sys.exit(1)
 PY
 }
+# RFC 7915 §4.4, RFC 6146 §3.5.1 (icmp-unreachable, default yes): a UDP
+# datagram to a pool4 address and port that no client maps gets ICMPv4 Host
+# Unreachable, so the server's socket sees EHOSTUNREACH at once.
+check_udp_no_state() {
+	t64_in "$T64_NS_SERVER" timeout 10 "$T64_PYTHON" - 198.51.100.9 <<'PY'
+import errno, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# Linux reports Host Unreachable (a soft error) to UDP only with IP_RECVERR.
+s.setsockopt(socket.IPPROTO_IP, 11, 1)  # IP_RECVERR (linux/in.h)
+s.settimeout(2)
+s.connect((sys.argv[1], 4243))
+for _ in range(3):
+    try:
+        s.send(b"anyone mapped here?")
+        s.recv(100)
+    except OSError as e:
+        if e.errno == errno.EHOSTUNREACH:
+            print("    EHOSTUNREACH, as expected")
+            sys.exit(0)
+        if not isinstance(e, socket.timeout):
+            print("    %s" % e)
+            sys.exit(1)
+print("    no error")
+sys.exit(1)
+PY
+}
 if [ "$MODE" = stateful ]; then
 	t64_check "TCP SYN from the server to 198.51.100.9:4242 (no mapping): held 6 s, then ECONNREFUSED" \
 		check_syn_held
+	t64_check "UDP from the server to 198.51.100.9:4243 (no mapping): EHOSTUNREACH (Host Unreachable)" \
+		check_udp_no_state
 fi
 
 # RFC 7915 §4.1: the server answers with a 1400-byte UDP datagram without DF

@@ -37,6 +37,7 @@ static void build_config(struct xlat_config *c, bool stateless)
 	rfc6052_embed(&c->pool6, c->own4, c->own6);
 	c->mtu = 1500;
 	c->lowest_ipv6_mtu = 1280;
+	c->icmp_unreachable = true; /* the default: discarded packets are answered */
 }
 
 const struct xlat_config *fuzz_xlat_config(bool stateless)

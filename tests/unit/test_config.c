@@ -120,6 +120,7 @@ static const char every_key[] = "# a full configuration\n"
                                 "log-level debug\n"
                                 "icmp-error-rate 0\n"
                                 "icmp-error-burst 7\n"
+                                "icmp-unreachable no\n"
                                 "rfc6791-pool4 192.0.2.128/25\n"
                                 "rfc6791-pool6 2001:db8:ffff::/48\n"
                                 "udp-zero-checksum drop\n"
@@ -192,6 +193,7 @@ START_TEST(parse_every_key)
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_DEBUG);
 	ck_assert_uint_eq(cfg.icmp_error_rate, 0);
 	ck_assert_uint_eq(cfg.icmp_error_burst, 7);
+	ck_assert(!cfg.icmp_unreachable);
 	ck_assert(cfg.rfc6791_pool4_set && cfg.rfc6791_pool6_set);
 	ck_assert_uint_eq(cfg.rfc6791_pool4.addr, V4(192, 0, 2, 128));
 	ck_assert_uint_eq(cfg.rfc6791_pool4.len, 25);
@@ -348,6 +350,7 @@ START_TEST(is_key)
 	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
 	    "offload",           "filtering",    "udp-coalesce", "state-save-interval",
+	    "icmp-unreachable",
 	};
 	size_t i;
 
@@ -455,6 +458,7 @@ static const struct error_case errors[] = {
     {"icmp-error-rate 1000001\n",
      "t.conf:1: icmp-error-rate: 1000001 is out of range (0..1000000)"},
     {"icmp-error-burst 0\n", "t.conf:1: icmp-error-burst: 0 is out of range (1..1000000)"},
+    {"icmp-unreachable maybe\n", "t.conf:1: icmp-unreachable: 'maybe': expected yes or no"},
     {"rfc6791-pool4 192.0.2.1/24\n",
      "t.conf:1: rfc6791-pool4: '192.0.2.1/24' is not an IPv4 prefix (ADDR/LEN with zero host "
      "bits)"},
@@ -646,6 +650,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_int_eq(a->allow_private_wkp, b->allow_private_wkp);
 	ck_assert_uint_eq(a->icmp_error_rate, b->icmp_error_rate);
 	ck_assert_uint_eq(a->icmp_error_burst, b->icmp_error_burst);
+	ck_assert_int_eq(a->icmp_unreachable, b->icmp_unreachable);
 	ck_assert_int_eq(a->rfc6791_pool4_set, b->rfc6791_pool4_set);
 	ck_assert_uint_eq(a->rfc6791_pool4.addr, b->rfc6791_pool4.addr);
 	ck_assert_uint_eq(a->rfc6791_pool4.len, b->rfc6791_pool4.len);
@@ -718,6 +723,7 @@ START_TEST(print_defaults_exact)
 	                           "log-level info\n"
 	                           "icmp-error-rate 100\n"
 	                           "icmp-error-burst 50\n"
+	                           "icmp-unreachable yes\n"
 	                           "udp-zero-checksum compute\n"
 	                           "tos copy\n"
 	                           "flow-label zero\n"

@@ -27,6 +27,7 @@ static void setup_with(bool adf, unsigned slots)
 
 	p.address_dependent_filtering = adf;
 	F = xf_new(XLAT_STATEFUL, OWN4, OWN6);
+	F->cfg.icmp_unreachable = true; /* the default of the config */
 	xf_add_nat(F, &p);
 	F->ctx.synhold = synhold_new(slots);
 	ck_assert_ptr_nonnull(F->ctx.synhold);
@@ -159,8 +160,8 @@ START_TEST(retransmission_and_full_table)
 }
 END_TEST
 
-/* Only a bare SYN may open a connection: SYN+ACK, ACK, RST and UDP with no
- * state are dropped at once, as before. */
+/* Only a bare SYN may open a connection: SYN+ACK, ACK, RST with no state
+ * are dropped at once, as before, and UDP is not held. */
 static const uint8_t not_held_flags[] = {TP_SYN | TP_ACK, TP_ACK, TP_RST, TP_SYN | TP_RST};
 
 START_TEST(only_bare_syn_held)
@@ -170,7 +171,8 @@ START_TEST(only_bare_syn_held)
 	xf_run(F, F->in, tcp4(SRV4, 5555, T4, 4000, not_held_flags[_i]), false);
 	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_DROP_NO_STATE, CTR_MAX);
 	xf_run(F, F->in, tp_ip4(F->in, &h, F->l4, tp_udp(F->l4, 5555, 4000, "x", 1)), false);
-	xf_expect_moved(F, DIR_4TO6, CTR_RX, CTR_DROP_NO_STATE, CTR_MAX);
+	/* UDP gets Host Unreachable at once (test_unreach), not a hold */
+	xf_expect_moved(F, DIR_4TO6, CTR_RX, CTR_DROP_NO_STATE, CTR_ICMP_ERROR_SENT, CTR_MAX);
 	ck_assert_uint_eq(synhold_count(F->ctx.synhold), 0);
 }
 END_TEST
@@ -193,6 +195,20 @@ START_TEST(filtered_syn_held)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert_uint_eq(F->ctr.v[DIR_6TO4][CTR_SYN_HOLD_MATCHED], 1);
 	ck_assert_int_eq(expire_at(1000 + SYNHOLD_MS), XLAT_DROP);
+}
+END_TEST
+
+/* icmp-unreachable no: the SYN is still held for a simultaneous open, then
+ * dropped without a word. */
+START_TEST(held_then_silent_when_disabled)
+{
+	F->cfg.icmp_unreachable = false;
+	xf_run(F, F->in, tcp4(SRV4, 5555, T4, 4000, TP_SYN), false);
+	xf_run(F, F->in, tcp4(SRV4, 5556, T4, 4000, TP_SYN), false);
+	ck_assert_uint_eq(synhold_count(F->ctx.synhold), 2);
+	ck_assert_int_eq(expire_at(1000 + SYNHOLD_MS), XLAT_DROP);
+	ck_assert_uint_eq(synhold_count(F->ctx.synhold), 0);
+	ck_assert_uint_eq(F->ctr.v[DIR_4TO6][CTR_ICMP_ERROR_SENT], 0);
 }
 END_TEST
 
@@ -237,6 +253,7 @@ static Suite *synhold_suite(void)
 	tcase_add_test(tc, other_ipv6_syn_keeps_hold);
 	tcase_add_loop_test(tc, only_bare_syn_held, 0, (int)sizeof(not_held_flags));
 	tcase_add_test(tc, no_table_drops);
+	tcase_add_test(tc, held_then_silent_when_disabled);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(small, setup_two_slots, teardown);
 	tcase_add_test(small, retransmission_and_full_table);
