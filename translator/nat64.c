@@ -909,7 +909,12 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	r = session_reserve(nat, f->src6);
 	if (r != NAT64_OK)
 		return r;
-	if (!pool4_alloc(nat->pool, f->proto, (uint32_t)hash_addr6(nat, f->src6), f->sport,
+	t4 = f->want4;
+	t = f->want_port;
+	if ((t < 1024) != (f->sport < 1024)) /* §3.5.1.1: keep the port's range */
+		t4 = 0;
+	if ((t4 == 0 || pool4_claim(nat->pool, f->proto, t4, t) != POOL4_CLAIMED) &&
+	    !pool4_alloc(nat->pool, f->proto, (uint32_t)hash_addr6(nat, f->src6), f->sport,
 	                 &st->rng, &t4, &t)) {
 		session_unreserve(nat, f->src6);
 		return NAT64_POOL4_EXHAUSTED;
@@ -976,8 +981,9 @@ enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint
 /* ---- 4 -> 6 ---- */
 
 /* No session for (Z,z) yet: RFC 6146 §3.5.1 (UDP), §3.5.2.2 (TCP V4 SYN in
- * CLOSED, simplified: no 6 s hold of the SYN, the session starts in V4_INIT
- * with the transitory timeout), §3.5.3 (ICMP). */
+ * CLOSED: the session starts in V4_INIT with the transitory timeout; a SYN
+ * with no BIB entry, or refused by the filter, is held by the caller,
+ * synhold.h), §3.5.3 (ICMP). */
 static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, struct bib *b,
                                         uint64_t hs, const struct nat64_flow4 *f, uint8_t flags,
                                         uint64_t now_ms)

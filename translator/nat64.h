@@ -90,6 +90,11 @@ struct nat64_flow6 {
 	uint16_t sport; /* x (ICMP: identifier) */
 	uint32_t dst4;  /* Z */
 	uint16_t dport; /* y (ICMP: identifier again) */
+	/* A new BIB entry takes (want4, want_port) when it is free: the (T,t)
+	 * an IPv4 SYN from (Z,z) was held for, so that a simultaneous open
+	 * meets (RFC 6146 §3.5.2.2). want4 == 0: any (T,t). */
+	uint32_t want4;
+	uint16_t want_port;
 };
 
 /* The IPv4-side view of a packet arriving from (Z,z) to (T,t). */

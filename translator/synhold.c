@@ -88,7 +88,29 @@ out:
 	return held;
 }
 
-unsigned synhold_cancel(struct synhold *h, uint32_t peer4, uint16_t peer_port)
+bool synhold_find(struct synhold *h, uint32_t peer4, uint16_t peer_port, uint32_t *t4,
+                  uint16_t *tport)
+{
+	bool found = false;
+
+	if (atomic_load_explicit(&h->count, memory_order_relaxed) == 0)
+		return false; /* the common case: no lock */
+	pthread_mutex_lock(&h->lock);
+	for (unsigned i = 0; i < h->slots && !found; i++) {
+		const struct held_syn *s = &h->held[i];
+
+		if (s->used && s->src4 == peer4 && s->sport == peer_port) {
+			*t4 = s->dst4;
+			*tport = s->dport;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+	return found;
+}
+
+unsigned synhold_cancel(struct synhold *h, uint32_t peer4, uint16_t peer_port, uint32_t t4,
+                        uint16_t tport)
 {
 	unsigned n = 0;
 
@@ -98,7 +120,7 @@ unsigned synhold_cancel(struct synhold *h, uint32_t peer4, uint16_t peer_port)
 	for (unsigned i = 0; i < h->slots; i++) {
 		struct held_syn *s = &h->held[i];
 
-		if (s->used && s->src4 == peer4 && s->sport == peer_port) {
+		if (same_flow(s, peer4, peer_port, t4, tport)) {
 			s->used = false;
 			atomic_fetch_sub(&h->count, 1);
 			n++;

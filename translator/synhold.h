@@ -37,9 +37,18 @@ void synhold_free(struct synhold *h);
 bool synhold_add(struct synhold *h, const uint8_t *ip4, size_t len, uint32_t src4, uint16_t sport,
                  uint32_t dst4, uint16_t dport, uint64_t now_ms);
 
-/* An IPv6 SYN to (Z,z) = (peer4, peer_port) was translated: forget the SYNs
- * held from (Z,z). Returns how many were dropped. */
-unsigned synhold_cancel(struct synhold *h, uint32_t peer4, uint16_t peer_port);
+/* The (T,t) a SYN from (Z,z) = (peer4, peer_port) is held for, if any: an
+ * IPv6 SYN to (Z,z) that needs a new BIB entry asks for that one, so the
+ * two halves of a simultaneous open meet. */
+bool synhold_find(struct synhold *h, uint32_t peer4, uint16_t peer_port, uint32_t *t4,
+                  uint16_t *tport);
+
+/* An IPv6 SYN to (Z,z) = (peer4, peer_port) was translated with the
+ * mapping (T,t) = (t4, tport): the SYN held from (Z,z) to (T,t) belongs to
+ * that connection and is forgotten ("an outbound SYN for the connection",
+ * RFC 5382 REQ-4). Returns how many were dropped (0 or 1). */
+unsigned synhold_cancel(struct synhold *h, uint32_t peer4, uint16_t peer_port, uint32_t t4,
+                        uint16_t tport);
 
 /* Take one held SYN whose 6 s are over into out (cap bytes). Returns its
  * length, 0 when none is due. Call until 0. */

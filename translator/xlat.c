@@ -247,10 +247,12 @@ static void rfc6791_src6(const struct xlat_config *cfg, uint32_t src4, uint8_t o
 	put_be32(out + 12, get_be32(out + 12) | (h & mask));
 }
 
-/* RFC 6052 §3.1: the well-known prefix must not carry non-global IPv4. */
+/* RFC 6052 §3.1: the well-known prefix must not carry non-global IPv4. An
+ * address with an explicit mapping (RFC 7757) is not carried by it. */
 static bool wkp_refuses(const struct xlat_config *cfg, uint32_t a)
 {
-	return !cfg->wkp_allow_private && prefix6_is_wkp(&cfg->pool6) && !addr4_is_global(a);
+	return !cfg->wkp_allow_private && prefix6_is_wkp(&cfg->pool6) && !addr4_is_global(a) &&
+	       !eam_has4(cfg->eam, a);
 }
 
 /* ---- Transport headers (RFC 7915 §4.5, §5.5) ---------------------------- */
@@ -723,6 +725,7 @@ static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_
 	const uint8_t *src6 = v->hdr + 8;
 	struct nat64_flow6 flow;
 	enum nat64_result r;
+	bool syn;
 
 	a->sport = l4->sport;
 	a->dport = l4->dport;
@@ -733,14 +736,21 @@ static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_
 	flow.sport = l4->sport;
 	flow.dst4 = a->dst4;
 	flow.dport = l4->dport;
+	flow.want4 = 0;
+	flow.want_port = 0;
+	syn = l4->proto == IPPROTO_TCP && (l4->tcp_flags & NAT64_TCP_SYN) && ctx->synhold;
+	/* RFC 6146 §3.5.2.2: an IPv4 SYN from (Z,z) held for (T,t) is half of a
+	 * simultaneous open; a new mapping for this SYN to (Z,z) takes (T,t). */
+	if (syn)
+		synhold_find(ctx->synhold, a->dst4, l4->dport, &flow.want4, &flow.want_port);
 	r = nat64_out(ctx->nat, &flow, l4->tcp_flags, ctx->now_ms, &a->src4, &a->sport);
 	if (l4->proto == IPPROTO_ICMP)
 		a->dport = a->sport; /* the identifier is both "ports" */
 	/* RFC 5382 REQ-4: an outbound SYN for the connection ends the hold of
-	 * the IPv4 SYN from (Z,z), silently. */
-	if (r == NAT64_OK && (l4->tcp_flags & NAT64_TCP_SYN) && ctx->synhold)
+	 * the IPv4 SYN from (Z,z) to (T,t), silently. */
+	if (r == NAT64_OK && syn)
 		ctx->ctr->v[DIR_6TO4][CTR_SYN_HOLD_MATCHED] +=
-		    synhold_cancel(ctx->synhold, a->dst4, a->dport);
+		    synhold_cancel(ctx->synhold, a->dst4, a->dport, a->src4, a->sport);
 	return nat64_drop_reason(r);
 }
 
@@ -916,8 +926,9 @@ static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struc
  * when no state could be made for it, Administratively Prohibited when a
  * policy or the address plan refuses it, Parameter Problem "unrecognized
  * Next Header" when a NAT64 does not carry its protocol (RFC 4443 §3.4).
- * ICMPv6 errors were diverted before (no error about an error, RFC 4443
- * §2.4(e)); nor is there one about a later fragment. Others: dropped. */
+ * RFC 4443 §2.4(e): none about an ICMPv6 error (unfragmented ones were
+ * diverted before; a fragmented one may reach here), a later fragment, or a
+ * packet to a multicast address. Others: dropped. */
 static enum xlat_verdict refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
                                      enum tun64_counter why, const uint8_t **out, size_t *out_len)
 {
@@ -944,7 +955,8 @@ static enum xlat_verdict refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view
 	default:
 		return drop(ctx, DIR_6TO4, why);
 	}
-	if (!ctx->cfg->icmp_unreachable || ip6_later_fragment(v))
+	if (!ctx->cfg->icmp_unreachable || ip6_later_fragment(v) || icmp6_is_error(v) ||
+	    v->hdr[24] == 0xff)
 		return drop(ctx, DIR_6TO4, why);
 	return send_icmp_error(ctx, DIR_6TO4, why,
 	                       icmp6_build_error(ctx, type, code, rest, v->hdr, v->len), out,
@@ -1516,8 +1528,7 @@ static enum xlat_verdict refuse_source_route(struct xlat_ctx *ctx, const struct 
  * none about an ICMP error, a later fragment, or a packet to a multicast or
  * broadcast address (v->src was checked before). Others: dropped. */
 static enum xlat_verdict refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                     enum tun64_counter why, const uint8_t **out,
-                                     size_t *out_len)
+                                     enum tun64_counter why, const uint8_t **out, size_t *out_len)
 {
 	uint8_t code;
 
@@ -2178,7 +2189,8 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	if (cfg->mode == XLAT_STATEFUL)
 		outer->hairpin = in_pool4(cfg, outer->dst4);
 	else
-		outer->hairpin = siit_hairpin(cfg->eam, in_src_via, inner->src4);
+		outer->hairpin = siit_hairpin(cfg->eam, in_src_via, inner->src4) &&
+		                 outer->dst4 == inner->src4; /* the error goes where it came from */
 	if (cfg->mode == XLAT_STATELESS) {
 		if (!addr_6to4(cfg, in_dst6, &inner->dst4) || wkp_refuses(cfg, inner->dst4))
 			return CTR_DROP_ICMP_INNER;

@@ -343,6 +343,24 @@ START_TEST(sl_port_unreachable_hairpinned)
 }
 END_TEST
 
+/* An error quoting B's packet but sent to someone else (here the IPv4
+ * server) is not B's to have: it leaves as ICMPv4 towards its destination,
+ * not round the hairpin. */
+START_TEST(sl_error_to_other_dst_not_hairpinned)
+{
+	static const uint8_t srv4[4] = {203, 0, 113, 5};
+	size_t qn, qbn, n;
+
+	sl_hairpin_flow(&qn, &qbn);
+	n = icmp6_err(F->in, SL_A6, SRV6, 64, 1, 4, 0, S->q, qn);
+	run(F->in, n);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert_uint_eq(F->out[0] >> 4, 4);
+	ck_assert_mem_eq(F->out + 16, srv4, 4);
+	ck_assert_uint_eq(F->ctr.v[DIR_6TO4][CTR_HAIRPINNED], 0);
+}
+END_TEST
+
 /* A router on A's side with an EAM entry of its own sends Time Exceeded:
  * the error hairpins too, and the router keeps its usual (EAM) name; only
  * A, in the quote, is named by RFC 6052. */
@@ -437,6 +455,7 @@ static Suite *hairpin_suite(void)
 	tc = tcase_create("stateless");
 	tcase_add_checked_fixture(tc, eam_setup, teardown);
 	tcase_add_test(tc, sl_port_unreachable_hairpinned);
+	tcase_add_test(tc, sl_error_to_other_dst_not_hairpinned);
 	tcase_add_test(tc, sl_router_error_hairpinned);
 	tcase_add_test(tc, sl_ptb_hairpinned);
 	tcase_add_test(tc, sl_error_to_ipv4_server_not_hairpinned);

@@ -114,18 +114,40 @@ START_TEST(held_then_port_unreachable)
 }
 END_TEST
 
-/* Simultaneous open: the IPv6 host's SYN to (Z,z) is translated, and the
- * held IPv4 SYN from (Z,z) is dropped without an answer. */
+/* Simultaneous open: the IPv6 host's SYN to (Z,z) gets a new mapping, and
+ * it is the (T,t) the IPv4 SYN was sent to, so the two SYNs cross and the
+ * connection opens; the held IPv4 SYN is dropped without an answer. */
 START_TEST(ipv6_syn_cancels)
 {
+	static const uint8_t t4[4] = {198, 51, 100, 5};
+
 	xf_run(F, F->in, tcp4(SRV4, 5555, T4, 4000, TP_SYN), false);
 	ck_assert_uint_eq(F->ctr.v[DIR_4TO6][CTR_SYN_HELD], 1);
 	F->ctx.now_ms += 2000;
 	xf_run(F, F->in, tcp6(SF_C6, 4000, SRV6, 5555, TP_SYN), false);
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	xf_expect_moved(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_SYN_HOLD_MATCHED, CTR_MAX);
+	ck_assert_mem_eq(F->out + 12, t4, 4);                  /* T */
+	ck_assert_uint_eq(F->out[20] << 8 | F->out[21], 4000); /* t */
 	ck_assert_int_eq(expire_at(1000 + 2 * SYNHOLD_MS), XLAT_DROP);
 	ck_assert_uint_eq(F->ctr.v[DIR_4TO6][CTR_ICMP_ERROR_SENT], 0);
+}
+END_TEST
+
+/* A client whose mapping exists already opens to (Z,z) from another (T,t):
+ * not the held connection, which still gets its Port Unreachable. */
+START_TEST(existing_mapping_keeps_hold)
+{
+	xf_run(F, F->in, tcp6(SF_C6, 4000, SRV6, 80, TP_SYN), false); /* the mapping */
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert(
+	    !(F->out[12] == 198 && F->out[15] == 5 && F->out[20] == 0x0f && F->out[21] == 0xa0));
+	xf_run(F, F->in, tcp4(SRV4, 5555, T4, 4000, TP_SYN), false);
+	ck_assert_uint_eq(F->ctr.v[DIR_4TO6][CTR_SYN_HELD], 1);
+	xf_run(F, F->in, tcp6(SF_C6, 4000, SRV6, 5555, TP_SYN), false);
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert_uint_eq(F->ctr.v[DIR_6TO4][CTR_SYN_HOLD_MATCHED], 0);
+	ck_assert_int_eq(expire_at(1000 + SYNHOLD_MS), XLAT_SEND);
 }
 END_TEST
 
@@ -234,7 +256,7 @@ START_TEST(long_syn_cut_to_quote)
 	ck_assert(!synhold_add(h, pkt, sizeof(pkt), 1, 2, 3, 5, 0));
 	ck_assert_uint_eq(synhold_expire(h, SYNHOLD_MS, out, sizeof(out)), SYNHOLD_QUOTE_MAX);
 	ck_assert_mem_eq(out, pkt, SYNHOLD_QUOTE_MAX);
-	ck_assert_uint_eq(synhold_cancel(h, 1, 2), 0);
+	ck_assert_uint_eq(synhold_cancel(h, 1, 2, 3, 4), 0);
 	synhold_free(h);
 }
 END_TEST
@@ -251,6 +273,7 @@ static Suite *synhold_suite(void)
 	tcase_add_test(tc, held_then_port_unreachable);
 	tcase_add_test(tc, ipv6_syn_cancels);
 	tcase_add_test(tc, other_ipv6_syn_keeps_hold);
+	tcase_add_test(tc, existing_mapping_keeps_hold);
 	tcase_add_loop_test(tc, only_bare_syn_held, 0, (int)sizeof(not_held_flags));
 	tcase_add_test(tc, no_table_drops);
 	tcase_add_test(tc, held_then_silent_when_disabled);

@@ -261,6 +261,30 @@ START_TEST(unsupported_proto_6to4)
 }
 END_TEST
 
+/* RFC 4443 §2.4(e): no error about a packet to a multicast address (the
+ * router's own multicast may be routed into the tun), nor about an ICMPv6
+ * error, even one in a (here atomic) fragment that escaped the error path. */
+START_TEST(no_error_about_multicast_or_error6)
+{
+	uint8_t ext[8] = {58, 0, 0, 0, 0, 0, 0, 7};
+	struct tp_ip6 h = {.src = SF_C6,
+	                   .dst = "2001:db8:64::7f00:1",
+	                   .nh = 58,
+	                   .hlim = 64,
+	                   .ext = ext,
+	                   .ext_len = sizeof(ext),
+	                   .ext_first = 44};
+	uint8_t quote[48] = {0x60};
+
+	xf_run(F, F->in, udp6(F->in, SF_C6, "ff05::c", 1900, 1900), false);
+	expect_silent(DIR_6TO4, CTR_DROP_NOT_TRANSLATABLE_DST);
+	xf_run(F, F->in, tp_ip6(F->in, &h, F->l4, tp_icmp(F->l4, 1, 4, 0, 0, quote, sizeof(quote))),
+	       false);
+	ck_assert_int_eq(F->verdict, XLAT_DROP);
+	ck_assert_uint_eq(F->ctr.v[DIR_6TO4][CTR_ICMP_ERROR_SENT], 0);
+}
+END_TEST
+
 /* Stateless: a destination inside the prefix that stands for no routable
  * IPv4 address (127.0.0.1): Administratively Prohibited (§5.4). */
 START_TEST(stateless_martian_admin_prohibited)
@@ -304,6 +328,7 @@ static Suite *unreach_suite(void)
 	tcase_add_test(sf, no_error_about_error_or_multicast);
 	tcase_add_loop_test(sf, unsupported_proto_6to4, 0, 2);
 	tcase_add_test(sf, rate_limited);
+	tcase_add_test(sf, no_error_about_multicast_or_error6);
 	suite_add_tcase(s, sf);
 	tcase_add_checked_fixture(adf, adf_setup, teardown);
 	tcase_add_test(adf, filtered_admin_prohibited);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "eam.h"
 #include "frag.h"
 #include "nat64.h"
 #include "pkt_helpers.h"
@@ -680,6 +682,34 @@ START_TEST(wkp_allow_private)
 	run(F->in, n);
 	/* the IPv4 packet is the same as under 2001:db8:64::/96 */
 	expect_translated(DIR_6TO4, exp_udp_6to4, sizeof(exp_udp_6to4), n);
+}
+END_TEST
+
+/* RFC 6052 §3.1 is about addresses the well-known prefix carries: private
+ * (here documentation) IPv4 addresses with explicit mappings (RFC 7757) are
+ * not carried by it, and cross both ways under 64:ff9b::/96. */
+START_TEST(wkp_eam_private_allowed)
+{
+	static const uint8_t client4[4] = {10, 0, 0, 5};
+	struct config_map m[2];
+	uint8_t client6[16];
+	char err[128];
+
+	memset(m, 0, sizeof(m));
+	ck_assert_int_eq(prefix4_parse("10.0.0.5/32", &m[0].p4), 0);
+	ck_assert_int_eq(prefix6_parse("2001:db8:5::5/128", &m[0].p6), 0);
+	ck_assert_int_eq(prefix4_parse("203.0.113.5/32", &m[1].p4), 0);
+	ck_assert_int_eq(prefix6_parse("2001:db8:7::5/128", &m[1].p6), 0);
+	F->cfg.eam = eam_table_new(m, 2, err, sizeof(err));
+	ck_assert_ptr_nonnull(F->cfg.eam);
+	ck_assert_int_eq(prefix6_parse("64:ff9b::/96", &F->cfg.pool6), 0);
+	run(F->in, udp6_pkt(F->in, "2001:db8:5::5", "2001:db8:7::5", 64));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	ck_assert_mem_eq(F->out + 12, client4, 4);
+	run(F->in, udp4_pkt(F->in, SRV4, "10.0.0.5", 50));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	tp_addr6("2001:db8:5::5", client6);
+	ck_assert_mem_eq(F->out + 24, client6, 16);
 }
 END_TEST
 
@@ -2423,6 +2453,7 @@ static Suite *xlat_suite(void)
 	tcase_add_test(tc, sl_trailing_bytes_trimmed);
 	tcase_add_test(tc, wkp_refuses_non_global);
 	tcase_add_test(tc, wkp_allow_private);
+	tcase_add_test(tc, wkp_eam_private_allowed);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("fragments");
