@@ -167,9 +167,49 @@ print("    no error")
 sys.exit(1)
 PY
 }
+# TCP simultaneous open through the NAT64 (RFC 6146 §3.5.2.2, the NAT
+# traversal case of RFC 5128 §3.4): the server connects first, from port
+# 5001 to 198.51.100.9:40000, which no client maps yet; tun64d holds that
+# SYN. The client then connects from port 40000 to the server's port 5001:
+# its new mapping takes the held (T,t), 198.51.100.9:40000, the two SYNs
+# cross, and both connect() calls succeed on one connection.
+check_simultaneous_open() {
+	local out=$T64_WORKDIR/simopen.out srv
+	t64_spawn "$out" "$T64_NS_SERVER" timeout 20 "$T64_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5001))
+s.settimeout(15)
+print("connecting", flush=True)
+s.connect(("198.51.100.9", 40000))
+s.sendall(b"hello from the IPv4 side")
+print("server: connected, peer", s.getpeername()[0], s.getpeername()[1], flush=True)
+' "$T64_SERVER4"
+	srv=$T64_LAST_PID
+	t64_wait_for 5 grep -q connecting "$out" || return 1
+	sleep 0.5 # the server's SYN is held now
+	t64_in "$T64_NS_CLIENT" timeout 15 "$T64_PYTHON" - "$CLIENT6" "$SERVER6" <<'PY' || return 1
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 40000))
+s.settimeout(10)
+s.connect((sys.argv[2], 5001))
+data = s.recv(100)
+print("    client: connected, got %r" % data)
+sys.exit(0 if data == b"hello from the IPv4 side" else 1)
+PY
+	wait "$srv" || { sed "s/^/    /" "$out"; return 1; }
+	sed "s/^/    /" "$out"
+	grep -q "server: connected, peer 198.51.100.9 40000" "$out"
+}
+
 if [ "$MODE" = stateful ]; then
 	t64_check "TCP SYN from the server to 198.51.100.9:4242 (no mapping): held 6 s, then ECONNREFUSED" \
 		check_syn_held
+	t64_check "TCP simultaneous open: server to 198.51.100.9:40000, client from port 40000: both connect" \
+		check_simultaneous_open
 	t64_check "UDP from the server to 198.51.100.9:4243 (no mapping): EHOSTUNREACH (Host Unreachable)" \
 		check_udp_no_state
 fi
