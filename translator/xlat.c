@@ -147,13 +147,11 @@ static bool icmp_error_allowed(struct xlat_ctx *ctx)
 	return true;
 }
 
-/* An ICMP error built in ctx->scratch in place of the dropped packet, unless
- * the rate limit holds it back. */
-static enum xlat_verdict send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir,
-                                         enum tun64_counter why, size_t len, const uint8_t **out,
-                                         size_t *out_len)
+/* An ICMP error of len bytes built in ctx->scratch goes out, unless the rate
+ * limit holds it back. */
+static enum xlat_verdict emit_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
+                                         const uint8_t **out, size_t *out_len)
 {
-	ctx->ctr->v[dir][why]++;
 	if (!icmp_error_allowed(ctx)) {
 		ctx->ctr->v[dir][CTR_DROP_ICMP_RATELIMIT]++;
 		return XLAT_DROP;
@@ -162,6 +160,15 @@ static enum xlat_verdict send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir di
 	*out = ctx->scratch;
 	*out_len = len;
 	return XLAT_SEND;
+}
+
+/* The same in place of a packet dropped for why. */
+static enum xlat_verdict send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir,
+                                         enum tun64_counter why, size_t len, const uint8_t **out,
+                                         size_t *out_len)
+{
+	ctx->ctr->v[dir][why]++;
+	return emit_icmp_error(ctx, dir, len, out, out_len);
 }
 
 static enum tun64_counter nat64_drop_reason(enum nat64_result r)
@@ -2351,7 +2358,7 @@ static enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6
  * ctx->split (free between packets) and quoted into ctx->scratch. */
 enum xlat_verdict xlat_syn_expire(struct xlat_ctx *ctx, const uint8_t **out, size_t *out_len)
 {
-	size_t len, err;
+	size_t len;
 
 	if (!ctx->synhold)
 		return XLAT_DROP;
@@ -2360,15 +2367,11 @@ enum xlat_verdict xlat_syn_expire(struct xlat_ctx *ctx, const uint8_t **out, siz
 	while (len > 0 && !ctx->cfg->icmp_unreachable);
 	if (len == 0)
 		return XLAT_DROP;
-	err = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_PORT_UNREACH, 0, ctx->split, len);
-	if (!icmp_error_allowed(ctx)) {
-		ctx->ctr->v[DIR_4TO6][CTR_DROP_ICMP_RATELIMIT]++;
-		return XLAT_DROP;
-	}
-	ctx->ctr->v[DIR_4TO6][CTR_ICMP_ERROR_SENT]++;
-	*out = ctx->scratch;
-	*out_len = err;
-	return XLAT_SEND;
+	/* the SYN was counted (syn-held) when it came */
+	return emit_icmp_error(
+	    ctx, DIR_4TO6,
+	    icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_PORT_UNREACH, 0, ctx->split, len), out,
+	    out_len);
 }
 
 /* ---- Entry point --------------------------------------------------------- */
