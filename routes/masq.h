@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "../translator/addr.h"
+#include "addr.h"
 
 #define MASQ_TABLE "tun64"
 #define MASQ_CHAIN "postrouting"

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../translator/addr.h"
+#include "addr.h"
 
 #define ROUTES_MAX_PREFIX4 64
 

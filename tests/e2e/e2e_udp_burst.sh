@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of UDP coalescing (udp-coalesce, translator/coalesce.h):
+# End-to-end test of UDP coalescing (udp-coalesce, translator/offload/coalesce.h):
 # bursts of UDP datagrams both ways through tun64d arrive complete, in order
 # and byte for byte, and with offloads the translator wrote them as USO
 # super-packets (the udp-coalesced counter of each direction moved).

@@ -1,6 +1,6 @@
 /* Test helpers: builders for IPv4 / IPv6 packets carrying TCP, UDP or ICMP,
  * and a reference Internet checksum written independently of
- * translator/checksum.c (so tests never check the code with itself).
+ * translator/core/checksum.c (so tests never check the code with itself).
  *
  * Builders write into caller buffers and return the number of bytes written.
  * Addresses are given as text ("2001:db8:6::10", "203.0.113.5"). */

@@ -1,4 +1,4 @@
-/* Unit tests for translator/coalesce.c: translated UDP datagrams of one flow
+/* Unit tests for translator/offload/coalesce.c: translated UDP datagrams of one flow
  * merged into a USO super-packet. Each super-packet is checked byte for
  * byte (headers with the lengths of the whole, the partial checksum the
  * kernel expects in a GSO packet, the virtio-net header), and then cut with

@@ -1,4 +1,4 @@
-/* Unit tests for translator/eam.c: the RFC 7757 EAM table (longest match,
+/* Unit tests for translator/core/eam.c: the RFC 7757 EAM table (longest match,
  * suffix copy at any bit offset, host and block maps, misses, bad tables),
  * the SIIT address translation with its RFC 6052 fallback, and the RFC 7757
  * §4 hairpin test.
@@ -14,9 +14,9 @@
 
 #define ERRLEN 256
 
-static struct config_map map(const char *p4, unsigned len4, const char *p6, unsigned len6)
+static struct eam_map map(const char *p4, unsigned len4, const char *p6, unsigned len6)
 {
-	struct config_map m;
+	struct eam_map m;
 
 	memset(&m, 0, sizeof(m));
 	m.p4.addr = tp_addr4_host(p4);
@@ -26,7 +26,7 @@ static struct config_map map(const char *p4, unsigned len4, const char *p6, unsi
 	return m;
 }
 
-static struct eam_table *table(const struct config_map *maps, size_t n)
+static struct eam_table *table(const struct eam_map *maps, size_t n)
 {
 	char err[ERRLEN] = "";
 	struct eam_table *t = eam_table_new(maps, n, err, sizeof(err));
@@ -76,7 +76,7 @@ static void assert_miss6(const struct eam_table *t, const char *v6)
 /* /32 <-> /128: the e2e identity of the IPv6-only client. */
 START_TEST(host_map)
 {
-	const struct config_map m[] = {map("192.0.2.6", 32, "2001:db8:6::2", 128)};
+	const struct eam_map m[] = {map("192.0.2.6", 32, "2001:db8:6::2", 128)};
 	struct eam_table *t = table(m, 1);
 	static const uint8_t client6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x06, 0, 0,
 	                                    0,    0,    0,    0,    0, 0,    0, 0x02};
@@ -97,7 +97,7 @@ END_TEST
 /* 192.0.2.0/24 <-> 2001:db8:aaaa::/120: the last 8 bits carry over (§3.3). */
 START_TEST(block_map_suffix_copy)
 {
-	const struct config_map m[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 120)};
+	const struct eam_map m[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 120)};
 	struct eam_table *t = table(m, 1);
 
 	assert_both_ways(t, "192.0.2.0", "2001:db8:aaaa::");
@@ -116,7 +116,7 @@ END_TEST
  * share the last byte with prefix bits. */
 START_TEST(unaligned_block)
 {
-	const struct config_map m[] = {map("192.0.2.64", 26, "2001:db8:cccc::40", 122)};
+	const struct eam_map m[] = {map("192.0.2.64", 26, "2001:db8:cccc::40", 122)};
 	struct eam_table *t = table(m, 1);
 
 	assert_both_ways(t, "192.0.2.64", "2001:db8:cccc::40");
@@ -139,7 +139,7 @@ END_TEST
  * is the top bit of the 5th. */
 START_TEST(rfc7757_examples)
 {
-	const struct config_map m[] = {
+	const struct eam_map m[] = {
 	    map("192.0.2.1", 32, "2001:db8:aaaa::", 128),
 	    map("192.0.2.2", 32, "2001:db8:bbbb::b", 128),
 	    map("192.0.2.16", 28, "2001:db8:cccc::", 124),
@@ -177,7 +177,7 @@ END_TEST
  * IPv4 address. */
 START_TEST(shorter_ipv4_suffix)
 {
-	const struct config_map m[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 64)};
+	const struct eam_map m[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 64)};
 	struct eam_table *t = table(m, 1);
 	uint8_t a[16];
 	uint32_t v4 = 0;
@@ -202,7 +202,7 @@ END_TEST
  * that host's IPv6 address is the /64's first. */
 START_TEST(host_for_a_whole_64)
 {
-	const struct config_map m[] = {map("192.0.2.6", 32, "2001:db8:6:7::", 64)};
+	const struct eam_map m[] = {map("192.0.2.6", 32, "2001:db8:6:7::", 64)};
 	struct eam_table *t = table(m, 1);
 	uint8_t a[16];
 	uint32_t v4 = 0;
@@ -230,7 +230,7 @@ END_TEST
  * independent. */
 START_TEST(full_suffix_and_overlap)
 {
-	const struct config_map m[] = {
+	const struct eam_map m[] = {
 	    map("0.0.0.0", 0, "2001:db8:ff00::", 40),
 	    map("198.51.100.64", 32, "2001:db8::abcd", 128),
 	};
@@ -260,7 +260,7 @@ END_TEST
  * the top 3 bits of the 5th (def << 13). */
 START_TEST(unaligned_offset)
 {
-	const struct config_map m[] = {map("192.0.2.64", 26, "2001:db8:1:8::", 61)};
+	const struct eam_map m[] = {map("192.0.2.64", 26, "2001:db8:1:8::", 61)};
 	struct eam_table *t = table(m, 1);
 	uint8_t a[16];
 	uint32_t v4 = 0;
@@ -286,7 +286,7 @@ END_TEST
  * 23 bits at bit 105. Nothing is written past the last byte or over bit 104. */
 START_TEST(suffix_ends_at_last_bit)
 {
-	const struct config_map m[] = {map("10.0.0.0", 9, "2001:db8::80:0", 105)};
+	const struct eam_map m[] = {map("10.0.0.0", 9, "2001:db8::80:0", 105)};
 	struct eam_table *t = table(m, 1);
 
 	assert_both_ways(t, "10.0.0.0", "2001:db8::80:0");
@@ -304,7 +304,7 @@ END_TEST
  * independently, which is not symmetric. */
 START_TEST(longest_match)
 {
-	const struct config_map m[] = {
+	const struct eam_map m[] = {
 	    map("192.0.2.0", 24, "2001:db8:aaaa::", 120),
 	    map("192.0.2.8", 29, "2001:db8:bbbb::", 125),
 	    map("192.0.2.9", 32, "2001:db8:9::9", 128),
@@ -334,7 +334,7 @@ END_TEST
  * sides: 192.0.2.0/24 <-> /56 and 192.0.2.128/25 <-> /64. */
 START_TEST(longest_match_unequal)
 {
-	const struct config_map m[] = {
+	const struct eam_map m[] = {
 	    map("192.0.2.0", 24, "2001:db8:1::", 56),
 	    map("192.0.2.128", 25, "2001:db8:2::", 64),
 	    map("192.0.2.200", 32, "2001:db8:3::", 64),
@@ -366,7 +366,7 @@ END_TEST
 /* The same on the IPv6 side: a /128 inside a /120. */
 START_TEST(longest_match6)
 {
-	const struct config_map m[] = {
+	const struct eam_map m[] = {
 	    map("192.0.2.0", 24, "2001:db8:aaaa::", 120),
 	    map("198.51.100.7", 32, "2001:db8:aaaa::7", 128),
 	};
@@ -383,7 +383,7 @@ END_TEST
  * byte on both sides. */
 START_TEST(odd_lengths)
 {
-	const struct config_map m[] = {map("192.0.2.6", 31, "2001:db8:6::6", 127)};
+	const struct eam_map m[] = {map("192.0.2.6", 31, "2001:db8:6::6", 127)};
 	struct eam_table *t = table(m, 1);
 
 	assert_both_ways(t, "192.0.2.6", "2001:db8:6::6");
@@ -399,7 +399,7 @@ END_TEST
 /* Whole IPv4 space in one /0 <-> /96 entry, with a host entry on top. */
 START_TEST(whole_space)
 {
-	const struct config_map m[] = {
+	const struct eam_map m[] = {
 	    map("0.0.0.0", 0, "2001:db8:ffff::", 96),
 	    map("203.0.113.2", 32, "2001:db8:5::2", 128),
 	};
@@ -419,7 +419,7 @@ END_TEST
 START_TEST(many_entries)
 {
 	enum { N = 300 };
-	struct config_map *m = calloc(N + 2, sizeof(*m));
+	struct eam_map *m = calloc(N + 2, sizeof(*m));
 	struct eam_table *t;
 	char v4[16], v6[48];
 	size_t i, k = 0;
@@ -467,7 +467,7 @@ START_TEST(empty_and_null)
 }
 END_TEST
 
-static void assert_refused(const struct config_map *m, size_t n, const char *why)
+static void assert_refused(const struct eam_map *m, size_t n, const char *why)
 {
 	char err[ERRLEN] = "";
 
@@ -478,22 +478,22 @@ static void assert_refused(const struct config_map *m, size_t n, const char *why
 
 START_TEST(bad_tables)
 {
-	const struct config_map same4[] = {
+	const struct eam_map same4[] = {
 	    map("192.0.2.6", 32, "2001:db8:6::2", 128),
 	    map("192.0.2.6", 32, "2001:db8:6::3", 128),
 	};
-	const struct config_map same6[] = {
+	const struct eam_map same6[] = {
 	    map("192.0.2.0", 24, "2001:db8:aaaa::", 120),
 	    map("192.0.2.7", 32, "2001:db8:6::3", 128),
 	    map("198.51.100.0", 24, "2001:db8:aaaa::", 120),
 	};
 	/* RFC 7757 §3.2: an IPv4 suffix that does not fit in the IPv6 one. */
-	const struct config_map suffix[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 121)};
-	const struct config_map suffix32[] = {map("0.0.0.0", 0, "2001:db8::", 97)};
-	const struct config_map suffix_host6[] = {map("192.0.2.0", 31, "2001:db8::1", 128)};
-	const struct config_map host4[] = {map("192.0.2.1", 24, "2001:db8:aaaa::", 120)};
-	const struct config_map host6[] = {map("192.0.2.0", 24, "2001:db8:aaaa::1", 120)};
-	const struct config_map host6_unequal[] = {map("192.0.2.0", 24, "2001:db8:aaaa::1", 64)};
+	const struct eam_map suffix[] = {map("192.0.2.0", 24, "2001:db8:aaaa::", 121)};
+	const struct eam_map suffix32[] = {map("0.0.0.0", 0, "2001:db8::", 97)};
+	const struct eam_map suffix_host6[] = {map("192.0.2.0", 31, "2001:db8::1", 128)};
+	const struct eam_map host4[] = {map("192.0.2.1", 24, "2001:db8:aaaa::", 120)};
+	const struct eam_map host6[] = {map("192.0.2.0", 24, "2001:db8:aaaa::1", 120)};
+	const struct eam_map host6_unequal[] = {map("192.0.2.0", 24, "2001:db8:aaaa::1", 64)};
 
 	assert_refused(same4, 2, "IPv4 prefix appears twice: 192.0.2.6/32 ");
 	assert_refused(same6, 3, "IPv6 prefix appears twice");
@@ -515,7 +515,7 @@ END_TEST
 static const struct prefix6 pool6 = {{0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64},
                                      96}; /* 2001:db8:64::/96 */
 
-static const struct config_map two_hosts[] = {
+static const struct eam_map two_hosts[] = {
     {{0xc0000206, 32}, {{0x20, 0x01, 0x0d, 0xb8, 0, 0x06, [15] = 0x02}, 128}}, /* 192.0.2.6 */
     {{0xc0000207, 32}, {{0x20, 0x01, 0x0d, 0xb8, 0, 0x06, [15] = 0x03}, 128}}, /* 192.0.2.7 */
 };
@@ -570,7 +570,7 @@ END_TEST
 /* An EAM IPv6 prefix inside pool6 still wins over RFC 6052. */
 START_TEST(siit_eam_inside_pool6)
 {
-	const struct config_map m[] = {map("192.0.2.50", 32, "2001:db8:64::cb00:7102", 128)};
+	const struct eam_map m[] = {map("192.0.2.50", 32, "2001:db8:64::cb00:7102", 128)};
 	struct eam_table *t = table(m, 1);
 
 	ck_assert_int_eq(to4(t, &pool6, "2001:db8:64::cb00:7102", "192.0.2.50"), SIIT_VIA_EAM);

@@ -1,4 +1,4 @@
-/* Unit tests for hairpinned ICMPv6 errors in translator/xlat.c: an ICMPv6
+/* Unit tests for hairpinned ICMPv6 errors in translator/core/xlat.c: an ICMPv6
  * error about a packet that was itself hairpinned is addressed, once
  * translated, to the translator's own IPv4 side (stateful: RFC 6146 §3.8,
  * an address of pool4; stateless: RFC 7757 §4 condition B, the quoted
@@ -70,7 +70,7 @@ static void stateful_setup(void)
 
 static void eam_setup(void)
 {
-	struct config_map m;
+	struct eam_map m;
 	char err[128];
 
 	F = xf_new(XLAT_STATELESS, OWN4_SL, OWN6_SL);

@@ -1,4 +1,4 @@
-/* Unit tests for the policies of translator/xlat.c: the rate limit of the
+/* Unit tests for the policies of translator/core/xlat.c: the rate limit of the
  * ICMP errors the translator originates, RFC 6791 sources for ICMP errors
  * from unmappable addresses, the RFC 7915 options (udp-zero-checksum, tos,
  * flow-label) and hairpinning (RFC 6146 §3.8, RFC 7757 §4).
@@ -522,7 +522,7 @@ END_TEST
  * not from A's own address. */
 static void eam_setup(void)
 {
-	struct config_map m;
+	struct eam_map m;
 	char err[128];
 
 	stateless_setup();

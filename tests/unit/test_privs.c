@@ -1,4 +1,4 @@
-/* Unit tests for translator/privs.c: resolving user/group, handing the
+/* Unit tests for translator/daemon/privs.c: resolving user/group, handing the
  * control socket over, and the drop itself (in a child process with a
  * network namespace of its own, as root): afterwards the ids are nobody's,
  * CAP_NET_ADMIN is the one capability left and it still works, and what

@@ -1,4 +1,4 @@
-/* Unit tests of the state file (translator/state_file.c) and of the NAT64
+/* Unit tests of the state file (translator/conf/state_file.c) and of the NAT64
  * export/import it rests on (nat64_export, nat64_import in nat64.c). */
 #include <check.h>
 #include <stdio.h>

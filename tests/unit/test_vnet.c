@@ -1,4 +1,4 @@
-/* Unit tests for translator/vnet.c and the offload fast path of xlat.c:
+/* Unit tests for translator/offload/vnet.c and the offload fast path of xlat.c:
  * virtio-net headers mapped across translation, partial (offloaded)
  * transport checksums, and software segmentation of GSO packets. Expected
  * packets are built with pkt_helpers; partial checksums (the pseudo-header
@@ -167,7 +167,7 @@ START_TEST(partial_update_completes_to_full_checksum)
 	old_pseudo = csum_pseudo6(s6, d6, PROTO_TCP, (uint32_t)l4len);
 	new_pseudo =
 	    csum_pseudo4(tp_addr4_host(src4[_i]), tp_addr4_host(S4), PROTO_TCP, (uint16_t)l4len);
-	field = vnet_csum_partial_update(get16(F->l4 + 16), old_pseudo, new_pseudo);
+	field = csum_partial_update(get16(F->l4 + 16), old_pseudo, new_pseudo);
 	ck_assert_uint_eq(field, ref_pseudo4(src4[_i], S4, PROTO_TCP, l4len));
 	set16(F->l4 + 16, field);
 	set16(F->l4 + 16, (uint16_t)~ref_sum16(F->l4, l4len));

@@ -1,4 +1,4 @@
-/* Unit tests for translator/xlat.c: whole packets in, whole packets out,
+/* Unit tests for translator/core/xlat.c: whole packets in, whole packets out,
  * compared byte for byte. Expected packets are literal byte arrays (made with
  * scapy, see the comments) or built with pkt_helpers, whose checksum is an
  * independent reference implementation. Every drop asserts that exactly its
@@ -691,7 +691,7 @@ END_TEST
 START_TEST(wkp_eam_private_allowed)
 {
 	static const uint8_t client4[4] = {10, 0, 0, 5};
-	struct config_map m[2];
+	struct eam_map m[2];
 	uint8_t client6[16];
 	char err[128];
 

@@ -1,4 +1,4 @@
-/* Unit tests for translator/zone.c: A records of a master file to AAAA
+/* Unit tests for translator/ctl/zone.c: A records of a master file to AAAA
  * records, exact output text and exact error messages. Expected addresses are
  * worked out by hand: 203.0.113.10 = cb00:710a, 203.0.113.11 = cb00:710b,
  * 192.0.2.1 = c000:201, 198.51.100.7 = c633:6407, under 2001:db8:64::/96. */

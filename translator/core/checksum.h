@@ -73,4 +73,10 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* A partial checksum field (an offloaded checksum that holds the
+ * pseudo-header sum only) after the pseudo-header changed: take old_pseudo
+ * out and put new_pseudo in. Ports and identifiers need no update: the field
+ * does not cover them yet. */
+uint16_t csum_partial_update(uint16_t field, uint32_t old_pseudo, uint32_t new_pseudo);
+
 #endif

@@ -11,7 +11,6 @@
 #include "eam.h"
 #include "frag.h"
 #include "synhold.h"
-#include "vnet.h"
 
 #include <netinet/in.h>
 #include <string.h>
@@ -35,8 +34,6 @@
 #define IPV4_FRAG_OFFSET 0x1fff
 #define IPV6_FRAG_HDR_LEN 8
 #define IPV6_FRAG_M 0x0001
-/* RFC 7915 §5.1: a translated IPv4 packet up to this size leaves with DF=0. */
-#define IPV4_DF_MAX_LEN 1260
 #define ICMP_ERROR_HOP_LIMIT 64
 /* RFC 4443 §2.4(c): an ICMPv6 error must not exceed the minimum IPv6 MTU. */
 #define ICMP6_ERROR_MAX 1280
@@ -517,7 +514,7 @@ static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uin
 
 	put_be16(v->hdr, sport);
 	put_be16(v->hdr + 2, dport);
-	put_be16(field, vnet_csum_partial_update(get_be16(field), old_pseudo, new_pseudo));
+	put_be16(field, csum_partial_update(get_be16(field), old_pseudo, new_pseudo));
 }
 
 /* ---- ICMP errors the translator originates ------------------------------ */

@@ -14,7 +14,12 @@
 
 #include "addr.h"
 
-struct config_map; /* config.h */
+/* One `map` line: an IPv4 prefix and the IPv6 prefix it maps to. */
+struct eam_map {
+	struct prefix4 p4;
+	struct prefix6 p6;
+};
+
 struct eam_table;
 
 /* Build the table from n `map` entries. Each entry's IPv4 and IPv6 prefixes
@@ -25,7 +30,7 @@ struct eam_table;
  * prefixes of different lengths are fine: the longest match wins. Returns
  * NULL with err set ("map: ...") on a bad entry or when out of memory.
  * n == 0 gives an empty table. */
-struct eam_table *eam_table_new(const struct config_map *maps, size_t n, char *err, size_t errlen);
+struct eam_table *eam_table_new(const struct eam_map *maps, size_t n, char *err, size_t errlen);
 void eam_table_free(struct eam_table *t);
 size_t eam_table_size(const struct eam_table *t);
 

@@ -2,9 +2,9 @@
  *
  * `map` computes the RFC 6052 mapping (and the RFC 7757 explicit address
  * mappings of the config file) offline, without a daemon, for one address or
- * for every A record of a DNS zone file (translator/zone.h). status, stats,
+ * for every A record of a DNS zone file (translator/ctl/zone.h). status, stats,
  * sessions, bib and reload ask the daemon over its control socket
- * (translator/control.h); the daemon's answer decides success. */
+ * (translator/daemon/control.h); the daemon's answer decides success. */
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>

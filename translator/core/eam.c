@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "eam.h"
 
 struct eam_entry {
@@ -84,7 +83,7 @@ static void entry_names(const struct eam_entry *e, char *s4, size_t n4, char *s6
 
 /* RFC 7757 §3.2 needs what config.c checks; checked again here because the
  * table may be built from other sources (tests, tun64ctl). */
-static int entry_from_map(const struct config_map *m, struct eam_entry *e, char *err, size_t errlen)
+static int entry_from_map(const struct eam_map *m, struct eam_entry *e, char *err, size_t errlen)
 {
 	uint8_t net6[16];
 	char s4[24], s6[56];
@@ -154,7 +153,7 @@ static size_t make_levels(const struct eam_entry *sorted, size_t n, bool v6, str
 	return nlv;
 }
 
-static int fill_table(struct eam_table *t, const struct config_map *maps, size_t n, char *err,
+static int fill_table(struct eam_table *t, const struct eam_map *maps, size_t n, char *err,
                       size_t errlen)
 {
 	if (n == 0)
@@ -173,7 +172,7 @@ static int fill_table(struct eam_table *t, const struct config_map *maps, size_t
 	return 0;
 }
 
-struct eam_table *eam_table_new(const struct config_map *maps, size_t n, char *err, size_t errlen)
+struct eam_table *eam_table_new(const struct eam_map *maps, size_t n, char *err, size_t errlen)
 {
 	struct eam_table *t = calloc(1, sizeof(*t));
 

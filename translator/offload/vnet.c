@@ -17,8 +17,6 @@ _Static_assert(sizeof(struct vnet_hdr) == VNET_HDR_LEN, "struct virtio_net_hdr i
 #define IPV4_DF 0x4000
 #define IPV4_MF 0x2000
 #define IPV4_FRAG_OFFSET 0x1fff
-/* RFC 7915 §5.1: up to this size a translated IPv4 packet leaves with DF=0. */
-#define IPV4_DF_MAX_LEN 1260
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
@@ -174,13 +172,6 @@ enum vnet_path vnet_classify(const struct vnet_hdr *h, const uint8_t *pkt, size_
 	if (!parsed || !is_tcp_or_udp(&l) || h->gso_size == 0)
 		return VNET_BAD;
 	return VNET_SEGMENT;
-}
-
-uint16_t vnet_csum_partial_update(uint16_t field, uint32_t old_pseudo, uint32_t new_pseudo)
-{
-	/* The field is a sum, not its complement: csum_update() works on
-	 * complements (RFC 1624 eqn. 3), so complement in and out. */
-	return (uint16_t)~csum_update((uint16_t)~field, old_pseudo, new_pseudo);
 }
 
 int vnet_csum_complete(const struct vnet_hdr *h, uint8_t *pkt, size_t len)

@@ -73,3 +73,10 @@ uint16_t csum_ipv4_header(const uint8_t *hdr, size_t hlen)
 {
 	return csum_finish(csum_add_bytes(0, hdr, hlen));
 }
+
+uint16_t csum_partial_update(uint16_t field, uint32_t old_pseudo, uint32_t new_pseudo)
+{
+	/* The field is a sum, not its complement: csum_update() works on
+	 * complements (RFC 1624 eqn. 3), so complement in and out. */
+	return (uint16_t)~csum_update((uint16_t)~field, old_pseudo, new_pseudo);
+}

@@ -11,6 +11,8 @@
 
 #include "addr.h"
 #include "nat64.h"
+#include "eam.h"
+#include "log.h"
 #include "xlat.h"
 
 #define CONFIG_MAX_POOL4 64
@@ -19,12 +21,6 @@
 #define CONFIG_MAX_ALLOW6 64
 #define CONFIG_ERRLEN 512
 
-enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
-
-struct config_map {
-	struct prefix4 p4;
-	struct prefix6 p6;
-};
 
 struct tun64_config {
 	char tun_device[IFNAMSIZ];
@@ -36,7 +32,7 @@ struct tun64_config {
 	bool ipv4_addr_set;
 	uint8_t ipv6_addr[16];
 	bool ipv6_addr_set;
-	struct config_map map[CONFIG_MAX_MAP];
+	struct eam_map map[CONFIG_MAX_MAP];
 	size_t n_map;
 	struct nat64_static_bib bib[CONFIG_MAX_BIB];
 	size_t n_bib;

@@ -14,6 +14,11 @@
 #include "counters.h"
 #include "nat64.h"
 
+/* RFC 7915 §5.1: a translated IPv4 packet up to this size leaves with DF=0
+ * (an IPv6 sender sized it for the 1280-byte minimum MTU, so IPv4 routers
+ * may fragment it). The offloads size GSO segments by the same rule. */
+#define IPV4_DF_MAX_LEN 1260
+
 struct eam_table;
 struct frag_table;
 

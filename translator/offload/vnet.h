@@ -61,11 +61,6 @@ enum vnet_path {
 enum vnet_path vnet_classify(const struct vnet_hdr *h, const uint8_t *pkt, size_t len,
                              const struct xlat_config *cfg);
 
-/* A partial checksum field after the pseudo-header changed: take old_pseudo
- * out and put new_pseudo in (sums as in checksum.h). Ports and identifiers
- * need no update: the field does not cover them yet. */
-uint16_t vnet_csum_partial_update(uint16_t field, uint32_t old_pseudo, uint32_t new_pseudo);
-
 /* Finish a partial checksum in place: sum from csum_start to the end of the
  * packet, store the complement at csum_start + csum_offset (a UDP 0 goes out
  * as 0xffff). Returns 0, or -1 if the offsets lie outside the packet. */

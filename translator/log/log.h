@@ -3,7 +3,7 @@
 #ifndef TUN64_LOG_H
 #define TUN64_LOG_H
 
-#include "config.h"
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level lvl);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

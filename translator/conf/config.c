@@ -359,7 +359,7 @@ static int set_map(struct tun64_config *c, const char *v, char *w)
 {
 	char buf[LINE_MAX_LEN];
 	char *tok[MAX_TOKENS];
-	struct config_map m;
+	struct eam_map m;
 	int n = tokenize(v, buf, sizeof(buf), tok, MAX_TOKENS);
 
 	memset(&m, 0, sizeof(m)); /* no stray padding bytes in the config */
