@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -125,7 +127,81 @@ static int routes_nl_open(struct routes *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- sysctls ------------------------------------------------------------ */
+
+/* Set the sysctl at /proc/sys/PATH (slashes, so that a link name with a dot
+ * stays one component) to the single digit want unless it has it. Returns 1
+ * if it wrote, 0 if already set, -1 with err. */
+static int sysctl_ensure(const struct routes *r, const char *path_in_sys, char want, char *err,
+                         size_t errlen)
+{
+	char path[128], cur[8] = "", line[2] = {want, '\n'};
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", path_in_sys);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, cur, sizeof(cur) - 1);
+	if (n > 0 && cur[0] == want && (cur[1] == '\n' || cur[1] == '\0')) {
+		close(fd);
+		return 0;
+	}
+	if (pwrite(fd, line, sizeof(line), 0) != (ssize_t)sizeof(line)) {
+		snprintf(err, errlen, "setting %s to %c: %s", path, want, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	/* sysctl(8)'s dotted name, as operators know it. */
+	snprintf(path, sizeof(path), "%s", path_in_sys);
+	for (char *p = path; *p; p++)
+		if (*p == '/')
+			*p = '.';
+	routes_logf(r, 2, "set %s=%c", path, want);
+	return 1;
+}
+
 /* ---- link --------------------------------------------------------------- */
+
+/* The tun is not a link with neighbours: nothing but translated traffic
+ * should cross it, or `tcpdump -i nat64` and the drop counters fill with
+ * the kernel's own chatter. Before the link comes up: no IPv6 address
+ * generation (so no link-local address, no DAD, no Router Solicitation) and
+ * no per-link forwarding or RA (so it joins no all-routers group and sends no
+ * MLD report; forwarding across it is governed by conf.all.forwarding).
+ * Writing conf.all.forwarding sets every link's, so it must come first.
+ * Best effort: a daemon that dropped root cannot write sysctls on a link
+ * re-created later; the link then merely chatters. */
+static void link_quiet(struct routes *r, struct rtnl_link *cur)
+{
+	static const char *const keys[] = {"forwarding", "accept_ra"};
+	struct rtnl_link *want;
+	char path[96], err[256];
+	uint8_t mode;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/%s", r->ifname, keys[i]);
+		if (sysctl_ensure(r, path, '0', err, sizeof(err)) < 0)
+			routes_logf(r, 1, "link %s: %s", r->ifname, err);
+	}
+	if (rtnl_link_inet6_get_addr_gen_mode(cur, &mode) == 0 && mode == IN6_ADDR_GEN_MODE_NONE)
+		return;
+	want = rtnl_link_alloc();
+	if (want == NULL)
+		return;
+	if (rtnl_link_inet6_set_addr_gen_mode(want, IN6_ADDR_GEN_MODE_NONE) == 0) {
+		kernel_error_clear(r);
+		if (rtnl_link_change(r->sk, cur, want, 0) < 0)
+			routes_logf(r, 1, "link %s: cannot turn off IPv6 address generation",
+			            r->ifname);
+	}
+	rtnl_link_put(want);
+}
+
 
 static int link_change(struct routes *r, struct rtnl_link *cur, char *err, size_t errlen)
 {
@@ -179,6 +255,8 @@ static int link_ensure(struct routes *r, char *err, size_t errlen)
 		rtnl_link_put(cur);
 		return 0;
 	}
+	if (!(flags & IFF_UP))
+		link_quiet(r, cur);
 	rc = link_change(r, cur, err, errlen);
 	rtnl_link_put(cur);
 	if (rc < 0)
@@ -396,40 +474,6 @@ static void routes_spec_load(struct routes *r, const struct routes_spec *spec)
 	}
 }
 
-/* ---- sysctls ------------------------------------------------------------ */
-
-/* Set a boolean sysctl to 1 unless it is 1. Returns 1 if it wrote, 0 if
- * already set, -1 with err. */
-static int sysctl_ensure_on(const struct routes *r, const char *name, char *err, size_t errlen)
-{
-	char path[128], cur[8] = "";
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	for (char *p = path + strlen("/proc/sys/"); *p; p++)
-		if (*p == '.')
-			*p = '/';
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = read(fd, cur, sizeof(cur) - 1);
-	if (n > 0 && cur[0] == '1' && (cur[1] == '\n' || cur[1] == '\0')) {
-		close(fd);
-		return 0;
-	}
-	if (pwrite(fd, "1\n", 2, 0) != 2) {
-		snprintf(err, errlen, "setting %s=1 (%s): %s", name, path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	routes_logf(r, 2, "set %s=1", name);
-	return 1;
-}
-
 /* The translator forwards between the tun and the other links, which the
  * kernel only does with forwarding on. (Setting IPv6 forwarding on also
  * makes the kernel stop accepting router advertisements on links with
@@ -438,10 +482,10 @@ static int sysctls_ensure(const struct routes *r, char *err, size_t errlen)
 {
 	int a, b;
 
-	a = sysctl_ensure_on(r, "net.ipv6.conf.all.forwarding", err, errlen);
+	a = sysctl_ensure(r, "net/ipv6/conf/all/forwarding", '1', err, errlen);
 	if (a < 0)
 		return -1;
-	b = sysctl_ensure_on(r, "net.ipv4.ip_forward", err, errlen);
+	b = sysctl_ensure(r, "net/ipv4/ip_forward", '1', err, errlen);
 	if (b < 0)
 		return -1;
 	return a + b;
@@ -474,13 +518,13 @@ struct routes *routes_setup(const struct routes_spec *spec, routes_log_fn log, c
 	}
 	r->log = log;
 	routes_spec_load(r, spec);
-	if (routes_nl_open(r, err, errlen) < 0 || link_ensure(r, err, errlen) < 0 ||
-	    routes_monitor_open(r, err, errlen) < 0)
+	/* The forwarding sysctls before the link comes up: link_quiet(). */
+	if (routes_nl_open(r, err, errlen) < 0 ||
+	    (spec->install_routes && sysctls_ensure(r, err, errlen) < 0) ||
+	    link_ensure(r, err, errlen) < 0 || routes_monitor_open(r, err, errlen) < 0)
 		goto fail;
 	r->mon_link_ok = true;
-	if (!spec->install_routes)
-		return r;
-	if (routes_ensure(r, "added", err, errlen) < 0 || sysctls_ensure(r, err, errlen) < 0)
+	if (spec->install_routes && routes_ensure(r, "added", err, errlen) < 0)
 		goto fail;
 	return r;
 fail:
@@ -493,6 +537,12 @@ int routes_heal(struct routes *r, char *err, size_t errlen)
 {
 	int restored = 0, n;
 
+	if (r->spec.install_routes) {
+		n = sysctls_ensure(r, err, errlen);
+		if (n < 0)
+			return -1;
+		restored += n;
+	}
 	n = link_ensure(r, err, errlen);
 	if (n < 0)
 		return -1;
@@ -501,10 +551,6 @@ int routes_heal(struct routes *r, char *err, size_t errlen)
 	if (!r->spec.install_routes)
 		return restored;
 	n = routes_ensure(r, "restored", err, errlen);
-	if (n < 0)
-		return -1;
-	restored += n;
-	n = sysctls_ensure(r, err, errlen);
 	if (n < 0)
 		return -1;
 	return restored + n;

@@ -26,9 +26,12 @@ typedef void (*routes_log_fn)(int level, const char *fmt, ...);
 
 struct routes;
 
-/* Bring the link up with the MTU; if install_routes, add the routes that are
- * missing (recording which ones it added) and set net.ipv6.conf.all.forwarding=1
- * and net.ipv4.ip_forward=1, logging that it did. Idempotent. Returns NULL
+/* If install_routes, set net.ipv6.conf.all.forwarding=1 and
+ * net.ipv4.ip_forward=1; then make the link quiet (no IPv6 address
+ * generation, no per-link forwarding or RA: no link-local address, MLD or RS
+ * into the tun) and bring it up with the MTU; if install_routes, add the
+ * routes that are missing (recording which ones it added). Logs what it did.
+ * Idempotent. Returns NULL
  * with err set (kernel's message included) on failure. */
 struct routes *routes_setup(const struct routes_spec *spec, routes_log_fn log, char *err,
                             size_t errlen);

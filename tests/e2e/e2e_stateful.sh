@@ -86,6 +86,21 @@ else
 	t64_fail "capture on nat64: $N6 IPv6 and $N4 IPv4 (pool4 <-> $T64_SERVER4) packets, expected both > 0"
 fi
 
+# The tun carries translated traffic only (issue 11): no link-local address,
+# so no DAD or Router Solicitation, and no MLD report for all-routers.
+check_quiet() {
+	local addrs chatter
+	addrs=$(t64_in "$T64_NS_ROUTER" ip -6 -o addr show dev nat64)
+	chatter=$(count_packets "ip6 and (src net fe80::/10 or src host :: or ip6 multicast)")
+	echo "    IPv6 addresses on nat64: ${addrs:-none}; kernel packets in the capture: $chatter"
+	[ -z "$addrs" ] && [ "$chatter" -eq 0 ]
+}
+if [ "$T64_ROUTER" = kernel ]; then
+	t64_skip "nat64 is quiet (kernel stand-in)"
+else
+	t64_check "nat64 is quiet: no IPv6 address, no MLD, RS or DAD in the capture" check_quiet
+fi
+
 # tun64ctl over the control socket reports the flows made above.
 check_ctl() {
 	local sock=$T64_WORKDIR/tun64.sock
