@@ -202,7 +202,6 @@ static void link_quiet(struct routes *r, struct rtnl_link *cur)
 	rtnl_link_put(want);
 }
 
-
 static int link_change(struct routes *r, struct rtnl_link *cur, char *err, size_t errlen)
 {
 	struct rtnl_link *want = rtnl_link_alloc();
