@@ -11,7 +11,7 @@ PACKAGES=(
 	libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libpcap-dev check
 	iproute2 iputils-ping curl bind9-dnsutils dnsmasq-base tcpdump
 	python3 procps coreutils nftables
-	traceroute systemd man-db groff-base dpkg-dev
+	traceroute systemd man-db groff-base dpkg-dev file
 )
 # clang for the ASan/UBSan and libFuzzer builds; libclang-rt-14-dev holds the
 # sanitizer and libFuzzer runtimes (libclang_rt.fuzzer-x86_64.a), which

@@ -33,8 +33,9 @@ dpkg-deb -c "$deb" | awk '{print $NF}' >"$tmp/files"
 for f in ./usr/sbin/tun64d ./usr/sbin/tun64ctl ./usr/lib/systemd/system/tun64.service \
 	./etc/tun64/tun64.conf ./usr/share/doc/tun64/examples/tun64.conf.example \
 	./usr/share/doc/tun64/deployment.md ./usr/share/doc/tun64/debugging.md \
-	./usr/share/doc/tun64/dns.md ./usr/share/man/man5/tun64.conf.5 \
-	./usr/share/man/man8/tun64d.8 ./usr/share/man/man8/tun64ctl.8; do
+	./usr/share/doc/tun64/dns.md ./usr/share/doc/tun64/copyright \
+	./usr/share/man/man5/tun64.conf.5.gz \
+	./usr/share/man/man8/tun64d.8.gz ./usr/share/man/man8/tun64ctl.8.gz; do
 	grep -qxF "$f" "$tmp/files" || fail "missing $f"
 done
 # Nothing from the build or test tree leaks in.
@@ -50,7 +51,12 @@ for d in libnl-3-200 libnl-route-3-200 libmnl0 libc6; do
 	grep -qE "(^|, )$d( |,|$)" <<<"$depends" || fail "Depends lacks $d"
 done
 [ -n "$(dpkg-deb -f "$deb" Maintainer)" ] || fail "no Maintainer"
-[ -n "$(dpkg-deb -f "$deb" Description)" ] || fail "no Description"
+description=$(dpkg-deb -f "$deb" Description)
+[ -n "$description" ] || fail "no Description"
+if grep -q ';' <<<"$description"; then
+	fail "Description has a stray ';' (a CMake list): $description"
+fi
+ls "$build"/tun64-dbgsym_*.ddeb >/dev/null 2>&1 || fail "no tun64-dbgsym .ddeb beside the .deb"
 dpkg-deb -e "$deb" "$tmp/control"
 [ "$(cat "$tmp/control/conffiles" 2>/dev/null)" = /etc/tun64/tun64.conf ] ||
 	fail "conffiles is not exactly /etc/tun64/tun64.conf"
@@ -58,6 +64,11 @@ dpkg-deb -e "$deb" "$tmp/control"
 # The extracted programs run and read the shipped configuration.
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
+for bin in tun64d tun64ctl; do
+	file "$root/usr/sbin/$bin" | grep -q ', stripped' || fail "$bin is not stripped"
+done
+grep -q '^License: BSD-2-Clause' "$root/usr/share/doc/tun64/copyright" ||
+	fail "copyright names no BSD-2-Clause licence"
 "$root/usr/sbin/tun64d" --help | grep -q '^usage: tun64d' || fail "tun64d --help"
 out=$("$root/usr/sbin/tun64d" --check -c "$root/etc/tun64/tun64.conf") || fail "tun64d --check"
 grep -qx 'prefix 2001:db8:64::/96' <<<"$out" || fail "tun64d --check: prefix not from the conffile"
