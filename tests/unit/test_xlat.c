@@ -1,5 +1,8 @@
 /* Unit tests for translator/core/xlat.c: whole packets in, whole packets out,
- * compared byte for byte. Expected packets are literal byte arrays (made with
+ * compared byte for byte. The cases of one shape (one packet in, its exact
+ * output and counters) are data in tests/vectors (test_vectors); what stays
+ * here needs code: NAT64 state, the IPv4 ID generator, fragment tables,
+ * several outputs, EAM tables. Expected packets are literal byte arrays (made with
  * scapy, see the comments) or built with pkt_helpers, whose checksum is an
  * independent reference implementation. Every drop asserts that exactly its
  * counter (and rx) moved. */
@@ -39,13 +42,13 @@ static void stateless_setup(void)
 }
 
 static void stateful_setup_with(uint8_t len, uint16_t lo, uint16_t hi, uint64_t max_sessions,
-				bool adf)
+                                bool adf)
 {
-	const struct xf_nat_params nat = { .pool4_len = len,
-					   .port_lo = lo,
-					   .port_hi = hi,
-					   .max_sessions = max_sessions,
-					   .address_dependent_filtering = adf };
+	const struct xf_nat_params nat = {.pool4_len = len,
+	                                  .port_lo = lo,
+	                                  .port_hi = hi,
+	                                  .max_sessions = max_sessions,
+	                                  .address_dependent_filtering = adf};
 
 	F = xf_new(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
 	xf_add_nat(F, &nat);
@@ -93,8 +96,7 @@ static void expect_drop(enum tun64_dir dir, enum tun64_counter why)
 
 /* Translated in place: the output sits in F->buf and ends where the input
  * did (after trimming), i.e. the payload was not moved. */
-static void expect_translated(enum tun64_dir dir, const uint8_t *exp, size_t exp_len,
-			      size_t in_len)
+static void expect_translated(enum tun64_dir dir, const uint8_t *exp, size_t exp_len, size_t in_len)
 {
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, exp, exp_len));
@@ -106,7 +108,7 @@ static void expect_translated(enum tun64_dir dir, const uint8_t *exp, size_t exp
 }
 
 static void expect_icmp_error(enum tun64_dir dir, enum tun64_counter why, const uint8_t *exp,
-			      size_t exp_len)
+                              size_t exp_len)
 {
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert_ptr_eq(F->out, F->ctx.scratch);
@@ -118,12 +120,12 @@ static void expect_icmp_error(enum tun64_dir dir, enum tun64_counter why, const 
 /* ---- the standard packets (match the scapy-made arrays below) ---- */
 
 static const uint8_t udp6_payload[] = "tun64 udp test!"; /* 15 bytes, odd */
-static const uint8_t udp4_payload[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static const uint8_t udp4_payload[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 static size_t udp6_pkt(uint8_t *o, const char *src, const char *dst, uint8_t hlim)
 {
-	struct tp_ip6 h = { .src = src, .dst = dst, .nh = 17, .hlim = hlim, .tclass = 0xb8,
-			    .flow = 0x12345 };
+	struct tp_ip6 h = {
+	    .src = src, .dst = dst, .nh = 17, .hlim = hlim, .tclass = 0xb8, .flow = 0x12345};
 	size_t n = tp_udp(F->l4, 5353, 53, udp6_payload, 15);
 
 	return tp_ip6(o, &h, F->l4, n);
@@ -131,8 +133,13 @@ static size_t udp6_pkt(uint8_t *o, const char *src, const char *dst, uint8_t hli
 
 static size_t udp4_pkt(uint8_t *o, const char *src, const char *dst, uint8_t ttl)
 {
-	struct tp_ip4 h = { .src = src, .dst = dst, .proto = 17, .ttl = ttl, .tos = 0x28,
-			    .id = 0x1234, .frag = TP_DF };
+	struct tp_ip4 h = {.src = src,
+	                   .dst = dst,
+	                   .proto = 17,
+	                   .ttl = ttl,
+	                   .tos = 0x28,
+	                   .id = 0x1234,
+	                   .frag = TP_DF};
 	size_t n = tp_udp(F->l4, 53, 5353, udp4_payload, 16);
 
 	return tp_ip4(o, &h, F->l4, n);
@@ -140,7 +147,7 @@ static size_t udp4_pkt(uint8_t *o, const char *src, const char *dst, uint8_t ttl
 
 static size_t tcp6_pkt(uint8_t *o, const char *src, const char *dst)
 {
-	struct tp_ip6 h = { .src = src, .dst = dst, .nh = 6, .hlim = 64 };
+	struct tp_ip6 h = {.src = src, .dst = dst, .nh = 6, .hlim = 64};
 	size_t n = tp_tcp(F->l4, 40000, 80, 0x01020304, 0, TP_SYN, NULL, 0);
 
 	return tp_ip6(o, &h, F->l4, n);
@@ -148,7 +155,7 @@ static size_t tcp6_pkt(uint8_t *o, const char *src, const char *dst)
 
 static size_t tcp4_pkt(uint8_t *o, const char *src, const char *dst, uint16_t dport)
 {
-	struct tp_ip4 h = { .src = src, .dst = dst, .proto = 6, .ttl = 64, .frag = TP_DF };
+	struct tp_ip4 h = {.src = src, .dst = dst, .proto = 6, .ttl = 64, .frag = TP_DF};
 	size_t n = tp_tcp(F->l4, 80, dport, 0xa0b0c0d0, 0x01020305, TP_SYN | TP_ACK, NULL, 0);
 
 	return tp_ip4(o, &h, F->l4, n);
@@ -156,7 +163,7 @@ static size_t tcp4_pkt(uint8_t *o, const char *src, const char *dst, uint16_t dp
 
 static size_t icmp6_echo_pkt(uint8_t *o, const char *src, const char *dst)
 {
-	struct tp_ip6 h = { .src = src, .dst = dst, .nh = 58, .hlim = 64 };
+	struct tp_ip6 h = {.src = src, .dst = dst, .nh = 58, .hlim = 64};
 	uint8_t data[32];
 
 	tp_fill(data, sizeof(data), 0x30);
@@ -165,7 +172,7 @@ static size_t icmp6_echo_pkt(uint8_t *o, const char *src, const char *dst)
 
 static size_t icmp4_echo_pkt(uint8_t *o, const char *src, const char *dst, uint16_t id)
 {
-	struct tp_ip4 h = { .src = src, .dst = dst, .proto = 1, .ttl = 64 };
+	struct tp_ip4 h = {.src = src, .dst = dst, .proto = 1, .ttl = 64};
 	uint8_t data[32];
 
 	tp_fill(data, sizeof(data), 0x30);
@@ -178,393 +185,20 @@ static size_t icmp4_echo_pkt(uint8_t *o, const char *src, const char *dst, uint1
  * IPv6 -> IPv4 outputs up to 1260 bytes have DF=0 and the generator's ID
  * (RFC 7915 §5.1), which the fixture starts at 0. */
 static const uint8_t exp_udp_6to4[43] = {
-	0x45, 0xb8, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x11, 0x7c, 0xe3,
-	0xc0, 0x00, 0x02, 0x21, 0xcb, 0x00, 0x71, 0x05, 0x14, 0xe9, 0x00, 0x35,
-	0x00, 0x17, 0xe7, 0x4f, 0x74, 0x75, 0x6e, 0x36, 0x34, 0x20, 0x75, 0x64,
-	0x70, 0x20, 0x74, 0x65, 0x73, 0x74, 0x21,
-};
-/* IPv6(src=SRV6, dst=SL_C6, tc=0x28, hlim=49)/UDP(sport=53, dport=5353)/Raw(bytes(range(16))) */
-static const uint8_t exp_udp_4to6[64] = {
-	0x62, 0x80, 0x00, 0x00, 0x00, 0x18, 0x11, 0x31, 0x20, 0x01, 0x0d, 0xb8,
-	0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xcb, 0x00, 0x71, 0x05,
-	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0xc0, 0x00, 0x02, 0x21, 0x00, 0x35, 0x14, 0xe9, 0x00, 0x18, 0x57, 0xfe,
-	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
-	0x0c, 0x0d, 0x0e, 0x0f,
-};
-/* IP(src=SL_C4, dst=SRV4, ttl=63, id=0, flags=0)/TCP(sport=40000, dport=80,
- * seq=0x01020304, flags="S", window=65535) */
-static const uint8_t exp_tcp_6to4[40] = {
-	0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x06, 0x7d, 0xa9,
-	0xc0, 0x00, 0x02, 0x21, 0xcb, 0x00, 0x71, 0x05, 0x9c, 0x40, 0x00, 0x50,
-	0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0xff, 0xff,
-	0x11, 0x25, 0x00, 0x00,
-};
-/* IPv6(src=SRV6, dst=SL_C6, hlim=63)/TCP(sport=80, dport=40000, seq=0xa0b0c0d0,
- * ack=0x01020305, flags="SA", window=65535) */
-static const uint8_t exp_tcp_4to6[60] = {
-	0x60, 0x00, 0x00, 0x00, 0x00, 0x14, 0x06, 0x3f, 0x20, 0x01, 0x0d, 0xb8,
-	0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xcb, 0x00, 0x71, 0x05,
-	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0xc0, 0x00, 0x02, 0x21, 0x00, 0x50, 0x9c, 0x40, 0xa0, 0xb0, 0xc0, 0xd0,
-	0x01, 0x02, 0x03, 0x05, 0x50, 0x12, 0xff, 0xff, 0x53, 0x58, 0x00, 0x00,
-};
-/* IP(src=SL_C4, dst=SRV4, ttl=63, id=0, flags=0)/ICMP(type=8, id=0x4242,
- * seq=1)/Raw(32 bytes 0x30 + 7i) */
-static const uint8_t exp_icmp_6to4[60] = {
-	0x45, 0x00, 0x00, 0x3c, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x01, 0x7d, 0x9a,
-	0xc0, 0x00, 0x02, 0x21, 0xcb, 0x00, 0x71, 0x05, 0x08, 0x00, 0x1c, 0xb4,
-	0x42, 0x42, 0x00, 0x01, 0x30, 0x37, 0x3e, 0x45, 0x4c, 0x53, 0x5a, 0x61,
-	0x68, 0x6f, 0x76, 0x7d, 0x84, 0x8b, 0x92, 0x99, 0xa0, 0xa7, 0xae, 0xb5,
-	0xbc, 0xc3, 0xca, 0xd1, 0xd8, 0xdf, 0xe6, 0xed, 0xf4, 0xfb, 0x02, 0x09,
-};
-/* IPv6(src=SRV6, dst=SL_C6, hlim=63)/ICMPv6EchoReply(id=0x4242, seq=1, data=...) */
-static const uint8_t exp_icmp_4to6[80] = {
-	0x60, 0x00, 0x00, 0x00, 0x00, 0x28, 0x3a, 0x3f, 0x20, 0x01, 0x0d, 0xb8,
-	0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xcb, 0x00, 0x71, 0x05,
-	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0xc0, 0x00, 0x02, 0x21, 0x81, 0x00, 0x48, 0xef, 0x42, 0x42, 0x00, 0x01,
-	0x30, 0x37, 0x3e, 0x45, 0x4c, 0x53, 0x5a, 0x61, 0x68, 0x6f, 0x76, 0x7d,
-	0x84, 0x8b, 0x92, 0x99, 0xa0, 0xa7, 0xae, 0xb5, 0xbc, 0xc3, 0xca, 0xd1,
-	0xd8, 0xdf, 0xe6, 0xed, 0xf4, 0xfb, 0x02, 0x09,
+    0x45, 0xb8, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x00, 0x3f, 0x11, 0x7c, 0xe3, 0xc0, 0x00, 0x02,
+    0x21, 0xcb, 0x00, 0x71, 0x05, 0x14, 0xe9, 0x00, 0x35, 0x00, 0x17, 0xe7, 0x4f, 0x74, 0x75,
+    0x6e, 0x36, 0x34, 0x20, 0x75, 0x64, 0x70, 0x20, 0x74, 0x65, 0x73, 0x74, 0x21,
 };
 
-/* ---- stateless: the six basic translations ---- */
+/* ---- the builders against scapy ---- */
 
-START_TEST(sl_udp_6to4)
+/* The packets of tests/vectors come from these builders and literals. */
+START_TEST(helpers_agree_with_scapy)
 {
-	size_t n = udp6_pkt(F->in, SL_C6, SRV6, 64);
-	struct tp_ip4 h = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .tos = 0xb8 };
+	struct tp_ip4 h = {.src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .tos = 0xb8};
 	size_t en = tp_ip4(F->exp, &h, F->l4, tp_udp(F->l4, 5353, 53, udp6_payload, 15));
 
-	/* the helpers agree with scapy */
 	ck_assert(tp_same(F->exp, en, exp_udp_6to4, sizeof(exp_udp_6to4)));
-	run(F->in, n);
-	expect_translated(DIR_6TO4, exp_udp_6to4, sizeof(exp_udp_6to4), n);
-}
-END_TEST
-
-START_TEST(sl_udp_4to6)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 50);
-
-	run(F->in, n);
-	expect_translated(DIR_4TO6, exp_udp_4to6, sizeof(exp_udp_4to6), n);
-}
-END_TEST
-
-START_TEST(sl_tcp_6to4)
-{
-	size_t n = tcp6_pkt(F->in, SL_C6, SRV6);
-
-	run(F->in, n);
-	expect_translated(DIR_6TO4, exp_tcp_6to4, sizeof(exp_tcp_6to4), n);
-}
-END_TEST
-
-START_TEST(sl_tcp_4to6)
-{
-	size_t n = tcp4_pkt(F->in, SRV4, SL_C4, 40000);
-
-	run(F->in, n);
-	expect_translated(DIR_4TO6, exp_tcp_4to6, sizeof(exp_tcp_4to6), n);
-}
-END_TEST
-
-START_TEST(sl_icmp_echo_6to4)
-{
-	size_t n = icmp6_echo_pkt(F->in, SL_C6, SRV6);
-
-	run(F->in, n);
-	expect_translated(DIR_6TO4, exp_icmp_6to4, sizeof(exp_icmp_6to4), n);
-}
-END_TEST
-
-START_TEST(sl_icmp_echo_4to6)
-{
-	size_t n = icmp4_echo_pkt(F->in, SRV4, SL_C4, 0x4242);
-
-	run(F->in, n);
-	expect_translated(DIR_4TO6, exp_icmp_4to6, sizeof(exp_icmp_4to6), n);
-}
-END_TEST
-
-/* Echo request 4->6 and reply 6->4 too (types 8->128, 129->0). */
-START_TEST(sl_icmp_echo_other_types)
-{
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 1, .ttl = 64 };
-	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 58, .hlim = 63 };
-	size_t n, en;
-
-	n = tp_ip4(F->in, &h4, F->l4, tp_icmp(F->l4, 8, 0, 7, 9, "abc", 3));
-	en = tp_ip6(F->exp, &h6, F->l4, tp_icmp(F->l4, 128, 0, 7, 9, "abc", 3));
-	run(F->in, n);
-	expect_translated(DIR_4TO6, F->exp, en, n);
-
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	h6 = (struct tp_ip6){ .src = SL_C6, .dst = SRV6, .nh = 58, .hlim = 10 };
-	h4 = (struct tp_ip4){ .src = SL_C4, .dst = SRV4, .proto = 1, .ttl = 9 };
-	n = tp_ip6(F->in, &h6, F->l4, tp_icmp(F->l4, 129, 0, 7, 9, "abcd", 4));
-	en = tp_ip4(F->exp, &h4, F->l4, tp_icmp(F->l4, 0, 0, 7, 9, "abcd", 4));
-	run(F->in, n);
-	expect_translated(DIR_6TO4, F->exp, en, n);
-}
-END_TEST
-
-/* RFC 7915 §4.5: an IPv4 UDP datagram without checksum gets a full one. */
-START_TEST(sl_udp_zero_checksum_4to6)
-{
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 64,
-			     .keep_l4_csum = true };
-	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 17, .hlim = 63 };
-	uint8_t data[301];
-	size_t n, en;
-
-	tp_fill(data, sizeof(data), 0x11);
-	n = tp_ip4(F->in, &h4, F->l4, tp_udp(F->l4, 1000, 2000, data, sizeof(data)));
-	ck_assert_uint_eq(F->in[26] | F->in[27], 0);
-	en = tp_ip6(F->exp, &h6, F->l4, tp_udp(F->l4, 1000, 2000, data, sizeof(data)));
-	run(F->in, n);
-	expect_translated(DIR_4TO6, F->exp, en, n);
-	ck_assert_uint_ne(F->out[46] | F->out[47], 0);
-}
-END_TEST
-
-/* Payload chosen so that the IPv6 UDP checksum computes to 0: it must go
- * out as 0xffff, both from the incremental and the full computation. */
-static size_t udp_zero_sum_payload(uint8_t data[2])
-{
-	uint8_t pkt[64];
-	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 17, .keep_l4_csum = true };
-	uint8_t src[16], dst[16];
-	size_t n;
-	uint16_t sum;
-
-	data[0] = data[1] = 0;
-	n = tp_ip6(pkt, &h6, F->l4, tp_udp(F->l4, 1000, 2000, data, 2));
-	tp_addr6(SRV6, src);
-	tp_addr6(SL_C6, dst);
-	sum = (uint16_t)~ref_l4_csum6(src, dst, 17, pkt + 40, n - 40);
-	/* sum + x == 0xffff makes the checksum ~0xffff == 0 */
-	data[0] = (uint8_t)((0xffff - sum) >> 8);
-	data[1] = (uint8_t)(0xffff - sum);
-	return 2;
-}
-
-START_TEST(sl_udp_checksum_zero_becomes_ffff)
-{
-	uint8_t data[2];
-	size_t plen = udp_zero_sum_payload(data);
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 64,
-			     .keep_l4_csum = _i == 1 };
-	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 17, .hlim = 63 };
-	size_t n, en;
-
-	n = tp_ip4(F->in, &h4, F->l4, tp_udp(F->l4, 1000, 2000, data, plen));
-	en = tp_ip6(F->exp, &h6, F->l4, tp_udp(F->l4, 1000, 2000, data, plen));
-	ck_assert_uint_eq(F->exp[46], 0xff);
-	ck_assert_uint_eq(F->exp[47], 0xff);
-	run(F->in, n);
-	expect_translated(DIR_4TO6, F->exp, en, n);
-}
-END_TEST
-
-/* The same towards IPv4 (incremental update only: IPv6 UDP always has a
- * checksum). */
-START_TEST(sl_udp_checksum_zero_becomes_ffff_6to4)
-{
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63,
-			     .keep_l4_csum = true };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 64 };
-	uint8_t src[4], dst[4], data[2] = { 0, 0 };
-	size_t n, en;
-	uint16_t sum;
-
-	tp_addr4(SL_C4, src);
-	tp_addr4(SRV4, dst);
-	tp_udp(F->l4, 1000, 2000, data, 2);
-	sum = (uint16_t)~ref_l4_csum4(src, dst, 17, F->l4, 10);
-	data[0] = (uint8_t)((0xffff - sum) >> 8);
-	data[1] = (uint8_t)(0xffff - sum);
-	en = tp_ip4(F->exp, &h4, F->l4, tp_udp(F->l4, 1000, 2000, data, 2));
-	/* the true checksum is 0: it must go out as 0xffff */
-	F->exp[26] = 0;
-	F->exp[27] = 0;
-	ck_assert_uint_eq(ref_l4_csum4(src, dst, 17, F->exp + 20, 10), 0);
-	F->exp[26] = 0xff;
-	F->exp[27] = 0xff;
-	n = tp_ip6(F->in, &h6, F->l4, tp_udp(F->l4, 1000, 2000, data, 2));
-	run(F->in, n);
-	expect_translated(DIR_6TO4, F->exp, en, n);
-}
-END_TEST
-
-/* Bytes past the IP length (e.g. link padding) are not part of the packet. */
-START_TEST(sl_trailing_bytes_trimmed)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 50);
-
-	memset(F->in + n, 0xee, 5);
-	run(F->in, n + 5);
-	expect_translated(DIR_4TO6, exp_udp_4to6, sizeof(exp_udp_4to6), n);
-
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	n = udp6_pkt(F->in, SL_C6, SRV6, 64);
-	memset(F->in + n, 0xee, 7);
-	run(F->in, n + 7);
-	expect_translated(DIR_6TO4, exp_udp_6to4, sizeof(exp_udp_6to4), n);
-}
-END_TEST
-
-/* ---- IPv6 extension headers (RFC 7915 §5.1) ---- */
-
-static size_t udp6_with_ext(uint8_t *o, const uint8_t *ext, size_t ext_len, uint8_t first)
-{
-	struct tp_ip6 h = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 64, .tclass = 0xb8,
-			    .flow = 0x12345, .ext = ext, .ext_len = ext_len, .ext_first = first };
-	size_t n = tp_udp(F->l4, 5353, 53, udp6_payload, 15);
-
-	return tp_ip6(o, &h, F->l4, n);
-}
-
-START_TEST(sl_ext_hbh_dstopts_skipped)
-{
-	/* Hop-by-Hop -> Destination Options -> UDP, each 8 bytes with PadN. */
-	static const uint8_t ext[] = { 60, 0, 1, 4, 0, 0, 0, 0, 17, 0, 1, 4, 0, 0, 0, 0 };
-	size_t n = udp6_with_ext(F->in, ext, sizeof(ext), 0);
-
-	run(F->in, n);
-	expect_translated(DIR_6TO4, exp_udp_6to4, sizeof(exp_udp_6to4), n);
-}
-END_TEST
-
-START_TEST(sl_ext_routing_segments_left_zero_skipped)
-{
-	/* Routing header type 253 (experimental), Segments Left 0, 16 bytes. */
-	static const uint8_t ext[] = { 17, 1, 253, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
-	size_t n = udp6_with_ext(F->in, ext, sizeof(ext), 43);
-
-	run(F->in, n);
-	expect_translated(DIR_6TO4, exp_udp_6to4, sizeof(exp_udp_6to4), n);
-}
-END_TEST
-
-/* RFC 7915 §5.1: Segments Left != 0 is not translated; Parameter Problem
- * code 0 from own6 points at Segments Left (here after a Hop-by-Hop
- * header: 40 + 8 + 3 = 51), quoting the packet. */
-START_TEST(sl_ext_routing_segments_left_param_problem)
-{
-	static const uint8_t ext[] = { 43, 0, 1, 4, 0, 0, 0, 0, 17, 0, 253, 1, 0, 0, 0, 0 };
-	struct tp_ip6 h = { .src = OWN6_SL, .dst = SL_C6, .nh = 58, .hlim = 64 };
-	size_t n = udp6_with_ext(F->in, ext, sizeof(ext), 0);
-	size_t en, l4n;
-
-	l4n = tp_icmp(F->l4, 4, 0, 0, 51, F->in, n);
-	en = tp_ip6(F->exp, &h, F->l4, l4n);
-	run(F->in, n);
-	expect_icmp_error(DIR_6TO4, CTR_DROP_EXT_HDR, F->exp, en);
-}
-END_TEST
-
-/* An extension header whose length reaches past the payload. */
-START_TEST(sl_ext_chain_past_end)
-{
-	struct tp_ip6 h = { .src = SL_C6, .dst = SRV6, .nh = 60, .hlim = 64 };
-	/* Hop-by-Hop claiming 6 * 8 + 8 = 56 bytes, followed by 16 bytes. */
-	uint8_t ext[24] = { 17, 6, 1, 4 };
-
-	run(F->in, tp_ip6(F->in, &h, ext, sizeof(ext)));
-	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
-}
-END_TEST
-
-/* The payload ends right after an extension header that promises another. */
-START_TEST(sl_ext_chain_no_room_for_next)
-{
-	struct tp_ip6 h = { .src = SL_C6, .dst = SRV6, .nh = 0, .hlim = 64 };
-	uint8_t ext[8] = { 60, 0, 1, 4 };
-
-	run(F->in, tp_ip6(F->in, &h, ext, sizeof(ext)));
-	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
-}
-END_TEST
-
-/* ---- IPv4 options and fragments (RFC 7915 §4.1) ---- */
-
-static size_t udp4_with_opts(uint8_t *o, const uint8_t *opts, size_t len, uint16_t frag)
-{
-	struct tp_ip4 h = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 50, .tos = 0x28,
-			    .id = 0x1234, .frag = frag, .opts = opts, .opts_len = len };
-	size_t n = tp_udp(F->l4, 53, 5353, udp4_payload, 16);
-
-	return tp_ip4(o, &h, F->l4, n);
-}
-
-START_TEST(sl_ipv4_options_skipped)
-{
-	/* NOP, Record Route (7 bytes, one slot), End of list. */
-	static const uint8_t opts[] = { 1, 7, 7, 4, 0, 0, 0, 0, 0, 0, 0, 0 };
-	size_t n = udp4_with_opts(F->in, opts, sizeof(opts), TP_DF);
-
-	run(F->in, n);
-	expect_translated(DIR_4TO6, exp_udp_4to6, sizeof(exp_udp_4to6), n);
-}
-END_TEST
-
-/* A source route whose pointer (8) is past its length (7) is used up
- * (RFC 791): an option like any other, skipped. */
-START_TEST(sl_ipv4_expired_source_route_skipped)
-{
-	uint8_t opts[12] = { 1, _i ? 137 : 131, 7, 8, 198, 51, 100, 9, 0 };
-	size_t n = udp4_with_opts(F->in, opts, sizeof(opts), TP_DF);
-
-	run(F->in, n);
-	expect_translated(DIR_4TO6, exp_udp_4to6, sizeof(exp_udp_4to6), n);
-}
-END_TEST
-
-
-/* ---- malformed packets ---- */
-
-START_TEST(drop_bad_version)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 50);
-
-	F->in[0] = 0x55;
-	run(F->in, n);
-	expect_drop(DIR_6TO4, CTR_DROP_BAD_VERSION);
-}
-END_TEST
-
-START_TEST(drop_empty)
-{
-	run(F->in, 0);
-	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
-}
-END_TEST
-
-START_TEST(drop_ipv6_truncated)
-{
-	udp6_pkt(F->in, SL_C6, SRV6, 64);
-	run(F->in, 39);
-	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
-}
-END_TEST
-
-START_TEST(drop_ipv6_payload_length_beyond_buffer)
-{
-	size_t n = udp6_pkt(F->in, SL_C6, SRV6, 64);
-
-	run(F->in, n - 1);
-	expect_drop(DIR_6TO4, CTR_DROP_BAD_LENGTH);
-}
-END_TEST
-
-START_TEST(drop_ipv4_truncated)
-{
-	udp4_pkt(F->in, SRV4, SL_C4, 50);
-	run(F->in, 19);
-	expect_drop(DIR_4TO6, CTR_DROP_TRUNCATED);
 }
 END_TEST
 
@@ -577,113 +211,7 @@ static void refix_ipv4_csum(uint8_t *p, size_t hlen)
 	p[11] = (uint8_t)c;
 }
 
-START_TEST(drop_ipv4_bad_ihl)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 50);
-
-	F->in[0] = 0x44;
-	refix_ipv4_csum(F->in, 20);
-	run(F->in, n);
-	expect_drop(DIR_4TO6, CTR_DROP_BAD_IHL);
-}
-END_TEST
-
-START_TEST(drop_ipv4_ihl_beyond_buffer)
-{
-	udp4_pkt(F->in, SRV4, SL_C4, 50);
-	F->in[0] = 0x4f; /* 60-byte header */
-	run(F->in, 40);
-	expect_drop(DIR_4TO6, CTR_DROP_TRUNCATED);
-}
-END_TEST
-
-START_TEST(drop_ipv4_total_length)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 50);
-
-	if (_i == 0) {
-		run(F->in, n - 1); /* total length beyond the buffer */
-	} else {
-		F->in[2] = 0;
-		F->in[3] = 19; /* below the header length */
-		refix_ipv4_csum(F->in, 20);
-		run(F->in, n);
-	}
-	expect_drop(DIR_4TO6, CTR_DROP_BAD_LENGTH);
-}
-END_TEST
-
-START_TEST(drop_ipv4_bad_header_checksum)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 50);
-
-	F->in[11] ^= 0x01;
-	run(F->in, n);
-	expect_drop(DIR_4TO6, CTR_DROP_BAD_IPV4_CSUM);
-}
-END_TEST
-
 /* ---- source and destination checks ---- */
-
-static const char *const bad_src6[] = { "ff02::1", "::", "::1" };
-
-START_TEST(drop_ipv6_bad_source)
-{
-	run(F->in, udp6_pkt(F->in, bad_src6[_i], SRV6, 64));
-	expect_drop(DIR_6TO4, CTR_DROP_BAD_SRC);
-}
-END_TEST
-
-static const char *const bad_src4[] = { "0.1.2.3", "127.0.0.1", "224.0.0.5", "239.1.2.3",
-					"255.255.255.255" };
-
-START_TEST(drop_ipv4_bad_source)
-{
-	run(F->in, udp4_pkt(F->in, bad_src4[_i], SL_C4, 50));
-	expect_drop(DIR_4TO6, CTR_DROP_BAD_SRC);
-}
-END_TEST
-
-START_TEST(sl_drop_dst_outside_prefix)
-{
-	run(F->in, udp6_pkt(F->in, SL_C6, "2001:db8:65::cb00:7105", 64));
-	expect_drop(DIR_6TO4, CTR_DROP_NOT_TRANSLATABLE_DST);
-}
-END_TEST
-
-START_TEST(sl_drop_src_outside_prefix)
-{
-	run(F->in, udp6_pkt(F->in, SF_C6, SRV6, 64));
-	expect_drop(DIR_6TO4, CTR_DROP_NOT_TRANSLATABLE_SRC);
-}
-END_TEST
-
-/* RFC 6052 §3.1: documentation addresses are not global, so the well-known
- * prefix refuses them unless wkp_allow_private is set. */
-START_TEST(wkp_refuses_non_global)
-{
-	ck_assert_int_eq(prefix6_parse("64:ff9b::/96", &F->cfg.pool6), 0);
-	run(F->in, udp6_pkt(F->in, "64:ff9b::c000:221", "64:ff9b::cb00:7105", 64));
-	expect_drop(DIR_6TO4, CTR_DROP_NOT_TRANSLATABLE_DST);
-
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	run(F->in, udp4_pkt(F->in, SRV4, SL_C4, 50));
-	expect_drop(DIR_4TO6, CTR_DROP_NOT_TRANSLATABLE_DST);
-}
-END_TEST
-
-START_TEST(wkp_allow_private)
-{
-	size_t n;
-
-	ck_assert_int_eq(prefix6_parse("64:ff9b::/96", &F->cfg.pool6), 0);
-	F->cfg.wkp_allow_private = true;
-	n = udp6_pkt(F->in, "64:ff9b::c000:221", "64:ff9b::cb00:7105", 64);
-	run(F->in, n);
-	/* the IPv4 packet is the same as under 2001:db8:64::/96 */
-	expect_translated(DIR_6TO4, exp_udp_6to4, sizeof(exp_udp_6to4), n);
-}
-END_TEST
 
 /* RFC 6052 §3.1 is about addresses the well-known prefix carries: private
  * (here documentation) IPv4 addresses with explicit mappings (RFC 7757) are
@@ -713,337 +241,28 @@ START_TEST(wkp_eam_private_allowed)
 }
 END_TEST
 
-/* ---- transports ---- */
-
-/* RFC 7915 §4.5, §5.5: a stateless translator forwards every transport
- * protocol, the IP header translated and the payload as it came (SCTP,
- * GRE here; their checksums do not cover the IP addresses). */
-START_TEST(sl_other_protocols_forwarded)
-{
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 132, .hlim = 64, .keep_l4_csum = true };
-	struct tp_ip4 e4 = { .src = SL_C4, .dst = SRV4, .proto = 132, .ttl = 63, .keep_l4_csum = true };
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 47, .ttl = 64, .keep_l4_csum = true };
-	struct tp_ip6 e6 = { .src = SRV6, .dst = SL_C6, .nh = 47, .hlim = 63, .keep_l4_csum = true };
-	uint8_t data[36];
-	size_t n, en;
-
-	tp_fill(data, sizeof(data), 0x47);
-	n = tp_ip6(F->in, &h6, data, sizeof(data));
-	en = tp_ip4(F->exp, &e4, data, sizeof(data));
-	run(F->in, n);
-	expect_translated(DIR_6TO4, F->exp, en, n);
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	n = tp_ip4(F->in, &h4, data, sizeof(data));
-	en = tp_ip6(F->exp, &e6, data, sizeof(data));
-	run(F->in, n);
-	expect_translated(DIR_4TO6, F->exp, en, n);
-}
-END_TEST
-
-/* DCCP and UDP-Lite checksums cover the pseudo-header (RFC 4340 §9.1,
- * RFC 3828 §3.1): forwarded as other protocols, but with the checksum
- * following the addresses, as for UDP. tp_ip4/tp_ip6 compute the reference
- * checksums of both the input and the expected packet. */
-static const uint8_t pseudo_csum_proto[] = { 33, 136 };
-
-START_TEST(sl_pseudo_csum_protocols)
-{
-	uint8_t proto = pseudo_csum_proto[_i];
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = proto, .hlim = 64 };
-	struct tp_ip4 e4 = { .src = SL_C4, .dst = SRV4, .proto = proto, .ttl = 63 };
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = proto, .ttl = 64 };
-	struct tp_ip6 e6 = { .src = SRV6, .dst = SL_C6, .nh = proto, .hlim = 63 };
-	uint8_t data[40];
-	size_t n, en;
-
-	tp_fill(data, sizeof(data), proto);
-	data[4] = 0x03; /* DCCP data offset: 12 bytes; UDP-Lite coverage 3 (ignored) */
-	n = tp_ip6(F->in, &h6, data, sizeof(data));
-	en = tp_ip4(F->exp, &e4, data, sizeof(data));
-	ck_assert(memcmp(F->in + 46, F->exp + 26, 2) != 0); /* the checksum must change */
-	run(F->in, n);
-	expect_translated(DIR_6TO4, F->exp, en, n);
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	n = tp_ip4(F->in, &h4, data, sizeof(data));
-	en = tp_ip6(F->exp, &e6, data, sizeof(data));
-	run(F->in, n);
-	expect_translated(DIR_4TO6, F->exp, en, n);
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-}
-END_TEST
-
-/* Shorter than ports and checksum: nothing to update, dropped. */
-START_TEST(sl_pseudo_csum_truncated)
-{
-	uint8_t proto = pseudo_csum_proto[_i];
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = proto, .hlim = 64,
-			     .keep_l4_csum = true };
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = proto, .ttl = 64,
-			     .keep_l4_csum = true };
-	uint8_t data[7] = { 1, 2, 3, 4, 5, 6, 7 };
-
-	run(F->in, tp_ip6(F->in, &h6, data, sizeof(data)));
-	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	run(F->in, tp_ip4(F->in, &h4, data, sizeof(data)));
-	expect_drop(DIR_4TO6, CTR_DROP_TRUNCATED);
-}
-END_TEST
-
-/* A stateful NAT64 keeps state for TCP, UDP and ICMP only (RFC 6146 §1.1). */
-START_TEST(sf_other_protocols_dropped)
-{
-	struct tp_ip6 h6 = { .src = SF_C6, .dst = SRV6, .nh = 132, .hlim = 64 };
-	struct tp_ip4 h4 = { .src = SRV4, .dst = "198.51.100.5", .proto = 47, .ttl = 64 };
-	uint8_t data[12] = { 1, 2, 3 };
-
-	run(F->in, tp_ip6(F->in, &h6, data, sizeof(data)));
-	expect_drop(DIR_6TO4, CTR_DROP_UNSUPPORTED_PROTO);
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	run(F->in, tp_ip4(F->in, &h4, data, sizeof(data)));
-	expect_drop(DIR_4TO6, CTR_DROP_UNSUPPORTED_PROTO);
-}
-END_TEST
-
-START_TEST(drop_unsupported_icmp)
-{
-	/* ICMPv6 error type 100 (private experimentation), Neighbor
-	 * Solicitation; ICMPv4 Redirect, Timestamp (RFC 7915 §4.2, §5.2). */
-	static const uint8_t types6[] = { 100, 135 };
-	static const uint8_t types4[] = { 5, 13 };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 58, .hlim = 64 };
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 1, .ttl = 64 };
-
-	run(F->in, tp_ip6(F->in, &h6, F->l4, tp_icmp(F->l4, types6[_i], 0, 0, 0, "xxxx", 4)));
-	expect_drop(DIR_6TO4, CTR_DROP_UNSUPPORTED_ICMP);
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	run(F->in, tp_ip4(F->in, &h4, F->l4, tp_icmp(F->l4, types4[_i], 0, 0, 0, "xxxx", 4)));
-	expect_drop(DIR_4TO6, CTR_DROP_UNSUPPORTED_ICMP);
-}
-END_TEST
-
-/* Transport headers cut short: TCP (19 bytes), UDP (7), ICMP (7). */
-static const uint8_t short_proto[] = { 6, 17, 1 };
-static const size_t short_len[] = { 19, 7, 7 };
-
-START_TEST(drop_truncated_transport)
-{
-	uint8_t proto = short_proto[_i];
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = proto == 1 ? 58 : proto,
-			     .hlim = 64, .keep_l4_csum = true };
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = proto, .ttl = 64,
-			     .keep_l4_csum = true };
-	uint8_t data[20] = { 0 };
-
-	data[0] = proto == 1 ? 128 : 0x10;
-	run(F->in, tp_ip6(F->in, &h6, data, short_len[_i]));
-	expect_drop(DIR_6TO4, CTR_DROP_TRUNCATED);
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	data[0] = proto == 1 ? 8 : 0x10;
-	run(F->in, tp_ip4(F->in, &h4, data, short_len[_i]));
-	expect_drop(DIR_4TO6, CTR_DROP_TRUNCATED);
-}
-END_TEST
-
-/* UDP length field below 8 (bad length) or beyond the IP payload (truncated). */
-START_TEST(drop_udp_length_field)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 50);
-
-	F->in[24] = 0;
-	F->in[25] = _i ? 25 : 7;
-	run(F->in, n);
-	expect_drop(DIR_4TO6, _i ? CTR_DROP_TRUNCATED : CTR_DROP_BAD_LENGTH);
-}
-END_TEST
-
-/* RFC 8200 §8.1: IPv6 UDP without checksum is invalid. */
-START_TEST(drop_udp6_zero_checksum)
-{
-	size_t n = udp6_pkt(F->in, SL_C6, SRV6, 64);
-
-	F->in[46] = F->in[47] = 0;
-	run(F->in, n);
-	expect_drop(DIR_6TO4, CTR_DROP_BAD_L4_CSUM);
-}
-END_TEST
-
 /* ---- hop limit / TTL (RFC 7915 §5.1, §4.1) ---- */
 
 /* ICMPv6 Time Exceeded from own6 quoting the packet (up to 1280 bytes). */
-static size_t exp_time_exceeded6(const char *own6, const char *to, const uint8_t *orig,
-				 size_t len)
+static size_t exp_time_exceeded6(const char *own6, const char *to, const uint8_t *orig, size_t len)
 {
-	struct tp_ip6 h = { .src = own6, .dst = to, .nh = 58, .hlim = 64 };
+	struct tp_ip6 h = {.src = own6, .dst = to, .nh = 58, .hlim = 64};
 
 	if (len > 1280 - 48)
 		len = 1280 - 48;
 	return tp_ip6(F->exp, &h, F->l4, tp_icmp(F->l4, 3, 0, 0, 0, orig, len));
 }
 
-START_TEST(sl_hop_limit_expired)
-{
-	/* _i: hop limit 1 or 0 */
-	size_t n = udp6_pkt(F->in, SL_C6, SRV6, (uint8_t)_i);
-	size_t en = exp_time_exceeded6(OWN6_SL, SL_C6, F->in, n);
-
-	run(F->in, n);
-	expect_icmp_error(DIR_6TO4, CTR_DROP_TTL_EXPIRED, F->exp, en);
-}
-END_TEST
-
-/* The same with a literal array: ICMPv6 Time Exceeded quoting a 20-byte
- * UDP-in-IPv6 packet; from scapy: IPv6(src=OWN6_SL, dst=SL_C6, hlim=64)/
- * ICMPv6TimeExceeded(code=0)/raw(original). */
-static const uint8_t exp_te6_literal[] = {
-	0x60, 0x00, 0x00, 0x00, 0x00, 0x38, 0x3a, 0x40, 0x20, 0x01, 0x0d, 0xb8,
-	0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x01,
-	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0xc0, 0x00, 0x02, 0x21, 0x03, 0x00, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00,
-	0x60, 0x00, 0x00, 0x00, 0x00, 0x08, 0x11, 0x01, 0x20, 0x01, 0x0d, 0xb8,
-	0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x21,
-	0x20, 0x01, 0x0d, 0xb8, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0xcb, 0x00, 0x71, 0x05, 0x14, 0xe9, 0x00, 0x35, 0x00, 0x08, 0x90, 0x5e,
-};
-
-START_TEST(sl_hop_limit_expired_literal)
-{
-	struct tp_ip6 h = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 1 };
-	size_t n = tp_ip6(F->in, &h, F->l4, tp_udp(F->l4, 5353, 53, NULL, 0));
-
-	run(F->in, n);
-	expect_icmp_error(DIR_6TO4, CTR_DROP_TTL_EXPIRED, exp_te6_literal,
-			  sizeof(exp_te6_literal));
-}
-END_TEST
-
-START_TEST(sl_hop_limit_expired_big_packet_quoted_to_1280)
-{
-	struct tp_ip6 h = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 1 };
-	uint8_t data[1400];
-	size_t n, en;
-
-	tp_fill(data, sizeof(data), 3);
-	n = tp_ip6(F->in, &h, F->l4, tp_udp(F->l4, 5353, 53, data, sizeof(data)));
-	en = exp_time_exceeded6(OWN6_SL, SL_C6, F->in, n);
-	ck_assert_uint_eq(en, 1280);
-	run(F->in, n);
-	expect_icmp_error(DIR_6TO4, CTR_DROP_TTL_EXPIRED, F->exp, en);
-}
-END_TEST
-
-/* ICMPv4 error from own4 quoting the packet (up to 576 bytes in all). */
-static size_t exp_icmp4_error(const char *own4, const char *to, uint8_t type, uint8_t code,
-			      uint16_t mtu, const uint8_t *orig, size_t len)
-{
-	struct tp_ip4 h = { .src = own4, .dst = to, .proto = 1, .ttl = 64, .frag = TP_DF };
-
-	if (len > 576 - 28)
-		len = 576 - 28;
-	return tp_ip4(F->exp, &h, F->l4, tp_icmp(F->l4, type, code, 0, mtu, orig, len));
-}
-
-START_TEST(sl_ttl_expired)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, (uint8_t)_i);
-	size_t en = exp_icmp4_error(OWN4_SL, SRV4, 11, 0, 0, F->in, n);
-
-	run(F->in, n);
-	expect_icmp_error(DIR_4TO6, CTR_DROP_TTL_EXPIRED, F->exp, en);
-}
-END_TEST
-
-/* RFC 7915 §4.1: an unexpired source route (pointer 4 <= length 7): the
- * packet is dropped and the sender gets Destination Unreachable, Source
- * Route Failed (type 3, code 5). _i == 0: LSRR (131), 1: SSRR (137), each
- * after a NOP. */
-START_TEST(sl_ipv4_source_route_refused)
-{
-	uint8_t opts[12] = { 1, _i ? 137 : 131, 7, 4, 198, 51, 100, 9, 0 };
-	size_t n = udp4_with_opts(F->in, opts, sizeof(opts), TP_DF);
-	size_t en = exp_icmp4_error(OWN4_SL, SRV4, 3, 5, 0, F->in, n);
-
-	run(F->in, n);
-	expect_icmp_error(DIR_4TO6, CTR_DROP_IPV4_OPTIONS, F->exp, en);
-}
-END_TEST
-
-/* No error about an ICMP error (RFC 1812 §4.3.2.7) or a later fragment:
- * those are only dropped. */
-START_TEST(sl_ipv4_source_route_no_error_about)
-{
-	uint8_t opts[8] = { 131, 7, 4, 198, 51, 100, 9, 0 };
-	struct tp_ip4 h = { .src = SRV4, .dst = SL_C4, .proto = 1, .ttl = 50,
-			    .opts = opts, .opts_len = sizeof(opts) };
-	uint8_t quote[28] = { 0x45 };
-
-	if (_i == 0) {
-		run(F->in, tp_ip4(F->in, &h, F->l4, tp_icmp(F->l4, 3, 3, 0, 0, quote, sizeof(quote))));
-	} else {
-		h.proto = 17;
-		h.frag = 5; /* offset 40 bytes */
-		tp_fill(quote, sizeof(quote), 3);
-		run(F->in, tp_ip4(F->in, &h, quote, 16));
-	}
-	expect_drop(DIR_4TO6, CTR_DROP_IPV4_OPTIONS);
-}
-END_TEST
-
-START_TEST(sl_ttl_expired_big_packet_quoted_to_576)
-{
-	struct tp_ip4 h = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 1, .frag = TP_DF };
-	uint8_t data[1000];
-	size_t n, en;
-
-	tp_fill(data, sizeof(data), 5);
-	n = tp_ip4(F->in, &h, F->l4, tp_udp(F->l4, 53, 5353, data, sizeof(data)));
-	en = exp_icmp4_error(OWN4_SL, SRV4, 11, 0, 0, F->in, n);
-	ck_assert_uint_eq(en, 576);
-	run(F->in, n);
-	expect_icmp_error(DIR_4TO6, CTR_DROP_TTL_EXPIRED, F->exp, en);
-}
-END_TEST
-
-/* The error quotes the packet, not the bytes trailing it in the buffer. */
-START_TEST(sl_expired_quotes_without_trailing_bytes)
-{
-	size_t n = udp4_pkt(F->in, SRV4, SL_C4, 1);
-	size_t en = exp_icmp4_error(OWN4_SL, SRV4, 11, 0, 0, F->in, n);
-
-	memset(F->in + n, 0xee, 9);
-	run(F->in, n + 9);
-	expect_icmp_error(DIR_4TO6, CTR_DROP_TTL_EXPIRED, F->exp, en);
-
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	n = udp6_pkt(F->in, SL_C6, SRV6, 1);
-	en = exp_time_exceeded6(OWN6_SL, SL_C6, F->in, n);
-	memset(F->in + n, 0xee, 9);
-	run(F->in, n + 9);
-	expect_icmp_error(DIR_6TO4, CTR_DROP_TTL_EXPIRED, F->exp, en);
-}
-END_TEST
-
 /* ---- size (RFC 7915 §4, RFC 1191) ---- */
 
 static size_t udp4_sized(uint8_t *o, size_t total, uint16_t frag)
 {
-	struct tp_ip4 h = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 64, .frag = frag };
+	struct tp_ip4 h = {.src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 64, .frag = frag};
 	static uint8_t data[2000];
 
 	tp_fill(data, total - 28, 9);
 	return tp_ip4(o, &h, F->l4, tp_udp(F->l4, 53, 5353, data, total - 28));
 }
-
-START_TEST(sl_df_too_big_sends_frag_needed)
-{
-	size_t n = udp4_sized(F->in, 1500, TP_DF);
-	size_t en = exp_icmp4_error(OWN4_SL, SRV4, 3, 4, 1480, F->in, n);
-
-	run(F->in, n);
-	expect_icmp_error(DIR_4TO6, CTR_DROP_TOO_BIG, F->exp, en);
-}
-END_TEST
 
 START_TEST(sl_df_fits_exactly)
 {
@@ -1113,7 +332,7 @@ static void check_binding(uint8_t proto, uint16_t port6, uint32_t t, uint16_t tp
 
 START_TEST(sf_udp_round_trip)
 {
-	struct tp_ip4 h4 = { .proto = 17, .ttl = 63, .tos = 0xb8, .dst = SRV4 };
+	struct tp_ip4 h4 = {.proto = 17, .ttl = 63, .tos = 0xb8, .dst = SRV4};
 	char t_text[16];
 	size_t n, en;
 	uint32_t t;
@@ -1132,9 +351,9 @@ START_TEST(sf_udp_round_trip)
 
 	/* the reply finds the session */
 	memset(&F->ctr, 0, sizeof(F->ctr));
-	struct tp_ip4 r4 = { .src = SRV4, .dst = t_text, .proto = 17, .ttl = 50, .tos = 0x28,
-			     .frag = TP_DF };
-	struct tp_ip6 r6 = { .src = SRV6, .dst = SF_C6, .nh = 17, .hlim = 49, .tclass = 0x28 };
+	struct tp_ip4 r4 = {
+	    .src = SRV4, .dst = t_text, .proto = 17, .ttl = 50, .tos = 0x28, .frag = TP_DF};
+	struct tp_ip6 r6 = {.src = SRV6, .dst = SF_C6, .nh = 17, .hlim = 49, .tclass = 0x28};
 	n = tp_ip4(F->in, &r4, F->l4, tp_udp(F->l4, 53, tport, udp4_payload, 16));
 	en = tp_ip6(F->exp, &r6, F->l4, tp_udp(F->l4, 53, 5353, udp4_payload, 16));
 	run(F->in, n);
@@ -1145,7 +364,7 @@ END_TEST
 /* A reply without UDP checksum: ports rewritten, then the full checksum. */
 START_TEST(sf_udp_zero_checksum_reply)
 {
-	struct tp_ip6 r6 = { .src = SRV6, .dst = SF_C6, .nh = 17, .hlim = 63 };
+	struct tp_ip6 r6 = {.src = SRV6, .dst = SF_C6, .nh = 17, .hlim = 63};
 	char t_text[16];
 	uint8_t data[99];
 	size_t n, en;
@@ -1157,8 +376,8 @@ START_TEST(sf_udp_zero_checksum_reply)
 	tport = out_be16(20);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
-	struct tp_ip4 r4 = { .src = SRV4, .dst = t_text, .proto = 17, .ttl = 64,
-			     .keep_l4_csum = true };
+	struct tp_ip4 r4 = {
+	    .src = SRV4, .dst = t_text, .proto = 17, .ttl = 64, .keep_l4_csum = true};
 	tp_fill(data, sizeof(data), 0x77);
 	n = tp_ip4(F->in, &r4, F->l4, tp_udp(F->l4, 53, tport, data, sizeof(data)));
 	en = tp_ip6(F->exp, &r6, F->l4, tp_udp(F->l4, 53, 5353, data, sizeof(data)));
@@ -1169,8 +388,8 @@ END_TEST
 
 START_TEST(sf_tcp_round_trip)
 {
-	struct tp_ip4 h4 = { .dst = SRV4, .proto = 6, .ttl = 63 };
-	struct tp_ip6 r6 = { .src = SRV6, .dst = SF_C6, .nh = 6, .hlim = 63 };
+	struct tp_ip4 h4 = {.dst = SRV4, .proto = 6, .ttl = 63};
+	struct tp_ip6 r6 = {.src = SRV6, .dst = SF_C6, .nh = 6, .hlim = 63};
 	char t_text[16];
 	size_t n, en;
 	uint32_t t;
@@ -1190,7 +409,7 @@ START_TEST(sf_tcp_round_trip)
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	n = tcp4_pkt(F->in, SRV4, t_text, tport);
 	en = tp_ip6(F->exp, &r6, F->l4,
-		    tp_tcp(F->l4, 80, 40000, 0xa0b0c0d0, 0x01020305, TP_SYN | TP_ACK, NULL, 0));
+	            tp_tcp(F->l4, 80, 40000, 0xa0b0c0d0, 0x01020305, TP_SYN | TP_ACK, NULL, 0));
 	run(F->in, n);
 	expect_translated(DIR_4TO6, F->exp, en, n);
 }
@@ -1198,8 +417,8 @@ END_TEST
 
 START_TEST(sf_icmp_echo_round_trip)
 {
-	struct tp_ip4 h4 = { .dst = SRV4, .proto = 1, .ttl = 63 };
-	struct tp_ip6 r6 = { .src = SRV6, .dst = SF_C6, .nh = 58, .hlim = 63 };
+	struct tp_ip4 h4 = {.dst = SRV4, .proto = 1, .ttl = 63};
+	struct tp_ip6 r6 = {.src = SRV6, .dst = SF_C6, .nh = 58, .hlim = 63};
 	uint8_t data[32];
 	char t_text[16];
 	size_t n, en;
@@ -1226,34 +445,6 @@ START_TEST(sf_icmp_echo_round_trip)
 }
 END_TEST
 
-START_TEST(sf_drop_no_state)
-{
-	run(F->in, udp4_pkt(F->in, SRV4, "198.51.100.5", 50));
-	expect_drop(DIR_4TO6, CTR_DROP_NO_STATE);
-}
-END_TEST
-
-START_TEST(sf_drop_dst_outside_pool4)
-{
-	run(F->in, udp4_pkt(F->in, SRV4, "198.51.100.16", 50));
-	expect_drop(DIR_4TO6, CTR_DROP_NOT_TRANSLATABLE_DST);
-}
-END_TEST
-
-START_TEST(sf_drop_source_in_prefix)
-{
-	run(F->in, udp6_pkt(F->in, "2001:db8:64::c000:221", SRV6, 64));
-	expect_drop(DIR_6TO4, CTR_DROP_BAD_SRC);
-}
-END_TEST
-
-START_TEST(sf_drop_source_in_pool4)
-{
-	run(F->in, udp4_pkt(F->in, "198.51.100.3", "198.51.100.5", 50));
-	expect_drop(DIR_4TO6, CTR_DROP_BAD_SRC);
-}
-END_TEST
-
 /* Expiry is answered before any state is made. */
 START_TEST(sf_hop_limit_expired_creates_no_state)
 {
@@ -1273,7 +464,7 @@ END_TEST
 /* Pool of one address and one port: the second flow finds nothing free. */
 START_TEST(sf_drop_pool4_exhausted)
 {
-	struct tp_ip6 h = { .src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 64 };
+	struct tp_ip6 h = {.src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 64};
 
 	run(F->in, tp_ip6(F->in, &h, F->l4, tp_udp(F->l4, 1111, 53, "a", 1)));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
@@ -1286,7 +477,7 @@ END_TEST
 
 START_TEST(sf_drop_session_limit)
 {
-	struct tp_ip6 h = { .src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 64 };
+	struct tp_ip6 h = {.src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 64};
 
 	run(F->in, tp_ip6(F->in, &h, F->l4, tp_udp(F->l4, 1111, 53, "a", 1)));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
@@ -1310,7 +501,7 @@ START_TEST(sf_drop_filtered)
 	tport = out_be16(20);
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
-	struct tp_ip4 h = { .src = "203.0.113.6", .dst = t_text, .proto = 17, .ttl = 64 };
+	struct tp_ip4 h = {.src = "203.0.113.6", .dst = t_text, .proto = 17, .ttl = 64};
 	run(F->in, tp_ip4(F->in, &h, F->l4, tp_udp(F->l4, 53, tport, "x", 1)));
 	expect_drop(DIR_4TO6, CTR_DROP_FILTERED);
 
@@ -1319,16 +510,6 @@ START_TEST(sf_drop_filtered)
 	run(F->in, tp_ip4(F->in, &h, F->l4, tp_udp(F->l4, 54, tport, "x", 1)));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-START_TEST(sf_ttl_expired)
-{
-	size_t n = udp4_pkt(F->in, SRV4, "198.51.100.5", 1);
-	size_t en = exp_icmp4_error(OWN4_SF, SRV4, 11, 0, 0, F->in, n);
-
-	run(F->in, n);
-	expect_icmp_error(DIR_4TO6, CTR_DROP_TTL_EXPIRED, F->exp, en);
 }
 END_TEST
 
@@ -1343,293 +524,31 @@ static uint8_t q4[XF_BIG], q6[XF_BIG], err_l4[XF_BIG];
 /* An ICMPv4 / ICMPv6 error quoting q[0..qlen); rest: the 32 bits after the
  * checksum. */
 static size_t icmp4_err(uint8_t *o, const char *src, const char *dst, uint8_t ttl, uint8_t type,
-			uint8_t code, uint32_t rest, const uint8_t *q, size_t qlen)
+                        uint8_t code, uint32_t rest, const uint8_t *q, size_t qlen)
 {
-	struct tp_ip4 h = { .src = src, .dst = dst, .proto = 1, .ttl = ttl };
+	struct tp_ip4 h = {.src = src, .dst = dst, .proto = 1, .ttl = ttl};
 
 	return tp_ip4(o, &h, err_l4,
-		      tp_icmp(err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
+	              tp_icmp(err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
 }
 
 static size_t icmp6_err(uint8_t *o, const char *src, const char *dst, uint8_t hlim, uint8_t type,
-			uint8_t code, uint32_t rest, const uint8_t *q, size_t qlen)
+                        uint8_t code, uint32_t rest, const uint8_t *q, size_t qlen)
 {
-	struct tp_ip6 h = { .src = src, .dst = dst, .nh = 58, .hlim = hlim };
+	struct tp_ip6 h = {.src = src, .dst = dst, .nh = 58, .hlim = hlim};
 
 	return tp_ip6(o, &h, err_l4,
-		      tp_icmp(err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
+	              tp_icmp(err_l4, type, code, (uint16_t)(rest >> 16), (uint16_t)rest, q, qlen));
 }
-
-/* The client's UDP datagram as the IPv4 server got it (q4) and as the
- * client sent it, with the hop limit it had when it reached the server (q6). */
-static size_t sl_udp_quotes(size_t *len6, uint8_t ttl)
-{
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = ttl, .tos = 0xb8,
-			     .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = ttl, .tclass = 0xb8 };
-	uint8_t l4[64];
-	size_t n = tp_udp(l4, 5353, 53, udp6_payload, 15);
-
-	*len6 = tp_ip6(q6, &h6, l4, n);
-	return tp_ip4(q4, &h4, l4, n);
-}
-
-struct err_case {
-	uint8_t type_in, code_in;
-	uint32_t rest_in;
-	uint8_t type_out, code_out;
-	uint32_t rest_out;
-};
-
-/* RFC 7915 §4.2, every Destination Unreachable code, Time Exceeded and
- * Parameter Problem with the Figure 3 pointer. */
-static const struct err_case err4to6[] = {
-	{ 3, 0, 0, 1, 0, 0 },	     { 3, 1, 0, 1, 0, 0 },	  { 3, 2, 0, 4, 1, 6 },
-	{ 3, 3, 0, 1, 4, 0 },	     { 3, 5, 0, 1, 0, 0 },	  { 3, 6, 0, 1, 0, 0 },
-	{ 3, 7, 0, 1, 0, 0 },	     { 3, 8, 0, 1, 0, 0 },	  { 3, 9, 0, 1, 1, 0 },
-	{ 3, 10, 0, 1, 1, 0 },	     { 3, 11, 0, 1, 0, 0 },	  { 3, 12, 0, 1, 0, 0 },
-	{ 3, 13, 0, 1, 1, 0 },	     { 3, 15, 0, 1, 1, 0 },	  { 11, 0, 0, 3, 0, 0 },
-	{ 11, 1, 0, 3, 1, 0 },	     { 12, 0, 0, 4, 0, 0 },	  { 12, 0, 1u << 24, 4, 0, 1 },
-	{ 12, 2, 2u << 24, 4, 0, 4 }, { 12, 0, 3u << 24, 4, 0, 4 }, { 12, 0, 8u << 24, 4, 0, 7 },
-	{ 12, 0, 9u << 24, 4, 0, 6 }, { 12, 0, 12u << 24, 4, 0, 8 }, { 12, 2, 15u << 24, 4, 0, 8 },
-	{ 12, 0, 16u << 24, 4, 0, 24 }, { 12, 0, 19u << 24, 4, 0, 24 },
-};
-
-START_TEST(sl_err_4to6_mapping)
-{
-	const struct err_case *c = &err4to6[_i];
-	size_t n6, n4 = sl_udp_quotes(&n6, 63);
-	size_t n = icmp4_err(F->in, ROUTER4, SL_C4, 64, c->type_in, c->code_in, c->rest_in, q4, n4);
-	size_t en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, c->type_out, c->code_out, c->rest_out,
-			      q6, n6);
-
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert_ptr_eq(F->out, F->ctx.scratch);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-/* §4.2: code 14, unknown codes, Parameter Problem code 1 and pointers
- * that Figure 3 has no translation for, source quench, redirect. */
-static const struct err_case drop4[] = {
-	{ 3, 14, 0, 0, 0, 0 },	    { 3, 16, 0, 0, 0, 0 },  { 12, 1, 0, 0, 0, 0 },
-	{ 12, 0, 4u << 24, 0, 0, 0 }, { 12, 0, 11u << 24, 0, 0, 0 }, { 12, 0, 20u << 24, 0, 0, 0 },
-	{ 4, 0, 0, 0, 0, 0 },	    { 5, 1, 0, 0, 0, 0 },   { 12, 3, 0, 0, 0, 0 },
-};
-
-START_TEST(sl_err_4to6_unsupported_dropped)
-{
-	size_t n6, n4 = sl_udp_quotes(&n6, 63);
-
-	run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, drop4[_i].type_in, drop4[_i].code_in,
-			     drop4[_i].rest_in, q4, n4));
-	expect_drop(DIR_4TO6, CTR_DROP_UNSUPPORTED_ICMP);
-}
-END_TEST
-
-/* The server's UDP reply as the client got it (q6) and as the server sent
- * it (q4). */
-static size_t sl_reply_quotes(size_t *len4, uint8_t hlim)
-{
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = hlim, .tos = 0x28,
-			     .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 17, .hlim = hlim, .tclass = 0x28 };
-	uint8_t l4[64];
-	size_t n = tp_udp(l4, 53, 5353, udp4_payload, 16);
-
-	*len4 = tp_ip4(q4, &h4, l4, n);
-	return tp_ip6(q6, &h6, l4, n);
-}
-
-/* RFC 7915 §5.2, with the Figure 6 pointer. */
-static const struct err_case err6to4[] = {
-	{ 1, 0, 0, 3, 1, 0 },		{ 1, 1, 0, 3, 10, 0 },		{ 1, 2, 0, 3, 1, 0 },
-	{ 1, 3, 0, 3, 1, 0 },		{ 1, 4, 0, 3, 3, 0 },		{ 3, 0, 0, 11, 0, 0 },
-	{ 3, 1, 0, 11, 1, 0 },		{ 4, 1, 0, 3, 2, 0 },		{ 4, 0, 0, 12, 0, 0 },
-	{ 4, 0, 1, 12, 0, 1u << 24 },	{ 4, 0, 4, 12, 0, 2u << 24 },	{ 4, 0, 5, 12, 0, 2u << 24 },
-	{ 4, 0, 6, 12, 0, 9u << 24 },	{ 4, 0, 7, 12, 0, 8u << 24 },	{ 4, 0, 8, 12, 0, 12u << 24 },
-	{ 4, 0, 23, 12, 0, 12u << 24 }, { 4, 0, 24, 12, 0, 16u << 24 }, { 4, 0, 39, 12, 0, 16u << 24 },
-};
-
-START_TEST(sl_err_6to4_mapping)
-{
-	const struct err_case *c = &err6to4[_i];
-	size_t n4, n6 = sl_reply_quotes(&n4, 50);
-	size_t n = icmp6_err(F->in, "2001:db8:64::c000:2fe", SRV6, 64, c->type_in, c->code_in,
-			     c->rest_in, q6, n6);
-	size_t en = icmp4_err(F->exp, "192.0.2.254", SRV4, 63, c->type_out, c->code_out,
-			      c->rest_out, q4, n4);
-
-	/* the translated IPv4 header (RFC 7915 §5.1): the generator's first
-	 * ID, 0, and DF=0 as it is below 1260 bytes: as icmp4_err built it */
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-static const struct err_case drop6[] = {
-	{ 1, 5, 0, 0, 0, 0 }, { 1, 6, 0, 0, 0, 0 },  { 4, 2, 0, 0, 0, 0 },  { 4, 0, 2, 0, 0, 0 },
-	{ 4, 0, 3, 0, 0, 0 }, { 4, 0, 40, 0, 0, 0 }, { 4, 3, 0, 0, 0, 0 }, { 127, 0, 0, 0, 0, 0 },
-};
-
-START_TEST(sl_err_6to4_unsupported_dropped)
-{
-	size_t n4, n6 = sl_reply_quotes(&n4, 50);
-
-	run(F->in, icmp6_err(F->in, "2001:db8:64::c000:2fe", SRV6, 64, drop6[_i].type_in,
-			     drop6[_i].code_in, drop6[_i].rest_in, q6, n6));
-	expect_drop(DIR_6TO4, CTR_DROP_UNSUPPORTED_ICMP);
-}
-END_TEST
-
-/* RFC 6791 §4 (stateless): an ICMPv6 error from an address outside the
- * prefix comes from the translator's own IPv4 address. */
-START_TEST(sl_err_6to4_untranslatable_source_uses_own4)
-{
-	size_t n4, n6 = sl_reply_quotes(&n4, 50);
-	size_t n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
-	size_t en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 11, 0, 0, q4, n4);
-
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-/* ---- Packet Too Big / Fragmentation Needed MTU (§4.2, §5.2) ---- */
-
-struct mtu_case {
-	uint16_t tun_mtu;
-	uint16_t quoted_len; /* Total Length / IPv6 length of the quoted packet */
-	uint32_t mtu_in, mtu_out;
-};
-
-/* max(1280, min(MTU + 20, tun MTU)); MTU 0: RFC 1191 plateau below the
- * quoted Total Length. */
-static const struct mtu_case mtu4to6[] = {
-	{ 1500, 1480, 1400, 1420 }, /* + 20 */
-	{ 1500, 1480, 1480, 1500 }, /* + 20 = the tun MTU */
-	{ 1500, 1480, 1492, 1500 }, /* capped by the tun MTU */
-	{ 1500, 1480, 1000, 1280 }, /* the IPv6 minimum */
-	{ 9000, 4000, 0, 2022 },    /* plateau 2002 */
-	{ 9000, 1500, 0, 1512 },    /* plateau 1492 */
-	{ 9000, 2002, 0, 1512 },    /* plateau below 2002, not 2002 itself */
-	{ 1500, 1400, 0, 1280 },    /* plateau 1006, then the floor */
-};
-
-START_TEST(sl_frag_needed_to_ptb_mtu)
-{
-	const struct mtu_case *c = &mtu4to6[_i];
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63 };
-	static uint8_t data[5000], l4[5000];
-	size_t plen = c->quoted_len - 28, n4, n6, n, en;
-
-	F->cfg.mtu = c->tun_mtu;
-	tp_fill(data, plen, 3);
-	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, plen));
-	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, data, plen));
-	ck_assert_uint_eq(n4, c->quoted_len);
-	ck_assert_uint_eq(n6, c->quoted_len + 20u);
-	/* the router quotes 548 bytes (RFC 1812 §4.3.2.3): the quote is cut
-	 * and its UDP checksum adjusted incrementally all the same */
-	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 4, c->mtu_in, q4, 548);
-	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 2, 0, c->mtu_out, q6, 548 + 20);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-/* min(MTU - 20, tun MTU - 20), no floor on the IPv4 side. */
-static const struct mtu_case mtu6to4[] = {
-	{ 1500, 1400, 1400, 1380 },
-	{ 1500, 1400, 1280, 1260 },
-	{ 1500, 1400, 1500, 1480 },
-	{ 1500, 1400, 9000, 1480 },
-	{ 0, 1400, 100000, 65535 }, /* no tun MTU: the 16-bit field's limit */
-};
-
-START_TEST(sl_ptb_to_frag_needed_mtu)
-{
-	const struct mtu_case *c = &mtu6to4[_i];
-	size_t n4, n6 = sl_reply_quotes(&n4, 50);
-	size_t n, en;
-
-	F->cfg.mtu = c->tun_mtu;
-	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 2, 0, c->mtu_in, q6, n6);
-	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 3, 4, c->mtu_out, q4, n4);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
 
 /* ---- quoted packets: size, transports, what is refused ---- */
-
-/* An ICMPv4 error quoting 1400 bytes: the ICMPv6 error stops at 1280. */
-START_TEST(sl_err_4to6_cut_to_1280)
-{
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63 };
-	static uint8_t data[1400], l4[1500];
-	size_t n4, n6, n, en;
-
-	tp_fill(data, sizeof(data), 8);
-	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
-	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
-	ck_assert_uint_gt(n6, 1280);
-	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 0, q4, n4);
-	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 0, q6, 1280 - 48);
-	ck_assert_uint_eq(en, 1280);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-/* An ICMPv6 error quoting 1232 bytes: the ICMPv4 error stops at 576. */
-START_TEST(sl_err_6to4_cut_to_576)
-{
-	struct tp_ip4 h4 = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 50, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SRV6, .dst = SL_C6, .nh = 17, .hlim = 50 };
-	static uint8_t data[1184], l4[1300];
-	size_t n4, n6, n, en;
-
-	tp_fill(data, sizeof(data), 4);
-	n4 = tp_ip4(q4, &h4, l4, tp_udp(l4, 53, 5353, data, sizeof(data)));
-	n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 53, 5353, data, sizeof(data)));
-	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 4, 0, q6, n6);
-	ck_assert_uint_eq(n, 1280);
-	ck_assert_uint_gt(n4, 576);
-	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 3, 3, 0, q4, 576 - 28);
-	ck_assert_uint_eq(en, 576);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
 
 /* A quote with only the 8 transport bytes RFC 792 promises: TCP ports are
  * translated, the checksum is not in the quote. */
 START_TEST(sl_err_4to6_tcp_8_bytes)
 {
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 6, .ttl = 60, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 6, .hlim = 60 };
+	struct tp_ip4 h4 = {.src = SL_C4, .dst = SRV4, .proto = 6, .ttl = 60, .frag = TP_DF};
+	struct tp_ip6 h6 = {.src = SL_C6, .dst = SRV6, .nh = 6, .hlim = 60};
 	uint8_t l4[64];
 	size_t n4, n6, n, en;
 
@@ -1650,148 +569,17 @@ START_TEST(sl_err_4to6_tcp_8_bytes)
 }
 END_TEST
 
-/* Echo request quoted: type 8 -> 128 and the ICMPv6 pseudo-header in its
- * checksum; and back, 129 -> 0. */
-START_TEST(sl_err_echo_quoted_both_ways)
-{
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 1, .ttl = 3, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 58, .hlim = 3 };
-	uint8_t l4[64], data[24];
-	size_t n4, n6, n, en;
-
-	tp_fill(data, sizeof(data), 1);
-	n4 = tp_ip4(q4, &h4, l4, tp_icmp(l4, 8, 0, 0x4242, 7, data, sizeof(data)));
-	n6 = tp_ip6(q6, &h6, l4, tp_icmp(l4, 128, 0, 0x4242, 7, data, sizeof(data)));
-	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 0, q4, n4);
-	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 0, q6, n6);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	h6 = (struct tp_ip6){ .src = SRV6, .dst = SL_C6, .nh = 58, .hlim = 5 };
-	h4 = (struct tp_ip4){ .src = SRV4, .dst = SL_C4, .proto = 1, .ttl = 5, .frag = TP_DF };
-	n6 = tp_ip6(q6, &h6, l4, tp_icmp(l4, 129, 0, 0x4242, 7, data, sizeof(data)));
-	n4 = tp_ip4(q4, &h4, l4, tp_icmp(l4, 0, 0, 0x4242, 7, data, sizeof(data)));
-	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
-	en = icmp4_err(F->exp, OWN4_SL, SRV4, 63, 11, 0, 0, q4, n4);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-/* RFC 7915 §4.3/§5.3: an error about an error, a quote cut inside the IP
- * header or before the ports, and a quoted fragment are dropped. */
-START_TEST(sl_err_bad_quote_dropped)
-{
-	size_t n6, n4 = sl_udp_quotes(&n6, 63);
-	uint8_t inner_err[256];
-	size_t ne;
-
-	switch (_i) {
-	case 0: /* ICMPv4 error quoting an ICMPv4 error */
-		ne = icmp4_err(inner_err, SL_C4, SRV4, 64, 3, 3, 0, q4, n4);
-		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, inner_err, ne));
-		break;
-	case 1: /* IP header cut */
-		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, q4, 19));
-		break;
-	case 2: /* only 4 transport bytes */
-		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, q4, 24));
-		break;
-	case 3: /* a fragment: MF set */
-		q4[6] |= 0x20;
-		refix_ipv4_csum(q4, 20);
-		run(F->in, icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 1, 0, q4, n4));
-		break;
-	}
-	expect_drop(DIR_4TO6, CTR_DROP_ICMP_INNER);
-}
-END_TEST
-
-START_TEST(sl_err_6to4_bad_quote_dropped)
-{
-	size_t n4, n6 = sl_reply_quotes(&n4, 50);
-	uint8_t inner_err[256];
-	size_t ne;
-
-	switch (_i) {
-	case 0: /* ICMPv6 error quoting an ICMPv6 error */
-		ne = icmp6_err(inner_err, SRV6, SL_C6, 64, 1, 4, 0, q6, n6);
-		run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 0, 0, inner_err, ne));
-		break;
-	case 1:
-		run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 0, 0, q6, 39));
-		break;
-	case 2:
-		run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 0, 0, q6, 44));
-		break;
-	}
-	expect_drop(DIR_6TO4, CTR_DROP_ICMP_INNER);
-}
-END_TEST
-
-/* A corrupted ICMP checksum is not made good by the recomputation. */
-START_TEST(sl_err_bad_checksum_dropped)
-{
-	size_t n6, n4 = sl_udp_quotes(&n6, 63);
-	size_t n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 0, q4, n4);
-
-	F->in[30] ^= 1;
-	run(F->in, n);
-	expect_drop(DIR_4TO6, CTR_DROP_BAD_L4_CSUM);
-	memset(&F->ctr, 0, sizeof(F->ctr));
-	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 3, 0, 0, q6, n6);
-	F->in[50] ^= 1;
-	run(F->in, n);
-	expect_drop(DIR_6TO4, CTR_DROP_BAD_L4_CSUM);
-}
-END_TEST
-
-/* Stateless: an error about a packet of another protocol (any protocol,
- * §4.5) is translated with the quote's payload as it came: GRE; DCCP and
- * UDP-Lite, whose quoted checksum follows the quoted addresses (the whole
- * packet is quoted here; tp_ip4/tp_ip6 give both sides their checksum). */
-static const uint8_t quoted_other_proto[] = { 47, 33, 136 };
-
-START_TEST(sl_err_4to6_quoting_other)
-{
-	uint8_t proto = quoted_other_proto[_i];
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = proto, .ttl = 63, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = proto, .hlim = 63 };
-	uint8_t data[24];
-	size_t n4, n6, n, en;
-
-	tp_fill(data, sizeof(data), proto);
-	data[4] = 0x03;
-	n4 = tp_ip4(q4, &h4, data, sizeof(data));
-	n6 = tp_ip6(q6, &h6, data, sizeof(data));
-	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 3, 3, 0, q4, n4);
-	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 1, 4, 0, q6, n6);
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
 /* RFC 4884 extensions. The client's 200-byte UDP datagram quoted as 128
  * bytes of original datagram, then an extension structure of ext_len bytes
  * (version 2, filler). */
-static const uint8_t ext_hdr[4] = { 0x20, 0x00, 0x12, 0x34 };
+static const uint8_t ext_hdr[4] = {0x20, 0x00, 0x12, 0x34};
 
 /* reply: the server's datagram to the client (what an IPv6-side error
  * quotes), else the client's to the server. */
 static size_t ext_quotes(size_t *n6, uint8_t *ext, size_t ext_len, bool reply)
 {
-	struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63 };
+	struct tp_ip4 h4 = {.src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63, .frag = TP_DF};
+	struct tp_ip6 h6 = {.src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 63};
 	static uint8_t data[200], l4[300];
 
 	if (reply) {
@@ -1807,59 +595,6 @@ static size_t ext_quotes(size_t *n6, uint8_t *ext, size_t ext_len, bool reply)
 	return tp_ip4(q4, &h4, l4, tp_udp(l4, 5353, 53, data, sizeof(data)));
 }
 
-/* ICMPv4 -> ICMPv6: the 128-byte IPv4 original datagram becomes 148 bytes
- * (IPv6 header + the same 108 transport bytes), zero-padded to 152 (19
- * 64-bit words, the length attribute in byte 4), then the extension as it
- * came. */
-START_TEST(sl_err_4to6_rfc4884_extension_carried)
-{
-	static uint8_t ext[16], quote[300], exp_quote[300];
-	size_t n6, n, en;
-
-	ext_quotes(&n6, ext, sizeof(ext), false);
-	memcpy(quote, q4, 128);
-	memcpy(quote + 128, ext, sizeof(ext));
-	n = icmp4_err(F->in, ROUTER4, SL_C4, 64, 11, 0, 32u << 16, quote, 128 + sizeof(ext));
-	memcpy(exp_quote, q6, 148);
-	memset(exp_quote + 148, 0, 4);
-	memcpy(exp_quote + 152, ext, sizeof(ext));
-	en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, 3, 0, 19u << 24, exp_quote,
-		       152 + sizeof(ext));
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_4TO6, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
-/* ICMPv6 -> ICMPv4: 128 bytes of IPv6 original datagram (16 words) become
- * 108 (IPv4 header + 88 transport bytes), zero-padded to the minimum of 128
- * (32 32-bit words, byte 5), then the extension. */
-START_TEST(sl_err_6to4_rfc4884_extension_carried)
-{
-	static uint8_t ext[12], quote[300], exp_quote[300];
-	size_t n6, n, en;
-
-	ext_quotes(&n6, ext, sizeof(ext), true);
-	memcpy(quote, q6, 128);
-	memcpy(quote + 128, ext, sizeof(ext));
-	/* from an IPv6 host (192.0.2.254 mapped) about the server's reply */
-	n = icmp6_err(F->in, "2001:db8:64::c000:2fe", SRV6, 64, 3, 0, 16u << 24, quote,
-		      128 + sizeof(ext));
-	memcpy(exp_quote, q4, 108);
-	memset(exp_quote + 108, 0, 20);
-	memcpy(exp_quote + 128, ext, sizeof(ext));
-	en = icmp4_err(F->exp, "192.0.2.254", SRV4, 63, 11, 0, 32u << 16, exp_quote,
-		       128 + sizeof(ext));
-	run(F->in, n);
-	ck_assert_int_eq(F->verdict, XLAT_SEND);
-	ck_assert(tp_same(F->out, F->out_len, F->exp, en));
-	ck_assert(tp_csums_ok(F->out, F->out_len));
-	xf_expect_only(F, DIR_6TO4, CTR_RX, CTR_TRANSLATED, CTR_MAX);
-}
-END_TEST
-
 /* What is not carried: an extension that leaves under 128 bytes of quote
  * in 1280, one of another version, one after a type with no length
  * attribute (Parameter Problem in ICMPv6). The result is the plain error
@@ -1868,10 +603,10 @@ START_TEST(sl_err_4to6_rfc4884_extension_dropped)
 {
 	static uint8_t ext[1200], quote[1400];
 	size_t n6, n, en;
-	uint32_t rest_in[] = { 32u << 16, 32u << 16, (32u << 16) | (9u << 24) };
-	uint8_t type_in[] = { 11, 11, 12 }, type_out[] = { 3, 3, 4 };
-	uint32_t rest_out[] = { 0, 0, 6 };
-	size_t ext_len[] = { 1200, 16, 16 };
+	uint32_t rest_in[] = {32u << 16, 32u << 16, (32u << 16) | (9u << 24)};
+	uint8_t type_in[] = {11, 11, 12}, type_out[] = {3, 3, 4};
+	uint32_t rest_out[] = {0, 0, 6};
+	size_t ext_len[] = {1200, 16, 16};
 
 	for (int i = 0; i < 3; i++) {
 		ext_quotes(&n6, ext, ext_len[i], false);
@@ -1880,7 +615,7 @@ START_TEST(sl_err_4to6_rfc4884_extension_dropped)
 		memcpy(quote, q4, 128);
 		memcpy(quote + 128, ext, ext_len[i]);
 		n = icmp4_err(F->in, ROUTER4, SL_C4, 64, type_in[i], 0, rest_in[i], quote,
-			      128 + ext_len[i]);
+		              128 + ext_len[i]);
 		en = icmp6_err(F->exp, ROUTER4_6, SL_C6, 63, type_out[i], 0, rest_out[i], q6, 148);
 		run(F->in, n);
 		ck_assert_int_eq(F->verdict, XLAT_SEND);
@@ -1897,7 +632,7 @@ END_TEST
  * ICMPv6 Time Exceeded from ROUTER4_6 quoting its own packet. */
 START_TEST(sf_err_4to6_time_exceeded_udp)
 {
-	struct tp_ip6 h6 = { .src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 1, .tclass = 0xb8 };
+	struct tp_ip6 h6 = {.src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 1, .tclass = 0xb8};
 	uint8_t l4[64];
 	char t_text[16];
 	size_t n, en, qn, n6;
@@ -1924,8 +659,8 @@ END_TEST
 /* TCP and echo quotes find their BIB entries too (port / identifier). */
 START_TEST(sf_err_4to6_tcp_and_echo)
 {
-	struct tp_ip6 t6 = { .src = SF_C6, .dst = SRV6, .nh = 6, .hlim = 63 };
-	struct tp_ip6 e6 = { .src = SF_C6, .dst = SRV6, .nh = 58, .hlim = 63 };
+	struct tp_ip6 t6 = {.src = SF_C6, .dst = SRV6, .nh = 6, .hlim = 63};
+	struct tp_ip6 e6 = {.src = SF_C6, .dst = SRV6, .nh = 58, .hlim = 63};
 	uint8_t l4[64], data[32];
 	char t_text[16];
 	size_t n, en, qn, n6;
@@ -1965,7 +700,7 @@ END_TEST
 /* No BIB entry for the quoted (T,t): dropped, and no state is made. */
 START_TEST(sf_err_4to6_no_state)
 {
-	struct tp_ip4 h4 = { .src = "198.51.100.5", .dst = SRV4, .proto = 17, .ttl = 1 };
+	struct tp_ip4 h4 = {.src = "198.51.100.5", .dst = SRV4, .proto = 17, .ttl = 1};
 	uint8_t l4[64], a6[16];
 	uint16_t p6;
 	size_t qn = tp_ip4(q4, &h4, l4, tp_udp(l4, 3000, 53, "x", 1));
@@ -1980,7 +715,7 @@ END_TEST
  * server gets Fragmentation Needed from T about the packet it sent to T. */
 START_TEST(sf_err_6to4_ptb_from_ipv6_router)
 {
-	struct tp_ip4 r4 = { .src = SRV4, .proto = 17, .ttl = 50, .frag = TP_DF };
+	struct tp_ip4 r4 = {.src = SRV4, .proto = 17, .ttl = 50, .frag = TP_DF};
 	uint8_t l4[64];
 	char t_text[16];
 	size_t n, en, qn, n4;
@@ -2014,17 +749,6 @@ START_TEST(sf_err_6to4_ptb_from_ipv6_router)
 }
 END_TEST
 
-START_TEST(sf_err_6to4_no_state)
-{
-	struct tp_ip6 h6 = { .src = SRV6, .dst = SF_C6, .nh = 17, .hlim = 50 };
-	uint8_t l4[64];
-	size_t n6 = tp_ip6(q6, &h6, l4, tp_udp(l4, 53, 5353, "x", 1));
-
-	run(F->in, icmp6_err(F->in, ROUTER6, SRV6, 64, 1, 4, 0, q6, n6));
-	expect_drop(DIR_6TO4, CTR_DROP_NO_STATE);
-}
-END_TEST
-
 /* ---- suite ---- */
 
 static TCase *stateless_case(const char *name)
@@ -2035,7 +759,6 @@ static TCase *stateless_case(const char *name)
 	return tc;
 }
 
-
 /* ---- RFC 7915 §5.1 DF and Identification, fragments (§4.1, §5.1.1) ---- */
 
 /* A translated IPv4 packet up to 1260 bytes leaves with DF=0, above with
@@ -2043,7 +766,7 @@ static TCase *stateless_case(const char *name)
  * up from the seed the caller gave it and wraps. */
 static size_t udp6_sized(uint8_t *o, const char *src, size_t total4, const uint8_t *data)
 {
-	struct tp_ip6 h = { .src = src, .dst = SRV6, .nh = 17, .hlim = 64 };
+	struct tp_ip6 h = {.src = src, .dst = SRV6, .nh = 17, .hlim = 64};
 
 	return tp_ip6(o, &h, F->l4, tp_udp(F->l4, 5353, 53, data, total4 - 28));
 }
@@ -2053,17 +776,21 @@ START_TEST(sl_df_rule_1260)
 	static const struct {
 		size_t total;
 		uint16_t id, frag;
-	} c[] = { { 1260, 0xfffe, 0 }, { 1261, 0xffff, TP_DF }, { 29, 0x0000, 0 } };
+	} c[] = {{1260, 0xfffe, 0}, {1261, 0xffff, TP_DF}, {29, 0x0000, 0}};
 	static uint8_t data[1300];
 
 	tp_fill(data, sizeof(data), 9);
 	F->ctx.ipv4_id_next = 0xfffe;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct tp_ip4 h4 = { .src = SL_C4, .dst = SRV4, .proto = 17, .ttl = 63,
-				     .id = c[i].id, .frag = c[i].frag };
+		struct tp_ip4 h4 = {.src = SL_C4,
+		                    .dst = SRV4,
+		                    .proto = 17,
+		                    .ttl = 63,
+		                    .id = c[i].id,
+		                    .frag = c[i].frag};
 		size_t n = udp6_sized(F->in, SL_C6, c[i].total, data);
-		size_t en = tp_ip4(F->exp, &h4, F->l4,
-				   tp_udp(F->l4, 5353, 53, data, c[i].total - 28));
+		size_t en =
+		    tp_ip4(F->exp, &h4, F->l4, tp_udp(F->l4, 5353, 53, data, c[i].total - 28));
 
 		memset(&F->ctr, 0, sizeof(F->ctr));
 		ck_assert_uint_eq(en, c[i].total);
@@ -2076,8 +803,7 @@ END_TEST
 /* Translated in place, for a fragment whose transport checksum covers
  * bytes that are not in it: only the IPv4 header checksum is verified
  * here; the transport checksum is in the expected bytes. */
-static void expect_fragment(enum tun64_dir dir, const uint8_t *exp, size_t exp_len,
-			    size_t in_len)
+static void expect_fragment(enum tun64_dir dir, const uint8_t *exp, size_t exp_len, size_t in_len)
 {
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(tp_same(F->out, F->out_len, exp, exp_len));
@@ -2128,23 +854,38 @@ static void udp_dgram6(uint8_t *l4, const char *src, const char *dst, uint16_t s
 
 /* IPv6 fragment of dgram: Fragment header (nh, offset, M, id) + bytes. */
 static size_t frag6(uint8_t *o, const char *src, const char *dst, uint8_t hlim, uint8_t nh,
-		    const uint8_t *dgram, size_t off, size_t len, bool more, uint32_t id)
+                    const uint8_t *dgram, size_t off, size_t len, bool more, uint32_t id)
 {
-	uint8_t fh[8] = { nh, 0, (uint8_t)((off / 8) >> 5), (uint8_t)((off / 8) << 3 | more),
-			  (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8),
-			  (uint8_t)id };
-	struct tp_ip6 h = { .src = src, .dst = dst, .nh = nh, .hlim = hlim, .ext = fh,
-			    .ext_len = sizeof(fh), .ext_first = 44, .keep_l4_csum = true };
+	uint8_t fh[8] = {nh,
+	                 0,
+	                 (uint8_t)((off / 8) >> 5),
+	                 (uint8_t)((off / 8) << 3 | more),
+	                 (uint8_t)(id >> 24),
+	                 (uint8_t)(id >> 16),
+	                 (uint8_t)(id >> 8),
+	                 (uint8_t)id};
+	struct tp_ip6 h = {.src = src,
+	                   .dst = dst,
+	                   .nh = nh,
+	                   .hlim = hlim,
+	                   .ext = fh,
+	                   .ext_len = sizeof(fh),
+	                   .ext_first = 44,
+	                   .keep_l4_csum = true};
 
 	return tp_ip6(o, &h, dgram + off, len);
 }
 
 static size_t frag4(uint8_t *o, const char *src, const char *dst, uint8_t ttl, uint8_t proto,
-		    const uint8_t *dgram, size_t off, size_t len, bool more, uint16_t id)
+                    const uint8_t *dgram, size_t off, size_t len, bool more, uint16_t id)
 {
-	struct tp_ip4 h = { .src = src, .dst = dst, .proto = proto, .ttl = ttl, .id = id,
-			    .frag = (uint16_t)(off / 8 | (more ? TP_MF : 0)),
-			    .keep_l4_csum = true };
+	struct tp_ip4 h = {.src = src,
+	                   .dst = dst,
+	                   .proto = proto,
+	                   .ttl = ttl,
+	                   .id = id,
+	                   .frag = (uint16_t)(off / 8 | (more ? TP_MF : 0)),
+	                   .keep_l4_csum = true};
 
 	return tp_ip4(o, &h, dgram + off, len);
 }
@@ -2168,28 +909,12 @@ START_TEST(sl_frag_6to4)
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	n = frag6(F->in, SL_C6, SRV6, 64, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
-		  0x11223344);
-	en = frag4(F->exp, SL_C4, SRV4, 63, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
-		   0x3344);
+	          0x11223344);
+	en =
+	    frag4(F->exp, SL_C4, SRV4, 63, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false, 0x3344);
 	run(F->in, n);
 	expect_fragment(DIR_6TO4, F->exp, en, n);
 	ck_assert_uint_eq(F->ctx.ipv4_id_next, 0x0777);
-}
-END_TEST
-
-/* An atomic fragment (offset 0, M=0) is translated as a fragment header
- * says: its ID, DF=0 (RFC 7915 §5.1.1), full checksum verifiable. */
-START_TEST(sl_frag_6to4_atomic)
-{
-	static uint8_t d6[DGRAM_LEN], d4[DGRAM_LEN];
-	size_t n, en;
-
-	udp_dgram6(d6, SL_C6, SRV6, 5353, 53);
-	udp_dgram4(d4, SL_C4, SRV4, 5353, 53);
-	n = frag6(F->in, SL_C6, SRV6, 64, 17, d6, 0, DGRAM_LEN, false, 0xabcd0102);
-	en = frag4(F->exp, SL_C4, SRV4, 63, 17, d4, 0, DGRAM_LEN, false, 0x0102);
-	run(F->in, n);
-	expect_translated(DIR_6TO4, F->exp, en, n);
 }
 END_TEST
 
@@ -2209,72 +934,10 @@ START_TEST(sl_frag_4to6)
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	n = frag4(F->in, SRV4, SL_C4, 50, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false, 0xabcd);
-	en = frag6(F->exp, SRV6, SL_C6, 49, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
-		   0xabcd);
+	en =
+	    frag6(F->exp, SRV6, SL_C6, 49, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false, 0xabcd);
 	run(F->in, n);
 	expect_fragment(DIR_4TO6, F->exp, en, n);
-}
-END_TEST
-
-/* Fragments that are refused, each with its counter:
- * 0 fragmented ICMPv6 echo, 1 fragmented ICMPv4 echo (the ICMPv6 checksum
- * needs the whole datagram's length); 2 a first IPv4 UDP fragment without
- * checksum (IPv6 needs one over the whole datagram, RFC 7915 §4.5);
- * 3/4 TCP at offset 8 bytes (RFC 1858 §4), both directions; 5 two Fragment
- * headers; 6/7 a first fragment too short for the UDP header; 8 a later
- * fragment of an unsupported protocol (GRE). */
-START_TEST(frag_refused)
-{
-	static uint8_t d[DGRAM_LEN];
-	uint8_t two[16] = { 44, 0, 0, 1, 0, 0, 0, 9, 17, 0, 0, 1, 0, 0, 0, 9 };
-	struct tp_ip6 h6 = { .src = SL_C6, .dst = SRV6, .nh = 17, .hlim = 64, .ext = two,
-			     .ext_len = sizeof(two), .ext_first = 44, .keep_l4_csum = true };
-	enum tun64_dir dir = DIR_6TO4;
-	enum tun64_counter why = CTR_DROP_FRAGMENT;
-	size_t n = 0;
-
-	udp_dgram6(d, SL_C6, SRV6, 5353, 53);
-	switch (_i) {
-	case 0:
-		tp_icmp(d, 128, 0, 1, 1, dgram_data, 40);
-		n = frag6(F->in, SL_C6, SRV6, 64, 58, d, 0, FIRST_LEN, true, 5);
-		break;
-	case 1:
-		tp_icmp(d, 8, 0, 1, 1, dgram_data, 40);
-		n = frag4(F->in, SRV4, SL_C4, 64, 1, d, 0, FIRST_LEN, true, 5);
-		dir = DIR_4TO6;
-		break;
-	case 2:
-		d[6] = d[7] = 0;
-		n = frag4(F->in, SRV4, SL_C4, 64, 17, d, 0, FIRST_LEN, true, 5);
-		dir = DIR_4TO6;
-		break;
-	case 3:
-		n = frag6(F->in, SL_C6, SRV6, 64, 6, d, 8, 40, false, 5);
-		break;
-	case 4:
-		n = frag4(F->in, SRV4, SL_C4, 64, 6, d, 8, 40, false, 5);
-		dir = DIR_4TO6;
-		break;
-	case 5:
-		n = tp_ip6(F->in, &h6, d, 40);
-		break;
-	case 6:
-		n = frag6(F->in, SL_C6, SRV6, 64, 17, d, 0, 4, true, 5);
-		why = CTR_DROP_TRUNCATED;
-		break;
-	case 7:
-		n = frag4(F->in, SRV4, SL_C4, 64, 17, d, 0, 0, true, 5);
-		dir = DIR_4TO6;
-		why = CTR_DROP_TRUNCATED;
-		break;
-	case 8:
-		n = frag6(F->in, SL_C6, SRV6, 64, 59, d, 8, 40, false, 5); /* No Next Header */
-		why = CTR_DROP_UNSUPPORTED_PROTO;
-		break;
-	}
-	run(F->in, n);
-	expect_drop(dir, why);
 }
 END_TEST
 
@@ -2283,8 +946,13 @@ END_TEST
 START_TEST(sl_frag_4to6_too_big)
 {
 	static uint8_t d[1300];
-	struct tp_ip4 h = { .src = SRV4, .dst = SL_C4, .proto = 17, .ttl = 64, .id = 3,
-			    .frag = 100, .keep_l4_csum = true };
+	struct tp_ip4 h = {.src = SRV4,
+	                   .dst = SL_C4,
+	                   .proto = 17,
+	                   .ttl = 64,
+	                   .id = 3,
+	                   .frag = 100,
+	                   .keep_l4_csum = true};
 
 	run(F->in, tp_ip4(F->in, &h, d, 1280 - 48 + 1));
 	ck_assert_int_eq(F->verdict, XLAT_SEND_MANY);
@@ -2322,9 +990,9 @@ START_TEST(sf_frag_round_trip)
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	n = frag6(F->in, SF_C6, SRV6, 64, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
-		  0x55667788);
+	          0x55667788);
 	en = frag4(F->exp, t_text, SRV4, 63, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
-		   0x7788);
+	           0x7788);
 	run(F->in, n);
 	expect_fragment(DIR_6TO4, F->exp, en, n);
 
@@ -2339,8 +1007,8 @@ START_TEST(sf_frag_round_trip)
 
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	n = frag4(F->in, SRV4, t_text, 50, 17, d4, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false, 0x0909);
-	en = frag6(F->exp, SRV6, SF_C6, 49, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false,
-		   0x0909);
+	en =
+	    frag6(F->exp, SRV6, SF_C6, 49, 17, d6, FIRST_LEN, DGRAM_LEN - FIRST_LEN, false, 0x0909);
 	run(F->in, n);
 	expect_fragment(DIR_4TO6, F->exp, en, n);
 }
@@ -2391,8 +1059,8 @@ START_TEST(frag_table_bounded)
 	const uint32_t n = 3 * FRAG_TABLE_ENTRIES;
 	const uint64_t end = 1000 + n / 8;
 	struct frag_table *t = frag_table_new(1);
-	struct frag_key k = { .id = 1, .proto = 17, .from_v6 = 1 };
-	uint8_t a[16] = { 0 }, got[16];
+	struct frag_key k = {.id = 1, .proto = 17, .from_v6 = 1};
+	uint8_t a[16] = {0}, got[16];
 	struct frag_key other;
 
 	ck_assert_ptr_nonnull(t);
@@ -2440,28 +1108,14 @@ static Suite *xlat_suite(void)
 	TCase *tc;
 
 	tc = stateless_case("stateless");
-	tcase_add_test(tc, sl_udp_6to4);
-	tcase_add_test(tc, sl_udp_4to6);
-	tcase_add_test(tc, sl_tcp_6to4);
-	tcase_add_test(tc, sl_tcp_4to6);
-	tcase_add_test(tc, sl_icmp_echo_6to4);
-	tcase_add_test(tc, sl_icmp_echo_4to6);
-	tcase_add_test(tc, sl_icmp_echo_other_types);
-	tcase_add_test(tc, sl_udp_zero_checksum_4to6);
-	tcase_add_loop_test(tc, sl_udp_checksum_zero_becomes_ffff, 0, 2);
-	tcase_add_test(tc, sl_udp_checksum_zero_becomes_ffff_6to4);
-	tcase_add_test(tc, sl_trailing_bytes_trimmed);
-	tcase_add_test(tc, wkp_refuses_non_global);
-	tcase_add_test(tc, wkp_allow_private);
+	tcase_add_test(tc, helpers_agree_with_scapy);
 	tcase_add_test(tc, wkp_eam_private_allowed);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("fragments");
 	tcase_add_test(tc, sl_df_rule_1260);
 	tcase_add_test(tc, sl_frag_6to4);
-	tcase_add_test(tc, sl_frag_6to4_atomic);
 	tcase_add_test(tc, sl_frag_4to6);
-	tcase_add_loop_test(tc, frag_refused, 0, 9);
 	tcase_add_test(tc, sl_frag_4to6_too_big);
 	tcase_add_test(tc, frag_table_bounded);
 	suite_add_tcase(s, tc);
@@ -2472,94 +1126,31 @@ static Suite *xlat_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("headers");
-	tcase_add_test(tc, sl_ext_hbh_dstopts_skipped);
-	tcase_add_test(tc, sl_ext_routing_segments_left_zero_skipped);
-	tcase_add_test(tc, sl_ext_routing_segments_left_param_problem);
-	tcase_add_test(tc, sl_ext_chain_past_end);
-	tcase_add_test(tc, sl_ext_chain_no_room_for_next);
-	tcase_add_test(tc, sl_ipv4_options_skipped);
-	tcase_add_loop_test(tc, sl_ipv4_source_route_refused, 0, 2);
-	tcase_add_loop_test(tc, sl_ipv4_expired_source_route_skipped, 0, 2);
-	tcase_add_loop_test(tc, sl_ipv4_source_route_no_error_about, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("malformed");
-	tcase_add_test(tc, drop_bad_version);
-	tcase_add_test(tc, drop_empty);
-	tcase_add_test(tc, drop_ipv6_truncated);
-	tcase_add_test(tc, drop_ipv6_payload_length_beyond_buffer);
-	tcase_add_test(tc, drop_ipv4_truncated);
-	tcase_add_test(tc, drop_ipv4_bad_ihl);
-	tcase_add_test(tc, drop_ipv4_ihl_beyond_buffer);
-	tcase_add_loop_test(tc, drop_ipv4_total_length, 0, 2);
-	tcase_add_test(tc, drop_ipv4_bad_header_checksum);
-	tcase_add_loop_test(tc, drop_ipv6_bad_source, 0, 3);
-	tcase_add_loop_test(tc, drop_ipv4_bad_source, 0, 5);
-	tcase_add_test(tc, sl_drop_dst_outside_prefix);
-	tcase_add_test(tc, sl_drop_src_outside_prefix);
-	tcase_add_test(tc, sl_other_protocols_forwarded);
-	tcase_add_loop_test(tc, sl_pseudo_csum_protocols, 0, (int)sizeof(pseudo_csum_proto));
-	tcase_add_loop_test(tc, sl_pseudo_csum_truncated, 0, (int)sizeof(pseudo_csum_proto));
-	tcase_add_loop_test(tc, drop_unsupported_icmp, 0, 2);
-	tcase_add_loop_test(tc, drop_truncated_transport, 0, 3);
-	tcase_add_loop_test(tc, drop_udp_length_field, 0, 2);
-	tcase_add_test(tc, drop_udp6_zero_checksum);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("errors");
-	tcase_add_loop_test(tc, sl_hop_limit_expired, 0, 2);
-	tcase_add_test(tc, sl_hop_limit_expired_literal);
-	tcase_add_test(tc, sl_hop_limit_expired_big_packet_quoted_to_1280);
-	tcase_add_loop_test(tc, sl_ttl_expired, 0, 2);
-	tcase_add_test(tc, sl_ttl_expired_big_packet_quoted_to_576);
-	tcase_add_test(tc, sl_expired_quotes_without_trailing_bytes);
-	tcase_add_test(tc, sl_df_too_big_sends_frag_needed);
 	tcase_add_test(tc, sl_df_fits_exactly);
 	tcase_add_test(tc, sl_no_df_above_lowest_ipv6_mtu_split);
 	suite_add_tcase(s, tc);
 
 	tc = stateless_case("icmp-errors");
-	tcase_add_loop_test(tc, sl_err_4to6_mapping, 0, (int)(sizeof(err4to6) / sizeof(err4to6[0])));
-	tcase_add_loop_test(tc, sl_err_4to6_unsupported_dropped, 0,
-			    (int)(sizeof(drop4) / sizeof(drop4[0])));
-	tcase_add_loop_test(tc, sl_err_6to4_mapping, 0, (int)(sizeof(err6to4) / sizeof(err6to4[0])));
-	tcase_add_loop_test(tc, sl_err_6to4_unsupported_dropped, 0,
-			    (int)(sizeof(drop6) / sizeof(drop6[0])));
-	tcase_add_test(tc, sl_err_6to4_untranslatable_source_uses_own4);
-	tcase_add_loop_test(tc, sl_frag_needed_to_ptb_mtu, 0,
-			    (int)(sizeof(mtu4to6) / sizeof(mtu4to6[0])));
-	tcase_add_loop_test(tc, sl_ptb_to_frag_needed_mtu, 0,
-			    (int)(sizeof(mtu6to4) / sizeof(mtu6to4[0])));
-	tcase_add_test(tc, sl_err_4to6_cut_to_1280);
-	tcase_add_test(tc, sl_err_6to4_cut_to_576);
 	tcase_add_test(tc, sl_err_4to6_tcp_8_bytes);
-	tcase_add_test(tc, sl_err_echo_quoted_both_ways);
-	tcase_add_loop_test(tc, sl_err_bad_quote_dropped, 0, 4);
-	tcase_add_loop_test(tc, sl_err_6to4_bad_quote_dropped, 0, 3);
-	tcase_add_test(tc, sl_err_bad_checksum_dropped);
-	tcase_add_loop_test(tc, sl_err_4to6_quoting_other, 0, (int)sizeof(quoted_other_proto));
-	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_carried);
-	tcase_add_test(tc, sl_err_6to4_rfc4884_extension_carried);
 	tcase_add_test(tc, sl_err_4to6_rfc4884_extension_dropped);
 	suite_add_tcase(s, tc);
 
 	tc = stateful_case("stateful", stateful_setup);
-	tcase_add_test(tc, sf_other_protocols_dropped);
 	tcase_add_test(tc, sf_udp_round_trip);
 	tcase_add_test(tc, sf_udp_zero_checksum_reply);
 	tcase_add_test(tc, sf_tcp_round_trip);
 	tcase_add_test(tc, sf_icmp_echo_round_trip);
-	tcase_add_test(tc, sf_drop_no_state);
-	tcase_add_test(tc, sf_drop_dst_outside_pool4);
-	tcase_add_test(tc, sf_drop_source_in_prefix);
-	tcase_add_test(tc, sf_drop_source_in_pool4);
 	tcase_add_test(tc, sf_hop_limit_expired_creates_no_state);
-	tcase_add_test(tc, sf_ttl_expired);
 	tcase_add_test(tc, sf_err_4to6_time_exceeded_udp);
 	tcase_add_test(tc, sf_err_4to6_tcp_and_echo);
 	tcase_add_test(tc, sf_err_4to6_no_state);
 	tcase_add_test(tc, sf_err_6to4_ptb_from_ipv6_router);
-	tcase_add_test(tc, sf_err_6to4_no_state);
 	suite_add_tcase(s, tc);
 
 	tc = stateful_case("pool4-exhausted", tiny_pool_setup);
