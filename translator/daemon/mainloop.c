@@ -64,9 +64,9 @@ static void serve_control(struct daemon *d)
 
 			fprintf(f, "%s%s\n", rc < 0 ? "error: " : "", msg);
 			log_msg(rc < 0 ? LOG_LVL_ERROR : LOG_LVL_INFO, "tun64ctl reload: %s", msg);
-		} else
-
+		} else {
 			control_answer(req, &v, f);
+		}
 		fclose(f);
 		for (size_t off = 0; off < ans_len;) {
 			ssize_t w = send(fd, ans + off, ans_len - off, MSG_NOSIGNAL);
