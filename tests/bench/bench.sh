@@ -66,7 +66,7 @@ note() {
 	local variant=$1
 	shift
 	NOTE[$variant]="${NOTE[$variant]:+${NOTE[$variant]}; }$*"
-	b64_log "  $variant: $*"
+	t64_log "  $variant: $*"
 }
 
 variant_label() {
@@ -89,8 +89,8 @@ setup_kernel() {
 
 ensure_tayga() {
 	command -v tayga >/dev/null 2>&1 && return 0
-	b64_log "  installing tayga (apt-get install -y tayga)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y tayga >"$B64_WORKDIR/apt.log" 2>&1
+	t64_log "  installing tayga (apt-get install -y tayga)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y tayga >"$T64_WORKDIR/apt.log" 2>&1
 	command -v tayga >/dev/null 2>&1
 }
 
@@ -98,51 +98,51 @@ ensure_tayga() {
 # one pool4 address of its own. ipv4-addr lies inside the pool, so TAYGA takes
 # it out of the pool (tayga.conf(5)).
 setup_tayga() {
-	local conf=$B64_WORKDIR/tayga.conf
+	local conf=$T64_WORKDIR/tayga.conf
 	ensure_tayga || { note tayga "tayga not installed and apt-get failed"; return 1; }
 	b64_topology_create translator || { note tayga "topology setup failed"; return 1; }
 	cat >"$conf" <<-EOF
 		tun-device nat64
 		ipv4-addr 198.51.100.1
-		prefix $B64_PREFIX6
-		dynamic-pool $B64_POOL4
+		prefix $T64_PREFIX6
+		dynamic-pool $T64_POOL4
 	EOF
-	b64_in "$B64_NS_ROUTER" tayga --mktun -c "$conf" >"$B64_WORKDIR/tayga-mktun.log" 2>&1 ||
-		{ note tayga "tayga --mktun failed: $(tail -1 "$B64_WORKDIR/tayga-mktun.log")"; return 1; }
-	if ! b64_in "$B64_NS_ROUTER" ip link set nat64 up mtu 1500 ||
-		! b64_in "$B64_NS_ROUTER" ip -6 route add "$B64_PREFIX6" dev nat64 ||
-		! b64_in "$B64_NS_ROUTER" ip route add "$B64_POOL4" dev nat64; then
+	t64_in "$T64_NS_ROUTER" tayga --mktun -c "$conf" >"$T64_WORKDIR/tayga-mktun.log" 2>&1 ||
+		{ note tayga "tayga --mktun failed: $(tail -1 "$T64_WORKDIR/tayga-mktun.log")"; return 1; }
+	if ! t64_in "$T64_NS_ROUTER" ip link set nat64 up mtu 1500 ||
+		! t64_in "$T64_NS_ROUTER" ip -6 route add "$T64_PREFIX6" dev nat64 ||
+		! t64_in "$T64_NS_ROUTER" ip route add "$T64_POOL4" dev nat64; then
 		note tayga "tun or route setup failed"
 		return 1
 	fi
 	# --nodetach rather than -d: -d also turns on debug logging.
-	b64_spawn "$B64_WORKDIR/tayga.log" "$B64_NS_ROUTER" tayga --nodetach -c "$conf"
+	t64_spawn "$T64_WORKDIR/tayga.log" "$T64_NS_ROUTER" tayga --nodetach -c "$conf"
 	sleep 0.5
-	XLAT_PID=$B64_LAST_PID
-	b64_alive "$XLAT_PID" ||
-		{ note tayga "tayga exited: $(tail -1 "$B64_WORKDIR/tayga.log")"; return 1; }
+	XLAT_PID=$T64_LAST_PID
+	t64_alive "$XLAT_PID" ||
+		{ note tayga "tayga exited: $(tail -1 "$T64_WORKDIR/tayga.log")"; return 1; }
 	TARGET=$B64_SERVER4_MAPPED
-	SERVER_BIND=$B64_SERVER4
+	SERVER_BIND=$T64_SERVER4
 }
 
 # setup_tun64 VARIANT [--workers N]: tun64d installs its own routes.
 setup_tun64() {
-	local variant=$1 log=$B64_WORKDIR/tun64d-$1.log pid i
+	local variant=$1 log=$T64_WORKDIR/tun64d-$1.log pid i
 	shift
 	[ -x "$BUILD/tun64d" ] || { note "$variant" "$BUILD/tun64d not built"; return 1; }
 	b64_topology_create translator || { note "$variant" "topology setup failed"; return 1; }
-	b64_spawn "$log" "$B64_NS_ROUTER" "$BUILD/tun64d" --tun-device nat64 \
-		--prefix "$B64_PREFIX6" --pool4 "$B64_POOL4" \
-		--control-socket "$B64_WORKDIR/tun64-$variant.sock" "$@"
-	pid=$B64_LAST_PID
+	t64_spawn "$log" "$T64_NS_ROUTER" "$BUILD/tun64d" --tun-device nat64 \
+		--prefix "$T64_PREFIX6" --pool4 "$T64_POOL4" \
+		--control-socket "$T64_WORKDIR/tun64-$variant.sock" "$@"
+	pid=$T64_LAST_PID
 	XLAT_PID=$pid
 	for ((i = 0; i < 150; i++)); do
 		grep -q '^tun64d: ready' "$log" 2>/dev/null && break
-		b64_alive "$pid" || break
+		t64_alive "$pid" || break
 		sleep 0.1
 	done
 	if ! grep -q '^tun64d: ready' "$log" 2>/dev/null; then
-		if b64_alive "$pid"; then
+		if t64_alive "$pid"; then
 			note "$variant" "tun64d not ready in 15 s: $(tail -1 "$log" 2>/dev/null)"
 		else
 			note "$variant" "tun64d exited: $(tail -1 "$log" 2>/dev/null)"
@@ -150,7 +150,7 @@ setup_tun64() {
 		return 1
 	fi
 	TARGET=$B64_SERVER4_MAPPED
-	SERVER_BIND=$B64_SERVER4
+	SERVER_BIND=$T64_SERVER4
 }
 
 setup_variant() {
@@ -166,27 +166,27 @@ setup_variant() {
 # ---- measurements ----------------------------------------------------------
 
 iperf_listening() {
-	b64_in "$B64_NS_SERVER" ss -Hltn "sport = :5201" | grep -q .
+	t64_in "$T64_NS_SERVER" ss -Hltn "sport = :5201" | grep -q .
 }
 
 start_iperf_server() {
 	local variant=$1
-	b64_spawn "$B64_WORKDIR/iperf3-server-$variant.log" "$B64_NS_SERVER" \
+	t64_spawn "$T64_WORKDIR/iperf3-server-$variant.log" "$T64_NS_SERVER" \
 		iperf3 -s -B "$SERVER_BIND"
-	b64_wait_for 10 iperf_listening ||
+	t64_wait_for 10 iperf_listening ||
 		{ note "$variant" "iperf3 -s did not start"; return 1; }
 }
 
 path_works() {
-	b64_wait_for 10 b64_in "$B64_NS_CLIENT" ping -c 1 -W 1 "$TARGET" ||
+	t64_wait_for 10 t64_in "$T64_NS_CLIENT" ping -c 1 -W 1 "$TARGET" ||
 		{ note "$1" "no ping reply from $TARGET through the router"; return 1; }
 }
 
 # ping_once VARIANT RUN: average RTT of 200 echoes 10 ms apart, in µs, and
 # the loss ("63 0%"); prints "n/a: REASON" and fails if there is no RTT.
 ping_once() {
-	local out=$B64_WORKDIR/ping-$1-$2.txt avg loss
-	b64_bounded 30 ip netns exec "$B64_NS_CLIENT" \
+	local out=$T64_WORKDIR/ping-$1-$2.txt avg loss
+	b64_bounded 30 ip netns exec "$T64_NS_CLIENT" \
 		ping -c 200 -i 0.01 -W 1 -q "$TARGET" >"$out" 2>&1
 	avg=$(awk -F/ '/^(rtt|round-trip)/ { printf "%.0f", $5 * 1000 }' "$out")
 	loss=$(grep -o '[0-9.]*% packet loss' "$out")
@@ -226,7 +226,7 @@ xlat_ticks() {
 # and in RcvbufErrors when it did not fit the socket buffer. Reading /proc
 # rather than nstat: no history file. Prints "n/a n/a" if unreadable.
 udp_counters() {
-	b64_in "$1" cat /proc/net/snmp /proc/net/snmp6 2>/dev/null | awk '
+	t64_in "$1" cat /proc/net/snmp /proc/net/snmp6 2>/dev/null | awk '
 		$1 == "Udp:" && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
 		$1 == "Udp:" && ("InDatagrams" in col) && ("RcvbufErrors" in col) {
 			in4 = $col["InDatagrams"]; err4 = $col["RcvbufErrors"]; ok = 1 }
@@ -241,13 +241,13 @@ udp_counters() {
 tun_tx_dropped() {
 	local n
 	[ "$1" = kernel ] && { echo -; return; }
-	n=$(b64_in "$B64_NS_ROUTER" cat /sys/class/net/nat64/statistics/tx_dropped 2>/dev/null)
+	n=$(t64_in "$T64_NS_ROUTER" cat /sys/class/net/nat64/statistics/tx_dropped 2>/dev/null)
 	case $n in '' | *[!0-9]*) echo n/a ;; *) echo "$n" ;; esac
 }
 
 # udp64_snapshot VARIANT: "IN RCVBUFERRORS TUNDROP" at this moment.
 udp64_snapshot() {
-	echo "$(udp_counters "$B64_NS_SERVER") $(tun_tx_dropped "$1")"
+	echo "$(udp_counters "$T64_NS_SERVER") $(tun_tx_dropped "$1")"
 }
 
 # udp64_losses BEFORE AFTER SENT: the UDP64 loss table of one run, in the order
@@ -281,20 +281,20 @@ udp64_losses() {
 # the run's loss table (UDP_LOSSES) to the .loss file next to the JSON.
 iperf_once() {
 	local variant=$1 metric=$2 run=$3 kind=$4 before after sent
-	local json=$B64_WORKDIR/iperf3-$variant-$metric-$run.json
+	local json=$T64_WORKDIR/iperf3-$variant-$metric-$run.json
 	shift 4
 	[ "$metric" = udp64 ] && before=$(udp64_snapshot "$variant")
-	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$B64_NS_CLIENT" \
+	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$T64_NS_CLIENT" \
 		iperf3 -c "$TARGET" -J -t "$BENCH_TIME" --connect-timeout 5000 "$@" \
 		>"$json" 2>"$json.err"
 	[ "$metric" = udp64 ] && after=$(udp64_snapshot "$variant")
 	# Let the server finish the test and the queues drain before the next one.
 	sleep 1
 	if [ "$metric" = udp64 ]; then
-		sent=$("$B64_PYTHON" "$HERE/iperf_json.py" udpsent "$json")
+		sent=$("$T64_PYTHON" "$HERE/iperf_json.py" udpsent "$json")
 		udp64_losses "$before" "$after" "$sent" >"${json%.json}.loss"
 	fi
-	"$B64_PYTHON" "$HERE/iperf_json.py" "$kind" "$json"
+	"$T64_PYTHON" "$HERE/iperf_json.py" "$kind" "$json"
 }
 
 # median FORMAT NUMBER...: the median, printed with FORMAT (n/a if none).
@@ -317,7 +317,7 @@ udp64_result() {
 	shift
 	[ "$#" -gt 0 ] && run=$(printf '%s\n' "$@" | sort -g |
 		awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')
-	loss=$B64_WORKDIR/iperf3-$variant-udp64-$run.loss
+	loss=$T64_WORKDIR/iperf3-$variant-udp64-$run.loss
 	[ -r "$loss" ] && read -r -a cells <"$loss"
 	for m in $UDP_LOSSES; do
 		RESULT[$variant:$m]=${cells[i]:-n/a}
@@ -357,13 +357,13 @@ measure_iperf() {
 # translator process (tun64d or tayga). cpu-clock, not cycles: in a VM the
 # hardware counters are often missing.
 profile_translator() {
-	local variant=$1 data=$B64_WORKDIR/perf-$1.data report=$BENCH_PERF.$1
+	local variant=$1 data=$T64_WORKDIR/perf-$1.data report=$BENCH_PERF.$1
 	command -v perf >/dev/null 2>&1 || { note "$variant" "perf not installed"; return; }
 	perf record -e cpu-clock -g -p "$XLAT_PID" -o "$data" -- sleep "$BENCH_TIME" \
-		>"$B64_WORKDIR/perf-$variant.log" 2>&1 &
+		>"$T64_WORKDIR/perf-$variant.log" 2>&1 &
 	local perf_pid=$!
 	sleep 0.5
-	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$B64_NS_CLIENT" \
+	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$T64_NS_CLIENT" \
 		iperf3 -c "$TARGET" -t "$BENCH_TIME" --connect-timeout 5000 >/dev/null 2>&1
 	wait "$perf_pid"
 	{
@@ -385,12 +385,12 @@ profile_translator() {
 			--sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' |
 			sed 's/ *-  *-  *$//' | head -40
 	} >"$report"
-	b64_log "  $variant: profile written to $report"
+	t64_log "  $variant: profile written to $report"
 }
 
 run_variant() {
 	local variant=$1 m
-	b64_log "== $(variant_label "$variant")"
+	t64_log "== $(variant_label "$variant")"
 	for m in $COLUMNS_SHOWN $UDP_LOSSES; do
 		RESULT[$variant:$m]=n/a
 	done
@@ -407,8 +407,8 @@ run_variant() {
 			profile_translator "$variant"
 		fi
 	fi
-	b64_teardown
-	b64_log "   ping ${RESULT[$variant:ping]} µs, TCP1 ${RESULT[$variant:tcp1]}," \
+	t64_netns_teardown 2>/dev/null
+	t64_log "   ping ${RESULT[$variant:ping]} µs, TCP1 ${RESULT[$variant:tcp1]}," \
 		"TCP1R ${RESULT[$variant:tcp1r]}, TCP4 ${RESULT[$variant:tcp4]} Gbit/s," \
 		"UDP64 ${RESULT[$variant:udp64]} kpps (fwd ${RESULT[$variant:udpfwd]})"
 }
@@ -536,20 +536,20 @@ print_targets() {
 
 # ---- main --------------------------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || b64_die "$0 must run as root (network namespaces, tun devices)"
+[ "$(id -u)" -eq 0 ] || t64_die "$0 must run as root (network namespaces, tun devices)"
 # The load generator comes from Debian, like TAYGA (ensure_tayga): a fresh
 # machine needs nothing installed by hand. noninteractive: iperf3's debconf
 # question (start a server at boot?) keeps its default, no.
 if ! command -v iperf3 >/dev/null 2>&1; then
-	b64_log "installing iperf3 (apt-get install -y iperf3)"
+	t64_log "installing iperf3 (apt-get install -y iperf3)"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y iperf3 >/dev/null 2>&1 ||
-		b64_die "iperf3 missing and apt-get install iperf3 failed"
+		t64_die "iperf3 missing and apt-get install iperf3 failed"
 fi
-for tool in ip iperf3 ping ss timeout awk "$B64_PYTHON"; do
-	command -v "$tool" >/dev/null 2>&1 || b64_die "missing tool: $tool"
+for tool in ip iperf3 ping ss timeout awk "$T64_PYTHON"; do
+	command -v "$tool" >/dev/null 2>&1 || t64_die "missing tool: $tool"
 done
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || BUILD=${1:-build}
-b64_init
+t64_init
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 for variant in $BENCH_VARIANTS; do

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# Shared pieces of the tun64 test topology, sourced by tests/e2e/e2e_*.sh
-# and tests/demo.sh. Three network namespaces, documentation addresses only:
+# Shared pieces of the tun64 end-to-end tests, sourced by tests/e2e/e2e_*.sh
+# and tests/demo.sh. The namespaces, their cleanup and the helpers to run
+# things in them are tests/lib/netns.sh; this adds the test's variant of the
+# topology, its servers, tun64d, and the PASS/FAIL bookkeeping:
 #
 #   client (IPv6-only)          router (dual-stack, runs tun64d)        server (IPv4-only)
 #   2001:db8:6::2/64  ---veth---  2001:db8:6::1/64
@@ -15,33 +17,16 @@
 # gets the mapped IPv6 address on a veth named nat64), to debug the topology
 # and the test steps without the translator.
 
-T64_PREFIX6=2001:db8:64::/96
-T64_POOL4=198.51.100.0/28
-T64_SERVER4=203.0.113.2
 T64_SERVER6_EXPECTED=2001:db8:64::cb00:7102
 T64_DNS_NAME=tun64.test
 T64_DNS_ANSWER=192.0.2.80
 T64_HTTP_PORT=8080
 T64_ROUTER=${T64_ROUTER:-tun64d}
-T64_PYTHON=/usr/bin/python3
 T64_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/netns.sh
+. "$T64_LIBDIR/../lib/netns.sh"
 
-T64_NS_CLIENT=t64c-$$
-T64_NS_ROUTER=t64r-$$
-T64_NS_SERVER=t64s-$$
-T64_WORKDIR=
 T64_DAEMON_PID=
-T64_PIDS=()
-T64_CLEANED=0
-
-t64_log() {
-	printf '%s\n' "$*" >&2
-}
-
-t64_die() {
-	t64_log "error: $*"
-	exit 1
-}
 
 t64_require_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -73,119 +58,8 @@ t64_use_build() {
 	done
 }
 
-# in NS CMD...: run a command inside one of our namespaces.
-t64_in() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-# t64_spawn OUT NS CMD...: start CMD in namespace NS in the background, stdout
-# and stderr to OUT, and remember it for cleanup. Sets T64_LAST_PID, the pid of
-# CMD itself (bash execs `ip`, which execs CMD after entering the namespace).
-t64_spawn() {
-	local out=$1 ns=$2
-	shift 2
-	ip netns exec "$ns" "$@" >"$out" 2>&1 &
-	T64_LAST_PID=$!
-	T64_PIDS+=("$T64_LAST_PID")
-}
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds or time runs out.
-t64_wait_for() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# Does pid $1 still run?
-t64_alive() {
-	kill -0 "$1" 2>/dev/null
-}
-
-# Wait up to $2 seconds for pid $1 to exit; sets T64_EXIT_STATUS. Returns 1 on timeout.
-t64_wait_exit() {
-	local pid=$1 secs=$2 i
-	for ((i = 0; i < secs * 10; i++)); do
-		if ! t64_alive "$pid"; then
-			wait "$pid"
-			# shellcheck disable=SC2034 # read by the callers
-			T64_EXIT_STATUS=$?
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-
-t64_cleanup() {
-	local pid ns
-	[ "$T64_CLEANED" -eq 1 ] && return 0
-	T64_CLEANED=1
-	for pid in "${T64_PIDS[@]}"; do
-		t64_alive "$pid" && kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${T64_PIDS[@]}"; do
-		t64_wait_exit "$pid" 3 || kill -KILL "$pid" 2>/dev/null
-	done
-	for ns in "$T64_NS_CLIENT" "$T64_NS_ROUTER" "$T64_NS_SERVER"; do
-		ip netns list 2>/dev/null | grep -qw "^$ns" || continue
-		# Anything still inside a namespace we made was started by us.
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
-	if [ -n "$T64_WORKDIR" ] && [ -z "${T64_KEEP_WORKDIR:-}" ]; then
-		rm -rf "$T64_WORKDIR"
-	fi
-	return 0
-}
-
-# Install the cleanup traps. Call once, before creating anything.
-t64_init() {
-	T64_WORKDIR=$(mktemp -d /tmp/tun64-e2e.XXXXXX) || t64_die "mktemp failed"
-	trap 't64_cleanup' EXIT
-	trap 't64_cleanup; exit 130' INT
-	trap 't64_cleanup; exit 143' TERM
-}
-
-# Create a namespace with lo up.
-t64_ns_add() {
-	ip netns add "$1" || t64_die "cannot create namespace $1"
-	t64_in "$1" ip link set lo up
-}
-
-# veth pair between two namespaces: t64_veth NS_A IF_A NS_B IF_B
-t64_veth() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" ||
-		t64_die "cannot create veth $2/$4"
-	# No DAD: the addresses must be usable at once.
-	t64_in "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
-	t64_in "$3" sysctl -qw "net.ipv6.conf.$4.accept_dad=0"
-	t64_in "$1" ip link set "$2" up
-	t64_in "$3" ip link set "$4" up
-}
-
 t64_topology_create() {
-	t64_ns_add "$T64_NS_CLIENT"
-	t64_ns_add "$T64_NS_ROUTER"
-	t64_ns_add "$T64_NS_SERVER"
-
-	t64_veth "$T64_NS_CLIENT" eth0 "$T64_NS_ROUTER" lan6
-	t64_in "$T64_NS_CLIENT" ip -6 addr add 2001:db8:6::2/64 dev eth0 nodad
-	t64_in "$T64_NS_CLIENT" ip -6 route add default via 2001:db8:6::1
-	t64_in "$T64_NS_ROUTER" ip -6 addr add 2001:db8:6::1/64 dev lan6 nodad
-
-	t64_veth "$T64_NS_ROUTER" lan4 "$T64_NS_SERVER" eth0
-	t64_in "$T64_NS_ROUTER" ip addr add 203.0.113.1/24 dev lan4
-	t64_in "$T64_NS_SERVER" ip addr add "$T64_SERVER4/24" dev eth0
-	t64_in "$T64_NS_SERVER" ip route add default via 203.0.113.1
-
+	t64_netns_create || return 1
 	if [ "$T64_ROUTER" = kernel ]; then
 		t64_kernel_router
 	else

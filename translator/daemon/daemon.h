@@ -1,0 +1,114 @@
+/* tun64d's private state, shared by its files: main (tun64d.c), the option
+ * parser (cli.c), the per-queue workers (worker.c), what is set up around the
+ * tun (setup.c), the state file (state.c), reload (reload.c) and the main
+ * thread's loop (mainloop.c). Not a library interface. */
+#ifndef TUN64_DAEMON_H
+#define TUN64_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "coalesce.h"
+#include "config.h"
+#include "counters.h"
+#include "daemon_config.h"
+#include "nat64.h"
+#include "privs.h"
+#include "routes.h"
+#include "tunif.h"
+#include "xlat.h"
+
+/* Workers pass the top of their loop at least this often (poll timeout). */
+#define WORKER_POLL_MS 200
+
+struct daemon;
+
+struct worker {
+	pthread_t thread;
+	struct daemon *d;
+	int queue;
+	atomic_uint seen_gen; /* generation of d->live this worker last loaded */
+	struct tunif *tun;
+	struct xlat_ctx ctx;
+	struct tun64_counters ctr;
+	uint8_t buf[XLAT_HEADROOM + XLAT_MAX_PACKET];
+	uint8_t seg[XLAT_HEADROOM + XLAT_MAX_PACKET]; /* a GSO packet cut in software */
+	bool can_coalesce;  /* the tun takes USO packets we write (coalesce.h) */
+	bool coalesce_on;   /* ... and udp-coalesce is yes */
+	struct coalesce co; /* UDP datagrams held until the read burst ends */
+};
+
+struct cli {
+	const char *config_path;
+	bool check;
+	const char *translate_in, *translate_out; /* --translate IN OUT */
+	int nopts;
+	const char *key[256];
+	const char *value[256];
+};
+
+struct daemon {
+	struct cli cli;
+	struct tun64_config *cfg; /* current; main thread only */
+	_Atomic(struct live *) live;
+	struct live *retired; /* the previous live, freed once every worker moved on */
+	atomic_uint gen;
+	struct nat64 *nat;
+	struct frag_table *frags; /* stateful: non-first fragments (RFC 6146 §3.4) */
+	struct synhold *synhold;  /* stateful: IPv4 SYNs held 6 s (RFC 6146 §3.5.2.2) */
+	struct tunif tun;
+	struct routes *routes;
+	struct worker *workers;
+	unsigned nworkers; /* configured */
+	unsigned nstarted; /* threads running */
+	int control_fd;
+	struct privs privs; /* config user/group, resolved at start */
+	uint64_t started_ms;
+	atomic_bool stop;
+	atomic_bool tun_lost; /* a worker saw the tun go away (ip link del) */
+};
+
+static inline uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* tun64d.c */
+uint64_t random_seed(void);
+
+/* cli.c */
+int parse_cli(int argc, char **argv, struct cli *cli);
+int load_config(struct tun64_config *c, const struct cli *cli, char *err, size_t errlen);
+
+/* worker.c */
+int start_workers(struct daemon *d);
+void stop_workers(struct daemon *d);
+void sum_counters(const struct daemon *d, struct tun64_counters *sum);
+void log_counters(const struct daemon *d);
+
+/* setup.c */
+void sd_notify_ready(void);
+struct routes *setup_routes(const struct daemon *d);
+int setup_masquerade(const struct daemon *d);
+void remove_masquerade(const struct daemon *d);
+int drop_privileges(struct daemon *d, bool sock_dir_made);
+
+/* state.c */
+void state_restore(struct nat64 *nat, const char *path);
+void state_save(struct nat64 *nat, const char *path, bool periodic);
+
+/* reload.c */
+int reload(struct daemon *d, char *msg, size_t msglen);
+void reload_and_log(struct daemon *d, const char *why);
+
+/* mainloop.c */
+int main_loop(struct daemon *d, int sfd);
+
+#endif

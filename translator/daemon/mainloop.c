@@ -1,0 +1,187 @@
+/* The main thread once the workers run: signals, the expiry and state-save
+ * timer, the netlink monitor, tun64ctl requests, and re-creating a tun that
+ * was deleted from outside. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "nat64.h"
+#include "routes.h"
+#include "tunif.h"
+
+/* One control request: read a line, answer, close. The client gets a second
+ * to send its line; the answer is built in memory first so a slow reader
+ * holds no lock (nat64_foreach_session takes shard locks). */
+static void serve_control(struct daemon *d)
+{
+	struct timeval tv = {.tv_sec = 1};
+	struct control_view v = {0};
+	char offloads[64];
+	char req[256];
+	char *ans = NULL;
+	size_t ans_len = 0;
+	ssize_t n;
+	FILE *f;
+	int fd = accept4(d->control_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	n = recv(fd, req, sizeof(req) - 1, 0);
+	if (n <= 0) {
+		close(fd);
+		return;
+	}
+	req[n] = '\0';
+	req[strcspn(req, "\r\n")] = '\0';
+	v.cfg = d->cfg;
+	v.nat = d->nat;
+	sum_counters(d, &v.counters);
+	v.tun_name = d->tun.name;
+	v.workers = d->nstarted;
+	v.routes_installed = d->cfg->routes;
+	v.offloads = tunif_offload_str(&d->tun, offloads, sizeof(offloads));
+	v.uptime_s = (now_ms() - d->started_ms) / 1000;
+	f = open_memstream(&ans, &ans_len);
+	if (f) {
+		char msg[CONFIG_ERRLEN + 64];
+
+		if (strncmp(req, "reload", 6) == 0) {
+			int rc = reload(d, msg, sizeof(msg));
+
+			fprintf(f, "%s%s\n", rc < 0 ? "error: " : "", msg);
+			log_msg(rc < 0 ? LOG_LVL_ERROR : LOG_LVL_INFO, "tun64ctl reload: %s", msg);
+		} else {
+			control_answer(req, &v, f);
+		}
+		fclose(f);
+		for (size_t off = 0; off < ans_len;) {
+			ssize_t w = send(fd, ans + off, ans_len - off, MSG_NOSIGNAL);
+
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		free(ans);
+	}
+	close(fd);
+}
+
+/* The tun was deleted from outside: stop the workers, open it again (a new
+ * link), put link state and routes back, start the workers. The NAT64 tables
+ * are untouched, so live sessions carry on once packets flow again. */
+static int recreate_tun(struct daemon *d)
+{
+	char err[512];
+
+	log_warn("%s went away: re-creating it", d->tun.name);
+	stop_workers(d);
+	tunif_close(&d->tun);
+	atomic_store(&d->tun_lost, false);
+	atomic_store(&d->stop, false);
+	if (tunif_open_offload(&d->tun, d->cfg->tun_device, (int)d->nworkers, d->cfg->offload, err,
+	                       sizeof(err)) < 0) {
+		log_err("%s: cannot go on", err);
+		return -1;
+	}
+	if (d->cfg->persist && tunif_set_persist(&d->tun, true, err, sizeof(err)) < 0)
+		log_warn("%s", err);
+	if (d->routes && routes_heal(d->routes, err, sizeof(err)) < 0) {
+		log_err("%s: cannot go on", err);
+		return -1;
+	}
+	if (start_workers(d) < 0)
+		return -1;
+	log_info("%s re-created; translating again", d->tun.name);
+	return 0;
+}
+
+/* Main thread: signals, netlink monitor, expiry timer. Returns exit status. */
+int main_loop(struct daemon *d, int sfd)
+{
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	uint64_t saved_ms = now_ms();
+	int status = 0;
+
+	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0) {
+		log_err("timerfd: %s", strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		struct pollfd pfd[4] = {
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = tfd, .events = POLLIN},
+		    {.fd = d->routes ? routes_monitor_fd(d->routes) : -1, .events = POLLIN},
+		    {.fd = d->control_fd, .events = POLLIN},
+		};
+
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			status = 1;
+			break;
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+					log_info("signal %s: stopping",
+					         si.ssi_signo == SIGTERM ? "TERM" : "INT");
+					break;
+				}
+				if (si.ssi_signo == SIGUSR2 && atomic_load(&d->tun_lost) &&
+				    recreate_tun(d) < 0) {
+					status = 1;
+					break;
+				}
+				if (si.ssi_signo == SIGUSR1)
+					log_counters(d);
+				if (si.ssi_signo == SIGHUP)
+					reload_and_log(d, "SIGHUP");
+			}
+		}
+		if (pfd[1].revents & POLLIN) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+				log_debug("timerfd: %s", strerror(errno));
+			if (d->nat)
+				nat64_expire(d->nat, now_ms());
+			if (d->nat && d->cfg->state_file[0] && d->cfg->state_save_interval &&
+			    now_ms() - saved_ms >= (uint64_t)d->cfg->state_save_interval * 1000) {
+				state_save(d->nat, d->cfg->state_file, true);
+				saved_ms = now_ms();
+			}
+		}
+		if (pfd[2].revents & POLLIN) {
+			int changed = routes_monitor_read(d->routes);
+
+			if (changed > 0) {
+				char err[512];
+
+				if (routes_heal(d->routes, err, sizeof(err)) < 0)
+					log_err("%s", err);
+			}
+		}
+		if (pfd[3].revents & POLLIN)
+			serve_control(d);
+	}
+	close(tfd);
+	return status;
+}

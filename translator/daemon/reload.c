@@ -1,0 +1,91 @@
+/* Reload (SIGHUP, tun64ctl reload): build new live settings, publish them
+ * with one atomic swap, and free the old ones once every worker moved on. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "nat64.h"
+
+/* Wait (bounded) until every worker has loaded the current live config, so
+ * the retired one is no longer read and can be freed. Workers pass the top of
+ * their loop at least every WORKER_POLL_MS. */
+static bool workers_caught_up(struct daemon *d)
+{
+	unsigned gen = atomic_load(&d->gen);
+
+	for (int tries = 0; tries < 50; tries++) {
+		bool all = true;
+
+		for (unsigned i = 0; i < d->nstarted; i++)
+			if (atomic_load(&d->workers[i].seen_gen) != gen)
+				all = false;
+		if (all)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+/* SIGHUP / tun64ctl reload: read the configuration again and apply it
+ * without dropping sessions. A file with an error, or a change that needs a
+ * restart, is refused whole and the running configuration stays. */
+int reload(struct daemon *d, char *msg, size_t msglen)
+{
+	struct tun64_config *nc = malloc(sizeof(*nc));
+	struct nat64_config ncfg;
+	struct live *nl;
+	const char *key;
+
+	if (!nc) {
+		snprintf(msg, msglen, "reload: out of memory");
+		return -1;
+	}
+	if (load_config(nc, &d->cli, msg, msglen) < 0)
+		goto refuse;
+	key = config_needs_restart(d->cfg, nc);
+	if (key) {
+		snprintf(msg, msglen, "%s: changing it needs a restart; configuration not reloaded",
+		         key);
+		goto refuse;
+	}
+	if (!workers_caught_up(d)) {
+		snprintf(msg, msglen, "reload: workers busy, try again");
+		goto refuse;
+	}
+	live_free(d->retired);
+	d->retired = NULL;
+	nl = live_new(nc, msg, msglen);
+	if (!nl)
+		goto refuse;
+	if (d->nat) {
+		fill_nat64_config(nc, &ncfg);
+		if (nat64_reconfigure(d->nat, &ncfg) < 0) {
+			snprintf(msg, msglen, "reload: the NAT64 tables refused the new settings");
+			live_free(nl);
+			goto refuse;
+		}
+	}
+	d->retired = atomic_exchange(&d->live, nl);
+	atomic_fetch_add(&d->gen, 1);
+	free(d->cfg);
+	d->cfg = nc;
+	log_set_level(nc->log_level);
+	snprintf(msg, msglen, "configuration reloaded");
+	return 0;
+refuse:
+	free(nc);
+	return -1;
+}
+
+void reload_and_log(struct daemon *d, const char *why)
+{
+	char msg[CONFIG_ERRLEN + 64];
+
+	if (reload(d, msg, sizeof(msg)) < 0)
+		log_err("%s: %s", why, msg);
+	else
+		log_info("%s: %s", why, msg);
+}
