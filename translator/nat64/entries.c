@@ -17,25 +17,20 @@ bool source_allowed(const struct nat64 *nat, const uint8_t addr6[16])
 
 static uint64_t node4_hash(const void *ctx, const struct hnode *e)
 {
-	const struct nat64 *nat = ctx;
-
-	return bib_hash4(nat, container_of(e, struct bib, node4));
+	return bib_hash4(ctx, container_of(e, struct bib, node4));
 }
 
 static uint64_t node6_hash(const void *ctx, const struct hnode *e)
 {
-	const struct nat64 *nat = ctx;
-
-	return bib_hash6(nat, container_of(e, struct bib, node6));
+	return bib_hash6(ctx, container_of(e, struct bib, node6));
 }
 
 static uint64_t sess_node_hash(const void *ctx, const struct hnode *e)
 {
-	const struct nat64 *nat = ctx;
-
 	const struct session *s = container_of(e, struct session, node);
+	struct taddr4 z = session_remote(s);
 
-	return sess_hash(nat, s->bib, s->remote4, s->rport);
+	return sess_hash(ctx, s->bib, &z);
 }
 
 struct bib *bib4_find(struct shard *sh, uint64_t h4, uint8_t proto, uint32_t addr4, uint16_t port4)
@@ -105,13 +100,13 @@ void bib_kill(struct nat64 *nat, struct shard *sh, struct bib *b)
 	b->dead = true;
 }
 
-struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b, uint32_t z4,
-                             uint16_t z)
+struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b,
+                             const struct taddr4 *z)
 {
 	for (struct hnode *e = htab_bucket(&sh->sess, hs); e; e = e->next) {
 		struct session *s = container_of(e, struct session, node);
 
-		if (s->bib == b && s->remote4 == z4 && s->rport == z)
+		if (s->bib == b && s->remote4 == z->addr && s->rport == z->port)
 			return s;
 	}
 	return NULL;
@@ -130,8 +125,7 @@ bool bib_has_remote(const struct bib *b, uint32_t z4)
 /* New session of b toward (Z,z) in state st expiring at expires_ms, shard
  * locked; a reservation from session_reserve is held. */
 struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
-                               uint32_t z4, uint16_t z, enum nat64_tcp_state st,
-                               uint64_t expires_ms)
+                               const struct taddr4 *z, enum nat64_tcp_state st, uint64_t expires_ms)
 {
 	struct session *s = slab_alloc(&sh->sess_slab);
 
@@ -139,8 +133,8 @@ struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->bib = b;
-	s->remote4 = z4;
-	s->rport = z;
+	s->remote4 = z->addr;
+	s->rport = z->port;
 	s->state = (uint8_t)st;
 	s->timer = (uint8_t)timer_for(b->proto, st);
 	s->expires_ms = expires_ms;
@@ -159,12 +153,12 @@ struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *
 
 /* New session with the full timeout of its state from now_ms. */
 struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
-                               uint32_t z4, uint16_t z, enum nat64_tcp_state st, uint64_t now_ms)
+                               const struct taddr4 *z, enum nat64_tcp_state st, uint64_t now_ms)
 {
 	uint64_t timeout =
 	    atomic_load_explicit(&nat->timeout_ms[timer_for(b->proto, st)], memory_order_relaxed);
 
-	return session_insert(nat, sh, b, hs, z4, z, st, now_ms + timeout);
+	return session_insert(nat, sh, b, hs, z, st, now_ms + timeout);
 }
 
 /* Remove s (shard locked). Returns its BIB entry if that is now dynamic and
@@ -172,8 +166,9 @@ struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *
 struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session *s)
 {
 	struct bib *b = s->bib;
+	struct taddr4 z = session_remote(s);
 
-	htab_remove(&sh->sess, &s->node, sess_hash(nat, b, s->remote4, s->rport));
+	htab_remove(&sh->sess, &s->node, sess_hash(nat, b, &z));
 	lru_unlink(&sh->timers[s->timer], s);
 	if (s->bib_prev)
 		s->bib_prev->bib_next = s->bib_next;

@@ -13,12 +13,11 @@ static void session_saved(const struct session *s, uint64_t now_ms, struct nat64
 
 	memset(o, 0, sizeof(*o));
 	o->proto = b->proto;
-	memcpy(o->addr6, b->addr6, 16);
-	o->port6 = b->port6;
-	o->addr4 = b->addr4;
-	o->port4 = b->port4;
-	o->remote4 = s->remote4;
-	o->rport4 = s->rport;
+	memcpy(o->v6.addr, b->addr6, 16);
+	o->v6.port = b->port6;
+	o->v4.addr = b->addr4;
+	o->v4.port = b->port4;
+	o->remote = session_remote(s);
 	o->state = (enum nat64_tcp_state)s->state;
 	o->remaining_ms = s->expires_ms - now_ms;
 	o->is_static = b->is_static;
@@ -69,7 +68,7 @@ static bool saved_valid(const struct nat64_saved_session *e)
 		return false;
 	if (e->proto != IPPROTO_TCP)
 		return e->state == NAT64_TCP_NONE &&
-		       (e->proto != IPPROTO_ICMP || e->rport4 == e->port4); /* z == t */
+		       (e->proto != IPPROTO_ICMP || e->remote.port == e->v4.port); /* z == t */
 	return e->state > NAT64_TCP_CLOSED && e->state <= NAT64_TCP_TRANS;
 }
 
@@ -92,17 +91,17 @@ static enum import_outcome reserve_outcome(enum nat64_result r)
 static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, struct bib *b,
                                          const struct nat64_saved_session *e, uint64_t now_ms)
 {
-	uint64_t hs = sess_hash(nat, b, e->remote4, e->rport4);
+	uint64_t hs = sess_hash(nat, b, &e->remote);
 	enum nat64_result r;
 
-	if (b->addr4 != e->addr4 || b->port4 != e->port4)
+	if (b->addr4 != e->v4.addr || b->port4 != e->v4.port)
 		return IMPORT_TAKEN; /* (X',x) is bound to another (T,t) now */
-	if (session_find(sh, hs, b, e->remote4, e->rport4))
+	if (session_find(sh, hs, b, &e->remote))
 		return IMPORT_DUPLICATE;
 	r = session_reserve(nat, b->addr6);
 	if (r != NAT64_OK)
 		return reserve_outcome(r);
-	if (!session_insert(nat, sh, b, hs, e->remote4, e->rport4, e->state,
+	if (!session_insert(nat, sh, b, hs, &e->remote, e->state,
 	                    now_ms + saved_lifetime(nat, e))) {
 		session_unreserve(nat, b->addr6);
 		return IMPORT_NOMEM;
@@ -115,14 +114,14 @@ static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, st
 static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, uint64_t h6,
                                           const struct nat64_saved_session *e, uint64_t now_ms)
 {
-	uint64_t h4 = hash4(nat, e->proto, e->addr4, e->port4);
+	uint64_t h4 = hash4(nat, e->proto, e->v4.addr, e->v4.port);
 	struct shard *sh = shard_of(nat, h4);
 	enum nat64_result r;
 	struct bib *b = NULL;
 
-	if (!source_allowed(nat, e->addr6))
+	if (!source_allowed(nat, e->v6.addr))
 		return IMPORT_NOT_ALLOWED;
-	switch (pool4_claim(nat->pool, e->proto, e->addr4, e->port4)) {
+	switch (pool4_claim(nat->pool, e->proto, e->v4.addr, e->v4.port)) {
 	case POOL4_OUTSIDE:
 		return IMPORT_OUTSIDE;
 	case POOL4_BUSY:
@@ -130,24 +129,24 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 	case POOL4_CLAIMED:
 		break;
 	}
-	r = session_reserve(nat, e->addr6);
+	r = session_reserve(nat, e->v6.addr);
 	if (r != NAT64_OK) {
-		pool4_release(nat->pool, e->proto, e->addr4, e->port4);
+		pool4_release(nat->pool, e->proto, e->v4.addr, e->v4.port);
 		return reserve_outcome(r);
 	}
 	pthread_mutex_lock(&sh->lock);
 	/* the port was free, so no entry can hold (T,t) */
-	b = bib_create(nat, sh, h4, e->proto, e->addr6, e->port6, e->addr4, e->port4);
-	if (b && !session_insert(nat, sh, b, sess_hash(nat, b, e->remote4, e->rport4), e->remote4,
-	                         e->rport4, e->state, now_ms + saved_lifetime(nat, e))) {
+	b = bib_create(nat, sh, h4, e->proto, e->v6.addr, e->v6.port, e->v4.addr, e->v4.port);
+	if (b && !session_insert(nat, sh, b, sess_hash(nat, b, &e->remote), &e->remote, e->state,
+	                         now_ms + saved_lifetime(nat, e))) {
 		bib_kill(nat, sh, b);
 		slab_free(&sh->bib_slab, b);
 		b = NULL;
 	}
 	pthread_mutex_unlock(&sh->lock);
 	if (!b) {
-		pool4_release(nat->pool, e->proto, e->addr4, e->port4);
-		session_unreserve(nat, e->addr6);
+		pool4_release(nat->pool, e->proto, e->v4.addr, e->v4.port);
+		session_unreserve(nat, e->v6.addr);
 		return IMPORT_NOMEM;
 	}
 	idx6_insert(nat, st, b, h6);
@@ -157,7 +156,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 static enum import_outcome import_one(struct nat64 *nat, const struct nat64_saved_session *e,
                                       uint64_t now_ms)
 {
-	uint64_t h6 = hash6(nat, e->proto, e->addr6, e->port6);
+	uint64_t h6 = hash6(nat, e->proto, e->v6.addr, e->v6.port);
 	struct stripe *st = stripe_of(nat, h6);
 	enum import_outcome out = IMPORT_INVALID;
 	struct bib *b;
@@ -167,7 +166,7 @@ static enum import_outcome import_one(struct nat64 *nat, const struct nat64_save
 	if (e->remaining_ms == 0)
 		return IMPORT_EXPIRED;
 	pthread_mutex_lock(&st->lock);
-	b = idx6_find(st, h6, e->proto, e->addr6, e->port6);
+	b = idx6_find(st, h6, e->proto, e->v6.addr, e->v6.port);
 	if (b) {
 		struct shard *sh = shard_of(nat, bib_hash4(nat, b));
 

@@ -22,21 +22,24 @@ static void session_seen(struct nat64 *nat, struct shard *sh, struct session *s,
 
 /* ---- 6 -> 4 ---- */
 
-/* The remote port z of the session: for ICMP echo the IPv4 side carries the
- * translated identifier t both ways (z == t), so that the reply from Z finds
- * the session the request made. */
-static uint16_t out_rport(const struct nat64_flow6 *f, const struct bib *b)
+/* (Z,z) of the session: for ICMP echo the IPv4 side carries the translated
+ * identifier t both ways (z == t), so that the reply from Z finds the session
+ * the request made. */
+static struct taddr4 out_remote(const struct nat64_flow6 *f, const struct bib *b)
 {
-	return f->proto == IPPROTO_ICMP ? b->port4 : f->dport;
+	return (struct taddr4){
+	    .addr = f->dst4,
+	    .port = f->proto == IPPROTO_ICMP ? b->port4 : f->dport,
+	};
 }
 
 /* Session for flow f on existing entry b (shard sh locked). */
 static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct bib *b,
                                     const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms)
 {
-	uint16_t z = out_rport(f, b);
-	uint64_t hs = sess_hash(nat, b, f->dst4, z);
-	struct session *s = session_find(sh, hs, b, f->dst4, z);
+	struct taddr4 z = out_remote(f, b);
+	uint64_t hs = sess_hash(nat, b, &z);
+	struct session *s = session_find(sh, hs, b, &z);
 	enum nat64_tcp_state st = f->proto == IPPROTO_TCP ? NAT64_TCP_V6_INIT : NAT64_TCP_NONE;
 	enum nat64_result r;
 
@@ -52,7 +55,7 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 	r = session_reserve(nat, b->addr6);
 	if (r != NAT64_OK)
 		return r;
-	if (!session_create(nat, sh, b, hs, f->dst4, z, st, now_ms)) {
+	if (!session_create(nat, sh, b, hs, &z, st, now_ms)) {
 		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
@@ -93,11 +96,14 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	sh = shard_of(nat, h4);
 	pthread_mutex_lock(&sh->lock);
 	b = bib_create(nat, sh, h4, f->proto, f->src6, f->sport, t4, t);
-	if (b && !session_create(nat, sh, b, sess_hash(nat, b, f->dst4, out_rport(f, b)), f->dst4,
-	                         out_rport(f, b), tst, now_ms)) {
-		bib_kill(nat, sh, b);
-		slab_free(&sh->bib_slab, b);
-		b = NULL;
+	if (b) {
+		struct taddr4 z = out_remote(f, b);
+
+		if (!session_create(nat, sh, b, sess_hash(nat, b, &z), &z, tst, now_ms)) {
+			bib_kill(nat, sh, b);
+			slab_free(&sh->bib_slab, b);
+			b = NULL;
+		}
 	}
 	pthread_mutex_unlock(&sh->lock);
 	if (!b) {
@@ -155,22 +161,22 @@ enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint
  * with no BIB entry, or refused by the filter, is held by the caller,
  * synhold.h), §3.5.3 (ICMP). */
 static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, struct bib *b,
-                                        uint64_t hs, const struct nat64_flow4 *f, uint8_t flags,
-                                        uint64_t now_ms)
+                                        uint64_t hs, const struct nat64_flow4 *f,
+                                        const struct taddr4 *z, uint8_t flags, uint64_t now_ms)
 {
 	enum nat64_tcp_state st = f->proto == IPPROTO_TCP ? NAT64_TCP_V4_INIT : NAT64_TCP_NONE;
 	enum nat64_result r;
 
 	if (tcp_needs_state(f->proto, flags))
 		return NAT64_NO_STATE;
-	if (atomic_load_explicit(&nat->adf, memory_order_relaxed) && !bib_has_remote(b, f->src4))
+	if (atomic_load_explicit(&nat->adf, memory_order_relaxed) && !bib_has_remote(b, z->addr))
 		return NAT64_FILTERED;
 	/* sessions opened from outside count against the client they reach:
 	 * IPv4 hosts cannot fill the table through one BIB entry */
 	r = session_reserve(nat, b->addr6);
 	if (r != NAT64_OK)
 		return r;
-	if (!session_create(nat, sh, b, hs, f->src4, f->sport, st, now_ms)) {
+	if (!session_create(nat, sh, b, hs, z, st, now_ms)) {
 		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
@@ -180,6 +186,7 @@ static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, str
 enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8_t tcp_flags,
                            uint64_t now_ms, uint8_t dst6[16], uint16_t *dport6)
 {
+	struct taddr4 z = {.addr = f->src4, .port = f->sport};
 	uint64_t h4, hs;
 	struct shard *sh;
 	struct bib *b;
@@ -197,12 +204,12 @@ enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8
 		pthread_mutex_unlock(&sh->lock);
 		return NAT64_NO_STATE;
 	}
-	hs = sess_hash(nat, b, f->src4, f->sport);
-	s = session_find(sh, hs, b, f->src4, f->sport);
+	hs = sess_hash(nat, b, &z);
+	s = session_find(sh, hs, b, &z);
 	if (s)
 		session_seen(nat, sh, s, false, tcp_flags, now_ms);
 	else
-		r = in_new_session(nat, sh, b, hs, f, tcp_flags, now_ms);
+		r = in_new_session(nat, sh, b, hs, f, &z, tcp_flags, now_ms);
 	if (r == NAT64_OK) {
 		memcpy(dst6, b->addr6, 16);
 		*dport6 = b->port6;

@@ -90,6 +90,9 @@ enum timer_class { TIMER_UDP, TIMER_ICMP, TIMER_TCP_EST, TIMER_TCP_TRANS, TIMER_
 
 struct session;
 
+/* Table entries keep (X',x), (T,t) and (Z,z) as loose fields, not as struct
+ * taddr6 / taddr4: the 2 bytes of tail padding of a taddr4 would grow a BIB
+ * entry from 56 to 64 bytes and a session from 72 to 80 (see Memory). */
 struct bib {
 	struct hnode node4; /* shard bib4 table; first: slab free-list link */
 	struct hnode node6; /* stripe idx6 table */
@@ -207,10 +210,17 @@ static inline uint64_t bib_hash6(const struct nat64 *nat, const struct bib *b)
 	return hash6(nat, b->proto, b->addr6, b->port6);
 }
 
-static inline uint64_t sess_hash(const struct nat64 *nat, const struct bib *b, uint32_t z4,
-                                 uint16_t z)
+/* A session is keyed by its BIB entry and (Z,z). */
+static inline uint64_t sess_hash(const struct nat64 *nat, const struct bib *b,
+                                 const struct taddr4 *z)
 {
-	return mix64(bib_hash4(nat, b) ^ ((uint64_t)z << 32 | z4));
+	return mix64(bib_hash4(nat, b) ^ ((uint64_t)z->port << 32 | z->addr));
+}
+
+/* (Z,z) of a session. */
+static inline struct taddr4 session_remote(const struct session *s)
+{
+	return (struct taddr4){.addr = s->remote4, .port = s->rport};
 }
 
 /* Shard and stripe come from the top bits, buckets from the low bits. */
@@ -272,18 +282,18 @@ struct bib *bib_create(struct nat64 *nat, struct shard *sh, uint64_t h4, uint8_t
 /* Take b out of the IPv4 table (shard lock held); it stays in the IPv6
  * index until its stripe is locked. */
 void bib_kill(struct nat64 *nat, struct shard *sh, struct bib *b);
-struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b, uint32_t z4,
-                             uint16_t z);
+struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b,
+                             const struct taddr4 *z);
 /* RFC 6146 §3.5.1: has X' of b a session with Z? */
 bool bib_has_remote(const struct bib *b, uint32_t z4);
 /* New session of b toward (Z,z) in state st expiring at expires_ms, shard
  * locked; a reservation from session_reserve is held. */
 struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
-                               uint32_t z4, uint16_t z, enum nat64_tcp_state st,
+                               const struct taddr4 *z, enum nat64_tcp_state st,
                                uint64_t expires_ms);
 /* New session with the full timeout of its state from now_ms. */
 struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
-                               uint32_t z4, uint16_t z, enum nat64_tcp_state st, uint64_t now_ms);
+                               const struct taddr4 *z, enum nat64_tcp_state st, uint64_t now_ms);
 /* Remove s (shard locked). Returns its BIB entry if that is now dynamic and
  * without sessions, i.e. must go too. */
 struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session *s);

@@ -18,9 +18,7 @@ static uint64_t client_hash(const struct nat64 *nat, uint64_t key)
 
 static uint64_t client_node_hash(const void *ctx, const struct hnode *e)
 {
-	const struct nat64 *nat = ctx;
-
-	return client_hash(nat, container_of(e, struct client, node)->key);
+	return client_hash(ctx, container_of(e, struct client, node)->key);
 }
 
 static struct quota_shard *quota_of(struct nat64 *nat, uint64_t h)
