@@ -1,4 +1,4 @@
-/* Unit tests of the RFC 6146 state tables (translator/nat64/nat64.c, pool4.c). */
+/* Unit tests of the RFC 6146 state tables (translator/nat64/). */
 #include <check.h>
 #include <malloc.h>
 #include <pthread.h>

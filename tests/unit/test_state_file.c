@@ -1,5 +1,5 @@
 /* Unit tests of the state file (translator/conf/state_file.c) and of the NAT64
- * export/import it rests on (nat64_export, nat64_import in nat64.c). */
+ * export/import it rests on (nat64_export, nat64_import in nat64/export.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -119,6 +119,8 @@ struct session {
 	uint8_t state;      /* enum nat64_tcp_state */
 	uint8_t timer;      /* enum timer_class */
 };
+_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 72),
+               "entry sizes stated under Memory");
 
 struct lru {
 	struct session *head, *tail;
