@@ -1,4 +1,4 @@
-/* core_bench: microbenchmark of the NAT64 state core (translator/nat64/nat64.c)
+/* core_bench: microbenchmark of the NAT64 state core (translator/nat64/)
  * and of the whole packet path (xlat_packet), without a tun or a network.
  *
  * For live tables of 10, 10^4 and 10^6 UDP sessions (distinct IPv6 sources

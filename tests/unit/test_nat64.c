@@ -1,4 +1,4 @@
-/* Unit tests of the RFC 6146 state tables (translator/nat64/nat64.c, pool4.c). */
+/* Unit tests of the RFC 6146 state tables (translator/nat64/). */
 #include <check.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include "nat64.h"
+#include "nat64_internal.h" /* tcp_transition, timer_for */
 
 #define SEC 1000ULL
 #define T_UDP 300
@@ -1664,6 +1665,63 @@ START_TEST(test_client_quota_threads)
 }
 END_TEST
 
+/* tcp_transition alone: every state of RFC 6146 §3.5.2.2 against SYN, FIN,
+ * RST and a bare ACK from each side. */
+START_TEST(test_tcp_transition_table)
+{
+	enum { S = NAT64_TCP_SYN, F = NAT64_TCP_FIN, R = NAT64_TCP_RST, A = NAT64_TCP_ACK };
+	static const struct {
+		enum nat64_tcp_state cur;
+		bool from6;
+		uint8_t flags;
+		bool refresh;
+		enum nat64_tcp_state next;
+	} t[] = {
+	    {NAT64_TCP_V6_INIT, false, S | A, true, NAT64_TCP_ESTABLISHED},
+	    {NAT64_TCP_V6_INIT, true, S, true, NAT64_TCP_V6_INIT}, /* retransmit */
+	    {NAT64_TCP_V6_INIT, false, A, false, NAT64_TCP_V6_INIT},
+	    {NAT64_TCP_V6_INIT, true, R, false, NAT64_TCP_V6_INIT},
+	    {NAT64_TCP_V4_INIT, true, S, true, NAT64_TCP_ESTABLISHED},
+	    {NAT64_TCP_V4_INIT, false, S, false, NAT64_TCP_V4_INIT},
+	    {NAT64_TCP_V4_INIT, true, A, false, NAT64_TCP_V4_INIT},
+	    {NAT64_TCP_ESTABLISHED, true, A, true, NAT64_TCP_ESTABLISHED},
+	    {NAT64_TCP_ESTABLISHED, false, A, true, NAT64_TCP_ESTABLISHED},
+	    {NAT64_TCP_ESTABLISHED, true, F | A, true, NAT64_TCP_V6_FIN_RCV},
+	    {NAT64_TCP_ESTABLISHED, false, F | A, true, NAT64_TCP_V4_FIN_RCV},
+	    {NAT64_TCP_ESTABLISHED, true, R | F, true, NAT64_TCP_TRANS},
+	    {NAT64_TCP_ESTABLISHED, false, R, true, NAT64_TCP_TRANS},
+	    {NAT64_TCP_V6_FIN_RCV, true, F, true, NAT64_TCP_V6_FIN_RCV},
+	    {NAT64_TCP_V6_FIN_RCV, false, A, true, NAT64_TCP_V6_FIN_RCV},
+	    {NAT64_TCP_V6_FIN_RCV, false, F, true, NAT64_TCP_V6_FIN_V4_FIN},
+	    {NAT64_TCP_V4_FIN_RCV, false, F, true, NAT64_TCP_V4_FIN_RCV},
+	    {NAT64_TCP_V4_FIN_RCV, true, A, true, NAT64_TCP_V4_FIN_RCV},
+	    {NAT64_TCP_V4_FIN_RCV, true, F, true, NAT64_TCP_V6_FIN_V4_FIN},
+	    {NAT64_TCP_V6_FIN_V4_FIN, true, A, false, NAT64_TCP_V6_FIN_V4_FIN},
+	    {NAT64_TCP_V6_FIN_V4_FIN, false, S, false, NAT64_TCP_V6_FIN_V4_FIN},
+	    {NAT64_TCP_TRANS, true, A, true, NAT64_TCP_ESTABLISHED},
+	    {NAT64_TCP_TRANS, false, S, true, NAT64_TCP_ESTABLISHED},
+	    {NAT64_TCP_TRANS, false, R, false, NAT64_TCP_TRANS},
+	    {NAT64_TCP_NONE, true, S, false, NAT64_TCP_NONE},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum nat64_tcp_state next = NAT64_TCP_CLOSED;
+
+		ck_assert_msg(tcp_transition(t[i].cur, t[i].from6, t[i].flags, &next) ==
+		                  t[i].refresh,
+		              "row %zu", i);
+		ck_assert_msg(next == t[i].next, "row %zu: %s", i, nat64_tcp_state_name(next));
+	}
+	ck_assert_int_eq(timer_for(IPPROTO_TCP, NAT64_TCP_ESTABLISHED), TIMER_TCP_EST);
+	ck_assert_int_eq(timer_for(IPPROTO_TCP, NAT64_TCP_V6_FIN_RCV), TIMER_TCP_EST);
+	ck_assert_int_eq(timer_for(IPPROTO_TCP, NAT64_TCP_V4_FIN_RCV), TIMER_TCP_EST);
+	ck_assert_int_eq(timer_for(IPPROTO_TCP, NAT64_TCP_V4_INIT), TIMER_TCP_TRANS);
+	ck_assert_int_eq(timer_for(IPPROTO_TCP, NAT64_TCP_V6_FIN_V4_FIN), TIMER_TCP_TRANS);
+	ck_assert_int_eq(timer_for(IPPROTO_UDP, NAT64_TCP_NONE), TIMER_UDP);
+	ck_assert_int_eq(timer_for(IPPROTO_ICMP, NAT64_TCP_NONE), TIMER_ICMP);
+}
+END_TEST
+
 static Suite *nat64_suite(void)
 {
 	Suite *s = suite_create("nat64");
@@ -1692,6 +1750,7 @@ static Suite *nat64_suite(void)
 	tcase_add_test(tc, test_tcp_established_expiry);
 	tcase_add_test(tc, test_tcp_v6_syn_unanswered);
 	tcase_add_test(tc, test_tcp_needs_syn);
+	tcase_add_test(tc, test_tcp_transition_table);
 	tcase_add_test(tc, test_tcp_v4_syn_simultaneous_open);
 	tcase_add_test(tc, test_filtering_endpoint_independent);
 	tcase_add_test(tc, test_filtering_address_dependent);

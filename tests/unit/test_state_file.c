@@ -1,5 +1,5 @@
 /* Unit tests of the state file (translator/conf/state_file.c) and of the NAT64
- * export/import it rests on (nat64_export, nat64_import in nat64.c). */
+ * export/import it rests on (nat64_export, nat64_import in nat64/export.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,12 +236,12 @@ START_TEST(test_export_fields)
 	/* one session: the callback's non-zero return stops and comes back */
 	ck_assert_int_eq(nat64_export(nat, NOW1 + 40 * SEC, keep_session, &got), 7);
 	ck_assert_uint_eq(got.proto, IPPROTO_TCP);
-	ck_assert_mem_eq(got.addr6, x6, 16);
-	ck_assert_uint_eq(got.port6, 33000);
-	ck_assert_uint_eq(got.addr4, POOL_ADDR);
-	ck_assert_uint_eq(got.port4, 40000);
-	ck_assert_uint_eq(got.remote4, SERVER);
-	ck_assert_uint_eq(got.rport4, 80);
+	ck_assert_mem_eq(got.v6.addr, x6, 16);
+	ck_assert_uint_eq(got.v6.port, 33000);
+	ck_assert_uint_eq(got.v4.addr, POOL_ADDR);
+	ck_assert_uint_eq(got.v4.port, 40000);
+	ck_assert_uint_eq(got.remote.addr, SERVER);
+	ck_assert_uint_eq(got.remote.port, 80);
 	ck_assert_int_eq(got.state, NAT64_TCP_ESTABLISHED);
 	ck_assert_uint_eq(got.remaining_ms, (T_EST - 40) * SEC);
 	ck_assert(!got.is_static);

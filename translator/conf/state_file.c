@@ -135,12 +135,13 @@ static int format_session(const struct nat64_saved_session *e, char *buf, size_t
 
 	if (!proto)
 		return -1;
-	addr6_str(e->addr6, x6, sizeof(x6));
-	addr4_str(e->addr4, t4, sizeof(t4));
-	addr4_str(e->remote4, z4, sizeof(z4));
+	addr6_str(e->v6.addr, x6, sizeof(x6));
+	addr4_str(e->v4.addr, t4, sizeof(t4));
+	addr4_str(e->remote.addr, z4, sizeof(z4));
 	return snprintf(buf, len, "session %s %s %u %s %u %s %u %s %" PRIu64 " %s\n", proto, x6,
-	                e->port6, t4, e->port4, z4, e->rport4, nat64_tcp_state_name(e->state),
-	                e->remaining_ms, e->is_static ? "static" : "dynamic");
+	                e->v6.port, t4, e->v4.port, z4, e->remote.port,
+	                nat64_tcp_state_name(e->state), e->remaining_ms,
+	                e->is_static ? "static" : "dynamic");
 }
 
 static int write_session(const struct nat64_saved_session *e, void *arg)
@@ -251,10 +252,10 @@ static int parse_header(struct reader *r, uint64_t *saved_at)
 static int parse_session(char **fl, struct nat64_saved_session *e)
 {
 	memset(e, 0, sizeof(*e));
-	if (proto_parse(fl[0], &e->proto) || addr6_parse(fl[1], e->addr6) ||
-	    port_parse(fl[2], &e->port6) || addr4_parse(fl[3], &e->addr4) ||
-	    port_parse(fl[4], &e->port4) || addr4_parse(fl[5], &e->remote4) ||
-	    port_parse(fl[6], &e->rport4) || state_parse(fl[7], &e->state) ||
+	if (proto_parse(fl[0], &e->proto) || addr6_parse(fl[1], e->v6.addr) ||
+	    port_parse(fl[2], &e->v6.port) || addr4_parse(fl[3], &e->v4.addr) ||
+	    port_parse(fl[4], &e->v4.port) || addr4_parse(fl[5], &e->remote.addr) ||
+	    port_parse(fl[6], &e->remote.port) || state_parse(fl[7], &e->state) ||
 	    u64_parse(fl[8], UINT64_MAX, &e->remaining_ms))
 		return -1;
 	if (strcmp(fl[9], "static") == 0)

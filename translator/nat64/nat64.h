@@ -29,6 +29,18 @@
  * the quota is that LAN's share. */
 #define NAT64_CLIENT_PREFIX_LEN 64
 
+/* A transport address (RFC 6146 §2): an address and a port, or for ICMP
+ * query messages the identifier in place of the port. */
+struct taddr6 {
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+struct taddr4 {
+	uint32_t addr; /* host order */
+	uint16_t port;
+};
+
 /* One pool4 line: addresses addr/len, ports port_lo..port_hi (inclusive). */
 struct pool4_range {
 	uint32_t addr; /* host order, host bits zero */
@@ -206,12 +218,9 @@ void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_sessi
  * all there is to save; static entries come back from the configuration. */
 struct nat64_saved_session {
 	uint8_t proto;
-	uint8_t addr6[16]; /* X' */
-	uint16_t port6;    /* x */
-	uint32_t addr4;    /* T */
-	uint16_t port4;    /* t */
-	uint32_t remote4;  /* Z */
-	uint16_t rport4;   /* z */
+	struct taddr6 v6;     /* (X',x) */
+	struct taddr4 v4;     /* (T,t) */
+	struct taddr4 remote; /* (Z,z) */
 	enum nat64_tcp_state state;
 	uint64_t remaining_ms; /* lifetime left, relative: clocks differ between processes */
 	bool is_static;        /* its BIB entry was static (informative on import) */

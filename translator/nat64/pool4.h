@@ -1,5 +1,5 @@
 /* pool4: the IPv4 transport addresses (T,t) a stateful NAT64 hands out.
- * Internal to the NAT64 tables (nat64.c); not a public interface.
+ * Internal to the NAT64 tables (nat64/); not a public interface.
  *
  * One bitmap of ports per (pool4 address, protocol). A port is owned by
  * whoever set its bit with an atomic operation, so workers never hand out the

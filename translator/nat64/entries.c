@@ -1,0 +1,184 @@
+/* BIB entries and sessions (RFC 6146 §3.1, §3.2): creation, lookup and
+ * removal in the shard and stripe tables. The caller holds the locks each
+ * function names (see "Lock order" in nat64_internal.h). */
+#include "nat64_internal.h"
+
+/* allow6 (caller holds a stripe lock): may X' create state? Linear over at
+ * most NAT64_MAX_ALLOW6 prefixes, and only for a flow's first packet. */
+bool source_allowed(const struct nat64 *nat, const uint8_t addr6[16])
+{
+	if (nat->n_allow6 == 0)
+		return true;
+	for (size_t i = 0; i < nat->n_allow6; i++)
+		if (prefix6_contains(&nat->allow6[i], addr6))
+			return true;
+	return false;
+}
+
+static uint64_t node4_hash(const void *ctx, const struct hnode *e)
+{
+	return bib_hash4(ctx, container_of(e, struct bib, node4));
+}
+
+static uint64_t node6_hash(const void *ctx, const struct hnode *e)
+{
+	return bib_hash6(ctx, container_of(e, struct bib, node6));
+}
+
+static uint64_t sess_node_hash(const void *ctx, const struct hnode *e)
+{
+	const struct session *s = container_of(e, struct session, node);
+	struct taddr4 z = session_remote(s);
+
+	return sess_hash(ctx, s->bib, &z);
+}
+
+struct bib *bib4_find(struct shard *sh, uint64_t h4, uint8_t proto, uint32_t addr4, uint16_t port4)
+{
+	for (struct hnode *e = htab_bucket(&sh->bib4, h4); e; e = e->next) {
+		struct bib *b = container_of(e, struct bib, node4);
+
+		if (b->proto == proto && b->addr4 == addr4 && b->port4 == port4)
+			return b;
+	}
+	return NULL;
+}
+
+struct bib *idx6_find(struct stripe *st, uint64_t h6, uint8_t proto, const uint8_t addr6[16],
+                      uint16_t port6)
+{
+	for (struct hnode *e = htab_bucket(&st->idx6, h6); e; e = e->next) {
+		struct bib *b = container_of(e, struct bib, node6);
+
+		if (b->proto == proto && b->port6 == port6 && !memcmp(b->addr6, addr6, 16))
+			return b;
+	}
+	return NULL;
+}
+
+void idx6_insert(struct nat64 *nat, struct stripe *st, struct bib *b, uint64_t h6)
+{
+	if (htab_full(&st->idx6))
+		htab_grow(&st->idx6, nat, node6_hash);
+	htab_insert(&st->idx6, &b->node6, h6);
+	b->in_idx6 = true;
+}
+
+void idx6_unlink(struct stripe *st, struct bib *b, uint64_t h6)
+{
+	htab_remove(&st->idx6, &b->node6, h6);
+	b->in_idx6 = false;
+}
+
+/* New BIB entry in shard sh (locked); not yet in the IPv6 index. */
+struct bib *bib_create(struct nat64 *nat, struct shard *sh, uint64_t h4, uint8_t proto,
+                       const uint8_t addr6[16], uint16_t port6, uint32_t addr4, uint16_t port4)
+{
+	struct bib *b = slab_alloc(&sh->bib_slab);
+
+	if (!b)
+		return NULL;
+	memset(b, 0, sizeof(*b));
+	b->proto = proto;
+	memcpy(b->addr6, addr6, 16);
+	b->port6 = port6;
+	b->addr4 = addr4;
+	b->port4 = port4;
+	if (htab_full(&sh->bib4))
+		htab_grow(&sh->bib4, nat, node4_hash);
+	htab_insert(&sh->bib4, &b->node4, h4);
+	sh->n_bib[nat64_proto_index(proto)]++;
+	return b;
+}
+
+/* Take b out of the IPv4 table (shard lock held); it stays in the IPv6
+ * index until its stripe is locked. */
+void bib_kill(struct nat64 *nat, struct shard *sh, struct bib *b)
+{
+	htab_remove(&sh->bib4, &b->node4, bib_hash4(nat, b));
+	sh->n_bib[nat64_proto_index(b->proto)]--;
+	b->dead = true;
+}
+
+struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b,
+                             const struct taddr4 *z)
+{
+	for (struct hnode *e = htab_bucket(&sh->sess, hs); e; e = e->next) {
+		struct session *s = container_of(e, struct session, node);
+
+		if (s->bib == b && s->remote4 == z->addr && s->rport == z->port)
+			return s;
+	}
+	return NULL;
+}
+
+/* RFC 6146 §3.5.1: address-dependent filtering lets (Z, *) in only if X'
+ * already talks to Z. O(sessions of this BIB entry). */
+bool bib_has_remote(const struct bib *b, uint32_t z4)
+{
+	for (const struct session *s = b->sessions; s; s = s->bib_next)
+		if (s->remote4 == z4)
+			return true;
+	return false;
+}
+
+/* New session of b toward (Z,z) in state st expiring at expires_ms, shard
+ * locked; a reservation from session_reserve is held. */
+struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
+                               const struct taddr4 *z, enum nat64_tcp_state st, uint64_t expires_ms)
+{
+	struct session *s = slab_alloc(&sh->sess_slab);
+
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->bib = b;
+	s->remote4 = z->addr;
+	s->rport = z->port;
+	s->state = (uint8_t)st;
+	s->timer = (uint8_t)timer_for(b->proto, st);
+	s->expires_ms = expires_ms;
+	lru_append(&sh->timers[s->timer], s);
+	s->bib_next = b->sessions;
+	if (b->sessions)
+		b->sessions->bib_prev = s;
+	b->sessions = s;
+	b->n_sessions++;
+	if (htab_full(&sh->sess))
+		htab_grow(&sh->sess, nat, sess_node_hash);
+	htab_insert(&sh->sess, &s->node, hs);
+	sh->n_sess[nat64_proto_index(b->proto)]++;
+	return s;
+}
+
+/* New session with the full timeout of its state from now_ms. */
+struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
+                               const struct taddr4 *z, enum nat64_tcp_state st, uint64_t now_ms)
+{
+	uint64_t timeout =
+	    atomic_load_explicit(&nat->timeout_ms[timer_for(b->proto, st)], memory_order_relaxed);
+
+	return session_insert(nat, sh, b, hs, z, st, now_ms + timeout);
+}
+
+/* Remove s (shard locked). Returns its BIB entry if that is now dynamic and
+ * without sessions, i.e. must go too. */
+struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session *s)
+{
+	struct bib *b = s->bib;
+	struct taddr4 z = session_remote(s);
+
+	htab_remove(&sh->sess, &s->node, sess_hash(nat, b, &z));
+	lru_unlink(&sh->timers[s->timer], s);
+	if (s->bib_prev)
+		s->bib_prev->bib_next = s->bib_next;
+	else
+		b->sessions = s->bib_next;
+	if (s->bib_next)
+		s->bib_next->bib_prev = s->bib_prev;
+	b->n_sessions--;
+	sh->n_sess[nat64_proto_index(b->proto)]--;
+	slab_free(&sh->sess_slab, s);
+	session_unreserve(nat, b->addr6);
+	return !b->is_static && b->n_sessions == 0 ? b : NULL;
+}

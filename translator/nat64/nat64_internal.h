@@ -1,0 +1,308 @@
+/* Shared internals of the RFC 6146 NAT64 tables (BIB and sessions for TCP,
+ * UDP, ICMP): the structures, their hashing and the functions the files of
+ * nat64/ call in one another. Not a public interface.
+ *
+ * Files: nat64.c (6->4 and 4->6 lookups, introspection), entries.c (BIB
+ * entries and sessions), quota.c (per-client and global session counts),
+ * tcp_state.c (RFC 6146 §3.5.2 state machine), expiry.c (timer lists,
+ * nat64_expire), export.c (state file), static_bib.c, setup.c (new, free,
+ * reconfigure), table.c (hash table, slab), pool4.c ((T,t) ownership).
+ *
+ * Layout
+ *   - NSHARDS shards, each with a mutex. A BIB entry lives in the shard picked
+ *     by hashing its IPv4 key (proto, T, t); its sessions live in the same
+ *     shard, in a hash table keyed by (BIB entry, Z, z), so a 4->6 packet
+ *     takes exactly one lock.
+ *   - NSTRIPES stripes, each with a mutex and a hash table indexing the same
+ *     BIB entries by their IPv6 key (proto, X', x), so a 6->4 packet finds
+ *     its shard. The stripe lock also serialises BIB creation for one
+ *     (proto, X', x): endpoint-independent mapping (RFC 6146 §3.5.1) needs one
+ *     entry per source, however many workers see its first packets.
+ *   - (T,t) ownership is in pool4.c: atomic bitmaps, no lock.
+ *   - Per-client quota: NQUOTA quota shards, each with a mutex and a hash
+ *     table of client /64 -> live sessions. Every session is counted when it
+ *     is created and uncounted when it is destroyed, whether a quota is set
+ *     or not, so a reload may set one at any time. The lock is taken only
+ *     when a session is created or destroyed, never for packets of existing
+ *     flows. A client entry lives while the /64 has sessions, so there are
+ *     never more entries than sessions.
+ *   - allow6: a short array (NAT64_MAX_ALLOW6) read on the first packet of a
+ *     flow under its stripe lock; reconfigure rewrites it holding every
+ *     stripe, so readers need no lock of their own.
+ *   - Entries come from per-shard slabs (chunks of SLAB_CHUNK, never given
+ *     back before nat64_free): packets of existing flows never allocate.
+ *   - Expiry: one FIFO list per timer class and shard. All sessions of a list
+ *     share one timeout, so the list is in order of queued_ms (the expiry a
+ *     session had when queued). A refresh only writes expires_ms (no list
+ *     work on the packet path); nat64_expire pops heads whose queued_ms has
+ *     passed and either removes them or, if refreshed meanwhile, queues them
+ *     again at the tail. Expiry costs O(expired + refreshed), not O(sessions).
+ *     Workers' clocks differ by a few ms, so the order is kept within
+ *     LRU_SLACK_MS (a session may be removed that much late). When a list is
+ *     out of order beyond that (a reload shortened its timeout, or a caller's
+ *     clock jumped back), nat64_expire walks it whole until it is in order
+ *     again, i.e. at most one old timeout after the reload.
+ *
+ * Lock order: stripe before shard. Never more than one stripe or one shard.
+ *   - nat64_out: stripe, then the shard of the BIB entry.
+ *   - nat64_in, nat64_bib_lookup4, stats, foreach: one shard only.
+ *   - nat64_bib_lookup6: one stripe only (BIB fields read there are
+ *     immutable while the entry is in the stripe index).
+ *   - nat64_expire: shard alone (unhash sessions, take dead BIB entries out
+ *     of the IPv4 table and mark them dead); then each entry's stripe alone
+ *     (drop it from the IPv6 index); then the port goes back to pool4 and the
+ *     shard is locked alone again to recycle the memory. A worker that finds a
+ *     dead entry in the IPv6 index (it holds the stripe, and sees `dead` under
+ *     the shard lock) unlinks it itself and creates a new one; the old port is
+ *     still marked in pool4, so the new entry cannot get the same (T,t).
+ *   - Reconfigure: cfg_lock, then stripe, then shard; for allow6, cfg_lock,
+ *     then all stripes in index order.
+ *   - A quota shard is a leaf: taken under a stripe and/or a shard, never
+ *     with another lock taken under it.
+ *
+ * Memory: 72 bytes per session, 56 per BIB entry, plus 8 per hash bucket
+ * (three tables, load factor 0.5..1): measured about 160 bytes per flow with
+ * one session per BIB entry, 10^6 flows in about 160 MB. Plus 24 bytes and a
+ * bucket per client /64, at most one per session. */
+#ifndef TUN64_NAT64_INTERNAL_H
+#define TUN64_NAT64_INTERNAL_H
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nat64.h"
+#include "pool4.h"
+#include "table.h"
+
+#define NSHARDS 64  /* power of two */
+#define NSTRIPES 64 /* power of two */
+#define SHARD_BITS 6
+_Static_assert(NSHARDS == 1 << SHARD_BITS && NSTRIPES == NSHARDS, "shard/stripe bits");
+#define LRU_SLACK_MS 1000
+#define NQUOTA 64 /* client quota shards, power of two */
+_Static_assert(NQUOTA == NSHARDS, "quota shards use the same bits");
+
+enum timer_class { TIMER_UDP, TIMER_ICMP, TIMER_TCP_EST, TIMER_TCP_TRANS, TIMER_MAX };
+
+struct session;
+
+/* Table entries keep (X',x), (T,t) and (Z,z) as loose fields, not as struct
+ * taddr6 / taddr4: the 2 bytes of tail padding of a taddr4 would grow a BIB
+ * entry from 56 to 64 bytes and a session from 72 to 80 (see Memory). */
+struct bib {
+	struct hnode node4; /* shard bib4 table; first: slab free-list link */
+	struct hnode node6; /* stripe idx6 table */
+	struct session *sessions;
+	uint8_t addr6[16];
+	uint32_t addr4;
+	uint16_t port6, port4;
+	uint32_t n_sessions;
+	uint8_t proto;
+	bool is_static;
+	bool dead;    /* shard lock: out of bib4, waiting to leave idx6 */
+	bool in_idx6; /* stripe lock */
+};
+
+struct session {
+	struct hnode node; /* shard sess table; first: slab free-list link */
+	struct session *lru_prev, *lru_next;
+	struct session *bib_prev, *bib_next;
+	struct bib *bib;
+	uint64_t expires_ms;
+	uint64_t queued_ms; /* expires_ms when last queued on its timer list */
+	uint32_t remote4;   /* Z */
+	uint16_t rport;     /* z */
+	uint8_t state;      /* enum nat64_tcp_state */
+	uint8_t timer;      /* enum timer_class */
+};
+_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 72),
+               "entry sizes stated under Memory");
+
+struct lru {
+	struct session *head, *tail;
+	uint64_t max_expires; /* latest expiry appended since the list was empty */
+	bool disordered;      /* some session expires LRU_SLACK_MS before one ahead */
+};
+
+struct shard {
+	alignas(64) pthread_mutex_t lock;
+	struct htab bib4;
+	struct htab sess;
+	struct lru timers[TIMER_MAX];
+	struct slab bib_slab, sess_slab;
+	uint64_t n_bib[3], n_sess[3];
+};
+
+struct stripe {
+	alignas(64) pthread_mutex_t lock;
+	struct htab idx6;
+	uint64_t rng; /* port choice for entries created under this stripe */
+};
+
+/* Live sessions of one client /64. */
+struct client {
+	struct hnode node; /* first: slab free-list link */
+	uint64_t key;      /* the /64, first 8 bytes of X' as stored */
+	uint64_t n_sessions;
+};
+
+struct quota_shard {
+	alignas(64) pthread_mutex_t lock;
+	struct htab clients;
+	struct slab slab;
+};
+
+struct nat64 {
+	struct shard shards[NSHARDS];
+	struct stripe stripes[NSTRIPES];
+	struct quota_shard quota[NQUOTA];
+	struct pool4 *pool;
+	uint64_t hkey; /* hash key: flows from outside cannot aim at one bucket */
+	_Atomic uint64_t live_sessions;
+	_Atomic uint64_t max_sessions;
+	_Atomic uint64_t max_per_client;
+	_Atomic uint64_t timeout_ms[TIMER_MAX];
+	atomic_bool adf;
+	pthread_mutex_t cfg_lock;
+	/* static BIB entries installed (cfg_lock) */
+	struct nat64_static_bib *statics;
+	size_t n_statics;
+	/* allow6: written holding every stripe, read holding any one */
+	struct prefix6 allow6[NAT64_MAX_ALLOW6];
+	size_t n_allow6;
+};
+
+/* ---- hashing ---- */
+
+static inline uint64_t hash4(const struct nat64 *nat, uint8_t proto, uint32_t addr, uint16_t port)
+{
+	return mix64(nat->hkey ^ ((uint64_t)proto << 48 | (uint64_t)port << 32 | addr));
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t hash_addr6(const struct nat64 *nat, const uint8_t a[16])
+{
+	return mix64(mix64(nat->hkey ^ load64(a)) ^ load64(a + 8));
+}
+
+static inline uint64_t hash6(const struct nat64 *nat, uint8_t proto, const uint8_t a[16],
+                             uint16_t port)
+{
+	return mix64(hash_addr6(nat, a) ^ ((uint64_t)proto << 16 | port));
+}
+
+static inline uint64_t bib_hash4(const struct nat64 *nat, const struct bib *b)
+{
+	return hash4(nat, b->proto, b->addr4, b->port4);
+}
+
+static inline uint64_t bib_hash6(const struct nat64 *nat, const struct bib *b)
+{
+	return hash6(nat, b->proto, b->addr6, b->port6);
+}
+
+/* A session is keyed by its BIB entry and (Z,z). */
+static inline uint64_t sess_hash(const struct nat64 *nat, const struct bib *b,
+                                 const struct taddr4 *z)
+{
+	return mix64(bib_hash4(nat, b) ^ ((uint64_t)z->port << 32 | z->addr));
+}
+
+/* (Z,z) of a session. */
+static inline struct taddr4 session_remote(const struct session *s)
+{
+	return (struct taddr4){.addr = s->remote4, .port = s->rport};
+}
+
+/* Shard and stripe come from the top bits, buckets from the low bits. */
+static inline struct shard *shard_of(struct nat64 *nat, uint64_t h4)
+{
+	return &nat->shards[h4 >> (64 - SHARD_BITS)];
+}
+
+static inline struct stripe *stripe_of(struct nat64 *nat, uint64_t h6)
+{
+	return &nat->stripes[h6 >> (64 - SHARD_BITS)];
+}
+
+static inline bool session_expired(const struct session *s, uint64_t now_ms)
+{
+	return s->expires_ms <= now_ms;
+}
+
+/* ---- tcp_state.c: RFC 6146 §3.5.2, pure ---- */
+
+/* The timer list (hence timeout) of a session of proto in state st. */
+enum timer_class timer_for(uint8_t proto, enum nat64_tcp_state st);
+/* A TCP packet without SYN finds no session: it may not open one. */
+bool tcp_needs_state(uint8_t proto, uint8_t flags);
+/* A packet with flags from the IPv6 side (from6) or the IPv4 side on a TCP
+ * session in state cur. Returns true when the session timer restarts, with
+ * the (possibly same) state to set in *next; false: state and lifetime stay. */
+bool tcp_transition(enum nat64_tcp_state cur, bool from6, uint8_t flags,
+                    enum nat64_tcp_state *next);
+
+/* ---- expiry.c: timer lists ---- */
+
+/* Queue s at the tail of l with its current expires_ms. */
+void lru_append(struct lru *l, struct session *s);
+void lru_unlink(struct lru *l, struct session *s);
+/* Restart the session timer for its current state (shard sh locked). */
+void session_arm(struct nat64 *nat, struct shard *sh, struct session *s, uint64_t now_ms);
+
+/* ---- quota.c: session counts ---- */
+
+int quota_init(struct quota_shard *q, size_t nbuckets);
+void quota_destroy(struct quota_shard *q);
+/* One more session of client X' against its quota, then max_sessions. */
+enum nat64_result session_reserve(struct nat64 *nat, const uint8_t addr6[16]);
+void session_unreserve(struct nat64 *nat, const uint8_t addr6[16]);
+
+/* ---- entries.c: BIB entries and sessions ---- */
+
+/* allow6 (caller holds a stripe lock): may X' create state? */
+bool source_allowed(const struct nat64 *nat, const uint8_t addr6[16]);
+struct bib *bib4_find(struct shard *sh, uint64_t h4, uint8_t proto, uint32_t addr4, uint16_t port4);
+struct bib *idx6_find(struct stripe *st, uint64_t h6, uint8_t proto, const uint8_t addr6[16],
+                      uint16_t port6);
+void idx6_insert(struct nat64 *nat, struct stripe *st, struct bib *b, uint64_t h6);
+void idx6_unlink(struct stripe *st, struct bib *b, uint64_t h6);
+/* New BIB entry in shard sh (locked); not yet in the IPv6 index. */
+struct bib *bib_create(struct nat64 *nat, struct shard *sh, uint64_t h4, uint8_t proto,
+                       const uint8_t addr6[16], uint16_t port6, uint32_t addr4, uint16_t port4);
+/* Take b out of the IPv4 table (shard lock held); it stays in the IPv6
+ * index until its stripe is locked. */
+void bib_kill(struct nat64 *nat, struct shard *sh, struct bib *b);
+struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b,
+                             const struct taddr4 *z);
+/* RFC 6146 §3.5.1: has X' of b a session with Z? */
+bool bib_has_remote(const struct bib *b, uint32_t z4);
+/* New session of b toward (Z,z) in state st expiring at expires_ms, shard
+ * locked; a reservation from session_reserve is held. */
+struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
+                               const struct taddr4 *z, enum nat64_tcp_state st,
+                               uint64_t expires_ms);
+/* New session with the full timeout of its state from now_ms. */
+struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
+                               const struct taddr4 *z, enum nat64_tcp_state st, uint64_t now_ms);
+/* Remove s (shard locked). Returns its BIB entry if that is now dynamic and
+ * without sessions, i.e. must go too. */
+struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session *s);
+
+/* ---- static_bib.c (cfg_lock held) ---- */
+
+/* Install cfg's static BIB entries, drop the ones it no longer lists. */
+int statics_apply(struct nat64 *nat, const struct nat64_config *cfg);
+
+#endif
