@@ -696,6 +696,38 @@ START_TEST(round_trip_every_key)
 }
 END_TEST
 
+/* Has text a line that starts with "KEY "? */
+static bool has_key_line(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, key, n) == 0 && l[n] == ' ')
+			return true;
+	return false;
+}
+
+/* round_trip_every_key covers every key of the table: every_key sets each
+ * one, and config_print prints each one back, so a new key that is not
+ * added to every_key (or not printed) fails here. */
+START_TEST(every_key_covers_table)
+{
+	const char *name;
+	char *printed;
+
+	ck_assert_msg(parse(every_key) == 0, "%s", err);
+	ck_assert_msg(config_finalize(&cfg, err, sizeof(err)) == 0, "%s", err);
+	printed = print_to_string(&cfg);
+	for (size_t i = 0; (name = config_key_name(i)) != NULL; i++) {
+		if (strcmp(name, "map") == 0) /* stateless only: round_trip's third text */
+			continue;
+		ck_assert_msg(has_key_line(every_key, name), "every_key does not set %s", name);
+		ck_assert_msg(has_key_line(printed, name), "config_print does not print %s", name);
+	}
+	free(printed);
+}
+END_TEST
+
 START_TEST(print_defaults_exact)
 {
 	static const char want[] = "tun-device nat64\n"
@@ -905,6 +937,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, finalize_ipv6_addr);
 	tcase_add_test(tc, finalize_errors);
 	tcase_add_test(tc, round_trip_every_key);
+	tcase_add_test(tc, every_key_covers_table);
 	tcase_add_test(tc, print_defaults_exact);
 	tcase_add_test(tc, print_marks_short_timeouts);
 	tcase_add_test(tc, load_file);

@@ -21,7 +21,6 @@
 #define CONFIG_MAX_ALLOW6 64
 #define CONFIG_ERRLEN 512
 
-
 struct tun64_config {
 	char tun_device[IFNAMSIZ];
 	enum xlat_mode mode;
@@ -50,7 +49,8 @@ struct tun64_config {
 	bool udp_coalesce;      /* UDP datagrams of one flow written as one USO packet */
 	bool allow_private_wkp; /* RFC 6052 §3.1 override */
 	char state_file[PATH_MAX];
-	unsigned state_save_interval; /* s between saves of state-file while running; 0: exit only */
+	/* s between saves of state-file while running; 0: exit only */
+	unsigned state_save_interval;
 	char control_socket[PATH_MAX];
 	char user[64];
 	char group[64];
@@ -102,5 +102,19 @@ const char *config_needs_restart(const struct tun64_config *old, const struct tu
 
 /* Is key a known config key (for long options)? */
 bool config_is_key(const char *key);
+
+/* The keys in table order (config_keys.c): the i-th name, NULL past the end. */
+const char *config_key_name(size_t i);
+
+/* Does reload apply key to a running daemon? False for a key whose change
+ * needs a restart, and for unknown keys. */
+bool config_key_reloadable(const char *key);
+
+/* Does each line of key add an entry (pool4, map, bib, allow6)? */
+bool config_key_repeatable(const char *key);
+
+/* The reloadable keys in table order, for documentation: up to max names
+ * go to names; returns how many there are. */
+size_t config_reloadable_keys(const char **names, size_t max);
 
 #endif
