@@ -1,0 +1,315 @@
+/* IPv6 -> IPv4, RFC 7915 §5.1: the IPv6 header and its extension headers
+ * read, the IPv4 header written over their tail. */
+#include "xlat_internal.h"
+
+#include "eam.h"
+
+static enum tun64_counter ipv6_check_length(struct ip6_view *v, uint8_t *hdr, size_t len)
+{
+	size_t payload;
+
+	if (len < IPV6_HDR_LEN)
+		return CTR_DROP_TRUNCATED;
+	payload = get_be16(hdr + 4);
+	if (IPV6_HDR_LEN + payload > len)
+		return CTR_DROP_BAD_LENGTH;
+	v->hdr = hdr;
+	v->len = IPV6_HDR_LEN + payload; /* trailing bytes are not ours */
+	return XLAT_OK;
+}
+
+/* Multicast, unspecified, loopback, link-local (RFC 4291 §2.5.6: never
+ * forwarded to another link), or stateful: inside our own prefix (a loop). */
+static bool ipv6_src_is_bad(const struct xlat_config *cfg, const uint8_t src[16])
+{
+	static const uint8_t unspecified[16];
+	static const uint8_t loopback[16] = {[15] = 1};
+
+	if (src[0] == 0xff || (src[0] == 0xfe && (src[1] & 0xc0) == 0x80))
+		return true;
+	if (!memcmp(src, unspecified, 16) || !memcmp(src, loopback, 16))
+		return true;
+	return cfg->mode == XLAT_STATEFUL && prefix6_contains(&cfg->pool6, src);
+}
+
+/* RFC 7915 §5.1.1: the Fragment header's fields go to the IPv4 header.
+ * After it, a later fragment holds payload only. RFC 8200 §4.1: one
+ * Fragment header per packet. */
+static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const uint8_t *e)
+{
+	uint16_t off_m = get_be16(e + 2);
+
+	if (v->frag)
+		return CTR_DROP_FRAGMENT;
+	v->frag = true;
+	v->frag_offset = off_m >> 3;
+	v->frag_more = off_m & IPV6_FRAG_M;
+	v->frag_id = get_be32(e + 4);
+	return XLAT_OK;
+}
+
+/* RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
+ * Segments Left 0 are skipped (§5.1: "not translated"); a Routing header
+ * with Segments Left != 0 is refused with CTR_DROP_EXT_HDR and
+ * v->segments_left_at set. Each header is bounds-checked before it is read,
+ * so a chain cannot run past the payload. */
+enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
+{
+	uint8_t nh = v->hdr[6];
+	size_t off = IPV6_HDR_LEN;
+
+	v->proto_at = 6;
+	v->frag = false;
+	v->frag_more = false;
+	v->frag_offset = 0;
+	v->frag_id = 0;
+	for (;;) {
+		const uint8_t *e = v->hdr + off;
+		size_t ext_len;
+
+		if (nh != EXT_HOP_BY_HOP && nh != EXT_DEST_OPTS && nh != EXT_ROUTING &&
+		    nh != EXT_FRAGMENT)
+			break;
+		if (off + 8 > v->len)
+			return CTR_DROP_TRUNCATED;
+		if (nh == EXT_FRAGMENT) {
+			enum tun64_counter why = ipv6_read_fragment_header(v, e);
+
+			if (why != XLAT_OK)
+				return why;
+			nh = e[0];
+			v->proto_at = (uint32_t)off;
+			off += IPV6_FRAG_HDR_LEN;
+			if (ip6_later_fragment(v))
+				break;
+			continue;
+		}
+		if (nh == EXT_ROUTING && e[3] != 0) {
+			v->segments_left_at = (uint32_t)off + 3;
+			return CTR_DROP_EXT_HDR;
+		}
+		ext_len = ((size_t)e[1] + 1) * 8;
+		if (off + ext_len > v->len)
+			return CTR_DROP_TRUNCATED;
+		nh = e[0];
+		v->proto_at = (uint32_t)off;
+		off += ext_len;
+	}
+	v->proto = nh;
+	v->l4 = v->hdr + off;
+	v->l4_len = v->len - off;
+	return XLAT_OK;
+}
+
+/* Checks that need no state: translatable destination (and stateless
+ * source), RFC 6052 §3.1 for the well-known prefix. */
+static enum tun64_counter check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
+                                           struct xlat_addrs *a)
+{
+	enum siit_via via = siit_map_6to4(cfg->eam, &cfg->pool6, v->hdr + 24, &a->dst4);
+
+	if (via == SIIT_VIA_NONE)
+		return CTR_DROP_NOT_TRANSLATABLE_DST;
+	if (wkp_refuses(cfg, a->dst4) || addr4_is_martian(a->dst4))
+		return CTR_DROP_NOT_TRANSLATABLE_DST;
+	/* Hairpinning: RFC 6146 §3.8 (a pool4 address), RFC 7757 §4 case A. */
+	if (cfg->mode == XLAT_STATEFUL)
+		a->hairpin = in_pool4(cfg, a->dst4);
+	else
+		a->hairpin = siit_hairpin(cfg->eam, via, a->dst4);
+	if (cfg->mode == XLAT_STATEFUL)
+		return XLAT_OK;
+	if (!addr_6to4(cfg, v->hdr + 8, &a->src4))
+		return CTR_DROP_NOT_TRANSLATABLE_SRC;
+	if (wkp_refuses(cfg, a->src4))
+		return CTR_DROP_NOT_TRANSLATABLE_SRC;
+	if (addr4_is_martian(a->src4))
+		return CTR_DROP_BAD_SRC;
+	return XLAT_OK;
+}
+
+/* The IPv6 Traffic Class. */
+uint8_t ipv6_tclass(const uint8_t *ip6)
+{
+	return (uint8_t)((ip6[0] & 0x0f) << 4 | ip6[1] >> 4);
+}
+
+/* RFC 7915 §5.1 Type of Service: copied from the Traffic Class, or 0 when
+ * the operator says so ("tos zero"). */
+uint8_t tos_6to4(const struct xlat_config *cfg, const uint8_t *ip6)
+{
+	return cfg->tos_zero ? 0 : ipv6_tclass(ip6);
+}
+
+/* §5.1 header fields; id_frag: Identification << 16 | flags and offset. */
+void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v, const struct l4_view *l4,
+                       const struct xlat_addrs *a, uint32_t id_frag, uint8_t tos)
+{
+	const uint8_t *h = v->hdr;
+
+	o[0] = 0x45;
+	o[1] = tos;
+	put_be16(o + 2, (uint16_t)(IPV4_HDR_LEN + l4->len));
+	put_be16(o + 4, (uint16_t)(id_frag >> 16));
+	put_be16(o + 6, (uint16_t)id_frag);
+	o[8] = (uint8_t)(h[7] - 1);
+	o[9] = l4->proto; /* ICMPv6 (58) already became ICMP (1) */
+	put_be16(o + 10, 0);
+	put_be32(o + 12, a->src4);
+	put_be32(o + 16, a->dst4);
+	put_be16(o + 10, csum_ipv4_header(o, IPV4_HDR_LEN));
+}
+
+/* RFC 7915 §5.1: Identification, flags and offset of the IPv4 header.
+ * With a Fragment header (§5.1.1): the low 16 bits of its Identification,
+ * MF = M, DF = 0, offset copied. Without: an ID from the generator, and DF
+ * only above 1260 bytes, so that IPv4 routers may fragment what an IPv6
+ * sender sized for the 1280-byte minimum MTU. */
+uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total)
+{
+	uint16_t flags;
+
+	if (v->frag) {
+		flags =
+		    (uint16_t)((v->frag_offset & IPV4_FRAG_OFFSET) | (v->frag_more ? IPV4_MF : 0));
+		return (uint32_t)(uint16_t)v->frag_id << 16 | flags;
+	}
+	flags = total > IPV4_DF_MAX_LEN ? IPV4_DF : 0;
+	return (uint32_t)ctx->ipv4_id_next++ << 16 | flags;
+}
+
+/* Rewrite the transport, then lay the IPv4 header just in front of it, over
+ * the tail of the IPv6 headers. */
+static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                const struct l4_view *l4, const struct xlat_addrs *a)
+{
+	uint8_t hdr[IPV4_HDR_LEN];
+	uint8_t *ip4 = v->l4 - IPV4_HDR_LEN;
+	uint32_t old_pseudo, new_pseudo = 0;
+
+	old_pseudo = csum_pseudo6(v->hdr + 8, v->hdr + 24, v->proto, (uint32_t)l4->len);
+	if (l4->proto != IPPROTO_ICMP)
+		new_pseudo = csum_pseudo4(a->src4, a->dst4, l4->proto, (uint16_t)l4->len);
+	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len),
+	                  tos_6to4(ctx->cfg, v->hdr));
+	l4_rewrite(l4, old_pseudo, new_pseudo, a->sport, a->dport);
+	memcpy(ip4, hdr, IPV4_HDR_LEN);
+	return ip4;
+}
+
+/* §5.1: a Routing header with Segments Left != 0 is not translated;
+ * Parameter Problem code 0 points at its Segments Left. */
+static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                               const uint8_t **out, size_t *out_len)
+{
+	size_t len =
+	    icmp6_build_error(ctx, ICMP6_PARAM_PROBLEM, 0, v->segments_left_at, v->hdr, v->len);
+
+	return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_EXT_HDR, len, out, out_len);
+}
+
+/* RFC 7915 §5.4, RFC 6146 §3.5: an IPv6 packet discarded for one of these
+ * reasons SHOULD get an error back (icmp-unreachable): Address Unreachable
+ * when no state could be made for it, Administratively Prohibited when a
+ * policy or the address plan refuses it, Parameter Problem "unrecognized
+ * Next Header" when a NAT64 does not carry its protocol (RFC 4443 §3.4).
+ * RFC 4443 §2.4(e): none about an ICMPv6 error (unfragmented ones were
+ * diverted before; a fragmented one may reach here), a later fragment, or a
+ * packet to a multicast address. Others: dropped. */
+static enum xlat_verdict refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                     enum tun64_counter why, const uint8_t **out, size_t *out_len)
+{
+	uint8_t type = ICMP6_DEST_UNREACH, code;
+	uint32_t rest = 0;
+
+	switch (why) { /* all found after the headers were read */
+	case CTR_DROP_POOL4_EXHAUSTED:
+	case CTR_DROP_SESSION_LIMIT:
+	case CTR_DROP_NOMEM:
+		code = ICMP6_ADDR_UNREACH;
+		break;
+	case CTR_DROP_NOT_ALLOWED:
+	case CTR_DROP_CLIENT_QUOTA:
+	case CTR_DROP_NOT_TRANSLATABLE_DST:
+	case CTR_DROP_NOT_TRANSLATABLE_SRC:
+		code = ICMP6_ADMIN_PROHIBITED;
+		break;
+	case CTR_DROP_UNSUPPORTED_PROTO:
+		type = ICMP6_PARAM_PROBLEM;
+		code = ICMP6_UNRECOGNIZED_NH;
+		rest = v->proto_at;
+		break;
+	default:
+		return drop(ctx, DIR_6TO4, why);
+	}
+	if (!ctx->cfg->icmp_unreachable || ip6_later_fragment(v) || icmp6_is_error(v) ||
+	    v->hdr[24] == 0xff)
+		return drop(ctx, DIR_6TO4, why);
+	return send_icmp_error(ctx, DIR_6TO4, why,
+	                       icmp6_build_error(ctx, type, code, rest, v->hdr, v->len), out,
+	                       out_len);
+}
+
+/* The transport of an IPv6 packet, or of a fragment of one. Fragmented
+ * ICMPv6 is refused: its checksum covers a pseudo-header with the whole
+ * datagram's length, which ICMPv4 has not (RFC 7915 §5.1.1 lets the
+ * translator drop what it does not reassemble). */
+static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v, bool opaque)
+{
+	/* RFC 7915 §5.1: only next header 58 is ICMP; a 1 over IPv6 is some
+	 * other protocol, which we do not carry. */
+	if (v->proto == IPPROTO_ICMP)
+		return CTR_DROP_UNSUPPORTED_PROTO;
+	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
+		return CTR_DROP_FRAGMENT;
+	if (v->frag && v->proto == IPPROTO_ICMPV6)
+		return CTR_DROP_FRAGMENT;
+	if (ip6_later_fragment(v))
+		return l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset, opaque);
+	return l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag, opaque);
+}
+
+enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
+                            size_t *out_len)
+{
+	const struct xlat_config *cfg = ctx->cfg;
+	struct ip6_view v;
+	struct l4_view l4;
+	struct xlat_addrs a;
+	enum tun64_counter why;
+	uint8_t *ip4;
+
+	why = ipv6_check_length(&v, pkt->buf + pkt->off, pkt->len);
+	if (why == XLAT_OK && ipv6_src_is_bad(cfg, v.hdr + 8))
+		why = CTR_DROP_BAD_SRC;
+	if (why == XLAT_OK) {
+		why = ipv6_skip_ext_headers(&v);
+		if (why == CTR_DROP_EXT_HDR)
+			return refuse_routing_header(ctx, &v, out, out_len);
+	}
+	if (why == XLAT_OK && icmp6_is_error(&v) && !v.frag)
+		return xlat_icmp6_error(ctx, &v, out, out_len);
+	if (why == XLAT_OK)
+		why = check_addrs_6to4(cfg, &v, &a);
+	if (why == XLAT_OK)
+		why = l4_parse_6to4(&l4, &v, cfg->mode == XLAT_STATELESS);
+	l4.csum_partial = pkt->csum_partial;
+	if (why == XLAT_OK && !l4.no_header && udp_lacks_checksum(&l4))
+		why = CTR_DROP_BAD_L4_CSUM;
+	if (why != XLAT_OK)
+		return refuse_6to4(ctx, &v, why, out, out_len);
+
+	/* §5.1 Hop Limit; checked before any state is created. */
+	if (v.hdr[7] <= 1)
+		return send_icmp_error(
+		    ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED,
+		    icmp6_build_error(ctx, ICMP6_TIME_EXCEEDED, 0, 0, v.hdr, v.len), out, out_len);
+
+	why = map_addrs_6to4_fragment(ctx, &v, &l4, &a);
+	if (why != XLAT_OK)
+		return refuse_6to4(ctx, &v, why, out, out_len);
+	ip4 = xlat_write_6to4(ctx, &v, &l4, &a);
+	if (a.hairpin)
+		return hairpin_4to6(ctx, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
+	return send_translated(ctx, DIR_6TO4, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
+}
