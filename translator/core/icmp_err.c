@@ -37,22 +37,22 @@ static bool icmp_error_allowed(struct xlat_ctx *ctx)
 
 /* An ICMP error of len bytes built in ctx->scratch goes out, unless the rate
  * limit holds it back. */
-static enum xlat_verdict emit_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
-                                         const uint8_t **out, size_t *out_len)
+static enum xlat_result emit_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
+                                        const uint8_t **out, size_t *out_len)
 {
 	if (!icmp_error_allowed(ctx)) {
 		ctx->ctr->v[dir][CTR_DROP_ICMP_RATELIMIT]++;
-		return XLAT_DROP;
+		return XR_DROPPED;
 	}
 	ctx->ctr->v[dir][CTR_ICMP_ERROR_SENT]++;
 	*out = ctx->scratch;
 	*out_len = len;
-	return XLAT_SEND;
+	return XR_ICMP_ERROR;
 }
 
 /* The same in place of a packet dropped for why. */
-enum xlat_verdict send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
-                                  size_t len, const uint8_t **out, size_t *out_len)
+enum xlat_result send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
+                                 size_t len, const uint8_t **out, size_t *out_len)
 {
 	ctx->ctr->v[dir][why]++;
 	return emit_icmp_error(ctx, dir, len, out, out_len);
@@ -138,8 +138,8 @@ enum xlat_verdict xlat_syn_expire(struct xlat_ctx *ctx, const uint8_t **out, siz
 	if (len == 0)
 		return XLAT_DROP;
 	/* the SYN was counted (syn-held) when it came */
-	return emit_icmp_error(
+	return xlat_verdict_of(emit_icmp_error(
 	    ctx, DIR_4TO6,
 	    icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_PORT_UNREACH, 0, ctx->split, len), out,
-	    out_len);
+	    out_len));
 }

@@ -231,13 +231,13 @@ static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old
 	put_be16(v->hdr + 2, dport);
 }
 
-static enum xlat_verdict send_icmp_translated(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
-                                              const uint8_t **out, size_t *out_len)
+static enum xlat_result send_icmp_translated(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
+                                             const uint8_t **out, size_t *out_len)
 {
 	ctx->ctr->v[dir][CTR_TRANSLATED]++;
 	*out = ctx->scratch;
 	*out_len = len;
-	return XLAT_SEND;
+	return XR_TRANSLATED;
 }
 
 /* ---- ICMPv4 error -> ICMPv6 error (§4.2, §4.3) ---- */
@@ -353,8 +353,8 @@ static enum tun64_counter icmp4_err_check(const struct ip4_view *v)
 	return XLAT_OK;
 }
 
-enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                   const uint8_t **out, size_t *out_len)
+enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                  const uint8_t **out, size_t *out_len)
 {
 	uint8_t *icmp = v->l4;
 	struct icmp_err e;
@@ -515,28 +515,25 @@ static enum tun64_counter icmp6_err_check(const struct ip6_view *v)
 /* Hairpinning of an ICMPv6 error (RFC 6146 §3.8; RFC 7757 §4, condition B
  * of eam.h): the ICMPv4 error it becomes is addressed to the translator's
  * own IPv4 side and would be routed straight back into the tun, so it goes
- * through §4.2-4.3 at once (hairpin_4to6: counted, one hop). That pass
+ * through §4.2-4.3 at once (XR_HAIRPIN: counted, one hop). That pass
  * reads the IPv4 error while it writes the ICMPv6 one into ctx->scratch,
  * so the IPv4 error is built in ctx->split instead, with headroom as a
  * packet read from the tun has: no XLAT_SEND_MANY output lives there
  * during an xlat_packet call, and an ICMP error is never split. */
 _Static_assert(XLAT_HEADROOM + ICMP4_ERROR_MAX <= XLAT_SPLIT_MAX, "ctx->split holds the error");
 
-static enum xlat_verdict hairpin_icmp_error(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                            const struct icmp_err *e, const struct inner_view *in,
-                                            const struct xlat_addrs *outer,
-                                            const struct xlat_addrs *inner, const uint8_t **out,
-                                            size_t *out_len)
+static enum xlat_result hairpin_icmp_error(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                           const struct icmp_err *e, const struct inner_view *in,
+                                           const struct xlat_addrs *outer,
+                                           const struct xlat_addrs *inner, struct xlat_pkt *hp)
 {
-	struct xlat_pkt pkt = {.buf = ctx->split, .cap = sizeof(ctx->split), .off = XLAT_HEADROOM};
-	uint8_t *ip4 = pkt.buf + pkt.off;
-
-	pkt.len = icmp4_err_write(ctx, ip4, v, e, in, outer, inner);
-	return hairpin_4to6(ctx, &pkt, ip4, pkt.len, out, out_len);
+	*hp = (struct xlat_pkt){.buf = ctx->split, .cap = sizeof(ctx->split), .off = XLAT_HEADROOM};
+	hp->len = icmp4_err_write(ctx, hp->buf + hp->off, v, e, in, outer, inner);
+	return XR_HAIRPIN;
 }
 
-enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                   const uint8_t **out, size_t *out_len)
+enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                  struct xlat_pkt *hp, const uint8_t **out, size_t *out_len)
 {
 	uint8_t *icmp = v->l4;
 	struct icmp_err e;
@@ -569,7 +566,7 @@ enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *
 	if (icmp[0] == ICMP6_PACKET_TOO_BIG)
 		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + 4));
 	if (outer.hairpin)
-		return hairpin_icmp_error(ctx, v, &e, &in, &outer, &inner, out, out_len);
+		return hairpin_icmp_error(ctx, v, &e, &in, &outer, &inner, hp);
 	return send_icmp_translated(ctx, DIR_6TO4,
 	                            icmp4_err_write(ctx, ctx->scratch, v, &e, &in, &outer, &inner),
 	                            out, out_len);

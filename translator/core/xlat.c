@@ -16,21 +16,21 @@
 #include "frag.h"
 #include "synhold.h"
 
-enum xlat_verdict drop(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why)
+enum xlat_result drop(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why)
 {
 	ctx->ctr->v[dir][why]++;
-	return XLAT_DROP;
+	return XR_DROPPED;
 }
 
-enum xlat_verdict send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struct xlat_pkt *pkt,
-                                  uint8_t *start, size_t len, const uint8_t **out, size_t *out_len)
+enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struct xlat_pkt *pkt,
+                                 uint8_t *start, size_t len, const uint8_t **out, size_t *out_len)
 {
 	pkt->off = (size_t)(start - pkt->buf);
 	pkt->len = len;
 	*out = start;
 	*out_len = len;
 	ctx->ctr->v[dir][CTR_TRANSLATED]++;
-	return XLAT_SEND;
+	return XR_TRANSLATED;
 }
 
 static enum tun64_counter nat64_drop_reason(enum nat64_result r)
@@ -181,24 +181,6 @@ enum tun64_counter map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip
 	return why;
 }
 
-/* Hairpinning (RFC 6146 §3.8, RFC 7757 §4): an IPv6 packet addressed to one
- * of the translator's own IPv4 addresses, just translated to the IPv4
- * packet ip4 (len bytes inside pkt->buf), would be routed straight back
- * into the tun. It goes through §4 at once instead, as if it had come back
- * in. The translator stays one hop: the TTL that the first pass took is
- * given back before the second pass takes it again. */
-enum xlat_verdict hairpin_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, uint8_t *ip4, size_t len,
-                               const uint8_t **out, size_t *out_len)
-{
-	ctx->ctr->v[DIR_6TO4][CTR_HAIRPINNED]++;
-	pkt->off = (size_t)(ip4 - pkt->buf);
-	pkt->len = len;
-	ip4[8]++;
-	put_be16(ip4 + 10, 0);
-	put_be16(ip4 + 10, csum_ipv4_header(ip4, IPV4_HDR_LEN));
-	return xlat_4to6(ctx, pkt, true, out, out_len);
-}
-
 /* §4.1 addresses: source Z embedded in pool6; destination from the state
  * (stateful: (X',x) = nat64_in) or embedded too (stateless). */
 static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
@@ -283,21 +265,65 @@ enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip
 
 /* ---- Entry point --------------------------------------------------------- */
 
+enum xlat_verdict xlat_verdict_of(enum xlat_result r)
+{
+	switch (r) {
+	case XR_TRANSLATED:
+	case XR_ICMP_ERROR:
+		return XLAT_SEND;
+	case XR_TRANSLATED_MANY:
+		return XLAT_SEND_MANY;
+	case XR_DROPPED:
+	case XR_HAIRPIN:
+		break;
+	}
+	return XLAT_DROP;
+}
+
+/* Hairpinning (RFC 6146 §3.8, RFC 7757 §4): an IPv6 packet addressed to one
+ * of the translator's own IPv4 addresses, just translated to the IPv4
+ * packet *hp (in pkt->buf, or an ICMP error in ctx->split), would be routed
+ * straight back into the tun. It goes through §4 at once instead, as if it
+ * had come back in. The translator stays one hop: the TTL that the first
+ * pass took is given back before the second pass takes it again. The
+ * second pass never hairpins again: §4 only leads to IPv6. */
+static enum xlat_result hairpin(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
+                                const uint8_t **out, size_t *out_len)
+{
+	uint8_t *ip4 = hp->buf + hp->off;
+	enum xlat_result r;
+
+	ctx->ctr->v[DIR_6TO4][CTR_HAIRPINNED]++;
+	ip4[8]++;
+	put_be16(ip4 + 10, 0);
+	put_be16(ip4 + 10, csum_ipv4_header(ip4, IPV4_HDR_LEN));
+	r = xlat_4to6(ctx, hp, true, out, out_len);
+	if (hp->buf == pkt->buf) { /* translated in place: the output is in pkt */
+		pkt->off = hp->off;
+		pkt->len = hp->len;
+	}
+	return r;
+}
+
 /* A packet that is neither IPv4 nor IPv6 has no direction; it is counted
  * under 6to4. */
 enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
                               size_t *out_len)
 {
 	uint8_t version = pkt->len ? pkt->buf[pkt->off] >> 4 : 0;
+	struct xlat_pkt hp;
+	enum xlat_result r;
 
-	if (version == 6) {
-		ctx->ctr->v[DIR_6TO4][CTR_RX]++;
-		return xlat_6to4(ctx, pkt, out, out_len);
-	}
 	if (version == 4) {
 		ctx->ctr->v[DIR_4TO6][CTR_RX]++;
-		return xlat_4to6(ctx, pkt, false, out, out_len);
+		return xlat_verdict_of(xlat_4to6(ctx, pkt, false, out, out_len));
 	}
 	ctx->ctr->v[DIR_6TO4][CTR_RX]++;
-	return drop(ctx, DIR_6TO4, pkt->len ? CTR_DROP_BAD_VERSION : CTR_DROP_TRUNCATED);
+	if (version != 6)
+		return xlat_verdict_of(
+		    drop(ctx, DIR_6TO4, pkt->len ? CTR_DROP_BAD_VERSION : CTR_DROP_TRUNCATED));
+	r = xlat_6to4(ctx, pkt, &hp, out, out_len);
+	if (r == XR_HAIRPIN)
+		r = hairpin(ctx, pkt, &hp, out, out_len);
+	return xlat_verdict_of(r);
 }

@@ -227,9 +227,9 @@ static size_t split_4to6(struct xlat_ctx *ctx, const struct split_plan *p, const
 	return w;
 }
 
-static enum xlat_verdict send_split(struct xlat_ctx *ctx, const struct split_plan *p,
-                                    const uint8_t *ip6, const struct l4_view *l4,
-                                    const uint8_t **out, size_t *out_len)
+static enum xlat_result send_split(struct xlat_ctx *ctx, const struct split_plan *p,
+                                   const uint8_t *ip6, const struct l4_view *l4,
+                                   const uint8_t **out, size_t *out_len)
 {
 	size_t len = split_4to6(ctx, p, ip6, l4);
 
@@ -239,7 +239,7 @@ static enum xlat_verdict send_split(struct xlat_ctx *ctx, const struct split_pla
 	ctx->ctr->v[DIR_4TO6][CTR_FRAGMENTED]++;
 	*out = ctx->split;
 	*out_len = len;
-	return XLAT_SEND_MANY;
+	return XR_TRANSLATED_MANY;
 }
 
 size_t xlat_many_next(const uint8_t *out, size_t left)
@@ -338,8 +338,8 @@ static uint8_t *xlat_write_4to6(const struct xlat_config *cfg, const struct ip4_
 /* §4.1: an unexpired source route: dropped, and the sender SHOULD get
  * Destination Unreachable, Source Route Failed, unless the packet is an
  * ICMP error or a later fragment (RFC 1812 §4.3.2.7: no error about those). */
-static enum xlat_verdict refuse_source_route(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                             const uint8_t **out, size_t *out_len)
+static enum xlat_result refuse_source_route(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                            const uint8_t **out, size_t *out_len)
 {
 	size_t len;
 
@@ -358,8 +358,8 @@ static enum xlat_verdict refuse_source_route(struct xlat_ctx *ctx, const struct 
  * Unreachable for a protocol a NAT64 does not carry. RFC 1812 §4.3.2.7:
  * none about an ICMP error, a later fragment, or a packet to a multicast or
  * broadcast address (v->src was checked before). Others: dropped. */
-static enum xlat_verdict refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                     enum tun64_counter why, const uint8_t **out, size_t *out_len)
+static enum xlat_result refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                    enum tun64_counter why, const uint8_t **out, size_t *out_len)
 {
 	uint8_t code;
 
@@ -389,9 +389,9 @@ static enum xlat_verdict refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view
 }
 
 /* hairpin: pkt is an IPv4 packet translated from IPv6 just now, whose
- * source may be the translator's own (hairpin_4to6). */
-enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
-                            const uint8_t **out, size_t *out_len)
+ * source may be the translator's own (XR_HAIRPIN). */
+enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
+                           const uint8_t **out, size_t *out_len)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	struct ip4_view v;

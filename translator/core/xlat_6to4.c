@@ -199,8 +199,8 @@ static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
 
 /* §5.1: a Routing header with Segments Left != 0 is not translated;
  * Parameter Problem code 0 points at its Segments Left. */
-static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                               const uint8_t **out, size_t *out_len)
+static enum xlat_result refuse_routing_header(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                              const uint8_t **out, size_t *out_len)
 {
 	size_t len =
 	    icmp6_build_error(ctx, ICMP6_PARAM_PROBLEM, 0, v->segments_left_at, v->hdr, v->len);
@@ -216,8 +216,8 @@ static enum xlat_verdict refuse_routing_header(struct xlat_ctx *ctx, const struc
  * RFC 4443 §2.4(e): none about an ICMPv6 error (unfragmented ones were
  * diverted before; a fragmented one may reach here), a later fragment, or a
  * packet to a multicast address. Others: dropped. */
-static enum xlat_verdict refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                     enum tun64_counter why, const uint8_t **out, size_t *out_len)
+static enum xlat_result refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                    enum tun64_counter why, const uint8_t **out, size_t *out_len)
 {
 	uint8_t type = ICMP6_DEST_UNREACH, code;
 	uint32_t rest = 0;
@@ -269,8 +269,8 @@ static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_vie
 	return l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag, opaque);
 }
 
-enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
-                            size_t *out_len)
+enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
+                           const uint8_t **out, size_t *out_len)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	struct ip6_view v;
@@ -288,7 +288,7 @@ enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const ui
 			return refuse_routing_header(ctx, &v, out, out_len);
 	}
 	if (why == XLAT_OK && icmp6_is_error(&v) && !v.frag)
-		return xlat_icmp6_error(ctx, &v, out, out_len);
+		return xlat_icmp6_error(ctx, &v, hp, out, out_len);
 	if (why == XLAT_OK)
 		why = check_addrs_6to4(cfg, &v, &a);
 	if (why == XLAT_OK)
@@ -309,7 +309,11 @@ enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const ui
 	if (why != XLAT_OK)
 		return refuse_6to4(ctx, &v, why, out, out_len);
 	ip4 = xlat_write_6to4(ctx, &v, &l4, &a);
-	if (a.hairpin)
-		return hairpin_4to6(ctx, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
+	if (a.hairpin) {
+		*hp = *pkt;
+		hp->off = (size_t)(ip4 - pkt->buf);
+		hp->len = IPV4_HDR_LEN + l4.len;
+		return XR_HAIRPIN;
+	}
 	return send_translated(ctx, DIR_6TO4, pkt, ip4, IPV4_HDR_LEN + l4.len, out, out_len);
 }

@@ -123,7 +123,7 @@ struct ip4_view {
 	size_t l4_len;
 	bool frag;            /* MF set or offset != 0 */
 	uint16_t frag_offset; /* in 8-byte units */
-	bool hairpin;         /* translated from IPv6 just before (hairpin_4to6) */
+	bool hairpin;         /* translated from IPv6 just before (XR_HAIRPIN) */
 	bool source_route;    /* an unexpired LSRR/SSRR option (ipv4_check_options) */
 };
 
@@ -147,10 +147,21 @@ struct inner_view {
 	size_t ext_len;
 };
 
+/* What one pass over a packet decided; xlat_packet() makes it the
+ * enum xlat_verdict its caller sees (xlat_verdict_of). */
+enum xlat_result {
+	XR_TRANSLATED,      /* *out: translated in place, or an ICMP error into ctx->scratch */
+	XR_TRANSLATED_MANY, /* *out: IPv6 fragments back to back in ctx->split */
+	XR_ICMP_ERROR,      /* *out: an error the translator built, in ctx->scratch */
+	XR_DROPPED,         /* counted */
+	XR_HAIRPIN,         /* 6to4 only: *hp is an IPv4 packet for §4, to go through once */
+};
+
 /* xlat.c */
-enum xlat_verdict drop(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why);
-enum xlat_verdict send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struct xlat_pkt *pkt,
-                                  uint8_t *start, size_t len, const uint8_t **out, size_t *out_len);
+enum xlat_verdict xlat_verdict_of(enum xlat_result r);
+enum xlat_result drop(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why);
+enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struct xlat_pkt *pkt,
+                                 uint8_t *start, size_t len, const uint8_t **out, size_t *out_len);
 bool in_pool4(const struct xlat_config *cfg, uint32_t a);
 uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t len);
 bool wkp_refuses(const struct xlat_config *cfg, uint32_t a);
@@ -163,12 +174,10 @@ enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip
                                            const struct l4_view *l4, struct xlat_addrs *a);
 enum tun64_counter hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v,
                             const struct l4_view *l4, enum tun64_counter why);
-enum xlat_verdict hairpin_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, uint8_t *ip4, size_t len,
-                               const uint8_t **out, size_t *out_len);
 
 /* icmp_err.c */
-enum xlat_verdict send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
-                                  size_t len, const uint8_t **out, size_t *out_len);
+enum xlat_result send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
+                                 size_t len, const uint8_t **out, size_t *out_len);
 size_t icmp6_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
                          const uint8_t *ip6, size_t len);
 size_t icmp4_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
@@ -197,8 +206,8 @@ bool udp_lacks_checksum(const struct l4_view *l4);
 bool fragment_overflows(bool frag, uint16_t offset_units, size_t len);
 
 /* xlat_6to4.c */
-enum xlat_verdict xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
-                            size_t *out_len);
+enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
+                           const uint8_t **out, size_t *out_len);
 enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v);
 uint8_t ipv6_tclass(const uint8_t *ip6);
 uint8_t tos_6to4(const struct xlat_config *cfg, const uint8_t *ip6);
@@ -207,8 +216,8 @@ void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v, const 
 uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total);
 
 /* xlat_4to6.c */
-enum xlat_verdict xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
-                            const uint8_t **out, size_t *out_len);
+enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
+                           const uint8_t **out, size_t *out_len);
 uint8_t tclass_4to6(const struct xlat_config *cfg, const uint8_t *ip4);
 void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const struct l4_view *l4,
                        const struct xlat_addrs *a, uint8_t tclass, uint32_t flow_label);
@@ -216,9 +225,9 @@ void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const 
 /* icmp_xlat.c */
 bool icmp6_is_error(const struct ip6_view *v);
 bool icmp4_is_error(const struct ip4_view *v);
-enum xlat_verdict xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                   const uint8_t **out, size_t *out_len);
-enum xlat_verdict xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                   const uint8_t **out, size_t *out_len);
+enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                  struct xlat_pkt *hp, const uint8_t **out, size_t *out_len);
+enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                  const uint8_t **out, size_t *out_len);
 
 #endif
