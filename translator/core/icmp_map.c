@@ -50,7 +50,7 @@ static enum tun64_counter icmp_pointer_4to6(uint8_t ptr4, uint32_t *ptr6)
 	if (ptr4 >= IPV4_HDR_LEN || map[ptr4] < 0)
 		return CTR_DROP_UNSUPPORTED_ICMP;
 	*ptr6 = (uint32_t)map[ptr4];
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* RFC 7915 §5.2 Figure 6: IPv6 header offset -> IPv4 header offset. */
@@ -67,7 +67,7 @@ static enum tun64_counter icmp_pointer_6to4(uint32_t ptr6, uint32_t *ptr4)
 	else
 		return CTR_DROP_UNSUPPORTED_ICMP;
 	*ptr4 <<= 24; /* the pointer is the first byte after the checksum */
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* RFC 7915 §4.2 Destination Unreachable codes. The MTU of code 4 is filled
@@ -86,25 +86,25 @@ static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *
 	case 11:
 	case 12:
 		e->code = 0; /* no route to destination */
-		return XLAT_OK;
+		return CTR_NONE;
 	case 2: /* protocol unreachable: Parameter Problem at Next Header */
 		e->type = ICMP6_PARAM_PROBLEM;
 		e->code = 1;
 		e->rest = 6;
-		return XLAT_OK;
+		return CTR_NONE;
 	case 3:
 		e->code = 4; /* port unreachable */
-		return XLAT_OK;
+		return CTR_NONE;
 	case ICMP4_FRAG_NEEDED:
 		e->type = ICMP6_PACKET_TOO_BIG;
 		e->code = 0;
-		return XLAT_OK;
+		return CTR_NONE;
 	case 9:
 	case 10:
 	case 13:
 	case 15:
 		e->code = 1; /* administratively prohibited */
-		return XLAT_OK;
+		return CTR_NONE;
 	default: /* 14 (host precedence violation) and unknown codes */
 		return CTR_DROP_UNSUPPORTED_ICMP;
 	}
@@ -120,7 +120,7 @@ enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_err *e)
 		e->type = ICMP6_TIME_EXCEEDED;
 		e->code = icmp[1];
 		e->rest = 0;
-		return XLAT_OK;
+		return CTR_NONE;
 	case ICMP4_PARAM_PROBLEM:
 		if (icmp[1] != 0 && icmp[1] != 2)
 			return CTR_DROP_UNSUPPORTED_ICMP; /* 1: missing a required option */
@@ -145,20 +145,20 @@ enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_err *e)
 			return CTR_DROP_UNSUPPORTED_ICMP;
 		e->type = ICMP4_DEST_UNREACH;
 		e->code = (uint8_t)unreach[icmp[1]];
-		return XLAT_OK;
+		return CTR_NONE;
 	case ICMP6_PACKET_TOO_BIG:
 		e->type = ICMP4_DEST_UNREACH;
 		e->code = ICMP4_FRAG_NEEDED;
-		return XLAT_OK;
+		return CTR_NONE;
 	case ICMP6_TIME_EXCEEDED:
 		e->type = ICMP4_TIME_EXCEEDED;
 		e->code = icmp[1];
-		return XLAT_OK;
+		return CTR_NONE;
 	case ICMP6_PARAM_PROBLEM:
 		if (icmp[1] == 1) { /* unrecognized next header */
 			e->type = ICMP4_DEST_UNREACH;
 			e->code = 2; /* protocol unreachable */
-			return XLAT_OK;
+			return CTR_NONE;
 		}
 		if (icmp[1] != 0)
 			return CTR_DROP_UNSUPPORTED_ICMP; /* 2: unrecognized option */

@@ -148,12 +148,12 @@ static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, u
 	case IPPROTO_UDP:
 		v->sport = get_be16(l4);
 		v->dport = get_be16(l4 + 2);
-		return XLAT_OK;
+		return CTR_NONE;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		if (from_v6 != (proto == IPPROTO_ICMPV6))
 			return CTR_DROP_ICMP_INNER;
-		return icmp_parse(v, from_v6) == XLAT_OK ? XLAT_OK : CTR_DROP_ICMP_INNER;
+		return icmp_parse(v, from_v6) == CTR_NONE ? CTR_NONE : CTR_DROP_ICMP_INNER;
 	default:
 		/* stateless: a packet of any other protocol (§4.5, §5.5), as is
 		 * but for a pseudo-header checksum (8 bytes are quoted here) */
@@ -161,11 +161,11 @@ static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, u
 			return CTR_DROP_ICMP_INNER;
 		if (!l4_pseudo_csum(proto)) {
 			v->no_header = true;
-			return XLAT_OK;
+			return CTR_NONE;
 		}
 		v->sport = get_be16(l4);
 		v->dport = get_be16(l4 + 2);
-		return XLAT_OK;
+		return CTR_NONE;
 	}
 }
 
@@ -205,7 +205,7 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 		avail = ip_len;
 	iv.hdr = p;
 	iv.len = avail;
-	if (ipv6_skip_ext_headers(&iv) != XLAT_OK || iv.frag)
+	if (ipv6_skip_ext_headers(&iv) != CTR_NONE || iv.frag)
 		return CTR_DROP_ICMP_INNER;
 	hlen = (size_t)(iv.l4 - p);
 	in->hdr = p;
@@ -279,7 +279,7 @@ static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct 
 	inner->dport = in->l4.dport;
 	if (cfg->mode == XLAT_STATELESS)
 		return addr_4to6(cfg, v->dst, outer->dst6) && addr_4to6(cfg, in_src, inner->src6)
-		           ? XLAT_OK
+		           ? CTR_NONE
 		           : CTR_DROP_ICMP_INNER;
 	if (in_src != v->dst)
 		return CTR_DROP_ICMP_INNER; /* an error goes back to the quoted source */
@@ -289,7 +289,7 @@ static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct 
 	if (in->l4.proto == IPPROTO_ICMP)
 		inner->dport = inner->sport; /* the identifier */
 	memcpy(outer->dst6, inner->src6, 16);
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* Writes outer IPv6 + ICMPv6 + translated quote into ctx->scratch, cut to
@@ -350,7 +350,7 @@ static enum tun64_counter icmp4_err_check(const struct ip4_view *v)
 		return CTR_DROP_TRUNCATED;
 	if (csum_finish(csum_add_bytes(0, v->l4, v->l4_len)) != 0)
 		return CTR_DROP_BAD_L4_CSUM;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
@@ -364,21 +364,22 @@ enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v
 	size_t quoted;
 
 	why = icmp4_err_check(v);
-	if (why == XLAT_OK)
-		why = icmp4_err_to_icmp6(icmp, &e);
-	if (why == XLAT_OK) {
-		/* RFC 4884 length attribute: byte 5, in 32-bit words. */
-		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
-		why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted,
-		                   ctx->cfg->mode == XLAT_STATELESS);
-		icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
-	}
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_4TO6, why);
+	why = icmp4_err_to_icmp6(icmp, &e);
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_4TO6, why);
+	/* RFC 4884 length attribute: byte 5, in 32-bit words. */
+	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
+	why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_4TO6, why);
+	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
 	/* No Time Exceeded about an error (RFC 1812 §4.3.2.7). */
-	if (why == XLAT_OK && v->hdr[8] <= 1)
-		why = CTR_DROP_TTL_EXPIRED;
-	if (why == XLAT_OK)
-		why = map_err_addrs_4to6(ctx, v, &in, &outer, &inner);
-	if (why != XLAT_OK)
+	if (v->hdr[8] <= 1)
+		return drop(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED);
+	why = map_err_addrs_4to6(ctx, v, &in, &outer, &inner);
+	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
 	if (e.type == ICMP6_PACKET_TOO_BIG)
 		e.rest = icmp_ptb_mtu_4to6(ctx->cfg, get_be16(icmp + 6), get_be16(in.hdr + 2));
@@ -427,7 +428,7 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 			return CTR_DROP_ICMP_INNER;
 		if (!addr_6to4(cfg, v->hdr + 8, &outer->src4) || wkp_refuses(cfg, outer->src4))
 			outer->src4 = rfc6791_src4(cfg, v->hdr + 8);
-		return XLAT_OK;
+		return CTR_NONE;
 	}
 	if (inner->src4 != outer->dst4)
 		return CTR_DROP_ICMP_INNER;
@@ -441,7 +442,7 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	 * RFC 6791 pool it shows as one of those, not as the host X'. */
 	if (cfg->rfc6791_pool4_set && memcmp(v->hdr + 8, in_dst6, 16) != 0)
 		outer->src4 = rfc6791_src4(cfg, v->hdr + 8);
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* Writes outer IPv4 + ICMPv4 + translated quote into o (ctx->scratch, or
@@ -509,7 +510,7 @@ static enum tun64_counter icmp6_err_check(const struct ip6_view *v)
 	sum = csum_pseudo6(v->hdr + 8, v->hdr + 24, IPPROTO_ICMPV6, (uint32_t)v->l4_len);
 	if (csum_finish(csum_add_bytes(sum, v->l4, v->l4_len)) != 0)
 		return CTR_DROP_BAD_L4_CSUM;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* Hairpinning of an ICMPv6 error (RFC 6146 §3.8; RFC 7757 §4, condition B
@@ -544,24 +545,24 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	uint8_t len_attr;
 
 	why = icmp6_err_check(v);
-	if (why == XLAT_OK)
-		why = icmp6_err_to_icmp4(icmp, &e);
-	if (why == XLAT_OK) {
-		/* RFC 4884 length attribute: byte 4 of Destination
-		 * Unreachable and Time Exceeded, in 64-bit words. */
-		len_attr =
-		    icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
-		quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
-		why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted,
-		                   ctx->cfg->mode == XLAT_STATELESS);
-		icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8);
-	}
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_6TO4, why);
+	why = icmp6_err_to_icmp4(icmp, &e);
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_6TO4, why);
+	/* RFC 4884 length attribute: byte 4 of Destination Unreachable and
+	 * Time Exceeded, in 64-bit words. */
+	len_attr = icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
+	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
+	why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_6TO4, why);
+	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 	/* No Time Exceeded about an error (RFC 4443 §2.4(e)). */
-	if (why == XLAT_OK && v->hdr[7] <= 1)
-		why = CTR_DROP_TTL_EXPIRED;
-	if (why == XLAT_OK)
-		why = map_err_addrs_6to4(ctx, v, &in, &outer, &inner);
-	if (why != XLAT_OK)
+	if (v->hdr[7] <= 1)
+		return drop(ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED);
+	why = map_err_addrs_6to4(ctx, v, &in, &outer, &inner);
+	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
 	if (icmp[0] == ICMP6_PACKET_TOO_BIG)
 		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + 4));

@@ -10,7 +10,7 @@ static enum tun64_counter tcp_parse(struct l4_view *v)
 	v->sport = get_be16(v->hdr);
 	v->dport = get_be16(v->hdr + 2);
 	v->tcp_flags = v->hdr[13];
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* fragmented: a first fragment, whose UDP length covers the whole
@@ -28,7 +28,7 @@ static enum tun64_counter udp_parse(struct l4_view *v, bool fragmented)
 		return CTR_DROP_TRUNCATED;
 	v->sport = get_be16(v->hdr);
 	v->dport = get_be16(v->hdr + 2);
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* Echo messages: the identifier plays the part of both ports (RFC 6146 §3.5). */
@@ -47,7 +47,7 @@ enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6)
 	v->proto = IPPROTO_ICMP;
 	v->sport = get_be16(v->hdr + 4);
 	v->dport = v->sport;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* RFC 7915 §4.5, §5.5: "translators MUST forward all transport protocols",
@@ -76,6 +76,22 @@ bool l4_opaque_ok(uint8_t proto)
 	}
 }
 
+/* TCP, UDP and ICMP of either family (the caller refuses the other
+ * family's ICMP first), and with opaque (stateless) any protocol
+ * l4_opaque_ok lets through. */
+bool l4_carried(uint8_t proto, bool opaque)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return true;
+	default:
+		return opaque && l4_opaque_ok(proto);
+	}
+}
+
 /* Other transports whose checksum covers the pseudo-header, at byte 6 as in
  * UDP: DCCP (RFC 4340 §9.1) and UDP-Lite (RFC 3828 §3.1). RFC 7915 §4.5
  * calls DCCP support OPTIONAL; forwarded unchanged, every packet would reach
@@ -90,9 +106,9 @@ bool l4_pseudo_csum(uint8_t proto)
 
 /* proto is the IPv4 protocol or IPv6 next header of the transport;
  * fragmented: hdr starts a first fragment (fragmented ICMP never gets here).
- * opaque: other protocols pass as payload (stateless, l4_opaque_ok). */
+ * the caller checked l4_carried(proto). */
 enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size_t len,
-                            bool fragmented, bool opaque)
+                            bool fragmented)
 {
 	memset(v, 0, sizeof(*v));
 	v->proto = proto;
@@ -108,17 +124,15 @@ enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size
 	case IPPROTO_ICMP:
 		return icmp_parse(v, false);
 	default:
-		if (!opaque || !l4_opaque_ok(proto))
-			return CTR_DROP_UNSUPPORTED_PROTO;
 		if (!l4_pseudo_csum(proto)) {
 			v->no_header = true;
-			return XLAT_OK;
+			return CTR_NONE;
 		}
 		if (len < PSEUDO_CSUM_HDR_LEN)
 			return CTR_DROP_TRUNCATED;
 		v->sport = get_be16(hdr);
 		v->dport = get_be16(hdr + 2);
-		return XLAT_OK;
+		return CTR_NONE;
 	}
 }
 
@@ -127,18 +141,16 @@ enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size
  * whole datagram), so only TCP and UDP come here. RFC 1858 §4: a TCP
  * fragment at offset 8 bytes could overwrite the first fragment's flags. */
 enum tun64_counter l4_later_fragment(struct l4_view *v, uint8_t proto, uint8_t *data, size_t len,
-                                     uint16_t offset_units, bool opaque)
+                                     uint16_t offset_units)
 {
 	memset(v, 0, sizeof(*v));
 	v->proto = proto;
 	v->hdr = data;
 	v->len = len;
 	v->no_header = true;
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && (!opaque || !l4_opaque_ok(proto)))
-		return CTR_DROP_UNSUPPORTED_PROTO;
 	if (proto == IPPROTO_TCP && offset_units == 1)
 		return CTR_DROP_FRAGMENT;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* A UDP checksum of 0 means "none" (RFC 768), so a computed 0 goes out as

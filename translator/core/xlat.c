@@ -8,8 +8,10 @@
  * l4.c (transport headers and checksums, §4.5, §5.5) and icmp_err.c (the
  * errors the translator originates, §4.4, §5.4).
  *
- * Every function that can refuse a packet returns the counter to bump, or
- * XLAT_OK. The packet is only written once every check has passed. */
+ * A check that can refuse a packet returns a struct refusal (the counter and
+ * the ICMP error it gets, named together where it is refused) or, when the
+ * refusal is a plain drop, the counter alone (CTR_NONE: passed). The
+ * packet is only written once every check has passed. */
 #include "xlat_internal.h"
 
 #include "eam.h"
@@ -33,27 +35,69 @@ enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struc
 	return XR_TRANSLATED;
 }
 
-static enum tun64_counter nat64_drop_reason(enum nat64_result r)
+/* RFC 7915 §5.4, RFC 6146 §3.5: an IPv6 packet that no state could be
+ * made for gets Address Unreachable, one a policy refuses Administratively
+ * Prohibited; a packet that found no state or was filtered, nothing. */
+static struct refusal nat64_refusal_6to4(enum nat64_result r)
 {
 	switch (r) {
 	case NAT64_OK:
-		return XLAT_OK;
+		return NOT_REFUSED;
 	case NAT64_NO_STATE:
-		return CTR_DROP_NO_STATE;
+		return refuse(CTR_DROP_NO_STATE);
 	case NAT64_FILTERED:
-		return CTR_DROP_FILTERED;
+		return refuse(CTR_DROP_FILTERED);
 	case NAT64_POOL4_EXHAUSTED:
-		return CTR_DROP_POOL4_EXHAUSTED;
+		return refuse_icmp(CTR_DROP_POOL4_EXHAUSTED, ICMP6_DEST_UNREACH,
+		                   ICMP6_ADDR_UNREACH);
 	case NAT64_SESSION_LIMIT:
-		return CTR_DROP_SESSION_LIMIT;
+		return refuse_icmp(CTR_DROP_SESSION_LIMIT, ICMP6_DEST_UNREACH, ICMP6_ADDR_UNREACH);
 	case NAT64_NOMEM:
-		return CTR_DROP_NOMEM;
+		break;
 	case NAT64_NOT_ALLOWED:
-		return CTR_DROP_NOT_ALLOWED;
+		return refuse_icmp(CTR_DROP_NOT_ALLOWED, ICMP6_DEST_UNREACH,
+		                   ICMP6_ADMIN_PROHIBITED);
 	case NAT64_CLIENT_QUOTA:
-		return CTR_DROP_CLIENT_QUOTA;
+		return refuse_icmp(CTR_DROP_CLIENT_QUOTA, ICMP6_DEST_UNREACH,
+		                   ICMP6_ADMIN_PROHIBITED);
 	}
-	return CTR_DROP_NOMEM;
+	return refuse_icmp(CTR_DROP_NOMEM, ICMP6_DEST_UNREACH, ICMP6_ADDR_UNREACH);
+}
+
+/* RFC 7915 §4.4, RFC 6146 §3.5: an IPv4 packet for which no session leads
+ * anywhere gets Host Unreachable (a TCP segment none, as from a firewall;
+ * a bare SYN is held instead), a filtered one Administratively Prohibited
+ * (or held, if a bare SYN). Running out of room on the way in: nothing. */
+static struct refusal nat64_refusal_4to6(enum nat64_result r, uint8_t proto)
+{
+	struct refusal no_state =
+	    refuse_icmp(CTR_DROP_NO_STATE, ICMP4_DEST_UNREACH, ICMP4_HOST_UNREACH);
+	struct refusal filtered =
+	    refuse_icmp(CTR_DROP_FILTERED, ICMP4_DEST_UNREACH, ICMP4_ADMIN_PROHIBITED);
+
+	switch (r) {
+	case NAT64_OK:
+		return NOT_REFUSED;
+	case NAT64_NO_STATE:
+		if (proto == IPPROTO_TCP)
+			no_state = refuse(CTR_DROP_NO_STATE);
+		no_state.syn_hold = true;
+		return no_state;
+	case NAT64_FILTERED:
+		filtered.syn_hold = true;
+		return filtered;
+	case NAT64_POOL4_EXHAUSTED:
+		return refuse(CTR_DROP_POOL4_EXHAUSTED);
+	case NAT64_SESSION_LIMIT:
+		return refuse(CTR_DROP_SESSION_LIMIT);
+	case NAT64_NOMEM:
+		break;
+	case NAT64_NOT_ALLOWED:
+		return refuse(CTR_DROP_NOT_ALLOWED);
+	case NAT64_CLIENT_QUOTA:
+		return refuse(CTR_DROP_CLIENT_QUOTA);
+	}
+	return refuse(CTR_DROP_NOMEM);
 }
 
 bool in_pool4(const struct xlat_config *cfg, uint32_t a)
@@ -93,8 +137,8 @@ bool addr4_is_martian(uint32_t a)
 
 /* §5.1 addresses: the destination is an IPv4 address inside pool6; the
  * source comes from the state table (stateful) or pool6 (stateless). */
-static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                         const struct l4_view *l4, struct xlat_addrs *a)
+static struct refusal map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                     const struct l4_view *l4, struct xlat_addrs *a)
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	const uint8_t *src6 = v->hdr + 8;
@@ -105,7 +149,7 @@ static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_
 	a->sport = l4->sport;
 	a->dport = l4->dport;
 	if (cfg->mode == XLAT_STATELESS)
-		return XLAT_OK; /* mapped already by check_addrs_6to4 */
+		return NOT_REFUSED; /* mapped already by check_addrs_6to4 */
 	flow.proto = l4->proto;
 	memcpy(flow.src6, src6, 16);
 	flow.sport = l4->sport;
@@ -126,7 +170,7 @@ static enum tun64_counter map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_
 	if (r == NAT64_OK && syn)
 		ctx->ctr->v[DIR_6TO4][CTR_SYN_HOLD_MATCHED] +=
 		    synhold_cancel(ctx->synhold, a->dst4, a->dport, a->src4, a->sport);
-	return nat64_drop_reason(r);
+	return nat64_refusal_6to4(r);
 }
 
 /* The one address mapping of both directions: RFC 7757 EAM entries first
@@ -157,24 +201,24 @@ static void frag_key_6to4(struct frag_key *k, const struct ip6_view *v, uint32_t
 /* Stateful fragments (RFC 6146 §3.4): a first fragment is translated like
  * a whole packet and leaves its source address T for the later ones, which
  * take it from the table (their ports are not theirs to change). */
-enum tun64_counter map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                           const struct l4_view *l4, struct xlat_addrs *a)
+struct refusal map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                       const struct l4_view *l4, struct xlat_addrs *a)
 {
 	struct frag_key k;
 	uint8_t t[16] = {0};
-	enum tun64_counter why;
+	struct refusal why;
 
 	if (ctx->cfg->mode == XLAT_STATELESS)
 		return map_addrs_6to4(ctx, v, l4, a);
 	frag_key_6to4(&k, v, a->dst4);
 	if (ip6_later_fragment(v)) {
 		if (!ctx->frags || !frag_lookup(ctx->frags, &k, t, ctx->now_ms))
-			return CTR_DROP_FRAGMENT; /* first fragment not seen (yet) */
+			return refuse(CTR_DROP_FRAGMENT); /* first fragment not seen (yet) */
 		a->src4 = get_be32(t);
-		return XLAT_OK;
+		return NOT_REFUSED;
 	}
 	why = map_addrs_6to4(ctx, v, l4, a);
-	if (why == XLAT_OK && v->frag_more && ctx->frags) {
+	if (!refused(why) && v->frag_more && ctx->frags) {
 		put_be32(t, a->src4);
 		frag_remember(ctx->frags, &k, t, ctx->now_ms);
 	}
@@ -183,10 +227,12 @@ enum tun64_counter map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip
 
 /* §4.1 addresses: source Z embedded in pool6; destination from the state
  * (stateful: (X',x) = nat64_in) or embedded too (stateless). */
-static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                         const struct l4_view *l4, struct xlat_addrs *a)
+static struct refusal map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                     const struct l4_view *l4, struct xlat_addrs *a)
 {
 	const struct xlat_config *cfg = ctx->cfg;
+	struct refusal not_dst =
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP4_DEST_UNREACH, ICMP4_ADMIN_PROHIBITED);
 	struct nat64_flow4 flow;
 	enum nat64_result r;
 
@@ -194,11 +240,12 @@ static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_
 	if (v->hairpin && cfg->mode == XLAT_STATELESS)
 		rfc6052_embed(&cfg->pool6, v->src, a->src6);
 	else if (!addr_4to6(cfg, v->src, a->src6))
-		return CTR_DROP_NOT_TRANSLATABLE_SRC;
+		return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP4_DEST_UNREACH,
+		                   ICMP4_ADMIN_PROHIBITED);
 	a->sport = l4->sport;
 	a->dport = l4->dport;
 	if (cfg->mode == XLAT_STATELESS)
-		return addr_4to6(cfg, v->dst, a->dst6) ? XLAT_OK : CTR_DROP_NOT_TRANSLATABLE_DST;
+		return addr_4to6(cfg, v->dst, a->dst6) ? NOT_REFUSED : not_dst;
 	flow.proto = l4->proto;
 	flow.src4 = v->src;
 	flow.sport = l4->sport;
@@ -207,24 +254,21 @@ static enum tun64_counter map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_
 	r = nat64_in(ctx->nat, &flow, l4->tcp_flags, ctx->now_ms, a->dst6, &a->dport);
 	if (l4->proto == IPPROTO_ICMP)
 		a->sport = a->dport; /* the identifier is both "ports" */
-	return nat64_drop_reason(r);
+	return nat64_refusal_4to6(r, v->hdr[9]);
 }
 
 /* RFC 6146 §3.5.2.2: an IPv4 SYN (no ACK) that found no BIB entry, or one
  * whose filter refused (Z,z), is held for 6 s, not answered (synhold.h).
- * Returns why it is not translated now: CTR_SYN_HELD, or the first reason
- * when it cannot be held (a full table, a fragment, not a bare SYN). */
-enum tun64_counter hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v,
-                            const struct l4_view *l4, enum tun64_counter why)
+ * False when it cannot be held (no table or a full one, a fragment, a
+ * hairpinned packet, not a bare SYN). */
+bool hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v, const struct l4_view *l4)
 {
 	if (!ctx->synhold || l4->proto != IPPROTO_TCP || v->frag || v->hairpin)
-		return why;
+		return false;
 	if ((l4->tcp_flags & (NAT64_TCP_SYN | NAT64_TCP_ACK | NAT64_TCP_RST)) != NAT64_TCP_SYN)
-		return why;
-	if (!synhold_add(ctx->synhold, v->hdr, v->len, v->src, l4->sport, v->dst, l4->dport,
-	                 ctx->now_ms))
-		return why;
-	return CTR_SYN_HELD;
+		return false;
+	return synhold_add(ctx->synhold, v->hdr, v->len, v->src, l4->sport, v->dst, l4->dport,
+	                   ctx->now_ms);
 }
 
 /* The key of an IPv4 datagram in the fragment table. */
@@ -240,11 +284,11 @@ static void frag_key_4to6(struct frag_key *k, const struct ip4_view *v)
 
 /* Stateful fragments (RFC 6146 §3.4): the first fragment finds (X',x) in
  * the session table and leaves X' for the later ones. */
-enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                           const struct l4_view *l4, struct xlat_addrs *a)
+struct refusal map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                       const struct l4_view *l4, struct xlat_addrs *a)
 {
 	struct frag_key k;
-	enum tun64_counter why;
+	struct refusal why;
 	bool more = get_be16(v->hdr + 6) & IPV4_MF;
 
 	if (ctx->cfg->mode == XLAT_STATELESS || !v->frag)
@@ -252,13 +296,14 @@ enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip
 	frag_key_4to6(&k, v);
 	if (ip4_later_fragment(v)) {
 		if (!addr_4to6(ctx->cfg, v->src, a->src6))
-			return CTR_DROP_NOT_TRANSLATABLE_SRC;
+			return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP4_DEST_UNREACH,
+			                   ICMP4_ADMIN_PROHIBITED);
 		if (!ctx->frags || !frag_lookup(ctx->frags, &k, a->dst6, ctx->now_ms))
-			return CTR_DROP_FRAGMENT; /* first fragment not seen (yet) */
-		return XLAT_OK;
+			return refuse(CTR_DROP_FRAGMENT); /* first fragment not seen (yet) */
+		return NOT_REFUSED;
 	}
 	why = map_addrs_4to6(ctx, v, l4, a);
-	if (why == XLAT_OK && more && ctx->frags)
+	if (!refused(why) && more && ctx->frags)
 		frag_remember(ctx->frags, &k, a->dst6, ctx->now_ms);
 	return why;
 }
@@ -274,6 +319,7 @@ enum xlat_verdict xlat_verdict_of(enum xlat_result r)
 	case XR_TRANSLATED_MANY:
 		return XLAT_SEND_MANY;
 	case XR_DROPPED:
+	case XR_HELD:
 	case XR_HAIRPIN:
 		break;
 	}

@@ -26,7 +26,7 @@ static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, si
 	v->dst = get_be32(hdr + 16);
 	v->l4 = hdr + v->hlen;
 	v->l4_len = total - v->hlen;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* 0/8 "this network", 127/8 loopback, multicast and limited broadcast never
@@ -48,7 +48,7 @@ static bool source_route_unexpired(const uint8_t *opt, size_t left)
  * unexpired source route must not be forwarded as if it had none
  * (v->source_route; refuse_source_route). A malformed option list ends
  * the scan: the options are dropped anyway. */
-static enum tun64_counter ipv4_check_options(struct ip4_view *v)
+static void ipv4_check_options(struct ip4_view *v)
 {
 	const uint8_t *opt = v->hdr + IPV4_HDR_LEN;
 	size_t left = v->hlen - IPV4_HDR_LEN;
@@ -64,7 +64,7 @@ static enum tun64_counter ipv4_check_options(struct ip4_view *v)
 		if ((opt[0] == IPOPT_LSRR || opt[0] == IPOPT_SSRR) &&
 		    source_route_unexpired(opt, left)) {
 			v->source_route = true;
-			return XLAT_OK;
+			return;
 		}
 		if (left < 2 || opt[1] < 2 || opt[1] > left)
 			break;
@@ -72,7 +72,6 @@ static enum tun64_counter ipv4_check_options(struct ip4_view *v)
 		opt += olen;
 		left -= olen;
 	}
-	return XLAT_OK;
 }
 
 /* RFC 7915 §4.1: a fragment is translated on its own and gets a Fragment
@@ -87,26 +86,32 @@ static enum tun64_counter ipv4_check_fragment(struct ip4_view *v)
 	v->frag_offset = frag & IPV4_FRAG_OFFSET;
 	if (v->frag && v->hdr[9] == IPPROTO_ICMP)
 		return CTR_DROP_FRAGMENT;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* The transport of an IPv4 packet, or of a fragment of one. A first
  * fragment of UDP without checksum is refused: the checksum IPv6 needs
  * covers the whole datagram (RFC 7915 §4.5 allows the drop). */
-static enum tun64_counter l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v, bool opaque)
+static struct refusal l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v, bool opaque)
 {
+	/* RFC 7915 §4.4: a protocol a NAT64 does not carry: Protocol
+	 * Unreachable. */
+	struct refusal unsupported =
+	    refuse_icmp(CTR_DROP_UNSUPPORTED_PROTO, ICMP4_DEST_UNREACH, ICMP4_PROTO_UNREACH);
 	enum tun64_counter why;
 
 	if (v->hdr[9] == IPPROTO_ICMPV6) /* RFC 7915 §4.1: only protocol 1 is ICMP */
-		return CTR_DROP_UNSUPPORTED_PROTO;
+		return unsupported;
 	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
-		return CTR_DROP_FRAGMENT;
+		return refuse(CTR_DROP_FRAGMENT);
+	if (!l4_carried(v->hdr[9], opaque))
+		return unsupported;
 	if (ip4_later_fragment(v))
-		return l4_later_fragment(l4, v->hdr[9], v->l4, v->l4_len, v->frag_offset, opaque);
-	why = l4_parse(l4, v->hdr[9], v->l4, v->l4_len, v->frag, opaque);
-	if (why == XLAT_OK && v->frag && l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0)
-		return CTR_DROP_FRAGMENT;
-	return why;
+		return refuse(l4_later_fragment(l4, v->hdr[9], v->l4, v->l4_len, v->frag_offset));
+	why = l4_parse(l4, v->hdr[9], v->l4, v->l4_len, v->frag);
+	if (why == CTR_NONE && v->frag && l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0)
+		return refuse(CTR_DROP_FRAGMENT);
+	return refuse(why);
 }
 
 static size_t frag_hdr_len_4to6(const struct ip4_view *v)
@@ -116,17 +121,21 @@ static size_t frag_hdr_len_4to6(const struct ip4_view *v)
 
 /* Stateful: only pool4 is ours. Stateless: any address maps, but RFC 6052
  * §3.1 still holds for the well-known prefix. */
-static enum tun64_counter check_addrs_4to6(const struct xlat_config *cfg, const struct ip4_view *v)
+static struct refusal check_addrs_4to6(const struct xlat_config *cfg, const struct ip4_view *v)
 {
+	struct refusal not_dst =
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP4_DEST_UNREACH, ICMP4_ADMIN_PROHIBITED);
+
 	if (cfg->mode == XLAT_STATEFUL) {
 		if (!in_pool4(cfg, v->dst))
-			return CTR_DROP_NOT_TRANSLATABLE_DST;
+			return not_dst;
 	} else if (wkp_refuses(cfg, v->dst) || addr4_is_martian(v->dst)) {
-		return CTR_DROP_NOT_TRANSLATABLE_DST;
+		return not_dst;
 	}
 	if (wkp_refuses(cfg, v->src))
-		return CTR_DROP_NOT_TRANSLATABLE_SRC;
-	return XLAT_OK;
+		return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP4_DEST_UNREACH,
+		                   ICMP4_ADMIN_PROHIBITED);
+	return NOT_REFUSED;
 }
 
 /* RFC 7915 §4 / RFC 1191: a DF packet that will not fit gets Fragmentation
@@ -147,7 +156,7 @@ static enum tun64_counter ipv4_check_size(const struct xlat_config *cfg, const s
 	}
 	if (!df && cfg->lowest_ipv6_mtu && out_len > cfg->lowest_ipv6_mtu)
 		*split = true;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* What the IPv6 fragments of a split datagram take from its IPv4 header,
@@ -350,42 +359,20 @@ static enum xlat_result refuse_source_route(struct xlat_ctx *ctx, const struct i
 	return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_IPV4_OPTIONS, len, out, out_len);
 }
 
-/* RFC 7915 §4.4, RFC 6146 §3.5: an IPv4 packet discarded for one of these
- * reasons SHOULD get an error back (icmp-unreachable): Host Unreachable
- * when no session leads anywhere (a TCP segment other than a SYN gets
- * none, as from a firewall; a SYN was held, synhold.h), Administratively
- * Prohibited when filtering or the address plan refuses it, Protocol
- * Unreachable for a protocol a NAT64 does not carry. RFC 1812 §4.3.2.7:
- * none about an ICMP error, a later fragment, or a packet to a multicast or
- * broadcast address (v->src was checked before). Others: dropped. */
+/* RFC 7915 §4.4, RFC 6146 §3.5: an IPv4 packet refused with an ICMPv4
+ * error named (struct refusal) gets it back under icmp-unreachable.
+ * RFC 1812 §4.3.2.7: none about an ICMP error, a later fragment, or a
+ * packet to a multicast or broadcast address (v->src was checked before),
+ * nor to the translator itself (hairpinned). */
 static enum xlat_result refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                    enum tun64_counter why, const uint8_t **out, size_t *out_len)
+                                    struct refusal why, const uint8_t **out, size_t *out_len)
 {
-	uint8_t code;
-
-	switch (why) { /* all found after the header was read */
-	case CTR_DROP_NO_STATE:
-		if (v->hdr[9] == IPPROTO_TCP)
-			return drop(ctx, DIR_4TO6, why);
-		code = ICMP4_HOST_UNREACH;
-		break;
-	case CTR_DROP_FILTERED:
-	case CTR_DROP_NOT_TRANSLATABLE_DST:
-	case CTR_DROP_NOT_TRANSLATABLE_SRC:
-		code = ICMP4_ADMIN_PROHIBITED;
-		break;
-	case CTR_DROP_UNSUPPORTED_PROTO:
-		code = ICMP4_PROTO_UNREACH;
-		break;
-	default:
-		return drop(ctx, DIR_4TO6, why);
-	}
-	if (!ctx->cfg->icmp_unreachable || v->hairpin || icmp4_is_error(v) ||
+	if (!why.icmp_type || !ctx->cfg->icmp_unreachable || v->hairpin || icmp4_is_error(v) ||
 	    ip4_later_fragment(v) || addr4_is_martian(v->dst))
-		return drop(ctx, DIR_4TO6, why);
-	return send_icmp_error(ctx, DIR_4TO6, why,
-	                       icmp4_build_error(ctx, ICMP4_DEST_UNREACH, code, 0, v->hdr, v->len),
-	                       out, out_len);
+		return drop(ctx, DIR_4TO6, why.ctr);
+	return send_icmp_error(
+	    ctx, DIR_4TO6, why.ctr,
+	    icmp4_build_error(ctx, why.icmp_type, why.icmp_code, 0, v->hdr, v->len), out, out_len);
 }
 
 /* hairpin: pkt is an IPv4 packet translated from IPv6 just now, whose
@@ -398,34 +385,37 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 	struct l4_view l4;
 	struct xlat_addrs a;
 	enum tun64_counter why;
+	struct refusal r;
 	struct split_plan plan;
-	bool frag_needed, split;
+	bool frag_needed = false, split = false;
 	uint8_t *ip6;
 	size_t len;
 
 	why = ipv4_check_header(&v, pkt->buf + pkt->off, pkt->len);
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_4TO6, why);
 	v.hairpin = hairpin;
-	if (why == XLAT_OK && !hairpin && ipv4_src_is_bad(cfg, v.src))
-		why = CTR_DROP_BAD_SRC;
-	if (why == XLAT_OK)
-		why = ipv4_check_options(&v);
-	if (why == XLAT_OK)
-		why = ipv4_check_fragment(&v);
-	if (why == XLAT_OK)
-		why = check_addrs_4to6(cfg, &v);
-	if (why == XLAT_OK && v.source_route)
+	if (!hairpin && ipv4_src_is_bad(cfg, v.src))
+		return drop(ctx, DIR_4TO6, CTR_DROP_BAD_SRC);
+	ipv4_check_options(&v);
+	why = ipv4_check_fragment(&v);
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_4TO6, why);
+	r = check_addrs_4to6(cfg, &v);
+	if (refused(r))
+		return refuse_4to6(ctx, &v, r, out, out_len);
+	if (v.source_route)
 		return refuse_source_route(ctx, &v, out, out_len);
-	if (why == XLAT_OK && icmp4_is_error(&v))
+	if (icmp4_is_error(&v))
 		return xlat_icmp4_error(ctx, &v, out, out_len);
-	if (why == XLAT_OK)
-		why = l4_parse_4to6(&l4, &v, cfg->mode == XLAT_STATELESS);
+	r = l4_parse_4to6(&l4, &v, cfg->mode == XLAT_STATELESS);
+	if (refused(r))
+		return refuse_4to6(ctx, &v, r, out, out_len);
 	l4.csum_partial = pkt->csum_partial;
 	/* RFC 7915 §4.5 lets a stateless translator, RFC 6146 §3.4 a NAT64,
 	 * refuse these instead of computing the checksum. */
-	if (why == XLAT_OK && cfg->udp_zero_csum_drop && !l4.no_header && udp_lacks_checksum(&l4))
-		why = CTR_DROP_UDP_ZERO_CSUM;
-	if (why != XLAT_OK)
-		return refuse_4to6(ctx, &v, why, out, out_len);
+	if (cfg->udp_zero_csum_drop && !l4.no_header && udp_lacks_checksum(&l4))
+		return drop(ctx, DIR_4TO6, CTR_DROP_UDP_ZERO_CSUM);
 
 	/* §4.1 TTL; checked before any state is touched. */
 	if (v.hdr[8] <= 1) {
@@ -433,8 +423,6 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 		return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED, len, out, out_len);
 	}
 	/* A GSO packet's segments were sized by vnet_classify(). */
-	frag_needed = false;
-	split = false;
 	if (!pkt->gso)
 		why = ipv4_check_size(cfg, &v, &frag_needed, &split);
 	if (frag_needed) {
@@ -446,14 +434,15 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 	}
 	/* The IPv6 header is longer than an option-less IPv4 one: it reaches
 	 * into the headroom the caller must leave (XLAT_HEADROOM). */
-	if (why == XLAT_OK && (size_t)(v.l4 - pkt->buf) < IPV6_HDR_LEN + frag_hdr_len_4to6(&v))
-		why = CTR_DROP_BAD_LENGTH;
-	if (why == XLAT_OK)
-		why = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
-	if (why == CTR_DROP_NO_STATE || why == CTR_DROP_FILTERED)
-		why = hold_syn(ctx, &v, &l4, why);
-	if (why != XLAT_OK)
-		return refuse_4to6(ctx, &v, why, out, out_len);
+	if ((size_t)(v.l4 - pkt->buf) < IPV6_HDR_LEN + frag_hdr_len_4to6(&v))
+		return drop(ctx, DIR_4TO6, CTR_DROP_BAD_LENGTH);
+	r = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
+	if (r.syn_hold && hold_syn(ctx, &v, &l4)) {
+		ctx->ctr->v[DIR_4TO6][CTR_SYN_HELD]++;
+		return XR_HELD;
+	}
+	if (refused(r))
+		return refuse_4to6(ctx, &v, r, out, out_len);
 	split_plan_4to6(&plan, &v); /* the IPv4 header is overwritten next */
 	ip6 = xlat_write_4to6(cfg, &v, &l4, &a);
 	if (split)

@@ -15,7 +15,7 @@ static enum tun64_counter ipv6_check_length(struct ip6_view *v, uint8_t *hdr, si
 		return CTR_DROP_BAD_LENGTH;
 	v->hdr = hdr;
 	v->len = IPV6_HDR_LEN + payload; /* trailing bytes are not ours */
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* Multicast, unspecified, loopback, link-local (RFC 4291 §2.5.6: never
@@ -45,7 +45,7 @@ static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const ui
 	v->frag_offset = off_m >> 3;
 	v->frag_more = off_m & IPV6_FRAG_M;
 	v->frag_id = get_be32(e + 4);
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
@@ -75,7 +75,7 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 		if (nh == EXT_FRAGMENT) {
 			enum tun64_counter why = ipv6_read_fragment_header(v, e);
 
-			if (why != XLAT_OK)
+			if (why != CTR_NONE)
 				return why;
 			nh = e[0];
 			v->proto_at = (uint32_t)off;
@@ -98,34 +98,38 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 	v->proto = nh;
 	v->l4 = v->hdr + off;
 	v->l4_len = v->len - off;
-	return XLAT_OK;
+	return CTR_NONE;
 }
 
 /* Checks that need no state: translatable destination (and stateless
  * source), RFC 6052 §3.1 for the well-known prefix. */
-static enum tun64_counter check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
-                                           struct xlat_addrs *a)
+static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
+                                       struct xlat_addrs *a)
 {
 	enum siit_via via = siit_map_6to4(cfg->eam, &cfg->pool6, v->hdr + 24, &a->dst4);
+	struct refusal not_dst =
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP6_DEST_UNREACH, ICMP6_ADMIN_PROHIBITED);
+	struct refusal not_src =
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP6_DEST_UNREACH, ICMP6_ADMIN_PROHIBITED);
 
 	if (via == SIIT_VIA_NONE)
-		return CTR_DROP_NOT_TRANSLATABLE_DST;
+		return not_dst;
 	if (wkp_refuses(cfg, a->dst4) || addr4_is_martian(a->dst4))
-		return CTR_DROP_NOT_TRANSLATABLE_DST;
+		return not_dst;
 	/* Hairpinning: RFC 6146 §3.8 (a pool4 address), RFC 7757 §4 case A. */
 	if (cfg->mode == XLAT_STATEFUL)
 		a->hairpin = in_pool4(cfg, a->dst4);
 	else
 		a->hairpin = siit_hairpin(cfg->eam, via, a->dst4);
 	if (cfg->mode == XLAT_STATEFUL)
-		return XLAT_OK;
+		return NOT_REFUSED;
 	if (!addr_6to4(cfg, v->hdr + 8, &a->src4))
-		return CTR_DROP_NOT_TRANSLATABLE_SRC;
+		return not_src;
 	if (wkp_refuses(cfg, a->src4))
-		return CTR_DROP_NOT_TRANSLATABLE_SRC;
+		return not_src;
 	if (addr4_is_martian(a->src4))
-		return CTR_DROP_BAD_SRC;
-	return XLAT_OK;
+		return refuse(CTR_DROP_BAD_SRC);
+	return NOT_REFUSED;
 }
 
 /* The IPv6 Traffic Class. */
@@ -208,65 +212,51 @@ static enum xlat_result refuse_routing_header(struct xlat_ctx *ctx, const struct
 	return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_EXT_HDR, len, out, out_len);
 }
 
-/* RFC 7915 §5.4, RFC 6146 §3.5: an IPv6 packet discarded for one of these
- * reasons SHOULD get an error back (icmp-unreachable): Address Unreachable
- * when no state could be made for it, Administratively Prohibited when a
- * policy or the address plan refuses it, Parameter Problem "unrecognized
- * Next Header" when a NAT64 does not carry its protocol (RFC 4443 §3.4).
- * RFC 4443 §2.4(e): none about an ICMPv6 error (unfragmented ones were
- * diverted before; a fragmented one may reach here), a later fragment, or a
- * packet to a multicast address. Others: dropped. */
+/* RFC 7915 §5.4, RFC 6146 §3.5: an IPv6 packet refused with an ICMPv6
+ * error named (struct refusal) gets it back under icmp-unreachable. For a
+ * Parameter Problem (RFC 4443 §3.4, unrecognized Next Header) the pointer
+ * is the Next Header byte that names the protocol. RFC 4443 §2.4(e): none
+ * about an ICMPv6 error (unfragmented ones were diverted before; a
+ * fragmented one may reach here), a later fragment, or a packet to a
+ * multicast address. */
 static enum xlat_result refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                    enum tun64_counter why, const uint8_t **out, size_t *out_len)
+                                    struct refusal why, const uint8_t **out, size_t *out_len)
 {
-	uint8_t type = ICMP6_DEST_UNREACH, code;
-	uint32_t rest = 0;
+	uint32_t rest = why.icmp_type == ICMP6_PARAM_PROBLEM ? v->proto_at : 0;
 
-	switch (why) { /* all found after the headers were read */
-	case CTR_DROP_POOL4_EXHAUSTED:
-	case CTR_DROP_SESSION_LIMIT:
-	case CTR_DROP_NOMEM:
-		code = ICMP6_ADDR_UNREACH;
-		break;
-	case CTR_DROP_NOT_ALLOWED:
-	case CTR_DROP_CLIENT_QUOTA:
-	case CTR_DROP_NOT_TRANSLATABLE_DST:
-	case CTR_DROP_NOT_TRANSLATABLE_SRC:
-		code = ICMP6_ADMIN_PROHIBITED;
-		break;
-	case CTR_DROP_UNSUPPORTED_PROTO:
-		type = ICMP6_PARAM_PROBLEM;
-		code = ICMP6_UNRECOGNIZED_NH;
-		rest = v->proto_at;
-		break;
-	default:
-		return drop(ctx, DIR_6TO4, why);
-	}
-	if (!ctx->cfg->icmp_unreachable || ip6_later_fragment(v) || icmp6_is_error(v) ||
-	    v->hdr[24] == 0xff)
-		return drop(ctx, DIR_6TO4, why);
-	return send_icmp_error(ctx, DIR_6TO4, why,
-	                       icmp6_build_error(ctx, type, code, rest, v->hdr, v->len), out,
-	                       out_len);
+	if (!why.icmp_type || !ctx->cfg->icmp_unreachable || ip6_later_fragment(v) ||
+	    icmp6_is_error(v) || v->hdr[24] == 0xff)
+		return drop(ctx, DIR_6TO4, why.ctr);
+	return send_icmp_error(
+	    ctx, DIR_6TO4, why.ctr,
+	    icmp6_build_error(ctx, why.icmp_type, why.icmp_code, rest, v->hdr, v->len), out,
+	    out_len);
 }
 
 /* The transport of an IPv6 packet, or of a fragment of one. Fragmented
  * ICMPv6 is refused: its checksum covers a pseudo-header with the whole
  * datagram's length, which ICMPv4 has not (RFC 7915 §5.1.1 lets the
  * translator drop what it does not reassemble). */
-static enum tun64_counter l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v, bool opaque)
+static struct refusal l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v, bool opaque)
 {
+	/* RFC 4443 §3.4: a protocol a NAT64 does not carry is an unrecognized
+	 * Next Header. */
+	struct refusal unsupported =
+	    refuse_icmp(CTR_DROP_UNSUPPORTED_PROTO, ICMP6_PARAM_PROBLEM, ICMP6_UNRECOGNIZED_NH);
+
 	/* RFC 7915 §5.1: only next header 58 is ICMP; a 1 over IPv6 is some
 	 * other protocol, which we do not carry. */
 	if (v->proto == IPPROTO_ICMP)
-		return CTR_DROP_UNSUPPORTED_PROTO;
+		return unsupported;
 	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
-		return CTR_DROP_FRAGMENT;
+		return refuse(CTR_DROP_FRAGMENT);
 	if (v->frag && v->proto == IPPROTO_ICMPV6)
-		return CTR_DROP_FRAGMENT;
+		return refuse(CTR_DROP_FRAGMENT);
+	if (!l4_carried(v->proto, opaque))
+		return unsupported;
 	if (ip6_later_fragment(v))
-		return l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset, opaque);
-	return l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag, opaque);
+		return refuse(l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset));
+	return refuse(l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag));
 }
 
 enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
@@ -277,27 +267,30 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 	struct l4_view l4;
 	struct xlat_addrs a;
 	enum tun64_counter why;
+	struct refusal r;
 	uint8_t *ip4;
 
 	why = ipv6_check_length(&v, pkt->buf + pkt->off, pkt->len);
-	if (why == XLAT_OK && ipv6_src_is_bad(cfg, v.hdr + 8))
-		why = CTR_DROP_BAD_SRC;
-	if (why == XLAT_OK) {
-		why = ipv6_skip_ext_headers(&v);
-		if (why == CTR_DROP_EXT_HDR)
-			return refuse_routing_header(ctx, &v, out, out_len);
-	}
-	if (why == XLAT_OK && icmp6_is_error(&v) && !v.frag)
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_6TO4, why);
+	if (ipv6_src_is_bad(cfg, v.hdr + 8))
+		return drop(ctx, DIR_6TO4, CTR_DROP_BAD_SRC);
+	why = ipv6_skip_ext_headers(&v);
+	if (why == CTR_DROP_EXT_HDR)
+		return refuse_routing_header(ctx, &v, out, out_len);
+	if (why != CTR_NONE)
+		return drop(ctx, DIR_6TO4, why);
+	if (icmp6_is_error(&v) && !v.frag)
 		return xlat_icmp6_error(ctx, &v, hp, out, out_len);
-	if (why == XLAT_OK)
-		why = check_addrs_6to4(cfg, &v, &a);
-	if (why == XLAT_OK)
-		why = l4_parse_6to4(&l4, &v, cfg->mode == XLAT_STATELESS);
+	r = check_addrs_6to4(cfg, &v, &a);
+	if (refused(r))
+		return refuse_6to4(ctx, &v, r, out, out_len);
+	r = l4_parse_6to4(&l4, &v, cfg->mode == XLAT_STATELESS);
+	if (refused(r))
+		return refuse_6to4(ctx, &v, r, out, out_len);
 	l4.csum_partial = pkt->csum_partial;
-	if (why == XLAT_OK && !l4.no_header && udp_lacks_checksum(&l4))
-		why = CTR_DROP_BAD_L4_CSUM;
-	if (why != XLAT_OK)
-		return refuse_6to4(ctx, &v, why, out, out_len);
+	if (!l4.no_header && udp_lacks_checksum(&l4))
+		return drop(ctx, DIR_6TO4, CTR_DROP_BAD_L4_CSUM);
 
 	/* §5.1 Hop Limit; checked before any state is created. */
 	if (v.hdr[7] <= 1)
@@ -305,9 +298,9 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 		    ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED,
 		    icmp6_build_error(ctx, ICMP6_TIME_EXCEEDED, 0, 0, v.hdr, v.len), out, out_len);
 
-	why = map_addrs_6to4_fragment(ctx, &v, &l4, &a);
-	if (why != XLAT_OK)
-		return refuse_6to4(ctx, &v, why, out, out_len);
+	r = map_addrs_6to4_fragment(ctx, &v, &l4, &a);
+	if (refused(r))
+		return refuse_6to4(ctx, &v, r, out, out_len);
 	ip4 = xlat_write_6to4(ctx, &v, &l4, &a);
 	if (a.hairpin) {
 		*hp = *pkt;

@@ -13,7 +13,8 @@
 #include "checksum.h"
 #include "xlat.h"
 
-#define XLAT_OK CTR_MAX
+/* No drop reason: the check passed (helpers that return enum tun64_counter). */
+#define CTR_NONE CTR_MAX
 
 #define IPV4_HDR_LEN 20
 #define IPV6_HDR_LEN 40
@@ -147,6 +148,33 @@ struct inner_view {
 	size_t ext_len;
 };
 
+/* Why a packet is refused, named where it is refused: the counter it
+ * bumps and the ICMP error of its own family it SHOULD get back under
+ * icmp-unreachable (RFC 7915 §4.4, §5.4; RFC 6146 §3.5), or none. */
+struct refusal {
+	enum tun64_counter ctr; /* CTR_NONE: not refused */
+	uint8_t icmp_type;      /* 0: dropped without an error */
+	uint8_t icmp_code;
+	bool syn_hold; /* 4to6: a bare SYN refused so is held instead (RFC 6146 §3.5.2.2) */
+};
+
+#define NOT_REFUSED ((struct refusal){.ctr = CTR_NONE})
+
+static inline struct refusal refuse(enum tun64_counter ctr)
+{
+	return (struct refusal){.ctr = ctr};
+}
+
+static inline struct refusal refuse_icmp(enum tun64_counter ctr, uint8_t type, uint8_t code)
+{
+	return (struct refusal){.ctr = ctr, .icmp_type = type, .icmp_code = code};
+}
+
+static inline bool refused(struct refusal r)
+{
+	return r.ctr != CTR_NONE;
+}
+
 /* What one pass over a packet decided; xlat_packet() makes it the
  * enum xlat_verdict its caller sees (xlat_verdict_of). */
 enum xlat_result {
@@ -154,6 +182,7 @@ enum xlat_result {
 	XR_TRANSLATED_MANY, /* *out: IPv6 fragments back to back in ctx->split */
 	XR_ICMP_ERROR,      /* *out: an error the translator built, in ctx->scratch */
 	XR_DROPPED,         /* counted */
+	XR_HELD,            /* 4to6: a SYN kept by synhold, counted */
 	XR_HAIRPIN,         /* 6to4 only: *hp is an IPv4 packet for §4, to go through once */
 };
 
@@ -168,12 +197,11 @@ bool wkp_refuses(const struct xlat_config *cfg, uint32_t a);
 bool addr4_is_martian(uint32_t a);
 bool addr_4to6(const struct xlat_config *cfg, uint32_t a, uint8_t out[16]);
 bool addr_6to4(const struct xlat_config *cfg, const uint8_t a[16], uint32_t *out);
-enum tun64_counter map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
-                                           const struct l4_view *l4, struct xlat_addrs *a);
-enum tun64_counter map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
-                                           const struct l4_view *l4, struct xlat_addrs *a);
-enum tun64_counter hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v,
-                            const struct l4_view *l4, enum tun64_counter why);
+struct refusal map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
+                                       const struct l4_view *l4, struct xlat_addrs *a);
+struct refusal map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
+                                       const struct l4_view *l4, struct xlat_addrs *a);
+bool hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v, const struct l4_view *l4);
 
 /* icmp_err.c */
 enum xlat_result send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
@@ -194,11 +222,12 @@ uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6);
 /* l4.c */
 enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6);
 bool l4_opaque_ok(uint8_t proto);
+bool l4_carried(uint8_t proto, bool opaque);
 bool l4_pseudo_csum(uint8_t proto);
 enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size_t len,
-                            bool fragmented, bool opaque);
+                            bool fragmented);
 enum tun64_counter l4_later_fragment(struct l4_view *v, uint8_t proto, uint8_t *data, size_t len,
-                                     uint16_t offset_units, bool opaque);
+                                     uint16_t offset_units);
 void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo, uint16_t sport,
                 uint16_t dport);
 void l4_finish_partial(const struct l4_view *l4);
