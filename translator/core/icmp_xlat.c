@@ -491,7 +491,8 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	if (ext_len)
 		memcpy(ih + orig, in->ext, ext_len);
 
-	ipv4_build_header(o, v, &outer_l4, outer, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload),
+	ipv4_build_header(o, v, &outer_l4, outer,
+	                  ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload, 1),
 	                  tos_6to4(ctx->cfg, v->hdr));
 	icmp[0] = e->type;
 	icmp[1] = e->code;

@@ -262,3 +262,16 @@ void l4_finish_partial(const struct l4_view *l4)
 	else
 		put_be16(field, check);
 }
+
+/* The segments the kernel cuts a TCP or UDP GSO packet into: its transport
+ * payload (after the TCP header with its options, or the UDP header) in
+ * pieces of gso_size; at least one. */
+unsigned l4_gso_segs(const struct l4_view *l4, uint16_t gso_size)
+{
+	size_t hdr = l4->proto == IPPROTO_TCP ? (size_t)(l4->hdr[12] >> 4) * 4 : UDP_HDR_LEN;
+	size_t payload = l4->len > hdr ? l4->len - hdr : 0;
+
+	if (gso_size == 0 || payload == 0)
+		return 1;
+	return (unsigned)((payload + gso_size - 1) / gso_size);
+}

@@ -169,9 +169,10 @@ void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v, const 
  * MF = M, DF = 0, offset copied. Without: an ID from the generator, and DF
  * only above 1260 bytes, so that IPv4 routers may fragment what an IPv6
  * sender sized for the 1280-byte minimum MTU. */
-uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total)
+uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total,
+                           unsigned ids)
 {
-	uint16_t flags;
+	uint16_t flags, id;
 
 	if (v->frag) {
 		flags =
@@ -179,12 +180,14 @@ uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_
 		return (uint32_t)(uint16_t)v->frag_id << 16 | flags;
 	}
 	flags = total > IPV4_DF_MAX_LEN ? IPV4_DF : 0;
-	return (uint32_t)ctx->ipv4_id_next++ << 16 | flags;
+	id = ctx->ipv4_id_next;
+	ctx->ipv4_id_next = (uint16_t)(id + ids);
+	return (uint32_t)id << 16 | flags;
 }
 
 /* Rewrite the transport, then lay the IPv4 header just in front of it, over
  * the tail of the IPv6 headers. */
-static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
+static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, unsigned ids,
                                 const struct l4_view *l4, const struct xlat_addrs *a)
 {
 	uint8_t hdr[IPV4_HDR_LEN];
@@ -194,7 +197,7 @@ static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
 	old_pseudo = csum_pseudo6(v->hdr + 8, v->hdr + 24, v->proto, (uint32_t)l4->len);
 	if (l4->proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(a->src4, a->dst4, l4->proto, (uint16_t)l4->len);
-	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len),
+	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len, ids),
 	                  tos_6to4(ctx->cfg, v->hdr));
 	l4_rewrite(l4, old_pseudo, new_pseudo, a->sport, a->dport);
 	memcpy(ip4, hdr, IPV4_HDR_LEN);
@@ -269,6 +272,7 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 	enum tun64_counter why;
 	struct refusal r;
 	uint8_t *ip4;
+	unsigned ids;
 
 	why = ipv6_check_length(&v, pkt->buf + pkt->off, pkt->len);
 	if (why != CTR_NONE)
@@ -301,7 +305,10 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 	r = map_addrs_6to4_fragment(ctx, &v, &l4, &a);
 	if (refused(r))
 		return refuse_6to4(ctx, &v, r, out, out_len);
-	ip4 = xlat_write_6to4(ctx, &v, &l4, &a);
+	/* A GSO packet leaves as segments, one Identification each; a
+	 * hairpinned one leaves as IPv6. */
+	ids = pkt->gso && !a.hairpin ? l4_gso_segs(&l4, pkt->gso_size) : 1;
+	ip4 = xlat_write_6to4(ctx, &v, ids, &l4, &a);
 	if (a.hairpin) {
 		*hp = *pkt;
 		hp->off = (size_t)(ip4 - pkt->buf);

@@ -232,6 +232,7 @@ void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseud
                 uint16_t dport);
 void l4_finish_partial(const struct l4_view *l4);
 bool udp_lacks_checksum(const struct l4_view *l4);
+unsigned l4_gso_segs(const struct l4_view *l4, uint16_t gso_size);
 bool fragment_overflows(bool frag, uint16_t offset_units, size_t len);
 
 /* xlat_6to4.c */
@@ -242,7 +243,8 @@ uint8_t ipv6_tclass(const uint8_t *ip6);
 uint8_t tos_6to4(const struct xlat_config *cfg, const uint8_t *ip6);
 void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v, const struct l4_view *l4,
                        const struct xlat_addrs *a, uint32_t id_frag, uint8_t tos);
-uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total);
+uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total,
+                           unsigned ids);
 
 /* xlat_4to6.c */
 enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
