@@ -67,6 +67,7 @@ size_t icmp6_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint3
                          const uint8_t *ip6, size_t len)
 {
 	uint8_t *o = ctx->scratch;
+	uint8_t *icmp = o + IPV6_HDR_LEN;
 	size_t quote = len;
 	size_t payload;
 	uint32_t sum;
@@ -75,18 +76,18 @@ size_t icmp6_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint3
 		quote = ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN;
 	payload = ICMP_HDR_LEN + quote;
 	memset(o, 0, IPV6_HDR_LEN + ICMP_HDR_LEN);
-	o[0] = 0x60;
-	put_be16(o + 4, (uint16_t)payload);
-	o[6] = IPPROTO_ICMPV6;
-	o[7] = ICMP_ERROR_HOP_LIMIT;
-	memcpy(o + 8, ctx->cfg->own6, 16);
-	memcpy(o + 24, ip6 + 8, 16);
-	o[40] = type;
-	o[41] = code;
-	put_be32(o + 44, rest);
-	memcpy(o + IPV6_HDR_LEN + ICMP_HDR_LEN, ip6, quote);
-	sum = csum_pseudo6(o + 8, o + 24, IPPROTO_ICMPV6, (uint32_t)payload);
-	put_be16(o + 42, csum_finish(csum_add_bytes(sum, o + IPV6_HDR_LEN, payload)));
+	o[0] = IP6_VERSION_BYTE;
+	put_be16(o + IP6_PLEN, (uint16_t)payload);
+	o[IP6_NXT] = IPPROTO_ICMPV6;
+	o[IP6_HLIM] = ICMP_ERROR_HOP_LIMIT;
+	memcpy(o + IP6_SRC, ctx->cfg->own6, 16);
+	memcpy(o + IP6_DST, ip6 + IP6_SRC, 16);
+	icmp[ICMP_TYPE] = type;
+	icmp[ICMP_CODE] = code;
+	put_be32(icmp + ICMP_REST, rest);
+	memcpy(icmp + ICMP_HDR_LEN, ip6, quote);
+	sum = csum_pseudo6(o + IP6_SRC, o + IP6_DST, IPPROTO_ICMPV6, (uint32_t)payload);
+	put_be16(icmp + ICMP_SUM, csum_finish(csum_add_bytes(sum, icmp, payload)));
 	return IPV6_HDR_LEN + payload;
 }
 
@@ -97,6 +98,7 @@ size_t icmp4_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint3
                          const uint8_t *ip4, size_t len)
 {
 	uint8_t *o = ctx->scratch;
+	uint8_t *icmp = o + IPV4_HDR_LEN;
 	size_t quote = len;
 	size_t total;
 
@@ -104,20 +106,20 @@ size_t icmp4_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint3
 		quote = ICMP4_ERROR_MAX - IPV4_HDR_LEN - ICMP_HDR_LEN;
 	total = IPV4_HDR_LEN + ICMP_HDR_LEN + quote;
 	memset(o, 0, IPV4_HDR_LEN + ICMP_HDR_LEN);
-	o[0] = 0x45;
-	put_be16(o + 2, (uint16_t)total);
+	o[IP4_VHL] = IP4_VHL_NO_OPTIONS;
+	put_be16(o + IP4_LEN, (uint16_t)total);
 	/* Identification 0 with DF: an atomic datagram (RFC 6864 §4.1). */
-	put_be16(o + 6, IPV4_DF);
-	o[8] = ICMP_ERROR_HOP_LIMIT;
-	o[9] = IPPROTO_ICMP;
-	put_be32(o + 12, ctx->cfg->own4);
-	memcpy(o + 16, ip4 + 12, 4);
-	put_be16(o + 10, csum_ipv4_header(o, IPV4_HDR_LEN));
-	o[20] = type;
-	o[21] = code;
-	put_be32(o + 24, rest);
-	memcpy(o + IPV4_HDR_LEN + ICMP_HDR_LEN, ip4, quote);
-	put_be16(o + 22, csum_finish(csum_add_bytes(0, o + IPV4_HDR_LEN, total - IPV4_HDR_LEN)));
+	put_be16(o + IP4_OFF, IP_DF);
+	o[IP4_TTL] = ICMP_ERROR_HOP_LIMIT;
+	o[IP4_PROTO] = IPPROTO_ICMP;
+	put_be32(o + IP4_SRC, ctx->cfg->own4);
+	memcpy(o + IP4_DST, ip4 + IP4_SRC, 4);
+	put_be16(o + IP4_SUM, csum_ipv4_header(o, IPV4_HDR_LEN));
+	icmp[ICMP_TYPE] = type;
+	icmp[ICMP_CODE] = code;
+	put_be32(icmp + ICMP_REST, rest);
+	memcpy(icmp + ICMP_HDR_LEN, ip4, quote);
+	put_be16(icmp + ICMP_SUM, csum_finish(csum_add_bytes(0, icmp, total - IPV4_HDR_LEN)));
 	return total;
 }
 
@@ -140,6 +142,6 @@ enum xlat_verdict xlat_syn_expire(struct xlat_ctx *ctx, const uint8_t **out, siz
 	/* the SYN was counted (syn-held) when it came */
 	return xlat_verdict_of(emit_icmp_error(
 	    ctx, DIR_4TO6,
-	    icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_PORT_UNREACH, 0, ctx->split, len), out,
+	    icmp4_build_error(ctx, ICMP_UNREACH, ICMP_UNREACH_PORT, 0, ctx->split, len), out,
 	    out_len));
 }

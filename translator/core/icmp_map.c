@@ -10,10 +10,10 @@ bool icmp6_to_icmp4_type(uint8_t type, uint8_t code, uint8_t *type4, uint8_t *co
 {
 	switch (type) {
 	case ICMP6_ECHO_REQUEST:
-		*type4 = ICMP4_ECHO_REQUEST;
+		*type4 = ICMP_ECHO;
 		break;
 	case ICMP6_ECHO_REPLY:
-		*type4 = ICMP4_ECHO_REPLY;
+		*type4 = ICMP_ECHOREPLY;
 		break;
 	default:
 		return false;
@@ -28,10 +28,10 @@ bool icmp6_to_icmp4_type(uint8_t type, uint8_t code, uint8_t *type4, uint8_t *co
 bool icmp4_to_icmp6_type(uint8_t type, uint8_t code, uint8_t *type6, uint8_t *code6)
 {
 	switch (type) {
-	case ICMP4_ECHO_REQUEST:
+	case ICMP_ECHO:
 		*type6 = ICMP6_ECHO_REQUEST;
 		break;
-	case ICMP4_ECHO_REPLY:
+	case ICMP_ECHOREPLY:
 		*type6 = ICMP6_ECHO_REPLY;
 		break;
 	default:
@@ -74,7 +74,7 @@ static enum tun64_counter icmp_pointer_6to4(uint32_t ptr6, uint32_t *ptr4)
  * in by icmp_ptb_mtu_4to6 once the quoted packet is known. */
 static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *e)
 {
-	e->type = ICMP6_DEST_UNREACH;
+	e->type = ICMP6_DST_UNREACH;
 	e->rest = 0;
 	switch (code) {
 	case 0:
@@ -88,14 +88,14 @@ static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *
 		e->code = 0; /* no route to destination */
 		return CTR_NONE;
 	case 2: /* protocol unreachable: Parameter Problem at Next Header */
-		e->type = ICMP6_PARAM_PROBLEM;
+		e->type = ICMP6_PARAM_PROB;
 		e->code = 1;
 		e->rest = 6;
 		return CTR_NONE;
 	case 3:
 		e->code = 4; /* port unreachable */
 		return CTR_NONE;
-	case ICMP4_FRAG_NEEDED:
+	case ICMP_UNREACH_NEEDFRAG:
 		e->type = ICMP6_PACKET_TOO_BIG;
 		e->code = 0;
 		return CTR_NONE;
@@ -114,17 +114,17 @@ static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *
 enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_err *e)
 {
 	switch (icmp[0]) {
-	case ICMP4_DEST_UNREACH:
+	case ICMP_UNREACH:
 		return icmp4_unreach_to_icmp6(icmp[1], e);
-	case ICMP4_TIME_EXCEEDED:
+	case ICMP_TIMXCEED:
 		e->type = ICMP6_TIME_EXCEEDED;
 		e->code = icmp[1];
 		e->rest = 0;
 		return CTR_NONE;
-	case ICMP4_PARAM_PROBLEM:
+	case ICMP_PARAMPROB:
 		if (icmp[1] != 0 && icmp[1] != 2)
 			return CTR_DROP_UNSUPPORTED_ICMP; /* 1: missing a required option */
-		e->type = ICMP6_PARAM_PROBLEM;
+		e->type = ICMP6_PARAM_PROB;
 		e->code = 0;
 		return icmp_pointer_4to6(icmp[4], &e->rest);
 	default: /* source quench, redirect, information messages ... */
@@ -140,29 +140,29 @@ enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_err *e)
 
 	e->rest = 0;
 	switch (icmp[0]) {
-	case ICMP6_DEST_UNREACH:
+	case ICMP6_DST_UNREACH:
 		if (icmp[1] >= sizeof(unreach))
 			return CTR_DROP_UNSUPPORTED_ICMP;
-		e->type = ICMP4_DEST_UNREACH;
+		e->type = ICMP_UNREACH;
 		e->code = (uint8_t)unreach[icmp[1]];
 		return CTR_NONE;
 	case ICMP6_PACKET_TOO_BIG:
-		e->type = ICMP4_DEST_UNREACH;
-		e->code = ICMP4_FRAG_NEEDED;
+		e->type = ICMP_UNREACH;
+		e->code = ICMP_UNREACH_NEEDFRAG;
 		return CTR_NONE;
 	case ICMP6_TIME_EXCEEDED:
-		e->type = ICMP4_TIME_EXCEEDED;
+		e->type = ICMP_TIMXCEED;
 		e->code = icmp[1];
 		return CTR_NONE;
-	case ICMP6_PARAM_PROBLEM:
+	case ICMP6_PARAM_PROB:
 		if (icmp[1] == 1) { /* unrecognized next header */
-			e->type = ICMP4_DEST_UNREACH;
+			e->type = ICMP_UNREACH;
 			e->code = 2; /* protocol unreachable */
 			return CTR_NONE;
 		}
 		if (icmp[1] != 0)
 			return CTR_DROP_UNSUPPORTED_ICMP; /* 2: unrecognized option */
-		e->type = ICMP4_PARAM_PROBLEM;
+		e->type = ICMP_PARAMPROB;
 		e->code = 0;
 		return icmp_pointer_6to4(get_be32(icmp + 4), &e->rest);
 	default:

@@ -66,15 +66,15 @@ static void rfc6791_src6(const struct xlat_config *cfg, uint32_t src4, uint8_t o
 /* Type, code and the 32 bits after the checksum of an ICMP error. */
 bool icmp6_is_error(const struct ip6_view *v)
 {
-	return v->proto == IPPROTO_ICMPV6 && v->l4_len > 0 && v->l4[0] < ICMP6_INFO_MIN;
+	return v->proto == IPPROTO_ICMPV6 && v->l4_len > 0 && !(v->l4[0] & ICMP6_INFOMSG_MASK);
 }
 
 /* Everything but echo goes the error way; §4.2 drops the other
  * informational types there too. */
 bool icmp4_is_error(const struct ip4_view *v)
 {
-	return v->hdr[9] == IPPROTO_ICMP && v->l4_len > 0 && v->l4[0] != ICMP4_ECHO_REQUEST &&
-	       v->l4[0] != ICMP4_ECHO_REPLY;
+	return v->hdr[9] == IPPROTO_ICMP && v->l4_len > 0 && v->l4[0] != ICMP_ECHO &&
+	       v->l4[0] != ICMP_ECHOREPLY;
 }
 
 /* RFC 4884 §4: with extensions the length attribute counts the "original
@@ -182,7 +182,7 @@ static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t
 	total = get_be16(p + 2);
 	if (hlen < IPV4_HDR_LEN || hlen > avail || total < hlen)
 		return CTR_DROP_ICMP_INNER;
-	if (get_be16(p + 6) & (IPV4_MF | IPV4_FRAG_OFFSET))
+	if (get_be16(p + 6) & (IP_MF | IP_OFFMASK))
 		return CTR_DROP_ICMP_INNER;
 	if (avail > total)
 		avail = total;
@@ -305,7 +305,7 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	/* RFC 4443 §3.1, §3.3: the length attribute, in 64-bit words, is in
 	 * Destination Unreachable and Time Exceeded only. */
 	size_t ext_len =
-	    e->type == ICMP6_DEST_UNREACH || e->type == ICMP6_TIME_EXCEEDED ? in->ext_len : 0;
+	    e->type == ICMP6_DST_UNREACH || e->type == ICMP6_TIME_EXCEEDED ? in->ext_len : 0;
 	size_t room = icmp_quote_room(ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN, &ext_len, 8) -
 	              IPV6_HDR_LEN;
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
@@ -407,13 +407,13 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
                                              struct xlat_addrs *inner)
 {
 	const struct xlat_config *cfg = ctx->cfg;
-	const uint8_t *in_dst6 = in->hdr + 24;
+	const uint8_t *in_dst6 = in->hdr + IP6_DST;
 	enum siit_via in_src_via;
 
 	outer->hairpin = false;
-	if (!addr_6to4(cfg, v->hdr + 24, &outer->dst4) || wkp_refuses(cfg, outer->dst4))
+	if (!addr_6to4(cfg, v->hdr + IP6_DST, &outer->dst4) || wkp_refuses(cfg, outer->dst4))
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
-	in_src_via = siit_map_6to4(cfg->eam, &cfg->pool6, in->hdr + 8, &inner->src4);
+	in_src_via = siit_map_6to4(cfg->eam, &cfg->pool6, in->hdr + IP6_SRC, &inner->src4);
 	if (in_src_via == SIIT_VIA_NONE || wkp_refuses(cfg, inner->src4))
 		return CTR_DROP_ICMP_INNER;
 	inner->sport = in->l4.sport;
@@ -426,8 +426,9 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	if (cfg->mode == XLAT_STATELESS) {
 		if (!addr_6to4(cfg, in_dst6, &inner->dst4) || wkp_refuses(cfg, inner->dst4))
 			return CTR_DROP_ICMP_INNER;
-		if (!addr_6to4(cfg, v->hdr + 8, &outer->src4) || wkp_refuses(cfg, outer->src4))
-			outer->src4 = rfc6791_src4(cfg, v->hdr + 8);
+		if (!addr_6to4(cfg, v->hdr + IP6_SRC, &outer->src4) ||
+		    wkp_refuses(cfg, outer->src4))
+			outer->src4 = rfc6791_src4(cfg, v->hdr + IP6_SRC);
 		return CTR_NONE;
 	}
 	if (inner->src4 != outer->dst4)
@@ -440,8 +441,8 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	outer->src4 = inner->dst4;
 	/* An IPv6 router on the way has no IPv4 address of its own: with an
 	 * RFC 6791 pool it shows as one of those, not as the host X'. */
-	if (cfg->rfc6791_pool4_set && memcmp(v->hdr + 8, in_dst6, 16) != 0)
-		outer->src4 = rfc6791_src4(cfg, v->hdr + 8);
+	if (cfg->rfc6791_pool4_set && memcmp(v->hdr + IP6_SRC, in_dst6, 16) != 0)
+		outer->src4 = rfc6791_src4(cfg, v->hdr + IP6_SRC);
 	return CTR_NONE;
 }
 
@@ -457,10 +458,10 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	uint8_t *il4 = ih + IPV4_HDR_LEN;
 	/* RFC 4884 §4.1: byte 5 of Destination Unreachable, Time Exceeded and
 	 * Parameter Problem, in 32-bit words. */
-	size_t ext_len = e->type == ICMP4_DEST_UNREACH || e->type == ICMP4_TIME_EXCEEDED ||
-	                         e->type == ICMP4_PARAM_PROBLEM
-	                     ? in->ext_len
-	                     : 0;
+	size_t ext_len =
+	    e->type == ICMP_UNREACH || e->type == ICMP_TIMXCEED || e->type == ICMP_PARAMPROB
+	        ? in->ext_len
+	        : 0;
 	size_t room = icmp_quote_room(ICMP4_ERROR_MAX - IPV4_HDR_LEN - ICMP_HDR_LEN, &ext_len, 4) -
 	              IPV4_HDR_LEN;
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
@@ -475,14 +476,14 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
 	/* The quoted packet's own ID is not known here: 0 with DF, an
 	 * atomic datagram (RFC 6864 §4.1). */
-	ipv4_build_header(ih, &iv, &l4, inner, IPV4_DF, ipv6_tclass(in->hdr));
-	ih[8] = in->hdr[7];
+	ipv4_build_header(ih, &iv, &l4, inner, IP_DF, ipv6_tclass(in->hdr));
+	ih[8] = in->hdr[IP6_HLIM];
 	put_be16(ih + 10, 0);
 	put_be16(ih + 10, csum_ipv4_header(ih, IPV4_HDR_LEN));
 	memcpy(il4, in->l4.hdr, copy);
 	l4.hdr = il4;
 	old_pseudo =
-	    csum_pseudo6(in->hdr + 8, in->hdr + 24,
+	    csum_pseudo6(in->hdr + IP6_SRC, in->hdr + IP6_DST,
 	                 l4.proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4.proto, (uint32_t)l4.len);
 	if (l4.proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(inner->src4, inner->dst4, l4.proto, (uint16_t)l4.len);
@@ -508,7 +509,7 @@ static enum tun64_counter icmp6_err_check(const struct ip6_view *v)
 
 	if (v->l4_len < ICMP_HDR_LEN)
 		return CTR_DROP_TRUNCATED;
-	sum = csum_pseudo6(v->hdr + 8, v->hdr + 24, IPPROTO_ICMPV6, (uint32_t)v->l4_len);
+	sum = csum_pseudo6(v->hdr + IP6_SRC, v->hdr + IP6_DST, IPPROTO_ICMPV6, (uint32_t)v->l4_len);
 	if (csum_finish(csum_add_bytes(sum, v->l4, v->l4_len)) != 0)
 		return CTR_DROP_BAD_L4_CSUM;
 	return CTR_NONE;
@@ -553,14 +554,14 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 		return drop(ctx, DIR_6TO4, why);
 	/* RFC 4884 length attribute: byte 4 of Destination Unreachable and
 	 * Time Exceeded, in 64-bit words. */
-	len_attr = icmp[0] == ICMP6_DEST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
+	len_attr = icmp[0] == ICMP6_DST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
 	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 	why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
 	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 	/* No Time Exceeded about an error (RFC 4443 §2.4(e)). */
-	if (v->hdr[7] <= 1)
+	if (v->hdr[IP6_HLIM] <= 1)
 		return drop(ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED);
 	why = map_err_addrs_6to4(ctx, v, &in, &outer, &inner);
 	if (why != CTR_NONE)

@@ -7,9 +7,9 @@ static enum tun64_counter tcp_parse(struct l4_view *v)
 {
 	if (v->len < TCP_HDR_LEN)
 		return CTR_DROP_TRUNCATED;
-	v->sport = get_be16(v->hdr);
-	v->dport = get_be16(v->hdr + 2);
-	v->tcp_flags = v->hdr[13];
+	v->sport = get_be16(v->hdr + L4_SPORT);
+	v->dport = get_be16(v->hdr + L4_DPORT);
+	v->tcp_flags = v->hdr[TCP_FLAGS];
 	return CTR_NONE;
 }
 
@@ -21,13 +21,13 @@ static enum tun64_counter udp_parse(struct l4_view *v, bool fragmented)
 
 	if (v->len < UDP_HDR_LEN)
 		return CTR_DROP_TRUNCATED;
-	udp_len = get_be16(v->hdr + 4);
+	udp_len = get_be16(v->hdr + UDP_LEN);
 	if (udp_len < UDP_HDR_LEN)
 		return CTR_DROP_BAD_LENGTH;
 	if (udp_len > v->len && !fragmented)
 		return CTR_DROP_TRUNCATED;
-	v->sport = get_be16(v->hdr);
-	v->dport = get_be16(v->hdr + 2);
+	v->sport = get_be16(v->hdr + L4_SPORT);
+	v->dport = get_be16(v->hdr + L4_DPORT);
 	return CTR_NONE;
 }
 
@@ -39,13 +39,15 @@ enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6)
 	if (v->len < ICMP_HDR_LEN)
 		return CTR_DROP_TRUNCATED;
 	if (from_v6)
-		known = icmp6_to_icmp4_type(v->hdr[0], v->hdr[1], &v->icmp_type, &v->icmp_code);
+		known = icmp6_to_icmp4_type(v->hdr[ICMP_TYPE], v->hdr[ICMP_CODE], &v->icmp_type,
+		                            &v->icmp_code);
 	else
-		known = icmp4_to_icmp6_type(v->hdr[0], v->hdr[1], &v->icmp_type, &v->icmp_code);
+		known = icmp4_to_icmp6_type(v->hdr[ICMP_TYPE], v->hdr[ICMP_CODE], &v->icmp_type,
+		                            &v->icmp_code);
 	if (!known)
 		return CTR_DROP_UNSUPPORTED_ICMP;
 	v->proto = IPPROTO_ICMP;
-	v->sport = get_be16(v->hdr + 4);
+	v->sport = get_be16(v->hdr + ICMP_ECHO_ID);
 	v->dport = v->sport;
 	return CTR_NONE;
 }
@@ -130,8 +132,8 @@ enum tun64_counter l4_parse(struct l4_view *v, uint8_t proto, uint8_t *hdr, size
 		}
 		if (len < PSEUDO_CSUM_HDR_LEN)
 			return CTR_DROP_TRUNCATED;
-		v->sport = get_be16(hdr);
-		v->dport = get_be16(hdr + 2);
+		v->sport = get_be16(hdr + L4_SPORT);
+		v->dport = get_be16(hdr + L4_DPORT);
 		return CTR_NONE;
 	}
 }
@@ -153,11 +155,17 @@ enum tun64_counter l4_later_fragment(struct l4_view *v, uint8_t proto, uint8_t *
 	return CTR_NONE;
 }
 
+/* Where the checksum of a TCP or UDP header is. */
+static size_t l4_csum_offset(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? TCP_SUM : UDP_SUM;
+}
+
 /* A UDP checksum of 0 means "none" (RFC 768), so a computed 0 goes out as
  * 0xffff (RFC 7915 §4.5). */
 static void udp_store_csum(uint8_t *udp, uint16_t check)
 {
-	put_be16(udp + 6, check ? check : 0xffff);
+	put_be16(udp + UDP_SUM, check ? check : 0xffff);
 }
 
 /* Rewrite ports / identifier / ICMP type and update the checksum
@@ -183,26 +191,26 @@ void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseud
 	}
 	switch (v->proto) {
 	case IPPROTO_TCP:
-		old_sum = old_pseudo + get_be16(h) + get_be16(h + 2);
+		old_sum = old_pseudo + get_be16(h + L4_SPORT) + get_be16(h + L4_DPORT);
 		new_sum = new_pseudo + sport + dport;
-		put_be16(h, sport);
-		put_be16(h + 2, dport);
-		put_be16(h + 16, csum_update(get_be16(h + 16), old_sum, new_sum));
+		put_be16(h + L4_SPORT, sport);
+		put_be16(h + L4_DPORT, dport);
+		put_be16(h + TCP_SUM, csum_update(get_be16(h + TCP_SUM), old_sum, new_sum));
 		break;
 	case IPPROTO_DCCP: /* stateless only: the ports stay */
-		put_be16(h + 6, csum_update(get_be16(h + 6), old_pseudo, new_pseudo));
+		put_be16(h + UDP_SUM, csum_update(get_be16(h + UDP_SUM), old_pseudo, new_pseudo));
 		break;
 	case IPPROTO_UDPLITE: /* 0 is not a valid UDP-Lite checksum either */
-		udp_store_csum(h, csum_update(get_be16(h + 6), old_pseudo, new_pseudo));
+		udp_store_csum(h, csum_update(get_be16(h + UDP_SUM), old_pseudo, new_pseudo));
 		break;
 	case IPPROTO_UDP:
-		check = get_be16(h + 6);
-		put_be16(h, sport);
-		put_be16(h + 2, dport);
+		check = get_be16(h + UDP_SUM);
+		put_be16(h + L4_SPORT, sport);
+		put_be16(h + L4_DPORT, dport);
 		if (check == 0) {
-			uint16_t udp_len = get_be16(h + 4);
+			uint16_t udp_len = get_be16(h + UDP_LEN);
 
-			put_be16(h + 6, 0);
+			put_be16(h + UDP_SUM, 0);
 			udp_store_csum(h, csum_finish(csum_add_bytes(new_pseudo, h, udp_len)));
 			break;
 		}
@@ -211,12 +219,12 @@ void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseud
 		udp_store_csum(h, csum_update(check, old_sum, new_sum));
 		break;
 	case IPPROTO_ICMP:
-		old_sum = old_pseudo + get_be16(h) + get_be16(h + 4);
+		old_sum = old_pseudo + get_be16(h + ICMP_TYPE) + get_be16(h + ICMP_ECHO_ID);
 		new_sum = new_pseudo + (uint16_t)(v->icmp_type << 8 | v->icmp_code) + sport;
-		h[0] = v->icmp_type;
-		h[1] = v->icmp_code;
-		put_be16(h + 4, sport);
-		put_be16(h + 2, csum_update(get_be16(h + 2), old_sum, new_sum));
+		h[ICMP_TYPE] = v->icmp_type;
+		h[ICMP_CODE] = v->icmp_code;
+		put_be16(h + ICMP_ECHO_ID, sport);
+		put_be16(h + ICMP_SUM, csum_update(get_be16(h + ICMP_SUM), old_sum, new_sum));
 		break;
 	}
 }
@@ -228,10 +236,10 @@ void l4_rewrite(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseud
 static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uint32_t new_pseudo,
                                uint16_t sport, uint16_t dport)
 {
-	uint8_t *field = v->hdr + (v->proto == IPPROTO_TCP ? 16 : 6);
+	uint8_t *field = v->hdr + l4_csum_offset(v->proto);
 
-	put_be16(v->hdr, sport);
-	put_be16(v->hdr + 2, dport);
+	put_be16(v->hdr + L4_SPORT, sport);
+	put_be16(v->hdr + L4_DPORT, dport);
 	put_be16(field, csum_partial_update(get_be16(field), old_pseudo, new_pseudo));
 }
 
@@ -239,7 +247,7 @@ static void l4_rewrite_partial(const struct l4_view *v, uint32_t old_pseudo, uin
  * one computed (§4.5) unless "udp-zero-checksum drop". */
 bool udp_lacks_checksum(const struct l4_view *l4)
 {
-	return l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0;
+	return l4->proto == IPPROTO_UDP && get_be16(l4->hdr + UDP_SUM) == 0;
 }
 
 /* RFC 8200 §4.5: a fragment that would make the datagram longer than 65535
@@ -254,7 +262,7 @@ bool fragment_overflows(bool frag, uint16_t offset_units, size_t len)
  * transport (the field holds the new pseudo-header sum). */
 void l4_finish_partial(const struct l4_view *l4)
 {
-	uint8_t *field = l4->hdr + (l4->proto == IPPROTO_TCP ? 16 : 6);
+	uint8_t *field = l4->hdr + l4_csum_offset(l4->proto);
 	uint16_t check = csum_finish(csum_add_bytes(0, l4->hdr, l4->len));
 
 	if (l4->proto == IPPROTO_UDP)
@@ -268,7 +276,8 @@ void l4_finish_partial(const struct l4_view *l4)
  * pieces of gso_size; at least one. */
 unsigned l4_gso_segs(const struct l4_view *l4, uint16_t gso_size)
 {
-	size_t hdr = l4->proto == IPPROTO_TCP ? (size_t)(l4->hdr[12] >> 4) * 4 : UDP_HDR_LEN;
+	size_t hdr =
+	    l4->proto == IPPROTO_TCP ? (size_t)(l4->hdr[TCP_DOFF_BYTE] >> 4) * 4 : UDP_HDR_LEN;
 	size_t payload = l4->len > hdr ? l4->len - hdr : 0;
 
 	if (gso_size == 0 || payload == 0)

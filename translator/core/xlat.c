@@ -48,20 +48,21 @@ static struct refusal nat64_refusal_6to4(enum nat64_result r)
 	case NAT64_FILTERED:
 		return refuse(CTR_DROP_FILTERED);
 	case NAT64_POOL4_EXHAUSTED:
-		return refuse_icmp(CTR_DROP_POOL4_EXHAUSTED, ICMP6_DEST_UNREACH,
-		                   ICMP6_ADDR_UNREACH);
+		return refuse_icmp(CTR_DROP_POOL4_EXHAUSTED, ICMP6_DST_UNREACH,
+		                   ICMP6_DST_UNREACH_ADDR);
 	case NAT64_SESSION_LIMIT:
-		return refuse_icmp(CTR_DROP_SESSION_LIMIT, ICMP6_DEST_UNREACH, ICMP6_ADDR_UNREACH);
+		return refuse_icmp(CTR_DROP_SESSION_LIMIT, ICMP6_DST_UNREACH,
+		                   ICMP6_DST_UNREACH_ADDR);
 	case NAT64_NOMEM:
 		break;
 	case NAT64_NOT_ALLOWED:
-		return refuse_icmp(CTR_DROP_NOT_ALLOWED, ICMP6_DEST_UNREACH,
-		                   ICMP6_ADMIN_PROHIBITED);
+		return refuse_icmp(CTR_DROP_NOT_ALLOWED, ICMP6_DST_UNREACH,
+		                   ICMP6_DST_UNREACH_ADMIN);
 	case NAT64_CLIENT_QUOTA:
-		return refuse_icmp(CTR_DROP_CLIENT_QUOTA, ICMP6_DEST_UNREACH,
-		                   ICMP6_ADMIN_PROHIBITED);
+		return refuse_icmp(CTR_DROP_CLIENT_QUOTA, ICMP6_DST_UNREACH,
+		                   ICMP6_DST_UNREACH_ADMIN);
 	}
-	return refuse_icmp(CTR_DROP_NOMEM, ICMP6_DEST_UNREACH, ICMP6_ADDR_UNREACH);
+	return refuse_icmp(CTR_DROP_NOMEM, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR);
 }
 
 /* RFC 7915 §4.4, RFC 6146 §3.5: an IPv4 packet for which no session leads
@@ -70,10 +71,9 @@ static struct refusal nat64_refusal_6to4(enum nat64_result r)
  * (or held, if a bare SYN). Running out of room on the way in: nothing. */
 static struct refusal nat64_refusal_4to6(enum nat64_result r, uint8_t proto)
 {
-	struct refusal no_state =
-	    refuse_icmp(CTR_DROP_NO_STATE, ICMP4_DEST_UNREACH, ICMP4_HOST_UNREACH);
+	struct refusal no_state = refuse_icmp(CTR_DROP_NO_STATE, ICMP_UNREACH, ICMP_UNREACH_HOST);
 	struct refusal filtered =
-	    refuse_icmp(CTR_DROP_FILTERED, ICMP4_DEST_UNREACH, ICMP4_ADMIN_PROHIBITED);
+	    refuse_icmp(CTR_DROP_FILTERED, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB);
 
 	switch (r) {
 	case NAT64_OK:
@@ -141,7 +141,7 @@ static struct refusal map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view
                                      const struct l4_view *l4, struct xlat_addrs *a)
 {
 	const struct xlat_config *cfg = ctx->cfg;
-	const uint8_t *src6 = v->hdr + 8;
+	const uint8_t *src6 = v->hdr + IP6_SRC;
 	struct nat64_flow6 flow;
 	enum nat64_result r;
 	bool syn;
@@ -191,7 +191,7 @@ bool addr_6to4(const struct xlat_config *cfg, const uint8_t a[16], uint32_t *out
 static void frag_key_6to4(struct frag_key *k, const struct ip6_view *v, uint32_t dst4)
 {
 	memset(k, 0, sizeof(*k));
-	memcpy(k->src, v->hdr + 8, 16);
+	memcpy(k->src, v->hdr + IP6_SRC, 16);
 	put_be32(k->dst, dst4);
 	k->id = v->frag_id;
 	k->proto = v->proto;
@@ -232,7 +232,7 @@ static struct refusal map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view
 {
 	const struct xlat_config *cfg = ctx->cfg;
 	struct refusal not_dst =
-	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP4_DEST_UNREACH, ICMP4_ADMIN_PROHIBITED);
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB);
 	struct nat64_flow4 flow;
 	enum nat64_result r;
 
@@ -240,8 +240,8 @@ static struct refusal map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view
 	if (v->hairpin && cfg->mode == XLAT_STATELESS)
 		rfc6052_embed(&cfg->pool6, v->src, a->src6);
 	else if (!addr_4to6(cfg, v->src, a->src6))
-		return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP4_DEST_UNREACH,
-		                   ICMP4_ADMIN_PROHIBITED);
+		return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP_UNREACH,
+		                   ICMP_UNREACH_FILTER_PROHIB);
 	a->sport = l4->sport;
 	a->dport = l4->dport;
 	if (cfg->mode == XLAT_STATELESS)
@@ -289,15 +289,15 @@ struct refusal map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_vi
 {
 	struct frag_key k;
 	struct refusal why;
-	bool more = get_be16(v->hdr + 6) & IPV4_MF;
+	bool more = get_be16(v->hdr + 6) & IP_MF;
 
 	if (ctx->cfg->mode == XLAT_STATELESS || !v->frag)
 		return map_addrs_4to6(ctx, v, l4, a);
 	frag_key_4to6(&k, v);
 	if (ip4_later_fragment(v)) {
 		if (!addr_4to6(ctx->cfg, v->src, a->src6))
-			return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP4_DEST_UNREACH,
-			                   ICMP4_ADMIN_PROHIBITED);
+			return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP_UNREACH,
+			                   ICMP_UNREACH_FILTER_PROHIB);
 		if (!ctx->frags || !frag_lookup(ctx->frags, &k, a->dst6, ctx->now_ms))
 			return refuse(CTR_DROP_FRAGMENT); /* first fragment not seen (yet) */
 		return NOT_REFUSED;

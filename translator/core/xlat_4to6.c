@@ -82,8 +82,8 @@ static enum tun64_counter ipv4_check_fragment(struct ip4_view *v)
 {
 	uint16_t frag = get_be16(v->hdr + 6);
 
-	v->frag = frag & (IPV4_MF | IPV4_FRAG_OFFSET);
-	v->frag_offset = frag & IPV4_FRAG_OFFSET;
+	v->frag = frag & (IP_MF | IP_OFFMASK);
+	v->frag_offset = frag & IP_OFFMASK;
 	if (v->frag && v->hdr[9] == IPPROTO_ICMP)
 		return CTR_DROP_FRAGMENT;
 	return CTR_NONE;
@@ -97,7 +97,7 @@ static struct refusal l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v
 	/* RFC 7915 §4.4: a protocol a NAT64 does not carry: Protocol
 	 * Unreachable. */
 	struct refusal unsupported =
-	    refuse_icmp(CTR_DROP_UNSUPPORTED_PROTO, ICMP4_DEST_UNREACH, ICMP4_PROTO_UNREACH);
+	    refuse_icmp(CTR_DROP_UNSUPPORTED_PROTO, ICMP_UNREACH, ICMP_UNREACH_PROTOCOL);
 	enum tun64_counter why;
 
 	if (v->hdr[9] == IPPROTO_ICMPV6) /* RFC 7915 §4.1: only protocol 1 is ICMP */
@@ -124,7 +124,7 @@ static size_t frag_hdr_len_4to6(const struct ip4_view *v)
 static struct refusal check_addrs_4to6(const struct xlat_config *cfg, const struct ip4_view *v)
 {
 	struct refusal not_dst =
-	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP4_DEST_UNREACH, ICMP4_ADMIN_PROHIBITED);
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB);
 
 	if (cfg->mode == XLAT_STATEFUL) {
 		if (!in_pool4(cfg, v->dst))
@@ -133,8 +133,8 @@ static struct refusal check_addrs_4to6(const struct xlat_config *cfg, const stru
 		return not_dst;
 	}
 	if (wkp_refuses(cfg, v->src))
-		return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP4_DEST_UNREACH,
-		                   ICMP4_ADMIN_PROHIBITED);
+		return refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP_UNREACH,
+		                   ICMP_UNREACH_FILTER_PROHIB);
 	return NOT_REFUSED;
 }
 
@@ -146,7 +146,7 @@ static enum tun64_counter ipv4_check_size(const struct xlat_config *cfg, const s
                                           bool *frag_needed, bool *split)
 {
 	size_t out_len = IPV6_HDR_LEN + frag_hdr_len_4to6(v) + v->l4_len;
-	bool df = get_be16(v->hdr + 6) & IPV4_DF;
+	bool df = get_be16(v->hdr + 6) & IP_DF;
 
 	*frag_needed = false;
 	*split = false;
@@ -172,8 +172,8 @@ static void split_plan_4to6(struct split_plan *p, const struct ip4_view *v)
 	uint16_t frag = get_be16(v->hdr + 6);
 
 	p->id = get_be16(v->hdr + 4);
-	p->offset = frag & IPV4_FRAG_OFFSET;
-	p->more = frag & IPV4_MF;
+	p->offset = frag & IP_OFFMASK;
+	p->more = frag & IP_MF;
 }
 
 /* Payload bytes per fragment: each piece (IPv6 + Fragment header + data)
@@ -197,7 +197,7 @@ static size_t split_write_piece(uint8_t *o, const uint8_t *ip6, uint8_t nh,
 
 	memcpy(o, ip6, IPV6_HDR_LEN);
 	put_be16(o + 4, (uint16_t)(IPV6_FRAG_HDR_LEN + n));
-	o[6] = EXT_FRAGMENT;
+	o[6] = IPPROTO_FRAGMENT;
 	fh[0] = nh;
 	fh[1] = 0;
 	put_be16(fh + 2, (uint16_t)(offset << 3 | (more ? IPV6_FRAG_M : 0)));
@@ -313,10 +313,9 @@ static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip
 
 	fh[0] = ip6_hdr[6];
 	fh[1] = 0;
-	put_be16(fh + 2,
-	         (uint16_t)((frag & IPV4_FRAG_OFFSET) << 3 | ((frag & IPV4_MF) ? IPV6_FRAG_M : 0)));
+	put_be16(fh + 2, (uint16_t)((frag & IP_OFFMASK) << 3 | ((frag & IP_MF) ? IPV6_FRAG_M : 0)));
 	put_be32(fh + 4, get_be16(v->hdr + 4));
-	ip6_hdr[6] = EXT_FRAGMENT;
+	ip6_hdr[6] = IPPROTO_FRAGMENT;
 	put_be16(ip6_hdr + 4, (uint16_t)(get_be16(ip6_hdr + 4) + IPV6_FRAG_HDR_LEN));
 }
 
@@ -354,8 +353,7 @@ static enum xlat_result refuse_source_route(struct xlat_ctx *ctx, const struct i
 
 	if (icmp4_is_error(v) || ip4_later_fragment(v))
 		return drop(ctx, DIR_4TO6, CTR_DROP_IPV4_OPTIONS);
-	len = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_SOURCE_ROUTE_FAILED, 0, v->hdr,
-	                        v->len);
+	len = icmp4_build_error(ctx, ICMP_UNREACH, ICMP_UNREACH_SRCFAIL, 0, v->hdr, v->len);
 	return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_IPV4_OPTIONS, len, out, out_len);
 }
 
@@ -419,7 +417,7 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 
 	/* §4.1 TTL; checked before any state is touched. */
 	if (v.hdr[8] <= 1) {
-		len = icmp4_build_error(ctx, ICMP4_TIME_EXCEEDED, 0, 0, v.hdr, v.len);
+		len = icmp4_build_error(ctx, ICMP_TIMXCEED, 0, 0, v.hdr, v.len);
 		return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED, len, out, out_len);
 	}
 	/* A GSO packet's segments were sized by vnet_classify(). */
@@ -427,7 +425,7 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 		why = ipv4_check_size(cfg, &v, &frag_needed, &split);
 	if (frag_needed) {
 		/* RFC 1191 §4: next-hop MTU as the IPv4 side sees it. */
-		len = icmp4_build_error(ctx, ICMP4_DEST_UNREACH, ICMP4_FRAG_NEEDED,
+		len = icmp4_build_error(ctx, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG,
 		                        (uint32_t)(cfg->mtu - (IPV6_HDR_LEN - IPV4_HDR_LEN)), v.hdr,
 		                        v.len);
 		return send_icmp_error(ctx, DIR_4TO6, why, len, out, out_len);

@@ -10,7 +10,7 @@ static enum tun64_counter ipv6_check_length(struct ip6_view *v, uint8_t *hdr, si
 
 	if (len < IPV6_HDR_LEN)
 		return CTR_DROP_TRUNCATED;
-	payload = get_be16(hdr + 4);
+	payload = get_be16(hdr + IP6_PLEN);
 	if (IPV6_HDR_LEN + payload > len)
 		return CTR_DROP_BAD_LENGTH;
 	v->hdr = hdr;
@@ -25,7 +25,7 @@ static bool ipv6_src_is_bad(const struct xlat_config *cfg, const uint8_t src[16]
 	static const uint8_t unspecified[16];
 	static const uint8_t loopback[16] = {[15] = 1};
 
-	if (src[0] == 0xff || (src[0] == 0xfe && (src[1] & 0xc0) == 0x80))
+	if (addr6_is_multicast(src) || addr6_is_link_local(src))
 		return true;
 	if (!memcmp(src, unspecified, 16) || !memcmp(src, loopback, 16))
 		return true;
@@ -37,14 +37,14 @@ static bool ipv6_src_is_bad(const struct xlat_config *cfg, const uint8_t src[16]
  * Fragment header per packet. */
 static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const uint8_t *e)
 {
-	uint16_t off_m = get_be16(e + 2);
+	uint16_t off_m = get_be16(e + FRAG6_OFFLG);
 
 	if (v->frag)
 		return CTR_DROP_FRAGMENT;
 	v->frag = true;
-	v->frag_offset = off_m >> 3;
+	v->frag_offset = off_m >> IPV6_FRAG_OFFSET_SHIFT;
 	v->frag_more = off_m & IPV6_FRAG_M;
-	v->frag_id = get_be32(e + 4);
+	v->frag_id = get_be32(e + FRAG6_IDENT);
 	return CTR_NONE;
 }
 
@@ -55,10 +55,10 @@ static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const ui
  * so a chain cannot run past the payload. */
 enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 {
-	uint8_t nh = v->hdr[6];
+	uint8_t nh = v->hdr[IP6_NXT];
 	size_t off = IPV6_HDR_LEN;
 
-	v->proto_at = 6;
+	v->proto_at = IP6_NXT;
 	v->frag = false;
 	v->frag_more = false;
 	v->frag_offset = 0;
@@ -67,32 +67,32 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 		const uint8_t *e = v->hdr + off;
 		size_t ext_len;
 
-		if (nh != EXT_HOP_BY_HOP && nh != EXT_DEST_OPTS && nh != EXT_ROUTING &&
-		    nh != EXT_FRAGMENT)
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS && nh != IPPROTO_ROUTING &&
+		    nh != IPPROTO_FRAGMENT)
 			break;
-		if (off + 8 > v->len)
+		if (off + EXT6_MIN_LEN > v->len)
 			return CTR_DROP_TRUNCATED;
-		if (nh == EXT_FRAGMENT) {
+		if (nh == IPPROTO_FRAGMENT) {
 			enum tun64_counter why = ipv6_read_fragment_header(v, e);
 
 			if (why != CTR_NONE)
 				return why;
-			nh = e[0];
-			v->proto_at = (uint32_t)off;
+			nh = e[FRAG6_NXT];
+			v->proto_at = (uint32_t)(off + FRAG6_NXT);
 			off += IPV6_FRAG_HDR_LEN;
 			if (ip6_later_fragment(v))
 				break;
 			continue;
 		}
-		if (nh == EXT_ROUTING && e[3] != 0) {
-			v->segments_left_at = (uint32_t)off + 3;
+		if (nh == IPPROTO_ROUTING && e[RTHDR_SEGLEFT] != 0) {
+			v->segments_left_at = (uint32_t)(off + RTHDR_SEGLEFT);
 			return CTR_DROP_EXT_HDR;
 		}
-		ext_len = ((size_t)e[1] + 1) * 8;
+		ext_len = ((size_t)e[EXT6_LEN] + 1) * EXT6_MIN_LEN;
 		if (off + ext_len > v->len)
 			return CTR_DROP_TRUNCATED;
-		nh = e[0];
-		v->proto_at = (uint32_t)off;
+		nh = e[EXT6_NXT];
+		v->proto_at = (uint32_t)(off + EXT6_NXT);
 		off += ext_len;
 	}
 	v->proto = nh;
@@ -106,11 +106,11 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
                                        struct xlat_addrs *a)
 {
-	enum siit_via via = siit_map_6to4(cfg->eam, &cfg->pool6, v->hdr + 24, &a->dst4);
+	enum siit_via via = siit_map_6to4(cfg->eam, &cfg->pool6, v->hdr + IP6_DST, &a->dst4);
 	struct refusal not_dst =
-	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP6_DEST_UNREACH, ICMP6_ADMIN_PROHIBITED);
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_DST, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADMIN);
 	struct refusal not_src =
-	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP6_DEST_UNREACH, ICMP6_ADMIN_PROHIBITED);
+	    refuse_icmp(CTR_DROP_NOT_TRANSLATABLE_SRC, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADMIN);
 
 	if (via == SIIT_VIA_NONE)
 		return not_dst;
@@ -123,7 +123,7 @@ static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const stru
 		a->hairpin = siit_hairpin(cfg->eam, via, a->dst4);
 	if (cfg->mode == XLAT_STATEFUL)
 		return NOT_REFUSED;
-	if (!addr_6to4(cfg, v->hdr + 8, &a->src4))
+	if (!addr_6to4(cfg, v->hdr + IP6_SRC, &a->src4))
 		return not_src;
 	if (wkp_refuses(cfg, a->src4))
 		return not_src;
@@ -135,7 +135,7 @@ static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const stru
 /* The IPv6 Traffic Class. */
 uint8_t ipv6_tclass(const uint8_t *ip6)
 {
-	return (uint8_t)((ip6[0] & 0x0f) << 4 | ip6[1] >> 4);
+	return (uint8_t)(get_be32(ip6 + IP6_FLOW) >> 20);
 }
 
 /* RFC 7915 §5.1 Type of Service: copied from the Traffic Class, or 0 when
@@ -151,17 +151,17 @@ void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v, const 
 {
 	const uint8_t *h = v->hdr;
 
-	o[0] = 0x45;
-	o[1] = tos;
-	put_be16(o + 2, (uint16_t)(IPV4_HDR_LEN + l4->len));
-	put_be16(o + 4, (uint16_t)(id_frag >> 16));
-	put_be16(o + 6, (uint16_t)id_frag);
-	o[8] = (uint8_t)(h[7] - 1);
-	o[9] = l4->proto; /* ICMPv6 (58) already became ICMP (1) */
-	put_be16(o + 10, 0);
-	put_be32(o + 12, a->src4);
-	put_be32(o + 16, a->dst4);
-	put_be16(o + 10, csum_ipv4_header(o, IPV4_HDR_LEN));
+	o[IP4_VHL] = IP4_VHL_NO_OPTIONS;
+	o[IP4_TOS] = tos;
+	put_be16(o + IP4_LEN, (uint16_t)(IPV4_HDR_LEN + l4->len));
+	put_be16(o + IP4_ID, (uint16_t)(id_frag >> 16));
+	put_be16(o + IP4_OFF, (uint16_t)id_frag);
+	o[IP4_TTL] = (uint8_t)(h[IP6_HLIM] - 1);
+	o[IP4_PROTO] = l4->proto; /* ICMPv6 (58) already became ICMP (1) */
+	put_be16(o + IP4_SUM, 0);
+	put_be32(o + IP4_SRC, a->src4);
+	put_be32(o + IP4_DST, a->dst4);
+	put_be16(o + IP4_SUM, csum_ipv4_header(o, IPV4_HDR_LEN));
 }
 
 /* RFC 7915 §5.1: Identification, flags and offset of the IPv4 header.
@@ -175,11 +175,10 @@ uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_
 	uint16_t flags, id;
 
 	if (v->frag) {
-		flags =
-		    (uint16_t)((v->frag_offset & IPV4_FRAG_OFFSET) | (v->frag_more ? IPV4_MF : 0));
+		flags = (uint16_t)((v->frag_offset & IP_OFFMASK) | (v->frag_more ? IP_MF : 0));
 		return (uint32_t)(uint16_t)v->frag_id << 16 | flags;
 	}
-	flags = total > IPV4_DF_MAX_LEN ? IPV4_DF : 0;
+	flags = total > IPV4_DF_MAX_LEN ? IP_DF : 0;
 	id = ctx->ipv4_id_next;
 	ctx->ipv4_id_next = (uint16_t)(id + ids);
 	return (uint32_t)id << 16 | flags;
@@ -194,7 +193,7 @@ static uint8_t *xlat_write_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, 
 	uint8_t *ip4 = v->l4 - IPV4_HDR_LEN;
 	uint32_t old_pseudo, new_pseudo = 0;
 
-	old_pseudo = csum_pseudo6(v->hdr + 8, v->hdr + 24, v->proto, (uint32_t)l4->len);
+	old_pseudo = csum_pseudo6(v->hdr + IP6_SRC, v->hdr + IP6_DST, v->proto, (uint32_t)l4->len);
 	if (l4->proto != IPPROTO_ICMP)
 		new_pseudo = csum_pseudo4(a->src4, a->dst4, l4->proto, (uint16_t)l4->len);
 	ipv4_build_header(hdr, v, l4, a, ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + l4->len, ids),
@@ -210,7 +209,7 @@ static enum xlat_result refuse_routing_header(struct xlat_ctx *ctx, const struct
                                               const uint8_t **out, size_t *out_len)
 {
 	size_t len =
-	    icmp6_build_error(ctx, ICMP6_PARAM_PROBLEM, 0, v->segments_left_at, v->hdr, v->len);
+	    icmp6_build_error(ctx, ICMP6_PARAM_PROB, 0, v->segments_left_at, v->hdr, v->len);
 
 	return send_icmp_error(ctx, DIR_6TO4, CTR_DROP_EXT_HDR, len, out, out_len);
 }
@@ -225,10 +224,10 @@ static enum xlat_result refuse_routing_header(struct xlat_ctx *ctx, const struct
 static enum xlat_result refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view *v,
                                     struct refusal why, const uint8_t **out, size_t *out_len)
 {
-	uint32_t rest = why.icmp_type == ICMP6_PARAM_PROBLEM ? v->proto_at : 0;
+	uint32_t rest = why.icmp_type == ICMP6_PARAM_PROB ? v->proto_at : 0;
 
 	if (!why.icmp_type || !ctx->cfg->icmp_unreachable || ip6_later_fragment(v) ||
-	    icmp6_is_error(v) || v->hdr[24] == 0xff)
+	    icmp6_is_error(v) || addr6_is_multicast(v->hdr + IP6_DST))
 		return drop(ctx, DIR_6TO4, why.ctr);
 	return send_icmp_error(
 	    ctx, DIR_6TO4, why.ctr,
@@ -245,7 +244,7 @@ static struct refusal l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v
 	/* RFC 4443 §3.4: a protocol a NAT64 does not carry is an unrecognized
 	 * Next Header. */
 	struct refusal unsupported =
-	    refuse_icmp(CTR_DROP_UNSUPPORTED_PROTO, ICMP6_PARAM_PROBLEM, ICMP6_UNRECOGNIZED_NH);
+	    refuse_icmp(CTR_DROP_UNSUPPORTED_PROTO, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_NEXTHEADER);
 
 	/* RFC 7915 §5.1: only next header 58 is ICMP; a 1 over IPv6 is some
 	 * other protocol, which we do not carry. */
@@ -277,7 +276,7 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 	why = ipv6_check_length(&v, pkt->buf + pkt->off, pkt->len);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
-	if (ipv6_src_is_bad(cfg, v.hdr + 8))
+	if (ipv6_src_is_bad(cfg, v.hdr + IP6_SRC))
 		return drop(ctx, DIR_6TO4, CTR_DROP_BAD_SRC);
 	why = ipv6_skip_ext_headers(&v);
 	if (why == CTR_DROP_EXT_HDR)
@@ -297,7 +296,7 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 		return drop(ctx, DIR_6TO4, CTR_DROP_BAD_L4_CSUM);
 
 	/* §5.1 Hop Limit; checked before any state is created. */
-	if (v.hdr[7] <= 1)
+	if (v.hdr[IP6_HLIM] <= 1)
 		return send_icmp_error(
 		    ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED,
 		    icmp6_build_error(ctx, ICMP6_TIME_EXCEEDED, 0, 0, v.hdr, v.len), out, out_len);

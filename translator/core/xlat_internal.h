@@ -11,64 +11,23 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "wire.h"
 #include "xlat.h"
 
 /* No drop reason: the check passed (helpers that return enum tun64_counter). */
 #define CTR_NONE CTR_MAX
 
-#define IPV4_HDR_LEN 20
-#define IPV6_HDR_LEN 40
-#define ICMP_HDR_LEN 8
 /* RFC 4884: an original datagram of at least 128 bytes before an extension
  * structure, whose 4-byte header starts with version 2. */
 #define ICMP_EXT_MIN_ORIG 128
 #define ICMP_EXT_HDR_LEN 4
 #define ICMP_EXT_VERSION 2
-#define TCP_HDR_LEN 20
-#define UDP_HDR_LEN 8
-#define IPV4_DF 0x4000
-#define IPV4_MF 0x2000
-#define IPV4_FRAG_OFFSET 0x1fff
-#define IPV6_FRAG_HDR_LEN 8
-#define IPV6_FRAG_M 0x0001
 #define ICMP_ERROR_HOP_LIMIT 64
 /* RFC 4443 §2.4(c): an ICMPv6 error must not exceed the minimum IPv6 MTU. */
 #define ICMP6_ERROR_MAX 1280
 /* RFC 1812 §4.3.2.3: an ICMPv4 error carries at most 576 bytes in all. */
 #define ICMP4_ERROR_MAX 576
-
-#define ICMP4_ECHO_REPLY 0
-#define ICMP4_DEST_UNREACH 3
-#define ICMP4_PORT_UNREACH 3 /* code */
-#define ICMP4_FRAG_NEEDED 4
-#define ICMP4_SOURCE_ROUTE_FAILED 5
-#define ICMP4_HOST_UNREACH 1
-#define ICMP4_PROTO_UNREACH 2
-#define ICMP4_ADMIN_PROHIBITED 13
-#define ICMP4_ECHO_REQUEST 8
-#define ICMP4_TIME_EXCEEDED 11
-#define ICMP4_PARAM_PROBLEM 12
-#define ICMP6_DEST_UNREACH 1
-#define ICMP6_ADMIN_PROHIBITED 1 /* code */
-#define ICMP6_ADDR_UNREACH 3     /* code */
-#define ICMP6_UNRECOGNIZED_NH 1  /* Parameter Problem code */
-#define ICMP6_PACKET_TOO_BIG 2
-#define ICMP6_TIME_EXCEEDED 3
-#define ICMP6_PARAM_PROBLEM 4
-#define ICMP6_INFO_MIN 128 /* RFC 4443 §2.1: types below are errors */
 #define IPV6_MIN_MTU 1280
-#define ICMP6_ECHO_REQUEST 128
-#define ICMP6_ECHO_REPLY 129
-
-#define IPOPT_END 0
-#define IPOPT_NOP 1
-#define IPOPT_LSRR 131
-#define IPOPT_SSRR 137
-
-#define EXT_HOP_BY_HOP 0
-#define EXT_ROUTING 43
-#define EXT_FRAGMENT 44
-#define EXT_DEST_OPTS 60
 
 /* The transport header of a packet being translated. proto is the IPv4
  * protocol number (ICMPv6 is recorded as IPPROTO_ICMP, as nat64 flows want). */
