@@ -76,7 +76,7 @@ size_t icmp6_build_error(struct xlat_ctx *ctx, uint8_t type, uint8_t code, uint3
 		quote = ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN;
 	payload = ICMP_HDR_LEN + quote;
 	memset(o, 0, IPV6_HDR_LEN + ICMP_HDR_LEN);
-	o[0] = IP6_VERSION_BYTE;
+	o[IP6_FLOW] = IP6_VERSION_BYTE;
 	put_be16(o + IP6_PLEN, (uint16_t)payload);
 	o[IP6_NXT] = IPPROTO_ICMPV6;
 	o[IP6_HLIM] = ICMP_ERROR_HOP_LIMIT;

@@ -44,8 +44,16 @@ bool icmp4_to_icmp6_type(uint8_t type, uint8_t code, uint8_t *type6, uint8_t *co
 /* RFC 7915 §4.2 Figure 3: IPv4 header offset -> IPv6 header offset, -1 n/a. */
 static enum tun64_counter icmp_pointer_4to6(uint8_t ptr4, uint32_t *ptr6)
 {
-	static const int8_t map[IPV4_HDR_LEN] = {0,  1,  4, 4, -1, -1, -1, -1, 7,  6,
-	                                         -1, -1, 8, 8, 8,  8,  24, 24, 24, 24};
+	static const int8_t map[IPV4_HDR_LEN] = {
+	    [IP4_VHL] = IP6_FLOW,     /* Version/IHL -> Version/Traffic Class */
+	    [IP4_TOS] = IP6_FLOW + 1, /* Type of Service -> Traffic Class */
+	    [IP4_LEN] = IP6_PLEN,     [IP4_LEN + 1] = IP6_PLEN, [IP4_ID] = -1,
+	    [IP4_ID + 1] = -1,        [IP4_OFF] = -1,           [IP4_OFF + 1] = -1,
+	    [IP4_TTL] = IP6_HLIM,     [IP4_PROTO] = IP6_NXT,    [IP4_SUM] = -1,
+	    [IP4_SUM + 1] = -1,       [IP4_SRC] = IP6_SRC,      [IP4_SRC + 1] = IP6_SRC,
+	    [IP4_SRC + 2] = IP6_SRC,  [IP4_SRC + 3] = IP6_SRC,  [IP4_DST] = IP6_DST,
+	    [IP4_DST + 1] = IP6_DST,  [IP4_DST + 2] = IP6_DST,  [IP4_DST + 3] = IP6_DST,
+	};
 
 	if (ptr4 >= IPV4_HDR_LEN || map[ptr4] < 0)
 		return CTR_DROP_UNSUPPORTED_ICMP;
@@ -56,17 +64,23 @@ static enum tun64_counter icmp_pointer_4to6(uint8_t ptr4, uint32_t *ptr6)
 /* RFC 7915 §5.2 Figure 6: IPv6 header offset -> IPv4 header offset. */
 static enum tun64_counter icmp_pointer_6to4(uint32_t ptr6, uint32_t *ptr4)
 {
-	static const int8_t map[8] = {0, 1, -1, -1, 2, 2, 9, 8};
+	static const int8_t map[IP6_SRC] = {
+	    [IP6_FLOW] = IP4_VHL,     /* Version -> Version/IHL */
+	    [IP6_FLOW + 1] = IP4_TOS, /* Traffic Class -> Type of Service */
+	    [IP6_FLOW + 2] = -1,      /* Flow Label */
+	    [IP6_FLOW + 3] = -1,      [IP6_PLEN] = IP4_LEN, [IP6_PLEN + 1] = IP4_LEN,
+	    [IP6_NXT] = IP4_PROTO,    [IP6_HLIM] = IP4_TTL,
+	};
 
-	if (ptr6 < 8 && map[ptr6] >= 0)
+	if (ptr6 < IP6_SRC && map[ptr6] >= 0)
 		*ptr4 = (uint32_t)map[ptr6];
-	else if (ptr6 >= 8 && ptr6 < 24)
-		*ptr4 = 12; /* Source Address */
-	else if (ptr6 >= 24 && ptr6 < IPV6_HDR_LEN)
-		*ptr4 = 16; /* Destination Address */
+	else if (ptr6 >= IP6_SRC && ptr6 < IP6_DST)
+		*ptr4 = IP4_SRC;
+	else if (ptr6 >= IP6_DST && ptr6 < IPV6_HDR_LEN)
+		*ptr4 = IP4_DST;
 	else
 		return CTR_DROP_UNSUPPORTED_ICMP;
-	*ptr4 <<= 24; /* the pointer is the first byte after the checksum */
+	*ptr4 <<= 24; /* ICMP4_PPTR: the first byte after the checksum */
 	return CTR_NONE;
 }
 
@@ -77,35 +91,35 @@ static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *
 	e->type = ICMP6_DST_UNREACH;
 	e->rest = 0;
 	switch (code) {
-	case 0:
-	case 1:
-	case 5:
-	case 6:
-	case 7:
-	case 8:
-	case 11:
-	case 12:
-		e->code = 0; /* no route to destination */
+	case ICMP_UNREACH_NET:
+	case ICMP_UNREACH_HOST:
+	case ICMP_UNREACH_SRCFAIL:
+	case ICMP_UNREACH_NET_UNKNOWN:
+	case ICMP_UNREACH_HOST_UNKNOWN:
+	case ICMP_UNREACH_ISOLATED:
+	case ICMP_UNREACH_TOSNET:
+	case ICMP_UNREACH_TOSHOST:
+		e->code = ICMP6_DST_UNREACH_NOROUTE;
 		return CTR_NONE;
-	case 2: /* protocol unreachable: Parameter Problem at Next Header */
+	case ICMP_UNREACH_PROTOCOL: /* Parameter Problem at Next Header */
 		e->type = ICMP6_PARAM_PROB;
-		e->code = 1;
-		e->rest = 6;
+		e->code = ICMP6_PARAMPROB_NEXTHEADER;
+		e->rest = IP6_NXT;
 		return CTR_NONE;
-	case 3:
-		e->code = 4; /* port unreachable */
+	case ICMP_UNREACH_PORT:
+		e->code = ICMP6_DST_UNREACH_NOPORT;
 		return CTR_NONE;
 	case ICMP_UNREACH_NEEDFRAG:
 		e->type = ICMP6_PACKET_TOO_BIG;
 		e->code = 0;
 		return CTR_NONE;
-	case 9:
-	case 10:
-	case 13:
-	case 15:
-		e->code = 1; /* administratively prohibited */
+	case ICMP_UNREACH_NET_PROHIB:
+	case ICMP_UNREACH_HOST_PROHIB:
+	case ICMP_UNREACH_FILTER_PROHIB:
+	case ICMP_UNREACH_PRECEDENCE_CUTOFF:
+		e->code = ICMP6_DST_UNREACH_ADMIN;
 		return CTR_NONE;
-	default: /* 14 (host precedence violation) and unknown codes */
+	default: /* ICMP_UNREACH_HOST_PRECEDENCE and unknown codes */
 		return CTR_DROP_UNSUPPORTED_ICMP;
 	}
 }
@@ -113,20 +127,22 @@ static enum tun64_counter icmp4_unreach_to_icmp6(uint8_t code, struct icmp_err *
 /* RFC 7915 §4.2: ICMPv4 error -> ICMPv6 error type, code and pointer. */
 enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_err *e)
 {
-	switch (icmp[0]) {
+	uint8_t code = icmp[ICMP_CODE];
+
+	switch (icmp[ICMP_TYPE]) {
 	case ICMP_UNREACH:
-		return icmp4_unreach_to_icmp6(icmp[1], e);
-	case ICMP_TIMXCEED:
+		return icmp4_unreach_to_icmp6(code, e);
+	case ICMP_TIMXCEED: /* the codes are the same */
 		e->type = ICMP6_TIME_EXCEEDED;
-		e->code = icmp[1];
+		e->code = code;
 		e->rest = 0;
 		return CTR_NONE;
 	case ICMP_PARAMPROB:
-		if (icmp[1] != 0 && icmp[1] != 2)
-			return CTR_DROP_UNSUPPORTED_ICMP; /* 1: missing a required option */
+		if (code != ICMP4_PARAMPROB_POINTER && code != ICMP4_PARAMPROB_LENGTH)
+			return CTR_DROP_UNSUPPORTED_ICMP; /* ICMP_PARAMPROB_OPTABSENT */
 		e->type = ICMP6_PARAM_PROB;
-		e->code = 0;
-		return icmp_pointer_4to6(icmp[4], &e->rest);
+		e->code = ICMP6_PARAMPROB_HEADER;
+		return icmp_pointer_4to6(icmp[ICMP4_PPTR], &e->rest);
 	default: /* source quench, redirect, information messages ... */
 		return CTR_DROP_UNSUPPORTED_ICMP;
 	}
@@ -136,35 +152,42 @@ enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_err *e)
  * MTU of Packet Too Big is filled in by icmp_ptb_mtu_6to4. */
 enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_err *e)
 {
-	static const int8_t unreach[5] = {1, 10, 1, 1, 3};
+	static const uint8_t unreach[] = {
+	    [ICMP6_DST_UNREACH_NOROUTE] = ICMP_UNREACH_HOST,
+	    [ICMP6_DST_UNREACH_ADMIN] = ICMP_UNREACH_HOST_PROHIB,
+	    [ICMP6_DST_UNREACH_BEYONDSCOPE] = ICMP_UNREACH_HOST,
+	    [ICMP6_DST_UNREACH_ADDR] = ICMP_UNREACH_HOST,
+	    [ICMP6_DST_UNREACH_NOPORT] = ICMP_UNREACH_PORT,
+	};
+	uint8_t code = icmp[ICMP_CODE];
 
 	e->rest = 0;
-	switch (icmp[0]) {
+	switch (icmp[ICMP_TYPE]) {
 	case ICMP6_DST_UNREACH:
-		if (icmp[1] >= sizeof(unreach))
+		if (code >= sizeof(unreach))
 			return CTR_DROP_UNSUPPORTED_ICMP;
 		e->type = ICMP_UNREACH;
-		e->code = (uint8_t)unreach[icmp[1]];
+		e->code = unreach[code];
 		return CTR_NONE;
 	case ICMP6_PACKET_TOO_BIG:
 		e->type = ICMP_UNREACH;
 		e->code = ICMP_UNREACH_NEEDFRAG;
 		return CTR_NONE;
-	case ICMP6_TIME_EXCEEDED:
+	case ICMP6_TIME_EXCEEDED: /* the codes are the same */
 		e->type = ICMP_TIMXCEED;
-		e->code = icmp[1];
+		e->code = code;
 		return CTR_NONE;
 	case ICMP6_PARAM_PROB:
-		if (icmp[1] == 1) { /* unrecognized next header */
+		if (code == ICMP6_PARAMPROB_NEXTHEADER) {
 			e->type = ICMP_UNREACH;
-			e->code = 2; /* protocol unreachable */
+			e->code = ICMP_UNREACH_PROTOCOL;
 			return CTR_NONE;
 		}
-		if (icmp[1] != 0)
-			return CTR_DROP_UNSUPPORTED_ICMP; /* 2: unrecognized option */
+		if (code != ICMP6_PARAMPROB_HEADER)
+			return CTR_DROP_UNSUPPORTED_ICMP; /* ICMP6_PARAMPROB_OPTION */
 		e->type = ICMP_PARAMPROB;
-		e->code = 0;
-		return icmp_pointer_6to4(get_be32(icmp + 4), &e->rest);
+		e->code = ICMP4_PARAMPROB_POINTER;
+		return icmp_pointer_6to4(get_be32(icmp + ICMP_REST), &e->rest);
 	default:
 		return CTR_DROP_UNSUPPORTED_ICMP;
 	}

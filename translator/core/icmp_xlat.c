@@ -42,7 +42,7 @@ static void rfc6791_src6(const struct xlat_config *cfg, uint32_t src4, uint8_t o
 	h = fnv1a(FNV1A_INIT, a, 4);
 	mask = host_bits >= 32 ? 0xffffffffu : (1u << host_bits) - 1;
 	memcpy(out, p->addr, 16);
-	put_be32(out + 12, get_be32(out + 12) | (h & mask));
+	put_be32(out + 12, get_be32(out + 12) | (h & mask)); /* the address's low 32 bits */
 }
 
 /* ---- ICMP errors in transit, RFC 7915 §4.2-4.3 and §5.2-5.3 ------------- */
@@ -66,15 +66,16 @@ static void rfc6791_src6(const struct xlat_config *cfg, uint32_t src4, uint8_t o
 /* Type, code and the 32 bits after the checksum of an ICMP error. */
 bool icmp6_is_error(const struct ip6_view *v)
 {
-	return v->proto == IPPROTO_ICMPV6 && v->l4_len > 0 && !(v->l4[0] & ICMP6_INFOMSG_MASK);
+	return v->proto == IPPROTO_ICMPV6 && v->l4_len > 0 &&
+	       !(v->l4[ICMP_TYPE] & ICMP6_INFOMSG_MASK);
 }
 
 /* Everything but echo goes the error way; §4.2 drops the other
  * informational types there too. */
 bool icmp4_is_error(const struct ip4_view *v)
 {
-	return v->hdr[9] == IPPROTO_ICMP && v->l4_len > 0 && v->l4[0] != ICMP_ECHO &&
-	       v->l4[0] != ICMP_ECHOREPLY;
+	return v->hdr[IP4_PROTO] == IPPROTO_ICMP && v->l4_len > 0 &&
+	       v->l4[ICMP_TYPE] != ICMP_ECHO && v->l4[ICMP_TYPE] != ICMP_ECHOREPLY;
 }
 
 /* RFC 4884 §4: with extensions the length attribute counts the "original
@@ -146,8 +147,8 @@ static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, u
 	switch (proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
-		v->sport = get_be16(l4);
-		v->dport = get_be16(l4 + 2);
+		v->sport = get_be16(l4 + L4_SPORT);
+		v->dport = get_be16(l4 + L4_DPORT);
 		return CTR_NONE;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -163,8 +164,8 @@ static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, u
 			v->no_header = true;
 			return CTR_NONE;
 		}
-		v->sport = get_be16(l4);
-		v->dport = get_be16(l4 + 2);
+		v->sport = get_be16(l4 + L4_SPORT);
+		v->dport = get_be16(l4 + L4_DPORT);
 		return CTR_NONE;
 	}
 }
@@ -176,19 +177,20 @@ static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t
 {
 	size_t hlen, total;
 
-	if (avail < IPV4_HDR_LEN || p[0] >> 4 != 4)
+	if (avail < IPV4_HDR_LEN || ip_version(p) != 4)
 		return CTR_DROP_ICMP_INNER;
-	hlen = (size_t)(p[0] & 0x0f) * 4;
-	total = get_be16(p + 2);
+	hlen = ip4_hdr_len(p);
+	total = get_be16(p + IP4_LEN);
 	if (hlen < IPV4_HDR_LEN || hlen > avail || total < hlen)
 		return CTR_DROP_ICMP_INNER;
-	if (get_be16(p + 6) & (IP_MF | IP_OFFMASK))
+	if (get_be16(p + IP4_OFF) & (IP_MF | IP_OFFMASK))
 		return CTR_DROP_ICMP_INNER;
 	if (avail > total)
 		avail = total;
 	in->hdr = p;
 	in->avail = avail;
-	return inner_l4_parse(in, p[9], p + hlen, total - hlen, avail - hlen, false, opaque);
+	return inner_l4_parse(in, p[IP4_PROTO], p + hlen, total - hlen, avail - hlen, false,
+	                      opaque);
 }
 
 /* The IPv6 packet quoted by an ICMPv6 error, extension headers skipped as
@@ -198,9 +200,9 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 	struct ip6_view iv;
 	size_t ip_len, hlen;
 
-	if (avail < IPV6_HDR_LEN || p[0] >> 4 != 6)
+	if (avail < IPV6_HDR_LEN || ip_version(p) != 6)
 		return CTR_DROP_ICMP_INNER;
-	ip_len = IPV6_HDR_LEN + get_be16(p + 4);
+	ip_len = IPV6_HDR_LEN + get_be16(p + IP6_PLEN);
 	if (avail > ip_len)
 		avail = ip_len;
 	iv.hdr = p;
@@ -220,15 +222,15 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old_pseudo,
                              uint32_t new_pseudo, uint16_t sport, uint16_t dport)
 {
-	bool csum_quoted = v->proto != IPPROTO_TCP || avail >= 18;
-	bool udp_no_csum = v->proto == IPPROTO_UDP && get_be16(v->hdr + 6) == 0;
+	bool csum_quoted = v->proto != IPPROTO_TCP || avail >= TCP_SUM + sizeof(uint16_t);
+	bool udp_no_csum = v->proto == IPPROTO_UDP && get_be16(v->hdr + UDP_SUM) == 0;
 
 	if (csum_quoted && !udp_no_csum) {
 		l4_rewrite(v, old_pseudo, new_pseudo, sport, dport);
 		return;
 	}
-	put_be16(v->hdr, sport);
-	put_be16(v->hdr + 2, dport);
+	put_be16(v->hdr + L4_SPORT, sport);
+	put_be16(v->hdr + L4_DPORT, dport);
 }
 
 static enum xlat_result send_icmp_translated(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
@@ -259,7 +261,7 @@ static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct 
                                              struct xlat_addrs *inner)
 {
 	const struct xlat_config *cfg = ctx->cfg;
-	uint32_t in_src = get_be32(in->hdr + 12), in_dst = get_be32(in->hdr + 16);
+	uint32_t in_src = get_be32(in->hdr + IP4_SRC), in_dst = get_be32(in->hdr + IP4_DST);
 	bool by_6052 = v->hairpin && cfg->mode == XLAT_STATELESS;
 
 	if (wkp_refuses(cfg, in_dst) || wkp_refuses(cfg, in_src))
@@ -312,32 +314,32 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	size_t quote = IPV6_HDR_LEN + copy;
 	size_t orig = ext_len ? icmp_ext_orig_len(quote, 8) : quote;
 	size_t payload = ICMP_HDR_LEN + orig + ext_len;
-	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 8) << 24 : e->rest;
+	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 8) << ICMP6_LEN_ATTR_SHIFT : e->rest;
 	struct ip4_view iv = {.hdr = in->hdr};
 	struct l4_view l4 = in->l4, outer_l4 = {.proto = IPPROTO_ICMP, .len = payload};
 	uint32_t old_pseudo = 0, new_pseudo;
-	uint32_t in_src = get_be32(in->hdr + 12), in_dst = get_be32(in->hdr + 16);
+	uint32_t in_src = get_be32(in->hdr + IP4_SRC), in_dst = get_be32(in->hdr + IP4_DST);
 
 	/* §4.3: the quoted header is translated like an outer one, except
 	 * that its TTL is kept. */
-	ipv6_build_header(ih, &iv, &l4, inner, in->hdr[1], 0);
-	ih[7] = in->hdr[8];
+	ipv6_build_header(ih, &iv, &l4, inner, in->hdr[IP4_TOS], 0);
+	ih[IP6_HLIM] = in->hdr[IP4_TTL];
 	memcpy(il4, in->l4.hdr, copy);
 	l4.hdr = il4;
 	if (l4.proto != IPPROTO_ICMP)
 		old_pseudo = csum_pseudo4(in_src, in_dst, l4.proto, (uint16_t)l4.len);
-	new_pseudo = csum_pseudo6(inner->src6, inner->dst6, ih[6], (uint32_t)l4.len);
+	new_pseudo = csum_pseudo6(inner->src6, inner->dst6, ih[IP6_NXT], (uint32_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
 	memset(ih + quote, 0, orig - quote);
 	if (ext_len)
 		memcpy(ih + orig, in->ext, ext_len);
 
 	ipv6_build_header(o, v, &outer_l4, outer, tclass_4to6(ctx->cfg, v->hdr), 0);
-	icmp[0] = e->type;
-	icmp[1] = e->code;
-	put_be16(icmp + 2, 0);
-	put_be32(icmp + 4, rest);
-	put_be16(icmp + 2,
+	icmp[ICMP_TYPE] = e->type;
+	icmp[ICMP_CODE] = e->code;
+	put_be16(icmp + ICMP_SUM, 0);
+	put_be32(icmp + ICMP_REST, rest);
+	put_be16(icmp + ICMP_SUM,
 	         csum_finish(csum_add_bytes(
 	             csum_pseudo6(outer->src6, outer->dst6, IPPROTO_ICMPV6, (uint32_t)payload),
 	             icmp, payload)));
@@ -369,20 +371,21 @@ enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v
 	why = icmp4_err_to_icmp6(icmp, &e);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
-	/* RFC 4884 length attribute: byte 5, in 32-bit words. */
-	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
+	/* RFC 4884 length attribute, in 32-bit words. */
+	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR], 4);
 	why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
-	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[5], 4);
+	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR], 4);
 	/* No Time Exceeded about an error (RFC 1812 §4.3.2.7). */
-	if (v->hdr[8] <= 1)
+	if (v->hdr[IP4_TTL] <= 1)
 		return drop(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED);
 	why = map_err_addrs_4to6(ctx, v, &in, &outer, &inner);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
 	if (e.type == ICMP6_PACKET_TOO_BIG)
-		e.rest = icmp_ptb_mtu_4to6(ctx->cfg, get_be16(icmp + 6), get_be16(in.hdr + 2));
+		e.rest = icmp_ptb_mtu_4to6(ctx->cfg, get_be16(icmp + ICMP4_NEXTMTU),
+		                           get_be16(in.hdr + IP4_LEN));
 	return send_icmp_translated(ctx, DIR_4TO6, icmp6_err_write(ctx, v, &e, &in, &outer, &inner),
 	                            out, out_len);
 }
@@ -456,7 +459,7 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	uint8_t *icmp = o + IPV4_HDR_LEN;
 	uint8_t *ih = icmp + ICMP_HDR_LEN;
 	uint8_t *il4 = ih + IPV4_HDR_LEN;
-	/* RFC 4884 §4.1: byte 5 of Destination Unreachable, Time Exceeded and
+	/* RFC 4884 §4.1: ICMP4_LEN_ATTR of Destination Unreachable, Time Exceeded and
 	 * Parameter Problem, in 32-bit words. */
 	size_t ext_len =
 	    e->type == ICMP_UNREACH || e->type == ICMP_TIMXCEED || e->type == ICMP_PARAMPROB
@@ -468,7 +471,7 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	size_t quote = IPV4_HDR_LEN + copy;
 	size_t orig = ext_len ? icmp_ext_orig_len(quote, 4) : quote;
 	size_t payload = ICMP_HDR_LEN + orig + ext_len;
-	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 4) << 16 : e->rest;
+	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 4) << ICMP4_LEN_ATTR_SHIFT : e->rest;
 	struct ip6_view iv = {.hdr = in->hdr};
 	struct l4_view l4 = in->l4, outer_l4 = {.proto = IPPROTO_ICMP, .len = payload};
 	uint32_t old_pseudo, new_pseudo = 0;
@@ -477,9 +480,9 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	/* The quoted packet's own ID is not known here: 0 with DF, an
 	 * atomic datagram (RFC 6864 §4.1). */
 	ipv4_build_header(ih, &iv, &l4, inner, IP_DF, ipv6_tclass(in->hdr));
-	ih[8] = in->hdr[IP6_HLIM];
-	put_be16(ih + 10, 0);
-	put_be16(ih + 10, csum_ipv4_header(ih, IPV4_HDR_LEN));
+	ih[IP4_TTL] = in->hdr[IP6_HLIM];
+	put_be16(ih + IP4_SUM, 0);
+	put_be16(ih + IP4_SUM, csum_ipv4_header(ih, IPV4_HDR_LEN));
 	memcpy(il4, in->l4.hdr, copy);
 	l4.hdr = il4;
 	old_pseudo =
@@ -495,11 +498,11 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	ipv4_build_header(o, v, &outer_l4, outer,
 	                  ipv4_id_frag_6to4(ctx, v, IPV4_HDR_LEN + payload, 1),
 	                  tos_6to4(ctx->cfg, v->hdr));
-	icmp[0] = e->type;
-	icmp[1] = e->code;
-	put_be16(icmp + 2, 0);
-	put_be32(icmp + 4, rest);
-	put_be16(icmp + 2, csum_finish(csum_add_bytes(0, icmp, payload)));
+	icmp[ICMP_TYPE] = e->type;
+	icmp[ICMP_CODE] = e->code;
+	put_be16(icmp + ICMP_SUM, 0);
+	put_be32(icmp + ICMP_REST, rest);
+	put_be16(icmp + ICMP_SUM, csum_finish(csum_add_bytes(0, icmp, payload)));
 	return IPV4_HDR_LEN + payload;
 }
 
@@ -552,9 +555,11 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	why = icmp6_err_to_icmp4(icmp, &e);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
-	/* RFC 4884 length attribute: byte 4 of Destination Unreachable and
+	/* RFC 4884 length attribute: ICMP6_LEN_ATTR of Destination Unreachable and
 	 * Time Exceeded, in 64-bit words. */
-	len_attr = icmp[0] == ICMP6_DST_UNREACH || icmp[0] == ICMP6_TIME_EXCEEDED ? icmp[4] : 0;
+	len_attr = icmp[ICMP_TYPE] == ICMP6_DST_UNREACH || icmp[ICMP_TYPE] == ICMP6_TIME_EXCEEDED
+	               ? icmp[ICMP6_LEN_ATTR]
+	               : 0;
 	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
 	why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
 	if (why != CTR_NONE)
@@ -566,8 +571,8 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	why = map_err_addrs_6to4(ctx, v, &in, &outer, &inner);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
-	if (icmp[0] == ICMP6_PACKET_TOO_BIG)
-		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + 4));
+	if (icmp[ICMP_TYPE] == ICMP6_PACKET_TOO_BIG)
+		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + ICMP_REST));
 	if (outer.hairpin)
 		return hairpin_icmp_error(ctx, v, &e, &in, &outer, &inner, hp);
 	return send_icmp_translated(ctx, DIR_6TO4,

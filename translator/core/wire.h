@@ -82,6 +82,25 @@
  * 32-bit words, ICMPv6 byte 4 in 64-bit words. */
 #define ICMP4_LEN_ATTR 5
 #define ICMP6_LEN_ATTR 4
+/* The same as a shift into those 32 bits read with get_be32. */
+#define ICMP4_LEN_ATTR_SHIFT (8 * (3 - (ICMP4_LEN_ATTR - ICMP_REST)))
+#define ICMP6_LEN_ATTR_SHIFT (8 * (3 - (ICMP6_LEN_ATTR - ICMP_REST)))
+/* ICMPv4 Parameter Problem codes netinet/ip_icmp.h has no name for
+ * (RFC 792; RFC 1812 §5.2.7.4). */
+#define ICMP4_PARAMPROB_POINTER 0
+#define ICMP4_PARAMPROB_LENGTH 2
+
+/* The IP version, in the high 4 bits of the first byte of either header. */
+static inline unsigned ip_version(const uint8_t *ip)
+{
+	return ip[0] >> 4;
+}
+
+/* The IPv4 header length from its IHL (32-bit words), options included. */
+static inline size_t ip4_hdr_len(const uint8_t *ip4)
+{
+	return (size_t)(ip4[IP4_VHL] & 0x0f) * 4;
+}
 
 /* RFC 4291 §2.7: multicast is ff00::/8. */
 static inline bool addr6_is_multicast(const uint8_t a[16])

@@ -254,7 +254,7 @@ static struct refusal map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view
 	r = nat64_in(ctx->nat, &flow, l4->tcp_flags, ctx->now_ms, a->dst6, &a->dport);
 	if (l4->proto == IPPROTO_ICMP)
 		a->sport = a->dport; /* the identifier is both "ports" */
-	return nat64_refusal_4to6(r, v->hdr[9]);
+	return nat64_refusal_4to6(r, v->hdr[IP4_PROTO]);
 }
 
 /* RFC 6146 §3.5.2.2: an IPv4 SYN (no ACK) that found no BIB entry, or one
@@ -277,8 +277,8 @@ static void frag_key_4to6(struct frag_key *k, const struct ip4_view *v)
 	memset(k, 0, sizeof(*k));
 	put_be32(k->src, v->src);
 	put_be32(k->dst, v->dst);
-	k->id = get_be16(v->hdr + 4);
-	k->proto = v->hdr[9];
+	k->id = get_be16(v->hdr + IP4_ID);
+	k->proto = v->hdr[IP4_PROTO];
 	k->from_v6 = 0;
 }
 
@@ -289,7 +289,7 @@ struct refusal map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_vi
 {
 	struct frag_key k;
 	struct refusal why;
-	bool more = get_be16(v->hdr + 6) & IP_MF;
+	bool more = get_be16(v->hdr + IP4_OFF) & IP_MF;
 
 	if (ctx->cfg->mode == XLAT_STATELESS || !v->frag)
 		return map_addrs_4to6(ctx, v, l4, a);
@@ -340,9 +340,9 @@ static enum xlat_result hairpin(struct xlat_ctx *ctx, struct xlat_pkt *pkt, stru
 	enum xlat_result r;
 
 	ctx->ctr->v[DIR_6TO4][CTR_HAIRPINNED]++;
-	ip4[8]++;
-	put_be16(ip4 + 10, 0);
-	put_be16(ip4 + 10, csum_ipv4_header(ip4, IPV4_HDR_LEN));
+	ip4[IP4_TTL]++;
+	put_be16(ip4 + IP4_SUM, 0);
+	put_be16(ip4 + IP4_SUM, csum_ipv4_header(ip4, IPV4_HDR_LEN));
 	r = xlat_4to6(ctx, hp, true, out, out_len);
 	if (hp->buf == pkt->buf) { /* translated in place: the output is in pkt */
 		pkt->off = hp->off;
@@ -356,7 +356,7 @@ static enum xlat_result hairpin(struct xlat_ctx *ctx, struct xlat_pkt *pkt, stru
 enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const uint8_t **out,
                               size_t *out_len)
 {
-	uint8_t version = pkt->len ? pkt->buf[pkt->off] >> 4 : 0;
+	uint8_t version = pkt->len ? ip_version(pkt->buf + pkt->off) : 0;
 	struct xlat_pkt hp;
 	enum xlat_result r;
 

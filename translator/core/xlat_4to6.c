@@ -10,20 +10,20 @@ static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, si
 	memset(v, 0, sizeof(*v));
 	if (len < IPV4_HDR_LEN)
 		return CTR_DROP_TRUNCATED;
-	v->hlen = (size_t)(hdr[0] & 0x0f) * 4;
+	v->hlen = ip4_hdr_len(hdr);
 	if (v->hlen < IPV4_HDR_LEN)
 		return CTR_DROP_BAD_IHL;
 	if (v->hlen > len)
 		return CTR_DROP_TRUNCATED;
-	total = get_be16(hdr + 2);
+	total = get_be16(hdr + IP4_LEN);
 	if (total < v->hlen || total > len)
 		return CTR_DROP_BAD_LENGTH;
 	if (csum_ipv4_header(hdr, v->hlen) != 0)
 		return CTR_DROP_BAD_IPV4_CSUM;
 	v->hdr = hdr;
 	v->len = total; /* trailing bytes are not ours */
-	v->src = get_be32(hdr + 12);
-	v->dst = get_be32(hdr + 16);
+	v->src = get_be32(hdr + IP4_SRC);
+	v->dst = get_be32(hdr + IP4_DST);
 	v->l4 = hdr + v->hlen;
 	v->l4_len = total - v->hlen;
 	return CTR_NONE;
@@ -41,7 +41,8 @@ static bool ipv4_src_is_bad(const struct xlat_config *cfg, uint32_t src)
  * short to hold a pointer counts as unexpired: it cannot be shown used up. */
 static bool source_route_unexpired(const uint8_t *opt, size_t left)
 {
-	return left < 3 || opt[1] < 3 || opt[2] <= opt[1];
+	return left <= IPOPT_OFFSET || opt[IPOPT_OLEN] <= IPOPT_OFFSET ||
+	       opt[IPOPT_OFFSET] <= opt[IPOPT_OLEN];
 }
 
 /* RFC 7915 §4.1: options are not translated, but a packet with an
@@ -53,22 +54,22 @@ static void ipv4_check_options(struct ip4_view *v)
 	const uint8_t *opt = v->hdr + IPV4_HDR_LEN;
 	size_t left = v->hlen - IPV4_HDR_LEN;
 
-	while (left > 0 && opt[0] != IPOPT_END) {
+	while (left > 0 && opt[IPOPT_OPTVAL] != IPOPT_END) {
 		size_t olen;
 
-		if (opt[0] == IPOPT_NOP) {
+		if (opt[IPOPT_OPTVAL] == IPOPT_NOP) {
 			opt++;
 			left--;
 			continue;
 		}
-		if ((opt[0] == IPOPT_LSRR || opt[0] == IPOPT_SSRR) &&
+		if ((opt[IPOPT_OPTVAL] == IPOPT_LSRR || opt[IPOPT_OPTVAL] == IPOPT_SSRR) &&
 		    source_route_unexpired(opt, left)) {
 			v->source_route = true;
 			return;
 		}
-		if (left < 2 || opt[1] < 2 || opt[1] > left)
+		if (left <= IPOPT_OLEN || opt[IPOPT_OLEN] <= IPOPT_OLEN || opt[IPOPT_OLEN] > left)
 			break;
-		olen = opt[1];
+		olen = opt[IPOPT_OLEN];
 		opt += olen;
 		left -= olen;
 	}
@@ -80,11 +81,11 @@ static void ipv4_check_options(struct ip4_view *v)
  * does not know (the translator does not reassemble). */
 static enum tun64_counter ipv4_check_fragment(struct ip4_view *v)
 {
-	uint16_t frag = get_be16(v->hdr + 6);
+	uint16_t frag = get_be16(v->hdr + IP4_OFF);
 
 	v->frag = frag & (IP_MF | IP_OFFMASK);
 	v->frag_offset = frag & IP_OFFMASK;
-	if (v->frag && v->hdr[9] == IPPROTO_ICMP)
+	if (v->frag && v->hdr[IP4_PROTO] == IPPROTO_ICMP)
 		return CTR_DROP_FRAGMENT;
 	return CTR_NONE;
 }
@@ -100,16 +101,17 @@ static struct refusal l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v
 	    refuse_icmp(CTR_DROP_UNSUPPORTED_PROTO, ICMP_UNREACH, ICMP_UNREACH_PROTOCOL);
 	enum tun64_counter why;
 
-	if (v->hdr[9] == IPPROTO_ICMPV6) /* RFC 7915 §4.1: only protocol 1 is ICMP */
+	if (v->hdr[IP4_PROTO] == IPPROTO_ICMPV6) /* RFC 7915 §4.1: only protocol 1 is ICMP */
 		return unsupported;
 	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
 		return refuse(CTR_DROP_FRAGMENT);
-	if (!l4_carried(v->hdr[9], opaque))
+	if (!l4_carried(v->hdr[IP4_PROTO], opaque))
 		return unsupported;
 	if (ip4_later_fragment(v))
-		return refuse(l4_later_fragment(l4, v->hdr[9], v->l4, v->l4_len, v->frag_offset));
-	why = l4_parse(l4, v->hdr[9], v->l4, v->l4_len, v->frag);
-	if (why == CTR_NONE && v->frag && l4->proto == IPPROTO_UDP && get_be16(l4->hdr + 6) == 0)
+		return refuse(
+		    l4_later_fragment(l4, v->hdr[IP4_PROTO], v->l4, v->l4_len, v->frag_offset));
+	why = l4_parse(l4, v->hdr[IP4_PROTO], v->l4, v->l4_len, v->frag);
+	if (why == CTR_NONE && v->frag && udp_lacks_checksum(l4))
 		return refuse(CTR_DROP_FRAGMENT);
 	return refuse(why);
 }
@@ -146,7 +148,7 @@ static enum tun64_counter ipv4_check_size(const struct xlat_config *cfg, const s
                                           bool *frag_needed, bool *split)
 {
 	size_t out_len = IPV6_HDR_LEN + frag_hdr_len_4to6(v) + v->l4_len;
-	bool df = get_be16(v->hdr + 6) & IP_DF;
+	bool df = get_be16(v->hdr + IP4_OFF) & IP_DF;
 
 	*frag_needed = false;
 	*split = false;
@@ -169,9 +171,9 @@ struct split_plan {
 
 static void split_plan_4to6(struct split_plan *p, const struct ip4_view *v)
 {
-	uint16_t frag = get_be16(v->hdr + 6);
+	uint16_t frag = get_be16(v->hdr + IP4_OFF);
 
-	p->id = get_be16(v->hdr + 4);
+	p->id = get_be16(v->hdr + IP4_ID);
 	p->offset = frag & IP_OFFMASK;
 	p->more = frag & IP_MF;
 }
@@ -196,12 +198,13 @@ static size_t split_write_piece(uint8_t *o, const uint8_t *ip6, uint8_t nh,
 	uint16_t offset = (uint16_t)(p->offset + done / 8);
 
 	memcpy(o, ip6, IPV6_HDR_LEN);
-	put_be16(o + 4, (uint16_t)(IPV6_FRAG_HDR_LEN + n));
-	o[6] = IPPROTO_FRAGMENT;
-	fh[0] = nh;
-	fh[1] = 0;
-	put_be16(fh + 2, (uint16_t)(offset << 3 | (more ? IPV6_FRAG_M : 0)));
-	put_be32(fh + 4, p->id);
+	put_be16(o + IP6_PLEN, (uint16_t)(IPV6_FRAG_HDR_LEN + n));
+	o[IP6_NXT] = IPPROTO_FRAGMENT;
+	fh[FRAG6_NXT] = nh;
+	fh[FRAG6_RESERVED] = 0;
+	put_be16(fh + FRAG6_OFFLG,
+	         (uint16_t)(offset << IPV6_FRAG_OFFSET_SHIFT | (more ? IPV6_FRAG_M : 0)));
+	put_be32(fh + FRAG6_IDENT, p->id);
 	memcpy(fh + IPV6_FRAG_HDR_LEN, data, n);
 	return IPV6_HDR_LEN + IPV6_FRAG_HDR_LEN + n;
 }
@@ -255,9 +258,9 @@ size_t xlat_many_next(const uint8_t *out, size_t left)
 {
 	size_t len;
 
-	if (left < IPV6_HDR_LEN || out[0] >> 4 != 6)
+	if (left < IPV6_HDR_LEN || ip_version(out) != 6)
 		return 0;
-	len = IPV6_HDR_LEN + get_be16(out + 4);
+	len = IPV6_HDR_LEN + get_be16(out + IP6_PLEN);
 	return len <= left ? len : 0;
 }
 
@@ -265,7 +268,7 @@ size_t xlat_many_next(const uint8_t *out, size_t left)
  * the operator says so ("tos zero"). */
 uint8_t tclass_4to6(const struct xlat_config *cfg, const uint8_t *ip4)
 {
-	return cfg->tos_zero ? 0 : ip4[1];
+	return cfg->tos_zero ? 0 : ip4[IP4_TOS];
 }
 
 /* RFC 7915 §4.1 Flow Label: 0, or with "flow-label hash" a hash of the
@@ -291,15 +294,12 @@ static uint32_t flow_label_4to6(const struct xlat_config *cfg, const struct ip4_
 void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const struct l4_view *l4,
                        const struct xlat_addrs *a, uint8_t tclass, uint32_t flow_label)
 {
-	o[0] = (uint8_t)(0x60 | tclass >> 4);
-	o[1] = (uint8_t)(tclass << 4 | (flow_label >> 16 & 0x0f));
-	o[2] = (uint8_t)(flow_label >> 8);
-	o[3] = (uint8_t)flow_label;
-	put_be16(o + 4, (uint16_t)l4->len);
-	o[6] = l4->proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4->proto;
-	o[7] = (uint8_t)(v->hdr[8] - 1);
-	memcpy(o + 8, a->src6, 16);
-	memcpy(o + 24, a->dst6, 16);
+	put_be32(o + IP6_FLOW, (uint32_t)6 << 28 | (uint32_t)tclass << 20 | (flow_label & 0xfffff));
+	put_be16(o + IP6_PLEN, (uint16_t)l4->len);
+	o[IP6_NXT] = l4->proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4->proto;
+	o[IP6_HLIM] = (uint8_t)(v->hdr[IP4_TTL] - 1);
+	memcpy(o + IP6_SRC, a->src6, 16);
+	memcpy(o + IP6_DST, a->dst6, 16);
 }
 
 /* RFC 7915 §4.1: an IPv4 fragment leaves with a Fragment header: next
@@ -309,14 +309,15 @@ void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const 
 static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
                                        const struct ip4_view *v)
 {
-	uint16_t frag = get_be16(v->hdr + 6);
+	uint16_t frag = get_be16(v->hdr + IP4_OFF);
 
-	fh[0] = ip6_hdr[6];
-	fh[1] = 0;
-	put_be16(fh + 2, (uint16_t)((frag & IP_OFFMASK) << 3 | ((frag & IP_MF) ? IPV6_FRAG_M : 0)));
-	put_be32(fh + 4, get_be16(v->hdr + 4));
-	ip6_hdr[6] = IPPROTO_FRAGMENT;
-	put_be16(ip6_hdr + 4, (uint16_t)(get_be16(ip6_hdr + 4) + IPV6_FRAG_HDR_LEN));
+	fh[FRAG6_NXT] = ip6_hdr[IP6_NXT];
+	fh[FRAG6_RESERVED] = 0;
+	put_be16(fh + FRAG6_OFFLG, (uint16_t)((frag & IP_OFFMASK) << IPV6_FRAG_OFFSET_SHIFT |
+	                                      ((frag & IP_MF) ? IPV6_FRAG_M : 0)));
+	put_be32(fh + FRAG6_IDENT, get_be16(v->hdr + IP4_ID));
+	ip6_hdr[IP6_NXT] = IPPROTO_FRAGMENT;
+	put_be16(ip6_hdr + IP6_PLEN, (uint16_t)(get_be16(ip6_hdr + IP6_PLEN) + IPV6_FRAG_HDR_LEN));
 }
 
 /* Rewrite the transport, then lay the IPv6 header (and Fragment header)
@@ -330,7 +331,7 @@ static uint8_t *xlat_write_4to6(const struct xlat_config *cfg, const struct ip4_
 	uint8_t nh;
 
 	ipv6_build_header(hdr, v, l4, a, tclass_4to6(cfg, v->hdr), flow_label_4to6(cfg, v, l4, a));
-	nh = hdr[6];
+	nh = hdr[IP6_NXT];
 	if (l4->proto != IPPROTO_ICMP)
 		old_pseudo = csum_pseudo4(v->src, v->dst, l4->proto, (uint16_t)l4->len);
 	new_pseudo = csum_pseudo6(a->src6, a->dst6, nh, (uint32_t)l4->len);
@@ -416,7 +417,7 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 		return drop(ctx, DIR_4TO6, CTR_DROP_UDP_ZERO_CSUM);
 
 	/* §4.1 TTL; checked before any state is touched. */
-	if (v.hdr[8] <= 1) {
+	if (v.hdr[IP4_TTL] <= 1) {
 		len = icmp4_build_error(ctx, ICMP_TIMXCEED, 0, 0, v.hdr, v.len);
 		return send_icmp_error(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED, len, out, out_len);
 	}
