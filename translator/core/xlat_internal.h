@@ -51,6 +51,8 @@ struct xlat_addrs {
 	uint16_t sport, dport;
 	bool hairpin; /* 6to4: the IPv4 destination is the translator itself */
 };
+
+/* The FNV-1a offset basis, the first h of fnv1a(). */
 #define FNV1A_INIT 2166136261u
 
 /* The parts of an IPv6 packet §5.1 needs, after the extension headers. */
