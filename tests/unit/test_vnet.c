@@ -34,7 +34,7 @@ static struct xlat_fixture *F;
 static struct scratch {
 	struct vnet_hdr vh;
 	uint8_t seg[XF_BIG];
-} *S;
+} * S;
 
 static void setup(enum xlat_mode mode)
 {
@@ -131,9 +131,10 @@ static enum xlat_verdict run_fast(const uint8_t *p, size_t len, const struct vne
 	ck_assert_int_eq(vnet_classify(&S->vh, F->buf + XLAT_HEADROOM, len, &F->cfg), VNET_FAST);
 	F->pkt.csum_partial = true;
 	F->pkt.gso = vh->gso_type != VNET_GSO_NONE;
+	F->pkt.gso_size = vnet_gso_size(vh);
 	v = xlat_packet(&F->ctx, &F->pkt, &F->out, &F->out_len);
 	if (v == XLAT_SEND)
-		vnet_after_xlat(&S->vh, &F->ctx, F->out, F->out_len);
+		vnet_after_xlat(&S->vh, F->out, F->out_len);
 	return v;
 }
 

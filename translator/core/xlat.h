@@ -119,6 +119,10 @@ struct xlat_pkt {
 	 * the MTU checks here do not apply to the packet as a whole. */
 	bool csum_partial;
 	bool gso;
+	/* gso: the transport payload bytes per segment (the offload header's
+	 * gso_size), 0 if not GSO. IPv6 -> IPv4 takes one Identification per
+	 * segment: the kernel numbers them ID, ID+1, ... (RFC 7915 §5.1). */
+	uint16_t gso_size;
 };
 
 enum xlat_verdict {

@@ -99,7 +99,7 @@ static void worker_translate(struct worker *w, struct xlat_pkt *pkt, struct vnet
 	if (v != XLAT_SEND)
 		return;
 	if (vh && out == pkt->buf + pkt->off)
-		vnet_after_xlat(vh, &w->ctx, out, out_len);
+		vnet_after_xlat(vh, out, out_len);
 	else
 		vh = NULL;
 	worker_write(w, vh, out, out_len);
@@ -147,6 +147,7 @@ static void worker_packet(struct worker *w, struct vnet_hdr *vh, size_t len)
 	case VNET_FAST:
 		pkt.csum_partial = vh->flags & VNET_F_NEEDS_CSUM;
 		pkt.gso = vh->gso_type != VNET_GSO_NONE;
+		pkt.gso_size = vnet_gso_size(vh);
 		vh->flags &= VNET_F_NEEDS_CSUM;
 		worker_translate(w, &pkt, vh);
 		break;

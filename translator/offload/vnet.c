@@ -191,7 +191,12 @@ int vnet_csum_complete(const struct vnet_hdr *h, uint8_t *pkt, size_t len)
 	return 0;
 }
 
-void vnet_after_xlat(struct vnet_hdr *h, struct xlat_ctx *ctx, const uint8_t *out, size_t out_len)
+uint16_t vnet_gso_size(const struct vnet_hdr *h)
+{
+	return is_gso(h) ? h->gso_size : 0;
+}
+
+void vnet_after_xlat(struct vnet_hdr *h, const uint8_t *out, size_t out_len)
 {
 	struct l34 l;
 
@@ -202,9 +207,6 @@ void vnet_after_xlat(struct vnet_hdr *h, struct xlat_ctx *ctx, const uint8_t *ou
 	if (!is_gso(h))
 		return;
 	h->gso_type = (uint8_t)(gso_type_of(&l) | (h->gso_type & VNET_GSO_ECN));
-	if (!l.v6)
-		ctx->ipv4_id_next =
-		    (uint16_t)(ctx->ipv4_id_next + vnet_gso_segs(h, l.l4_len, l.l4_hdr) - 1);
 }
 
 int vnet_segment_start(struct vnet_seg *s, const struct vnet_hdr *h, const uint8_t *pkt, size_t len)

@@ -66,12 +66,14 @@ enum vnet_path vnet_classify(const struct vnet_hdr *h, const uint8_t *pkt, size_
  * as 0xffff). Returns 0, or -1 if the offsets lie outside the packet. */
 int vnet_csum_complete(const struct vnet_hdr *h, uint8_t *pkt, size_t len);
 
+/* The segment size of a GSO packet, for xlat_pkt.gso_size (the translator
+ * reserves one IPv4 Identification per segment); 0 if h is not GSO. */
+uint16_t vnet_gso_size(const struct vnet_hdr *h);
+
 /* After a VNET_FAST packet went through xlat_packet() and came out as
  * out[0..out_len): rewrite h for it (gso_type for the new family,
- * csum_start and hdr_len for the new IP header) and, for IPv6 -> IPv4 GSO,
- * move ctx->ipv4_id_next past the IDs the kernel gives the segments (it
- * numbers them ID, ID+1, ...). */
-void vnet_after_xlat(struct vnet_hdr *h, struct xlat_ctx *ctx, const uint8_t *out, size_t out_len);
+ * csum_start and hdr_len for the new IP header). */
+void vnet_after_xlat(struct vnet_hdr *h, const uint8_t *out, size_t out_len);
 
 /* Number of segments a GSO packet of l4_len transport bytes with a
  * transport header of l4_hdr bytes is cut into. */
