@@ -65,6 +65,7 @@
 #define L4_DPORT offsetof(struct tcphdr, th_dport)
 #define TCP_DOFF_BYTE (offsetof(struct tcphdr, th_ack) + 4) /* th_off: high 4 bits */
 #define TCP_FLAGS offsetof(struct tcphdr, th_flags)
+#define TCP_CWR 0x80 /* RFC 3168 §6.1: netinet/tcp.h names TH_FIN..TH_URG only */
 #define TCP_SUM offsetof(struct tcphdr, th_sum)
 #define UDP_LEN offsetof(struct udphdr, uh_ulen)
 #define UDP_SUM offsetof(struct udphdr, uh_sum)

@@ -22,6 +22,8 @@
 #include "counters.h"
 #include "daemon_config.h"
 #include "nat64.h"
+#include "pkt_view.h"
+#include "wire.h"
 #include "xlat.h"
 
 /* The daemon runs nat64_expire once a second. */
@@ -40,10 +42,6 @@
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
 #endif
-
-#define IPV4_HDR_LEN 20
-#define IPV6_HDR_LEN 40
-#define IPV4_FRAG_OFFSET 0x1fff
 
 struct translate_run {
 	pcap_t *in;
@@ -135,7 +133,8 @@ static const char *icmp_type_name(bool v6, uint8_t type)
 
 static bool icmp_is_echo(bool v6, uint8_t type)
 {
-	return v6 ? type == 128 || type == 129 : type == 0 || type == 8;
+	return v6 ? type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY
+	          : type == ICMP_ECHOREPLY || type == ICMP_ECHO;
 }
 
 /* l4 is NULL for a fragment that does not hold the ICMP header. */
@@ -150,7 +149,8 @@ static void describe_icmp(struct pkt_text *t, bool v6, const uint8_t *l4, size_t
 	}
 	name = icmp_type_name(v6, l4[0]);
 	if (name && icmp_is_echo(v6, l4[0]))
-		snprintf(t->what, sizeof(t->what), "%s %s id %u", family, name, get_be16(l4 + 4));
+		snprintf(t->what, sizeof(t->what), "%s %s id %u", family, name,
+		         get_be16(l4 + ICMP_ECHO_ID));
 	else if (name)
 		snprintf(t->what, sizeof(t->what), "%s %s code %u", family, name, l4[1]);
 	else
@@ -164,8 +164,8 @@ static void describe_transport(struct pkt_text *t, bool v6, uint8_t proto, const
 	bool has_ports = l4 && len >= 4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP);
 
 	if (has_ports)
-		snprintf(t->ends, sizeof(t->ends), "%s.%u > %s.%u", src, get_be16(l4), dst,
-		         get_be16(l4 + 2));
+		snprintf(t->ends, sizeof(t->ends), "%s.%u > %s.%u", src, get_be16(l4 + L4_SPORT),
+		         dst, get_be16(l4 + L4_DPORT));
 	else
 		snprintf(t->ends, sizeof(t->ends), "%s > %s", src, dst);
 	if (proto == IPPROTO_TCP)
@@ -185,21 +185,18 @@ static void describe_transport(struct pkt_text *t, bool v6, uint8_t proto, const
 static void describe(const uint8_t *p, size_t len, struct pkt_text *t)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	uint8_t version = len ? p[0] >> 4 : 0;
-	size_t ihl = len ? (size_t)(p[0] & 0xf) * 4 : 0;
+	uint8_t version = len ? (uint8_t)ip_version(p) : 0;
+	struct pkt_view v;
 
-	if (version == 6 && len >= IPV6_HDR_LEN) {
-		addr6_str(p + 8, src, sizeof(src));
-		addr6_str(p + 24, dst, sizeof(dst));
-		describe_transport(t, true, p[6], p + IPV6_HDR_LEN, len - IPV6_HDR_LEN, src, dst);
-		return;
-	}
-	if (version == 4 && ihl >= IPV4_HDR_LEN && len >= ihl) {
-		bool later_fragment = get_be16(p + 6) & IPV4_FRAG_OFFSET;
-
-		addr4_str(get_be32(p + 12), src, sizeof(src));
-		addr4_str(get_be32(p + 16), dst, sizeof(dst));
-		describe_transport(t, false, p[9], later_fragment ? NULL : p + ihl, len - ihl, src,
+	if (pkt_view_parse_cut(&v, p, len) == 0) {
+		if (v.v6) {
+			addr6_str(p + IP6_SRC, src, sizeof(src));
+			addr6_str(p + IP6_DST, dst, sizeof(dst));
+		} else {
+			addr4_str(get_be32(p + IP4_SRC), src, sizeof(src));
+			addr4_str(get_be32(p + IP4_DST), dst, sizeof(dst));
+		}
+		describe_transport(t, v.v6, v.proto, v.later_fragment ? NULL : v.l4, v.l4_len, src,
 		                   dst);
 		return;
 	}

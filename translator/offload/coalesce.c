@@ -5,13 +5,10 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "pkt_view.h"
+#include "wire.h"
 
-#define IPV4_HDR_LEN 20
-#define IPV6_HDR_LEN 40
-#define UDP_HDR_LEN 8
-#define UDP_CSUM_OFFSET 6
-#define IPV4_MF_OFFSET_MASK 0x3fff /* MF and the fragment offset */
-#define L4_MAX 65535               /* IPv4 total length, IPv6 payload length, UDP length */
+#define L4_MAX 65535 /* IPv4 total length, IPv6 payload length, UDP length */
 
 /* The parts of one translated datagram that coalescing looks at. */
 struct dgram {
@@ -27,7 +24,7 @@ static bool flags_ok(const struct vnet_hdr *vh, size_t l3_len)
 		return false;
 	if (!(vh->flags & VNET_F_NEEDS_CSUM))
 		return true;
-	return vh->csum_start == l3_len && vh->csum_offset == UDP_CSUM_OFFSET;
+	return vh->csum_start == l3_len && vh->csum_offset == UDP_SUM;
 }
 
 /* The datagram's own checksum is right, so that a super-packet, whose
@@ -42,12 +39,13 @@ static bool checksum_ok(const struct vnet_hdr *vh, const uint8_t *p, const struc
 
 	if (vh && (vh->flags & VNET_F_NEEDS_CSUM))
 		return true;
-	if (get_be16(udp + UDP_CSUM_OFFSET) == 0)
+	if (get_be16(udp + UDP_SUM) == 0)
 		return false;
 	if (d->l3_len == IPV4_HDR_LEN) {
-		sum = csum_pseudo4(get_be32(p + 12), get_be32(p + 16), IPPROTO_UDP, udp_len);
+		sum = csum_pseudo4(get_be32(p + IP4_SRC), get_be32(p + IP4_DST), IPPROTO_UDP,
+		                   udp_len);
 	} else {
-		sum = csum_pseudo6(p + 8, p + 24, IPPROTO_UDP, udp_len);
+		sum = csum_pseudo6(p + IP6_SRC, p + IP6_DST, IPPROTO_UDP, udp_len);
 	}
 	return csum_fold(csum_add_bytes(sum, udp, udp_len)) == 0xffff;
 }
@@ -56,27 +54,16 @@ static bool checksum_ok(const struct vnet_hdr *vh, const uint8_t *p, const struc
  * fragment, lengths exact, payload not empty (gso_size 0 is not GSO). */
 static bool parse(struct dgram *d, const struct vnet_hdr *vh, const uint8_t *p, size_t len)
 {
-	size_t l4_len;
+	struct pkt_view v;
 
-	if (len < IPV4_HDR_LEN + UDP_HDR_LEN)
+	if (pkt_view_parse(&v, p, len) < 0 || v.len != len || v.proto != IPPROTO_UDP ||
+	    v.l3_len != (v.v6 ? IPV6_HDR_LEN : IPV4_HDR_LEN) || v.later_fragment ||
+	    v.more_fragments || !pkt_view_tcp_or_udp(&v))
 		return false;
-	if (p[0] == 0x45) {
-		if (get_be16(p + 2) != len || p[9] != IPPROTO_UDP ||
-		    (get_be16(p + 6) & IPV4_MF_OFFSET_MASK) != 0)
-			return false;
-		d->l3_len = IPV4_HDR_LEN;
-	} else if (p[0] >> 4 == 6) {
-		if (len < IPV6_HDR_LEN + UDP_HDR_LEN ||
-		    IPV6_HDR_LEN + (size_t)get_be16(p + 4) != len || p[6] != IPPROTO_UDP)
-			return false;
-		d->l3_len = IPV6_HDR_LEN;
-	} else {
+	if (get_be16(v.l4 + UDP_LEN) != v.l4_len || v.l4_len == UDP_HDR_LEN)
 		return false;
-	}
-	l4_len = len - d->l3_len;
-	if (get_be16(p + d->l3_len + 4) != l4_len || l4_len == UDP_HDR_LEN)
-		return false;
-	d->payload = l4_len - UDP_HDR_LEN;
+	d->l3_len = v.l3_len;
+	d->payload = v.l4_len - UDP_HDR_LEN;
 	return flags_ok(vh, d->l3_len) && checksum_ok(vh, p, d);
 }
 
@@ -88,15 +75,18 @@ static bool same_headers(const struct coalesce *c, const uint8_t *p)
 	const uint8_t *q = c->buf;
 
 	if (c->l3_len == IPV4_HDR_LEN) {
-		if (memcmp(p, q, 2) != 0 || memcmp(p + 6, q + 6, 4) != 0 ||
-		    memcmp(p + 12, q + 12, 8) != 0)
+		/* version, IHL and TOS; flags, offset, TTL and protocol; addresses */
+		if (memcmp(p, q, IP4_LEN) != 0 ||
+		    memcmp(p + IP4_OFF, q + IP4_OFF, IP4_SUM - IP4_OFF) != 0 ||
+		    memcmp(p + IP4_SRC, q + IP4_SRC, IPV4_HDR_LEN - IP4_SRC) != 0)
 			return false;
-		if (get_be16(p + 4) != (uint16_t)(get_be16(q + 4) + c->segs))
+		if (get_be16(p + IP4_ID) != (uint16_t)(get_be16(q + IP4_ID) + c->segs))
 			return false;
-	} else if (memcmp(p, q, 4) != 0 || memcmp(p + 6, q + 6, IPV6_HDR_LEN - 6) != 0) {
-		return false;
+	} else if (memcmp(p, q, IP6_PLEN) != 0 ||
+	           memcmp(p + IP6_NXT, q + IP6_NXT, IPV6_HDR_LEN - IP6_NXT) != 0) {
+		return false; /* all but the payload length */
 	}
-	return memcmp(p + c->l3_len, q + c->l3_len, 4) == 0; /* ports */
+	return memcmp(p + c->l3_len, q + c->l3_len, UDP_LEN) == 0; /* ports */
 }
 
 void coalesce_init(struct coalesce *c)
@@ -145,23 +135,24 @@ static void make_super(struct coalesce *c, struct vnet_hdr *vh)
 	uint32_t pseudo;
 
 	if (c->l3_len == IPV4_HDR_LEN) {
-		put_be16(p + 2, (uint16_t)c->len);
-		put_be16(p + 10, 0);
-		put_be16(p + 10, csum_ipv4_header(p, IPV4_HDR_LEN));
-		pseudo = csum_pseudo4(get_be32(p + 12), get_be32(p + 16), IPPROTO_UDP, udp_len);
+		put_be16(p + IP4_LEN, (uint16_t)c->len);
+		put_be16(p + IP4_SUM, 0);
+		put_be16(p + IP4_SUM, csum_ipv4_header(p, IPV4_HDR_LEN));
+		pseudo = csum_pseudo4(get_be32(p + IP4_SRC), get_be32(p + IP4_DST), IPPROTO_UDP,
+		                      udp_len);
 	} else {
-		put_be16(p + 4, udp_len);
-		pseudo = csum_pseudo6(p + 8, p + 24, IPPROTO_UDP, udp_len);
+		put_be16(p + IP6_PLEN, udp_len);
+		pseudo = csum_pseudo6(p + IP6_SRC, p + IP6_DST, IPPROTO_UDP, udp_len);
 	}
-	put_be16(udp + 4, udp_len);
-	put_be16(udp + UDP_CSUM_OFFSET, csum_fold(pseudo));
+	put_be16(udp + UDP_LEN, udp_len);
+	put_be16(udp + UDP_SUM, csum_fold(pseudo));
 	*vh = (struct vnet_hdr){
 	    .flags = VNET_F_NEEDS_CSUM,
 	    .gso_type = VNET_GSO_UDP_L4,
 	    .hdr_len = (uint16_t)(c->l3_len + UDP_HDR_LEN),
 	    .gso_size = (uint16_t)c->gso_size,
 	    .csum_start = (uint16_t)c->l3_len,
-	    .csum_offset = UDP_CSUM_OFFSET,
+	    .csum_offset = UDP_SUM,
 	};
 }
 

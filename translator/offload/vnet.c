@@ -5,81 +5,17 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "pkt_view.h"
+#include "wire.h"
 
 _Static_assert(sizeof(struct vnet_hdr) == VNET_HDR_LEN, "struct virtio_net_hdr is 10 bytes");
 
-#define IPV4_HDR_LEN 20
-#define IPV6_HDR_LEN 40
-#define TCP_HDR_LEN 20
-#define UDP_HDR_LEN 8
-#define TCP_CSUM_OFFSET 16
-#define UDP_CSUM_OFFSET 6
-#define IPV4_DF 0x4000
-#define IPV4_MF 0x2000
-#define IPV4_FRAG_OFFSET 0x1fff
-#define TCP_FIN 0x01
-#define TCP_PSH 0x08
-#define TCP_CWR 0x80
-
-/* The IP and transport headers of a packet, as far as offloads care. */
-struct l34 {
-	bool v6;
-	size_t len;    /* IP length (trailing bytes are not the packet's) */
-	size_t l3_len; /* IP header; IPv6: the fixed header only */
-	uint8_t proto; /* IPv4 protocol / IPv6 next header */
-	size_t l4_len;
-	size_t l4_hdr; /* TCP with options, or UDP; 0 for anything else */
-};
-
-static size_t l4_header_len(uint8_t proto, const uint8_t *l4, size_t l4_len)
-{
-	size_t doff;
-
-	if (proto == IPPROTO_UDP)
-		return l4_len >= UDP_HDR_LEN ? UDP_HDR_LEN : 0;
-	if (proto != IPPROTO_TCP || l4_len < TCP_HDR_LEN)
-		return 0;
-	doff = (size_t)(l4[12] >> 4) * 4;
-	return doff >= TCP_HDR_LEN && doff <= l4_len ? doff : 0;
-}
-
-static int l34_parse(struct l34 *o, const uint8_t *p, size_t len)
-{
-	memset(o, 0, sizeof(*o));
-	if (len < IPV4_HDR_LEN)
-		return -1;
-	if (p[0] >> 4 == 6) {
-		if (len < IPV6_HDR_LEN || IPV6_HDR_LEN + (size_t)get_be16(p + 4) > len)
-			return -1;
-		o->v6 = true;
-		o->len = IPV6_HDR_LEN + get_be16(p + 4);
-		o->l3_len = IPV6_HDR_LEN;
-		o->proto = p[6];
-	} else if (p[0] >> 4 == 4) {
-		o->l3_len = (size_t)(p[0] & 0x0f) * 4;
-		o->len = get_be16(p + 2);
-		if (o->l3_len < IPV4_HDR_LEN || o->len < o->l3_len || o->len > len)
-			return -1;
-		o->proto = p[9];
-	} else {
-		return -1;
-	}
-	o->l4_len = o->len - o->l3_len;
-	o->l4_hdr = l4_header_len(o->proto, p + o->l3_len, o->l4_len);
-	return 0;
-}
-
-static bool is_tcp_or_udp(const struct l34 *l)
-{
-	return (l->proto == IPPROTO_TCP || l->proto == IPPROTO_UDP) && l->l4_hdr > 0;
-}
-
 static uint16_t csum_offset_of(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? TCP_CSUM_OFFSET : UDP_CSUM_OFFSET;
+	return proto == IPPROTO_TCP ? TCP_SUM : UDP_SUM;
 }
 
-static uint8_t gso_type_of(const struct l34 *l)
+static uint8_t gso_type_of(const struct pkt_view *l)
 {
 	if (l->proto == IPPROTO_UDP)
 		return VNET_GSO_UDP_L4;
@@ -102,7 +38,7 @@ unsigned vnet_gso_segs(const struct vnet_hdr *h, size_t l4_len, size_t l4_hdr)
 
 /* The largest segment the kernel will cut, once translated to the other
  * family. */
-static size_t largest_segment_out(const struct vnet_hdr *h, const struct l34 *l)
+static size_t largest_segment_out(const struct vnet_hdr *h, const struct pkt_view *l)
 {
 	size_t payload = l->l4_len - l->l4_hdr;
 	size_t chunk = payload < h->gso_size ? payload : h->gso_size;
@@ -117,7 +53,7 @@ static size_t largest_segment_out(const struct vnet_hdr *h, const struct l34 *l)
  * IPv4 -> IPv6: DF set and every segment within the tun MTU (RFC 7915 §4:
  * otherwise Fragmentation Needed, or lowest-ipv6-mtu without DF), which the
  * ordinary path decides per segment. */
-static bool gso_fits(const struct vnet_hdr *h, const struct l34 *l, const uint8_t *pkt,
+static bool gso_fits(const struct vnet_hdr *h, const struct pkt_view *l, const uint8_t *pkt,
                      const struct xlat_config *cfg)
 {
 	size_t seg = largest_segment_out(h, l);
@@ -126,7 +62,7 @@ static bool gso_fits(const struct vnet_hdr *h, const struct l34 *l, const uint8_
 		return false;
 	if (l->v6)
 		return vnet_gso_segs(h, l->l4_len, l->l4_hdr) == 1 || seg > IPV4_DF_MAX_LEN;
-	if (!(get_be16(pkt + 6) & IPV4_DF))
+	if (!(get_be16(pkt + IP4_OFF) & IP_DF))
 		return false;
 	return cfg->mtu == 0 || seg <= cfg->mtu;
 }
@@ -134,19 +70,19 @@ static bool gso_fits(const struct vnet_hdr *h, const struct l34 *l, const uint8_
 /* One header rewrite is enough: plain TCP/UDP right after a plain IP
  * header, the checksum partial where the header says, no fragment, no
  * TTL expiry (ICMP errors quote the packet: the ordinary path builds them). */
-static bool fast_ok(const struct vnet_hdr *h, const struct l34 *l, const uint8_t *pkt,
+static bool fast_ok(const struct vnet_hdr *h, const struct pkt_view *l, const uint8_t *pkt,
                     const struct xlat_config *cfg)
 {
-	if (!(h->flags & VNET_F_NEEDS_CSUM) || !is_tcp_or_udp(l))
+	if (!(h->flags & VNET_F_NEEDS_CSUM) || !pkt_view_tcp_or_udp(l))
 		return false;
 	if (h->csum_start != l->l3_len || h->csum_offset != csum_offset_of(l->proto))
 		return false;
 	if (l->v6) {
-		if (pkt[7] <= 1)
+		if (pkt[IP6_HLIM] <= 1)
 			return false;
 	} else {
-		if (l->l3_len != IPV4_HDR_LEN || pkt[8] <= 1 ||
-		    (get_be16(pkt + 6) & (IPV4_MF | IPV4_FRAG_OFFSET)))
+		if (l->l3_len != IPV4_HDR_LEN || pkt[IP4_TTL] <= 1 || l->later_fragment ||
+		    l->more_fragments)
 			return false;
 	}
 	return !is_gso(h) || gso_fits(h, l, pkt, cfg);
@@ -155,12 +91,12 @@ static bool fast_ok(const struct vnet_hdr *h, const struct l34 *l, const uint8_t
 enum vnet_path vnet_classify(const struct vnet_hdr *h, const uint8_t *pkt, size_t len,
                              const struct xlat_config *cfg)
 {
-	struct l34 l;
+	struct pkt_view l;
 	bool parsed;
 
 	if (!(h->flags & VNET_F_NEEDS_CSUM) && !is_gso(h))
 		return VNET_PLAIN;
-	parsed = l34_parse(&l, pkt, len) == 0;
+	parsed = pkt_view_parse(&l, pkt, len) == 0;
 	if (h->flags & VNET_F_NEEDS_CSUM) {
 		if ((size_t)h->csum_start + h->csum_offset + 2 > (parsed ? l.len : len))
 			return VNET_BAD;
@@ -169,23 +105,23 @@ enum vnet_path vnet_classify(const struct vnet_hdr *h, const uint8_t *pkt, size_
 		return VNET_FAST;
 	if (!is_gso(h))
 		return VNET_COMPLETE;
-	if (!parsed || !is_tcp_or_udp(&l) || h->gso_size == 0)
+	if (!parsed || !pkt_view_tcp_or_udp(&l) || h->gso_size == 0)
 		return VNET_BAD;
 	return VNET_SEGMENT;
 }
 
 int vnet_csum_complete(const struct vnet_hdr *h, uint8_t *pkt, size_t len)
 {
-	struct l34 l;
+	struct pkt_view l;
 	size_t start = h->csum_start, field = start + h->csum_offset;
 	uint16_t check;
 
-	if (l34_parse(&l, pkt, len) == 0)
+	if (pkt_view_parse(&l, pkt, len) == 0)
 		len = l.len;
 	if (field + 2 > len)
 		return -1;
 	check = csum_finish(csum_add_bytes(0, pkt + start, len - start));
-	if (check == 0 && l.proto == IPPROTO_UDP && h->csum_offset == UDP_CSUM_OFFSET)
+	if (check == 0 && l.proto == IPPROTO_UDP && h->csum_offset == UDP_SUM)
 		check = 0xffff; /* RFC 768: 0 means "no checksum" */
 	put_be16(pkt + field, check);
 	return 0;
@@ -198,9 +134,9 @@ uint16_t vnet_gso_size(const struct vnet_hdr *h)
 
 void vnet_after_xlat(struct vnet_hdr *h, const uint8_t *out, size_t out_len)
 {
-	struct l34 l;
+	struct pkt_view l;
 
-	if (l34_parse(&l, out, out_len) < 0 || !is_tcp_or_udp(&l))
+	if (pkt_view_parse(&l, out, out_len) < 0 || !pkt_view_tcp_or_udp(&l))
 		return;
 	h->csum_start = (uint16_t)l.l3_len;
 	h->hdr_len = (uint16_t)(l.l3_len + l.l4_hdr);
@@ -211,10 +147,10 @@ void vnet_after_xlat(struct vnet_hdr *h, const uint8_t *out, size_t out_len)
 
 int vnet_segment_start(struct vnet_seg *s, const struct vnet_hdr *h, const uint8_t *pkt, size_t len)
 {
-	struct l34 l;
+	struct pkt_view l;
 
 	memset(s, 0, sizeof(*s));
-	if (l34_parse(&l, pkt, len) < 0 || !is_tcp_or_udp(&l) || h->gso_size == 0)
+	if (pkt_view_parse(&l, pkt, len) < 0 || !pkt_view_tcp_or_udp(&l) || h->gso_size == 0)
 		return -1;
 	s->pkt = pkt;
 	s->len = l.len;
@@ -230,34 +166,36 @@ int vnet_segment_start(struct vnet_seg *s, const struct vnet_hdr *h, const uint8
 static void segment_ip_header(const struct vnet_seg *s, uint8_t *out, size_t seg_len)
 {
 	if (s->v6) {
-		put_be16(out + 4, (uint16_t)(seg_len - IPV6_HDR_LEN));
+		put_be16(out + IP6_PLEN, (uint16_t)(seg_len - IPV6_HDR_LEN));
 		return;
 	}
-	put_be16(out + 2, (uint16_t)seg_len);
-	put_be16(out + 4, (uint16_t)(get_be16(s->pkt + 4) + s->index));
-	put_be16(out + 10, 0);
-	put_be16(out + 10, csum_ipv4_header(out, s->l3_len));
+	put_be16(out + IP4_LEN, (uint16_t)seg_len);
+	put_be16(out + IP4_ID, (uint16_t)(get_be16(s->pkt + IP4_ID) + s->index));
+	put_be16(out + IP4_SUM, 0);
+	put_be16(out + IP4_SUM, csum_ipv4_header(out, s->l3_len));
 }
 
 static uint32_t segment_pseudo(const struct vnet_seg *s, const uint8_t *out, size_t l4_len)
 {
 	if (s->v6)
-		return csum_pseudo6(out + 8, out + 24, s->proto, (uint32_t)l4_len);
-	return csum_pseudo4(get_be32(out + 12), get_be32(out + 16), s->proto, (uint16_t)l4_len);
+		return csum_pseudo6(out + IP6_SRC, out + IP6_DST, s->proto, (uint32_t)l4_len);
+	return csum_pseudo4(get_be32(out + IP4_SRC), get_be32(out + IP4_DST), s->proto,
+	                    (uint16_t)l4_len);
 }
 
 /* RFC 793 fields of one TCP segment: sequence number of its first byte,
  * FIN/PSH only on the last, CWR (RFC 3168 §6.1.2) only on the first. */
 static void segment_tcp_header(const struct vnet_seg *s, uint8_t *tcp, bool last)
 {
-	uint8_t flags = tcp[13];
+	uint8_t flags = tcp[TCP_FLAGS];
+	size_t seq = offsetof(struct tcphdr, th_seq);
 
-	put_be32(tcp + 4, get_be32(s->pkt + s->l3_len + 4) + (uint32_t)(s->next - s->hdr_len));
+	put_be32(tcp + seq, get_be32(s->pkt + s->l3_len + seq) + (uint32_t)(s->next - s->hdr_len));
 	if (!last)
-		flags &= (uint8_t) ~(TCP_FIN | TCP_PSH);
+		flags &= (uint8_t) ~(TH_FIN | TH_PUSH);
 	if (s->index > 0)
 		flags &= (uint8_t)~TCP_CWR;
-	tcp[13] = flags;
+	tcp[TCP_FLAGS] = flags;
 }
 
 size_t vnet_segment_next(struct vnet_seg *s, uint8_t *out, size_t cap)
@@ -276,7 +214,7 @@ size_t vnet_segment_next(struct vnet_seg *s, uint8_t *out, size_t cap)
 	if (s->proto == IPPROTO_TCP)
 		segment_tcp_header(s, l4, chunk == left);
 	else
-		put_be16(l4 + 4, (uint16_t)l4_len);
+		put_be16(l4 + UDP_LEN, (uint16_t)l4_len);
 	put_be16(l4 + csum_offset_of(s->proto), 0);
 	check = csum_finish(csum_add_bytes(segment_pseudo(s, out, l4_len), l4, l4_len));
 	if (check == 0 && s->proto == IPPROTO_UDP)
