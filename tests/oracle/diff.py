@@ -206,11 +206,15 @@ def main():
     ap.add_argument("--tun64d", default=os.path.join(HERE, "..", "..", "build", "tun64d"))
     ap.add_argument("--known", default=os.path.join(HERE, "known.txt"))
     ap.add_argument("--show", type=int, default=5, help="disagreements to print in full")
+    ap.add_argument("--prefix", default="2001:db8:64::/96",
+                    help="translation prefix, any RFC 6052 length (32, 40, 48, 56, 64, 96)")
     ap.add_argument("--only", help="show only categories matching this glob")
     ap.add_argument("--keep", help="directory to keep the pcaps and config in")
     args = ap.parse_args()
     modes = ["stateless", "stateful"] if args.mode == "both" else [args.mode]
     known = load_known(args.known)
+    CONF_STATELESS["prefix"] = stateful.CONF["prefix"] = args.prefix
+    gen.PREFIX = ref.Config(prefix=args.prefix)
     bad = 0
     for mode in modes:
         bad += run_mode(args, mode, known)

@@ -6,7 +6,7 @@ import ipaddress
 import random
 import struct
 
-from ref import csum, pseudo4, pseudo6
+from ref import Config, csum, embed6052, pseudo4, pseudo6
 
 A4 = lambda s: ipaddress.IPv4Address(s).packed  # noqa: E731
 A6 = lambda s: ipaddress.IPv6Address(s).packed  # noqa: E731
@@ -19,8 +19,12 @@ ROUTER6 = A6("2001:db8:1234::1")  # maps to no IPv4 address (RFC 6791)
 UNMAPPED6 = A6("2001:db8:9999::7")
 
 
-def p64(a4):  # RFC 6052 /96 in 2001:db8:64::/96
-    return A6("2001:db8:64::") [:12] + a4
+PREFIX = Config(prefix="2001:db8:64::/96")  # diff.py --prefix replaces it
+
+
+def p64(a4):
+    """The IPv4 host's address in the translation prefix (RFC 6052 §2.2)."""
+    return embed6052(PREFIX, a4)
 
 
 def h4of(a6):
@@ -384,6 +388,14 @@ def structured(rng):
     for t, c in ((1, 0), (1, 4), (3, 0), (2, 0), (4, 0), (4, 1)):
         for ext in (4, 16, 100):
             add("6to4 icmperr rfc4884 %d/%d" % (t, c), c6_icmp_err(rng, t, c, ext=ext, ptr=6))
+    # originated errors at their size limits (576 for ICMPv4, 1280 for ICMPv6)
+    for n in (500, 520, 521, 1000, 1400):
+        add("4to6 ttl1-big", c4_plain(rng, 17, n, ttl=1))
+        add("6to4 hlim1-big", c6_plain(rng, 17, n + 700, hlim=1))
+    # translated ICMPv4 errors around 576 bytes, with and without RFC 4884
+    for qlen in (500, 540, 548, 549, 556, 600, 1000):
+        add("6to4 icmperr big576", c6_icmp_err(rng, 1, 4, qlen=qlen, qkind="udp"))
+        add("6to4 icmperr big576-rfc4884", c6_icmp_err(rng, 3, 0, qlen=qlen, qkind="udp", ext=32))
     for pad in (1000, 1180, 1232):
         orig = orig4to6_sent(rng, "udp", n=1400)
         s, d = ROUTER6, orig[8:24]
