@@ -71,6 +71,8 @@ class StatefulMapper(ref.Mapper):
         self.host6 = None
         self.pool4addr = None
         self.pending = None
+        self.frags = {}  # (src, dst, proto, id) -> (host6 or pool4 address, time)
+        self.now = 0
 
     def bind(self, proto, a6, p6, a4, p4):
         self.b6[(proto, a6, p6)] = (a4, p4)
@@ -125,8 +127,15 @@ def napt4to6(m, d):
     h = ref.parse4(d)
     ihl, proto = h["ihl"], h["proto"]
     l4 = d[ihl:h["tot"]]
+    fkey = (h["src"], h["dst"], proto, h["id"])
     if h["off"]:
-        raise Drop("stateful-later-fragment")
+        # a later fragment follows its first one's binding; tun64d keeps it
+        # 2 s (RFC 6146 §3.4 leaves how long to the implementation)
+        got = m.frags.get(fkey)
+        if proto not in (6, 17) or got is None or m.now - got[1] > 2:
+            raise Drop("fragment-no-state")
+        m.host6 = got[0]
+        return d, None
     if proto == 1 and len(l4) >= 8 and l4[0] in ref.ERR4:
         q = l4[8:]
         if len(q) < 20:
@@ -160,6 +169,8 @@ def napt4to6(m, d):
             raise Drop("no-binding")
         a6, p6 = m.b4[key]
         l4 = set_port(proto, l4, at, p6)
+        if h["mf"]:
+            m.frags[fkey] = (a6, m.now)
     else:
         raise Drop("stateful-protocol")
     m.host6 = a6
@@ -169,10 +180,25 @@ def napt4to6(m, d):
 def napt6to4(m, d):
     r = ref.parse6(d)
     nh, l4 = r["nh"], d[r["l4"]:40 + r["plen"]]
-    if r["frag"] is not None:
-        raise Drop("stateful-fragment")
     pre = d[:r["l4"]]
     m.pending = None
+    fr = r["frag"]
+    if fr is not None:
+        fkey = (r["src"], r["dst"], nh, fr["id"])
+        if fr["off"]:
+            got = m.frags.get(fkey)
+            if nh not in (6, 17) or got is None or m.now - got[1] > 2:
+                raise Drop("fragment-no-state")
+            m.host6, m.pool4addr = r["src"], got[0]
+            return d, None
+        key = (nh, r["src"], struct.unpack("!H", l4[0:2])[0]) if len(l4) >= 2 else None
+        if nh not in (6, 17) or key not in m.b6:
+            raise Drop("fragment-no-binding")  # not generated: a new binding from a fragment
+        a4, p4 = m.b6[key]
+        m.host6, m.pool4addr = r["src"], a4
+        if fr["m"]:
+            m.frags[fkey] = (a4, m.now)
+        return pre + set_port(nh, l4, 0, p4), None
     if nh == 58 and len(l4) >= 8 and l4[0] <= ref.ERR6_MAX:
         q = l4[8:]
         if len(q) < 40:
@@ -343,6 +369,8 @@ def cases(seed, count, mappings=None):
                 out.append(("v4-reply", f.v4(rng2, a4, p4)))
                 out.append(("v4-err", err4_about(rng2, f, a4, p4)))
                 out.append(("v6-err", err6_about(rng2, f, a4, p4)))
+                if f.proto == 17 and rng2.random() < 0.3:
+                    out.extend(frag_pair(rng2, f, a4, p4))
     return out
 
 
@@ -380,3 +408,19 @@ def err6_about(rng, f, a4, p4):
     rest = struct.pack("!I", 1400) if t == 2 else b"\0" * 4
     router = rng.choice([gen.ROUTER6, f.h6])
     return gen.ip6(router, f.h6, 58, gen.icmp6(router, f.h6, t, c, rest, orig[:rng.choice([48, 100, len(orig)])]))
+
+
+def frag_pair(rng, f, a4, p4):
+    """A UDP datagram in two fragments each way, back to back."""
+    n = rng.randrange(40, 600)
+    cut = rng.randrange(1, (8 + n) // 8) * 8
+    s6, d6 = f.h6, p64(f.remote)
+    seg = gen.udp(s6, d6, f.p6, f.rport, gen.data(rng, n))
+    ident = rng.randrange(1 << 32)
+    out = [("v6-frag", gen.ip6(s6, d6, 17, seg[:cut], exts=[gen.frag6(0, True, ident)])),
+           ("v6-frag", gen.ip6(s6, d6, 17, seg[cut:], exts=[gen.frag6(cut // 8, False, ident)]))]
+    seg = gen.udp(f.remote, a4, f.rport, p4, gen.data(rng, n))
+    ident = rng.randrange(1 << 16)
+    out += [("v4-frag", gen.ip4(f.remote, a4, 17, seg[:cut], mf=True, ident=ident)),
+            ("v4-frag", gen.ip4(f.remote, a4, 17, seg[cut:], off=cut // 8, ident=ident))]
+    return out
