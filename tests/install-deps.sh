@@ -10,7 +10,7 @@ PACKAGES=(
 	build-essential cmake pkg-config
 	libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libpcap-dev check
 	iproute2 iputils-ping curl bind9-dnsutils dnsmasq-base tcpdump
-	python3 procps coreutils nftables
+	python3 python3-scapy procps coreutils nftables
 	traceroute systemd man-db groff-base dpkg-dev file
 )
 # clang for the ASan/UBSan and libFuzzer builds; libclang-rt-14-dev holds the
