@@ -21,6 +21,7 @@
 #include "checksum.h"
 #include "counters.h"
 #include "daemon_config.h"
+#include "frag.h"
 #include "nat64.h"
 #include "pkt_view.h"
 #include "wire.h"
@@ -49,7 +50,8 @@ struct translate_run {
 	pcap_t *dead; /* gives the output file its link type */
 	pcap_dumper_t *out;
 	struct live *live;
-	struct nat64 *nat; /* NULL in stateless mode */
+	struct nat64 *nat;         /* NULL in stateless mode */
+	struct frag_table *frags; /* stateful: fragments after the first */
 	struct xlat_ctx ctx;
 	struct tun64_counters ctr;
 	uint64_t clock_ms;   /* capture time; never goes back */
@@ -381,12 +383,19 @@ static int setup_core(struct translate_run *r, const struct tun64_config *cfg)
 			        (unsigned long long)ncfg.max_sessions);
 			return -1;
 		}
+		/* As the daemon: the fragments after a first one take its
+		 * mapping (RFC 6146 §3.4), by the capture's clock. */
+		r->frags = frag_table_new(TRANSLATE_SEED);
+		if (!r->frags) {
+			fprintf(stderr, "tun64d: cannot create the fragment table\n");
+			return -1;
+		}
 	}
 	/* The rest of ctx stays zeroed (calloc): the IPv4 Identification
-	 * generator starts at 0, so replays are reproducible; no fragment
-	 * table, so stateful non-first fragments are dropped. */
+	 * generator starts at 0, so replays are reproducible. */
 	r->ctx.cfg = &r->live->x;
 	r->ctx.nat = r->nat;
+	r->ctx.frags = r->frags;
 	r->ctx.ctr = &r->ctr;
 	return 0;
 }
@@ -424,6 +433,7 @@ static int close_run(struct translate_run *r, const char *out_path)
 		pcap_close(r->dead);
 	if (r->in)
 		pcap_close(r->in);
+	frag_table_free(r->frags);
 	nat64_free(r->nat);
 	live_free(r->live);
 	return rc;
