@@ -171,21 +171,28 @@ static int sysctl_ensure(const struct routes *r, const char *path_in_sys, char w
  * should cross it, or `tcpdump -i nat64` and the drop counters fill with
  * the kernel's own chatter. Before the link comes up: no IPv6 address
  * generation (so no link-local address, no DAD, no Router Solicitation) and
- * no per-link forwarding or RA (so it joins no all-routers group and sends no
+ * no per-link forwarding or RA (so it is in no all-routers group and sends no
  * MLD report; forwarding across it is governed by conf.all.forwarding).
  * Writing conf.all.forwarding sets every link's, so it must come first.
  * Best effort: a daemon that dropped root cannot write sysctls on a link
  * re-created later; the link then merely chatters. */
 static void link_quiet(struct routes *r, struct rtnl_link *cur)
 {
-	static const char *const keys[] = {"forwarding", "accept_ra"};
+	/* MLDv1 first: a link created while forwarding is on has joined the
+	 * all-routers groups (while down, so silently); leaving them in MLDv2
+	 * queues a change report that goes out when the link comes up, where
+	 * MLDv1 sends a Done only after a report of its own (RFC 2710 §4). */
+	static const struct {
+		const char *key;
+		char want;
+	} keys[] = {{"force_mld_version", '1'}, {"forwarding", '0'}, {"accept_ra", '0'}};
 	struct rtnl_link *want;
 	char path[96], err[256];
 	uint8_t mode;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/%s", r->ifname, keys[i]);
-		if (sysctl_ensure(r, path, '0', err, sizeof(err)) < 0)
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/%s", r->ifname, keys[i].key);
+		if (sysctl_ensure(r, path, keys[i].want, err, sizeof(err)) < 0)
 			routes_logf(r, 1, "link %s: %s", r->ifname, err);
 	}
 	if (rtnl_link_inet6_get_addr_gen_mode(cur, &mode) == 0 && mode == IN6_ADDR_GEN_MODE_NONE)

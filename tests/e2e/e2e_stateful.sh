@@ -93,6 +93,9 @@ check_quiet() {
 	addrs=$(t64_in "$T64_NS_ROUTER" ip -6 -o addr show dev nat64)
 	chatter=$(count_packets "ip6 and (src net fe80::/10 or src host :: or ip6 multicast)")
 	echo "    IPv6 addresses on nat64: ${addrs:-none}; kernel packets in the capture: $chatter"
+	t64_in "$T64_NS_ROUTER" tcpdump -n -v -r "$PCAP" \
+		"ip6 and (src net fe80::/10 or src host :: or ip6 multicast)" 2>/dev/null | sed 's/^/    /'
+
 	[ -z "$addrs" ] && [ "$chatter" -eq 0 ]
 }
 if [ "$T64_ROUTER" = kernel ]; then
