@@ -1,7 +1,8 @@
 /* Unit tests for tun64d's privilege separation: the parent/engine messages
  * (translator/daemon/privsep_msg.c: a round trip with fds, the checks of
  * either side) and the engine's seccomp filter (sandbox.c, in a child: the
- * allow-list works, anything else kills with SIGSYS). */
+ * allow-list works, anything else kills with SIGSYS: socket(), and openat
+ * outside sanitizer builds). */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,15 @@
 #include "sandbox.h"
 
 static struct ps_msg m;
+
+/* sandbox.c lets the sanitizer runtime open files in ASan builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
 
 START_TEST(roundtrip_with_fds)
 {
@@ -107,7 +117,7 @@ static int confined_child(bool forbidden)
 	if (write(sv[0], "x", 1) != 1 || read(sv[1], buf, sizeof(buf)) != 1)
 		return 12;
 	if (forbidden)
-		open("/etc/passwd", O_RDONLY | O_CLOEXEC); /* openat: not on the list */
+		socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* not on the list */
 	return 0;
 }
 
@@ -130,6 +140,21 @@ START_TEST(sandbox_allows_and_kills)
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "allowed calls: status %d", st);
 	st = run_confined(true);
 	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "forbidden call: status %d", st);
+#ifndef SANITIZER_BUILD
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[256];
+
+		if (sandbox_apply(err, sizeof(err)) < 0)
+			_exit(11);
+		open("/etc/passwd", O_RDONLY | O_CLOEXEC); /* openat: no files */
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "openat: status %d", st);
+#endif
 }
 END_TEST
 
@@ -141,7 +166,6 @@ START_TEST(sandbox_list_has_no_file_opening)
 	ck_assert_uint_gt(n, 20);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_ne(names[i], "open");
-		ck_assert_str_ne(names[i], "openat");
 		ck_assert_str_ne(names[i], "execve");
 		ck_assert_str_ne(names[i], "socket");
 		ck_assert_str_ne(names[i], "ptrace");
