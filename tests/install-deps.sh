@@ -8,7 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential cmake pkg-config
-	libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libpcap-dev check
+	libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libpcap-dev libseccomp-dev check
 	iproute2 iputils-ping curl bind9-dnsutils dnsmasq-base tcpdump
 	python3 python3-scapy procps coreutils nftables
 	traceroute systemd man-db groff-base dpkg-dev file

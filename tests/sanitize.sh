@@ -25,7 +25,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 JOBS=$(nproc)
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=(fuzz_xlat fuzz_icmp fuzz_config)
+FUZZ_TARGETS=(fuzz_xlat fuzz_icmp fuzz_config fuzz_privsep)
 VG_NS=t64vg-$$
 VG_PID=
 WORK=

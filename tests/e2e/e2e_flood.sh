@@ -134,12 +134,14 @@ run_phase() {
 	local name=$1 limit=$2 ctr=$3
 	shift 3
 	local got=$T64_WORKDIR/big.$name stop=$T64_WORKDIR/stop.$name
-	local curl_pid watch_pid offered peak base_kb hwm_kb bound_kb refused i
+	local curl_pid watch_pid offered peak base_kb hwm_kb bound_kb refused i engine
 	local stats=$T64_WORKDIR/stats.$name.json
 
 	echo "== phase $name: tun64d $*"
 	t64_require "[$name] tun64d ready" t64_start_daemon "$BUILD" "$@"
-	base_kb=$(vm_kb "$T64_DAEMON_PID" VmRSS)
+	# The sessions live in the engine, the parent's unprivileged child.
+	engine=$(pgrep -P "$T64_DAEMON_PID" | head -1)
+	base_kb=$(vm_kb "$engine" VmRSS)
 
 	ip netns exec "$T64_NS_CLIENT" curl -6 -g -sS --max-time 60 --limit-rate "$RATE" \
 		--interface "$CLIENT6" \
@@ -172,7 +174,7 @@ run_phase() {
 		t64_fail "[$name] tun64ctl stats --json"
 	refused=$(counter "$stats" "6to4.$ctr")
 	peak=$(sort -n "$T64_WORKDIR/sessions.$name" | tail -1)
-	hwm_kb=$(vm_kb "$T64_DAEMON_PID" VmHWM)
+	hwm_kb=$(vm_kb "$engine" VmHWM)
 	bound_kb=$((base_kb + limit * BYTES_PER_SESSION / 1024 + SLACK_KB))
 	echo "    flows offered: ${offered:-?} (+1 download); refused ($ctr): $refused;" \
 		"session-limit: $(counter "$stats" 6to4.drop-session-limit)," \

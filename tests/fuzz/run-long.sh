@@ -19,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$(pwd)
 SECONDS_EACH=${1:-}
 WORKDIR=${2:-/tmp/tun64-fuzz}
-TARGETS=(fuzz_xlat fuzz_icmp fuzz_config)
+TARGETS=(fuzz_xlat fuzz_icmp fuzz_config fuzz_privsep)
 
 case "$SECONDS_EACH" in
 '' | *[!0-9]*)

@@ -1,7 +1,8 @@
 /* tun64d's private state, shared by its files: main (tun64d.c), the option
- * parser (cli.c), the per-queue workers (worker.c), what is set up around the
- * tun (setup.c), the state file (state.c), reload (reload.c) and the main
- * thread's loop (mainloop.c). Not a library interface. */
+ * parser (cli.c), the privileged parent (parent.c) and the unprivileged
+ * engine (engine.c, privsep.h), the per-queue workers (worker.c), what is set
+ * up around the tun (setup.c), the state file (state.c), reload (reload.c)
+ * and the engine's loop (mainloop.c). Not a library interface. */
 #ifndef TUN64_DAEMON_H
 #define TUN64_DAEMON_H
 
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "coalesce.h"
@@ -70,6 +72,12 @@ struct daemon {
 	uint64_t started_ms;
 	atomic_bool stop;
 	atomic_bool tun_lost; /* a worker saw the tun go away (ip link del) */
+	/* privilege separation (privsep.h) */
+	int ps_fd;        /* our end of the socketpair */
+	pid_t engine;     /* parent: the engine's pid */
+	pid_t parent_pid; /* engine: the parent's pid */
+	bool parent_gone; /* engine: the parent died or broke the protocol */
+	bool stop_asked;  /* engine: PS_STOP came while waiting for a reply */
 };
 
 static inline uint64_t now_ms(void)
@@ -80,8 +88,24 @@ static inline uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+struct ps_msg;
+
 /* tun64d.c */
 uint64_t random_seed(void);
+
+/* parent.c: the privileged half; returns the exit status */
+int parent_main(struct daemon *d, int sfd);
+
+/* engine.c: the unprivileged half, in the forked child */
+int engine_main(struct daemon *d, FILE *state_in);
+int engine_request(struct daemon *d, uint32_t type, uint32_t want_a, uint32_t want_b,
+                   struct ps_msg **reply);
+int engine_read_parent(struct daemon *d);
+void engine_take_tun(struct daemon *d, const struct ps_msg *m);
+int fetch_config(struct daemon *d, struct tun64_config *nc, char *err, size_t errlen);
+#ifdef TUN64_TEST_HOOKS
+void engine_test_forbidden_syscall(void);
+#endif
 
 /* cli.c */
 int parse_cli(int argc, char **argv, struct cli *cli);
@@ -98,17 +122,18 @@ void sd_notify_ready(void);
 struct routes *setup_routes(const struct daemon *d);
 int setup_masquerade(const struct daemon *d);
 void remove_masquerade(const struct daemon *d);
-int drop_privileges(struct daemon *d, bool sock_dir_made);
 
 /* state.c */
-void state_restore(struct nat64 *nat, const char *path);
-void state_save(struct nat64 *nat, const char *path, bool periodic);
+FILE *state_open(const char *path);
+void state_restore(struct nat64 *nat, FILE *f, const char *path);
+void state_save(struct daemon *d, bool periodic);
 
 /* reload.c */
 int reload(struct daemon *d, char *msg, size_t msglen);
 void reload_and_log(struct daemon *d, const char *why);
 
 /* mainloop.c */
-int main_loop(struct daemon *d, int sfd);
+int main_timer(void);
+int main_loop(struct daemon *d, int sfd, int tfd);
 
 #endif

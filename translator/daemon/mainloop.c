@@ -1,6 +1,6 @@
-/* The main thread once the workers run: signals, the expiry and state-save
- * timer, the netlink monitor, tun64ctl requests, and re-creating a tun that
- * was deleted from outside. */
+/* The engine's main thread once the workers run: signals, the expiry and
+ * state-save timer, the parent's messages, tun64ctl requests, and taking
+ * over a tun the parent re-created after it was deleted from outside. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "nat64.h"
-#include "routes.h"
+#include "privsep.h"
 #include "tunif.h"
 
 /* One control request: read a line, answer, close. The client gets a second
@@ -59,6 +59,10 @@ static void serve_control(struct daemon *d)
 	if (f) {
 		char msg[CONFIG_ERRLEN + 64];
 
+#ifdef TUN64_TEST_HOOKS
+		if (strcmp(req, "test-forbidden-syscall") == 0)
+			engine_test_forbidden_syscall();
+#endif
 		if (strncmp(req, "reload", 6) == 0) {
 			int rc = reload(d, msg, sizeof(msg));
 
@@ -80,52 +84,57 @@ static void serve_control(struct daemon *d)
 	close(fd);
 }
 
-/* The tun was deleted from outside: stop the workers, open it again (a new
- * link), put link state and routes back, start the workers. The NAT64 tables
- * are untouched, so live sessions carry on once packets flow again. */
+/* The tun was deleted from outside: stop the workers, have the parent open
+ * it again (a new link) and put link state and routes back, take the new
+ * fds, start the workers. The NAT64 tables are untouched, so live sessions
+ * carry on once packets flow again. */
 static int recreate_tun(struct daemon *d)
 {
-	char err[512];
+	struct ps_msg *m;
 
 	log_warn("%s went away: re-creating it", d->tun.name);
 	stop_workers(d);
 	tunif_close(&d->tun);
 	atomic_store(&d->tun_lost, false);
 	atomic_store(&d->stop, false);
-	if (tunif_open_offload(&d->tun, d->cfg->tun_device, (int)d->nworkers, d->cfg->offload, err,
-	                       sizeof(err)) < 0) {
-		log_err("%s: cannot go on", err);
+	/* The parent logs why it failed. */
+	if (engine_request(d, PS_TUN_LOST, PS_TUN, PS_TUN_FAIL, &m) < 0 || m->h.type == PS_TUN_FAIL)
 		return -1;
-	}
-	if (d->cfg->persist && tunif_set_persist(&d->tun, true, err, sizeof(err)) < 0)
-		log_warn("%s", err);
-	if (d->routes && routes_heal(d->routes, err, sizeof(err)) < 0) {
-		log_err("%s: cannot go on", err);
-		return -1;
-	}
+	engine_take_tun(d, m);
 	if (start_workers(d) < 0)
 		return -1;
 	log_info("%s re-created; translating again", d->tun.name);
 	return 0;
 }
 
-/* Main thread: signals, netlink monitor, expiry timer. Returns exit status. */
-int main_loop(struct daemon *d, int sfd)
+/* The main loop's one-second timer, made before the seccomp filter (which
+ * has no timerfd_create). Returns the fd or -1. */
+int main_timer(void)
 {
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
-	uint64_t saved_ms = now_ms();
-	int status = 0;
 
 	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0) {
 		log_err("timerfd: %s", strerror(errno));
-		return 1;
+		if (tfd >= 0)
+			close(tfd);
+		return -1;
 	}
+	return tfd;
+}
+
+/* Main thread: signals, the expiry timer tfd, the parent. Returns exit
+ * status. */
+int main_loop(struct daemon *d, int sfd, int tfd)
+{
+	uint64_t saved_ms = now_ms();
+	int status = 0;
+
 	for (;;) {
 		struct pollfd pfd[4] = {
 		    {.fd = sfd, .events = POLLIN},
 		    {.fd = tfd, .events = POLLIN},
-		    {.fd = d->routes ? routes_monitor_fd(d->routes) : -1, .events = POLLIN},
+		    {.fd = d->ps_fd, .events = POLLIN},
 		    {.fd = d->control_fd, .events = POLLIN},
 		};
 
@@ -140,11 +149,6 @@ int main_loop(struct daemon *d, int sfd)
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-					log_info("signal %s: stopping",
-					         si.ssi_signo == SIGTERM ? "TERM" : "INT");
-					break;
-				}
 				if (si.ssi_signo == SIGUSR2 && atomic_load(&d->tun_lost) &&
 				    recreate_tun(d) < 0) {
 					status = 1;
@@ -165,23 +169,23 @@ int main_loop(struct daemon *d, int sfd)
 				nat64_expire(d->nat, now_ms());
 			if (d->nat && d->cfg->state_file[0] && d->cfg->state_save_interval &&
 			    now_ms() - saved_ms >= (uint64_t)d->cfg->state_save_interval * 1000) {
-				state_save(d->nat, d->cfg->state_file, true);
+				state_save(d, true);
 				saved_ms = now_ms();
 			}
 		}
-		if (pfd[2].revents & POLLIN) {
-			int changed = routes_monitor_read(d->routes);
-
-			if (changed > 0) {
-				char err[512];
-
-				if (routes_heal(d->routes, err, sizeof(err)) < 0)
-					log_err("%s", err);
-			}
+		/* PS_STOP (SIGTERM to the parent), or the parent is gone. */
+		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && engine_read_parent(d) < 0) {
+			status = 1;
+			break;
 		}
 		if (pfd[3].revents & POLLIN)
 			serve_control(d);
+		if (d->parent_gone) {
+			status = 1;
+			break;
+		}
+		if (d->stop_asked)
+			break;
 	}
-	close(tfd);
 	return status;
 }

@@ -1,5 +1,6 @@
-/* Dropping root after setup. No libcap: prctl, setgroups, setres[ug]id and
- * the raw capset syscall are all it takes to keep one capability. */
+/* Dropping root in the engine after setup. No libcap: prctl, setgroups,
+ * setres[ug]id and the raw capset syscall are all it takes to drop every
+ * capability. */
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -14,9 +15,6 @@
 #include <unistd.h>
 
 #include "privs.h"
-
-/* The capability tun64d keeps: netlink route/link changes and TUNSETIFF. */
-#define PRIVS_KEEP_CAP CAP_NET_ADMIN
 
 /* A decimal id, or -1 if s is not one. */
 static long parse_id(const char *s)
@@ -104,6 +102,41 @@ bool privs_wanted(const struct privs *p)
 	return p->set_uid || p->set_gid;
 }
 
+/* nobody and nogroup from the databases, or the traditional 65534. */
+static void default_ids(struct privs *p)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct group *gr = getgrnam("nogroup");
+
+	if (!gr)
+		gr = getgrnam("nobody"); /* Fedora, Arch */
+	if (!p->set_uid) {
+		snprintf(p->user, sizeof(p->user), "nobody");
+		p->uid = pw ? pw->pw_uid : 65534;
+		p->set_uid = true;
+	}
+	if (!p->group_given) {
+		snprintf(p->group, sizeof(p->group), "%s", gr ? gr->gr_name : "nogroup");
+		p->gid = gr ? gr->gr_gid : 65534;
+		p->set_gid = true;
+	}
+}
+
+void privs_default(struct privs *p)
+{
+	/* Not root (say systemd's User= with AmbientCapabilities=): there is no
+	 * switching ids; the engine keeps the ones it has and drops the
+	 * capabilities only. */
+	if (geteuid() != 0 || p->set_uid)
+		return;
+	/* Root without CAP_SETUID/CAP_SETGID (a unit's CapabilityBoundingSet):
+	 * uid 0 with no capability left is what remains. */
+	if (prctl(PR_CAPBSET_READ, CAP_SETUID, 0, 0, 0) != 1 ||
+	    prctl(PR_CAPBSET_READ, CAP_SETGID, 0, 0, 0) != 1)
+		return;
+	default_ids(p);
+}
+
 /* The directory part of a socket path; "" for a bare name. */
 static void socket_dir(const char *sock_path, char *dir, size_t dirlen)
 {
@@ -151,14 +184,12 @@ int privs_hand_over_socket(const struct privs *p, const char *sock_path, bool di
 	return 0;
 }
 
-/* Remove every capability but the one we keep from the bounding set, so
- * nothing can come back through an exec. Needs CAP_SETPCAP; without it (not
+/* Remove every capability from the bounding set, so nothing can come back
+ * through an exec. Needs CAP_SETPCAP; without it (not
  * root to begin with) the bounding set stays as it is. */
 static int drop_bounding_set(char *err, size_t errlen)
 {
 	for (int cap = 0; cap < 64; cap++) {
-		if (cap == PRIVS_KEEP_CAP)
-			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
 			continue;
 		if (errno == EINVAL)
@@ -216,17 +247,15 @@ static int switch_ids(const struct privs *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* Effective and permitted: CAP_NET_ADMIN; inheritable: nothing. */
-static int keep_one_cap(char *err, size_t errlen)
+/* Effective, permitted and inheritable: nothing. */
+static int clear_caps(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
 	memset(data, 0, sizeof(data));
-	data[CAP_TO_INDEX(PRIVS_KEEP_CAP)].effective = CAP_TO_MASK(PRIVS_KEEP_CAP);
-	data[CAP_TO_INDEX(PRIVS_KEEP_CAP)].permitted = CAP_TO_MASK(PRIVS_KEEP_CAP);
 	if (syscall(SYS_capset, &hdr, data) < 0) {
-		snprintf(err, errlen, "keeping CAP_NET_ADMIN (capset): %s", strerror(errno));
+		snprintf(err, errlen, "clearing capabilities (capset): %s", strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
@@ -249,15 +278,10 @@ static int check_no_way_back(const struct privs *p, char *err, size_t errlen)
 
 int privs_drop(const struct privs *p, char *err, size_t errlen)
 {
-	/* Keep the permitted set across the uid change; capset trims it next. */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
-		snprintf(err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
-		return -1;
-	}
 	if (drop_bounding_set(err, errlen) < 0 || switch_ids(p, err, errlen) < 0 ||
-	    keep_one_cap(err, errlen) < 0)
+	    clear_caps(err, errlen) < 0)
 		return -1;
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		snprintf(err, errlen, "prctl after the drop: %s", strerror(errno));
 		return -1;
 	}

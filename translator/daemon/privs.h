@@ -1,8 +1,7 @@
-/* Dropping root after setup (config `user` / `group`). Daemon side, not the
- * packet core. After the drop tun64d keeps one capability, CAP_NET_ADMIN:
- * the netlink changes that put back a deleted route or link, the removal of
- * the routes at exit and the TUNSETIFF that re-creates a deleted tun all need
- * it, and nothing else the running daemon does needs more. */
+/* Dropping root in the engine (privsep.h) after setup: to config `user` /
+ * `group`, or nobody / nogroup when none is set, with no capability at all.
+ * What needs privileges (routes, link, tun, nftables, the state file) the
+ * privileged parent does on the engine's request. */
 #ifndef TUN64_PRIVS_H
 #define TUN64_PRIVS_H
 
@@ -27,6 +26,11 @@ int privs_resolve(struct privs *p, const char *user, const char *group, char *er
 /* Is there anything to drop? */
 bool privs_wanted(const struct privs *p);
 
+/* When tun64d runs as root and `user` is not set: the engine runs as nobody
+ * (and nogroup, or nobody's group, unless `group` is set; 65534 where
+ * neither exists). Not root: left as it is, the engine keeps its ids. */
+void privs_default(struct privs *p);
+
 /* Does the directory of the control socket path exist? (Asked before the
  * socket is made, so that only a directory tun64d made is handed over.) */
 bool privs_socket_dir_exists(const char *sock_path);
@@ -37,10 +41,10 @@ bool privs_socket_dir_exists(const char *sock_path);
 int privs_hand_over_socket(const struct privs *p, const char *sock_path, bool dir_made, char *err,
                            size_t errlen);
 
-/* Switch to gid/uid with no supplementary groups but gid, and keep only
- * CAP_NET_ADMIN (effective and permitted; inheritable, ambient and the
- * bounding set cleared of everything else; no new privileges). Call while
- * the process has one thread: capset acts on the calling thread only.
+/* Switch to gid/uid (when set) with no supplementary groups but gid, and
+ * drop every capability (effective, permitted, inheritable, ambient and the
+ * bounding set; no new privileges). Call while the process has one thread:
+ * capset acts on the calling thread only.
  * Returns 0, or -1 with err naming the step that failed. */
 int privs_drop(const struct privs *p, char *err, size_t errlen);
 

@@ -29,7 +29,8 @@ static bool workers_caught_up(struct daemon *d)
 	return false;
 }
 
-/* SIGHUP / tun64ctl reload: read the configuration again and apply it
+/* SIGHUP / tun64ctl reload: read the configuration again (the parent does,
+ * fetch_config) and apply it
  * without dropping sessions. A file with an error, or a change that needs a
  * restart, is refused whole and the running configuration stays. */
 int reload(struct daemon *d, char *msg, size_t msglen)
@@ -43,7 +44,7 @@ int reload(struct daemon *d, char *msg, size_t msglen)
 		snprintf(msg, msglen, "reload: out of memory");
 		return -1;
 	}
-	if (load_config(nc, &d->cli, msg, msglen) < 0)
+	if (fetch_config(d, nc, msg, msglen) < 0)
 		goto refuse;
 	key = config_needs_restart(d->cfg, nc);
 	if (key) {

@@ -1,7 +1,6 @@
-/* What tun64d sets up around the tun: routes and link state (routes/),
- * masquerade, the privilege drop, and the systemd readiness message. */
+/* What tun64d's parent sets up around the tun: routes and link state
+ * (routes/), masquerade, and the systemd readiness message. */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,7 +13,6 @@
 #include "daemon.h"
 #include "log.h"
 #include "masq.h"
-#include "privs.h"
 #include "routes.h"
 
 /* systemd Type=notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
@@ -110,60 +108,4 @@ void remove_masquerade(const struct daemon *d)
 
 	if (d->cfg->masquerade[0] && masq_remove(err, sizeof(err)) < 0)
 		log_warn("%s; remove it with: nft delete table ip " MASQ_TABLE, err);
-}
-
-/* What stops working once root is gone, said once at start rather than
- * found out at the first reload or at exit. */
-static void warn_after_drop(const struct daemon *d)
-{
-	const char *conf = d->cli.config_path;
-	char dir[PATH_MAX];
-	char *slash;
-
-	if (!conf && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
-		conf = CONFIG_DEFAULT_PATH;
-	if (conf && access(conf, R_OK) < 0)
-		log_warn("%s: %s for the dropped user; reload will fail", conf, strerror(errno));
-	if (d->cfg->state_file[0]) {
-		snprintf(dir, sizeof(dir), "%s", d->cfg->state_file);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		else
-			snprintf(dir, sizeof(dir), ".");
-		if (access(dir, W_OK | X_OK) < 0)
-			log_warn("state-file %s: directory %s: %s for the dropped user; sessions "
-			         "will not be saved at exit",
-			         d->cfg->state_file, dir, strerror(errno));
-	}
-	/* udev makes it 0666; some containers leave it 0600. */
-	if (access("/dev/net/tun", R_OK | W_OK) < 0)
-		log_warn("/dev/net/tun: %s for the dropped user; if %s is deleted, tun64d "
-		         "cannot re-create it and exits",
-		         strerror(errno), d->tun.name);
-}
-
-/* config user/group: the tun, routes, sysctls, control socket and restored
- * state are in place, so keep CAP_NET_ADMIN only: it covers putting back
- * routes, link and tun, the net.* forwarding sysctls (the kernel lets
- * CAP_NET_ADMIN write those) and the removal at exit. Runs before the
- * workers start: capset changes the calling thread only, and new threads
- * inherit it. */
-int drop_privileges(struct daemon *d, bool sock_dir_made)
-{
-	char err[512];
-
-	if (!privs_wanted(&d->privs))
-		return 0;
-	if (d->control_fd >= 0 && privs_hand_over_socket(&d->privs, d->cfg->control_socket,
-	                                                 sock_dir_made, err, sizeof(err)) < 0)
-		log_warn("%s", err);
-	if (privs_drop(&d->privs, err, sizeof(err)) < 0) {
-		log_err("dropping privileges: %s", err);
-		return -1;
-	}
-	log_info("privileges dropped: uid %u gid %u, capabilities: net_admin", (unsigned)getuid(),
-	         (unsigned)getgid());
-	warn_after_drop(d);
-	return 0;
 }

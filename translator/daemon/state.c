@@ -1,8 +1,8 @@
 /* state-file: the NAT64 sessions saved at exit (and periodically) and
- * restored at start, so a restart keeps them (state_file.h). */
+ * restored at start, so a restart keeps them (state_file.h). The parent
+ * opens, writes and renames the file; the engine reads and writes its
+ * contents (privsep.h). */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "nat64.h"
+#include "privsep.h"
 #include "state_file.h"
 
 static uint64_t wall_ms(void)
@@ -21,20 +22,24 @@ static uint64_t wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* state-file at start: a missing file is a first start; an unreadable or
- * corrupt one costs the sessions, never the start. */
-void state_restore(struct nat64 *nat, const char *path)
+/* state-file at start, in the parent (which may read what the engine's
+ * user may not): a missing file is a first start, NULL. */
+FILE *state_open(const char *path)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f && errno != ENOENT)
+		log_warn("state-file %s: %s; starting with no sessions", path, strerror(errno));
+	return f;
+}
+
+/* ... and in the engine: an unreadable or corrupt file costs the sessions,
+ * never the start. */
+void state_restore(struct nat64 *nat, FILE *f, const char *path)
 {
 	struct nat64_import_stats st = {0};
 	char err[256];
-	FILE *f = fopen(path, "re");
 
-	if (!f) {
-		if (errno != ENOENT)
-			log_warn("state-file %s: %s; starting with no sessions", path,
-			         strerror(errno));
-		return;
-	}
 	if (state_file_restore(f, nat, now_ms(), wall_ms(), &st, err, sizeof(err)) < 0)
 		log_warn("state-file %s: %s; starting with no sessions", path, err);
 	else
@@ -46,45 +51,49 @@ void state_restore(struct nat64 *nat, const char *path)
 		         (unsigned long long)st.limit, (unsigned long long)st.not_allowed,
 		         (unsigned long long)st.expired, (unsigned long long)st.duplicate,
 		         (unsigned long long)st.invalid);
-	fclose(f);
 }
 
-/* state-file at exit and every state-save-interval seconds: write FILE.tmp
- * (mode 0600: it lists clients), fsync, rename over FILE, so a crash half
- * way leaves the previous file whole. periodic: log success at debug level
- * only. */
-void state_save(struct nat64 *nat, const char *path, bool periodic)
+/* The stream state_file_write writes to: PS_STATE_DATA messages to the
+ * parent, PS_STATE_CHUNK bytes at most each. */
+static ssize_t to_parent(void *cookie, const char *buf, size_t len)
 {
-	char tmp[PATH_MAX + 8];
-	size_t n = 0;
-	FILE *f = NULL;
-	int rc = -1, fd;
+	const struct daemon *d = cookie;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		log_warn("state-file %s: name too long; sessions not saved", path);
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < PS_STATE_CHUNK ? len - off : PS_STATE_CHUNK;
+
+		if (ps_send(d->ps_fd, PS_STATE_DATA, buf + off, n, NULL, 0) < 0)
+			return off ? (ssize_t)off : -1;
+		off += n;
+	}
+	return (ssize_t)len;
+}
+
+/* state-file at exit and every state-save-interval seconds: the engine
+ * serializes the sessions, the parent writes FILE.tmp, fsyncs and renames
+ * it over FILE (parent.c), and logs the outcome. periodic: success at debug
+ * level only. */
+void state_save(struct daemon *d, bool periodic)
+{
+	cookie_io_functions_t io = {.write = to_parent};
+	struct ps_state_begin b = {.periodic = periodic};
+	struct ps_state_end e = {0};
+	size_t n = 0;
+	FILE *f;
+
+	if (ps_send(d->ps_fd, PS_STATE_BEGIN, &b, sizeof(b), NULL, 0) < 0) {
+		log_warn("state-file %s: to the parent: %s; sessions not saved", d->cfg->state_file,
+		         strerror(errno));
 		return;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		f = fdopen(fd, "w");
+	f = fopencookie(d, "w", io);
 	if (f) {
-		rc = state_file_write(f, nat, now_ms(), wall_ms(), &n);
-		if (rc == 0 && fsync(fd) < 0)
-			rc = -1;
+		e.ok = state_file_write(f, d->nat, now_ms(), wall_ms(), &n) == 0;
 		if (fclose(f) != 0)
-			rc = -1;
-	} else if (fd >= 0) {
-		close(fd);
+			e.ok = 0;
 	}
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -1;
-	if (rc < 0) {
-		log_warn("state-file %s: %s; sessions not saved", path, strerror(errno));
-		unlink(tmp);
-		return;
-	}
-	if (periodic)
-		log_debug("state-file %s: saved %zu sessions", path, n);
-	else
-		log_info("state-file %s: saved %zu sessions", path, n);
+	e.sessions = n;
+	if (ps_send(d->ps_fd, PS_STATE_END, &e, sizeof(e), NULL, 0) < 0)
+		log_warn("state-file %s: to the parent: %s; sessions not saved", d->cfg->state_file,
+		         strerror(errno));
 }

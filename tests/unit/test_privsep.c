@@ -1,0 +1,193 @@
+/* Unit tests for tun64d's privilege separation: the parent/engine messages
+ * (translator/daemon/privsep_msg.c: a round trip with fds, the checks of
+ * either side) and the engine's seccomp filter (sandbox.c, in a child: the
+ * allow-list works, anything else kills with SIGSYS: socket(), and openat
+ * outside sanitizer builds). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "privsep.h"
+#include "sandbox.h"
+
+static struct ps_msg m;
+
+/* sandbox.c lets the sanitizer runtime open files in ASan builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
+
+START_TEST(roundtrip_with_fds)
+{
+	struct ps_tun t = {.ifindex = 7, .nqueues = 2, .vnet_hdr_len = 10};
+	int sv[2], fds[2];
+	struct stat a, b;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	snprintf(t.name, sizeof(t.name), "nat64");
+	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[1] = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_eq(ps_send(sv[0], PS_TUN, &t, sizeof(t), fds, 2), 0);
+	ck_assert_int_eq(ps_recv(sv[1], &m), 1);
+	ck_assert_uint_eq(m.h.type, PS_TUN);
+	ck_assert_int_eq(m.nfds, 2);
+	ck_assert_ptr_null(ps_check_from_parent(&m.h, &m.u, m.h.len, m.nfds));
+	ck_assert_str_eq(m.u.tun.name, "nat64");
+	/* the same files, through new descriptors */
+	ck_assert_int_eq(fstat(fds[1], &a), 0);
+	ck_assert_int_eq(fstat(m.fds[1], &b), 0);
+	ck_assert(a.st_rdev == b.st_rdev);
+	ps_close_fds(&m);
+	/* an fd from the engine is refused by the parent */
+	ck_assert_int_eq(ps_send(sv[1], PS_READY, NULL, 0, fds, 1), 0);
+	ck_assert_int_eq(ps_recv(sv[0], &m), 1);
+	struct ps_seq seq = {0};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&m.h, &m.u, m.h.len, m.nfds, &seq));
+	ps_close_fds(&m);
+	/* a header that lies about its length */
+	struct ps_hdr h = {.type = PS_READY, .len = 4};
+	ck_assert_int_eq(send(sv[1], &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	ck_assert_int_eq(ps_recv(sv[0], &m), -1);
+	ck_assert_int_eq(errno, EPROTO);
+	/* the other side gone: end of file */
+	close(sv[1]);
+	ck_assert_int_eq(ps_recv(sv[0], &m), 0);
+	close(sv[0]);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+START_TEST(engine_messages_checked)
+{
+	struct ps_seq seq = {0};
+	struct ps_state_begin b = {.periodic = 1};
+	struct ps_state_end e = {.ok = 1, .sessions = 3};
+	struct ps_hdr h;
+	char data[PS_STATE_CHUNK + 1] = {0};
+
+	h = (struct ps_hdr){PS_STATE_DATA, 4};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, data, 4, 0, &seq)); /* no BEGIN */
+	h = (struct ps_hdr){PS_STATE_BEGIN, sizeof(b)};
+	ck_assert_ptr_null(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq)); /* twice */
+	h = (struct ps_hdr){PS_READY, 0};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, NULL, 0, 0, &seq)); /* inside a save */
+	h = (struct ps_hdr){PS_STATE_DATA, PS_STATE_CHUNK};
+	ck_assert_ptr_null(ps_check_from_engine(&h, data, PS_STATE_CHUNK, 0, &seq));
+	h = (struct ps_hdr){PS_STATE_DATA, PS_STATE_CHUNK + 1};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, data, PS_STATE_CHUNK + 1, 0, &seq));
+	h = (struct ps_hdr){PS_STATE_END, sizeof(e)};
+	ck_assert_ptr_null(ps_check_from_engine(&h, &e, sizeof(e), 0, &seq));
+	ck_assert(!seq.saving);
+	h = (struct ps_hdr){PS_STATE_BEGIN, sizeof(b)};
+	b.periodic = 2;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	h = (struct ps_hdr){PS_STOP, 0}; /* a parent's type */
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, NULL, 0, 0, &seq));
+	h = (struct ps_hdr){PS_CONFIG_REQ, 1};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, data, 1, 0, &seq));
+	h = (struct ps_hdr){PS_CONFIG_REQ, 0};
+	ck_assert_ptr_null(ps_check_from_engine(&h, NULL, 0, 0, &seq));
+}
+END_TEST
+
+/* In a child: confine, use the allow-list, then open a file. */
+static int confined_child(bool forbidden)
+{
+	char err[256];
+	char buf[8];
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return 10;
+	if (sandbox_apply(err, sizeof(err)) < 0)
+		return 11;
+	if (write(sv[0], "x", 1) != 1 || read(sv[1], buf, sizeof(buf)) != 1)
+		return 12;
+	if (forbidden)
+		socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* not on the list */
+	return 0;
+}
+
+static int run_confined(bool forbidden)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(confined_child(forbidden));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+START_TEST(sandbox_allows_and_kills)
+{
+	int st = run_confined(false);
+
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "allowed calls: status %d", st);
+	st = run_confined(true);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "forbidden call: status %d", st);
+#ifndef SANITIZER_BUILD
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[256];
+
+		if (sandbox_apply(err, sizeof(err)) < 0)
+			_exit(11);
+		open("/etc/passwd", O_RDONLY | O_CLOEXEC); /* openat: no files */
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "openat: status %d", st);
+#endif
+}
+END_TEST
+
+START_TEST(sandbox_list_has_no_file_opening)
+{
+	size_t n;
+	const char *const *names = sandbox_names(&n);
+
+	ck_assert_uint_gt(n, 20);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_ne(names[i], "open");
+		ck_assert_str_ne(names[i], "execve");
+		ck_assert_str_ne(names[i], "socket");
+		ck_assert_str_ne(names[i], "ptrace");
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("privsep");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, roundtrip_with_fds);
+	tcase_add_test(tc, engine_messages_checked);
+	tcase_add_test(tc, sandbox_allows_and_kills);
+	tcase_add_test(tc, sandbox_list_has_no_file_opening);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,285 @@
+/* The engine: tun64d's unprivileged child (privsep.h). It builds the
+ * tables, takes the tun fds from the parent, drops to `user`/`group` (or
+ * nobody) with no capability, confines itself with seccomp (sandbox.c), then
+ * runs the workers and the main loop (mainloop.c). What it may no longer do
+ * it asks the parent for: a re-created tun, the configuration read again,
+ * the state file written. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "frag.h"
+#include "log.h"
+#include "nat64.h"
+#include "privsep.h"
+#include "sandbox.h"
+#include "synhold.h"
+
+/* One message buffer for the engine's main thread, the only one that talks
+ * to the parent (a struct tun64_config is too big for the stack). */
+static struct ps_msg msg;
+
+/* Wait for the parent's reply (want_a or want_b) to what was just sent. A
+ * PS_STOP on the way is remembered (d->stop_asked). Returns 0 with msg
+ * holding the reply, or -1 when the parent is gone or breaks the protocol. */
+static int engine_wait(struct daemon *d, uint32_t want_a, uint32_t want_b, struct ps_msg **out)
+{
+	for (;;) {
+		int r = ps_recv(d->ps_fd, &msg);
+		const char *why;
+
+		if (r <= 0) {
+			if (r < 0)
+				log_err("from the parent: %s", strerror(errno));
+			d->parent_gone = true;
+			return -1;
+		}
+		why = ps_check_from_parent(&msg.h, &msg.u, msg.h.len, msg.nfds);
+		if (why) {
+			log_err("from the parent: %s", why);
+			ps_close_fds(&msg);
+			d->parent_gone = true;
+			return -1;
+		}
+		if (msg.h.type == want_a || msg.h.type == want_b) {
+			*out = &msg;
+			return 0;
+		}
+		ps_close_fds(&msg);
+		if (msg.h.type == PS_STOP)
+			d->stop_asked = true;
+	}
+}
+
+int engine_request(struct daemon *d, uint32_t type, uint32_t want_a, uint32_t want_b,
+                   struct ps_msg **reply)
+{
+	if (ps_send(d->ps_fd, type, NULL, 0, NULL, 0) < 0) {
+		log_err("to the parent: %s", strerror(errno));
+		d->parent_gone = true;
+		return -1;
+	}
+	return engine_wait(d, want_a, want_b, reply);
+}
+
+int engine_read_parent(struct daemon *d)
+{
+	int r = ps_recv(d->ps_fd, &msg);
+
+	if (r <= 0) {
+		log_err("the parent went away%s%s: exiting", r < 0 ? ": " : "",
+		        r < 0 ? strerror(errno) : "");
+		d->parent_gone = true;
+		return -1;
+	}
+	if (ps_check_from_parent(&msg.h, &msg.u, msg.h.len, msg.nfds) == NULL &&
+	    msg.h.type == PS_STOP)
+		d->stop_asked = true;
+	ps_close_fds(&msg); /* a reply nobody waits for: nothing to keep */
+	return 0;
+}
+
+/* reload.c: the configuration file, read by the parent (it may be
+ * readable by root only). */
+int fetch_config(struct daemon *d, struct tun64_config *nc, char *err, size_t errlen)
+{
+	struct ps_msg *m;
+
+	if (engine_request(d, PS_CONFIG_REQ, PS_CONFIG, PS_CONFIG_ERR, &m) < 0) {
+		snprintf(err, errlen, "reload: the parent did not answer");
+		return -1;
+	}
+	if (m->h.type == PS_CONFIG_ERR) {
+		snprintf(err, errlen, "%s", m->u.error.msg);
+		return -1;
+	}
+	memcpy(nc, &m->u.cfg, sizeof(*nc));
+	return 0;
+}
+
+void engine_take_tun(struct daemon *d, const struct ps_msg *m)
+{
+	const struct ps_tun *t = &m->u.tun;
+
+	memset(&d->tun, 0, sizeof(d->tun));
+	for (int q = 0; q < TUNIF_MAX_QUEUES; q++)
+		d->tun.fd[q] = q < m->nfds ? m->fds[q] : -1;
+	snprintf(d->tun.name, sizeof(d->tun.name), "%s", t->name);
+	d->tun.ifindex = t->ifindex;
+	d->tun.existed = t->existed != 0;
+	d->tun.nqueues = t->nqueues;
+	d->tun.vnet_hdr_len = t->vnet_hdr_len;
+	d->tun.offloads = t->offloads;
+	d->nworkers = (unsigned)t->nqueues;
+}
+
+/* The engine's signals: reload, counters, the tun lost (from a worker).
+ * SIGTERM and SIGINT stay blocked and unread: stopping is the parent's word
+ * (PS_STOP), so a signal to the whole group (Ctrl-C, systemd) stops the
+ * daemon once, in order. */
+static int engine_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+/* Stateful mode: the NAT64 tables, the fragment and SYN tables, and the
+ * sessions of the state file the parent opened. */
+static int open_tables(struct daemon *d, FILE *state_in)
+{
+	struct nat64_config ncfg;
+
+	fill_nat64_config(d->cfg, &ncfg);
+	ncfg.seed = random_seed();
+	d->nat = nat64_new(&ncfg);
+	if (!d->nat) {
+		log_err("cannot create the NAT64 tables (max-sessions %llu)",
+		        (unsigned long long)ncfg.max_sessions);
+		return -1;
+	}
+	d->frags = frag_table_new(random_seed());
+	d->synhold = synhold_new(0);
+	if (!d->frags || !d->synhold) {
+		log_err("cannot create the fragment and SYN tables: out of memory");
+		return -1;
+	}
+	if (state_in)
+		state_restore(d->nat, state_in, d->cfg->state_file);
+	return 0;
+}
+
+static void log_started(const struct daemon *d)
+{
+	char p6[INET6_ADDRSTRLEN + 4];
+
+	addr6_str(d->cfg->prefix.addr, p6, sizeof(p6));
+	log_info("%s mode on %s, prefix %s/%u, %zu pool4 range(s), %u worker(s)",
+	         d->cfg->mode == XLAT_STATEFUL ? "stateful" : "stateless", d->tun.name, p6,
+	         d->cfg->prefix.len, d->cfg->n_pool4, d->nworkers);
+	log_info("ready");
+}
+
+/* Root goes, then every capability, then the system calls the engine does
+ * not need. Before any thread starts: the threads inherit all three. */
+static int confine(struct daemon *d)
+{
+	char err[512];
+
+	if (privs_drop(&d->privs, err, sizeof(err)) < 0) {
+		log_err("dropping privileges: %s", err);
+		return -1;
+	}
+	log_info("privileges dropped: uid %u gid %u, capabilities: none", (unsigned)getuid(),
+	         (unsigned)getgid());
+	/* Set after the drop: changing credentials clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != d->parent_pid) {
+		log_err("the parent went away: exiting");
+		return -1;
+	}
+	if (sandbox_apply(err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Take apart what run made. ran: the main loop ran, so the exit reports
+ * apply (and the sessions are saved, through the parent). */
+static void engine_teardown(struct daemon *d, bool ran)
+{
+	stop_workers(d);
+	if (ran)
+		log_counters(d);
+	free(d->workers);
+	if (d->control_fd >= 0)
+		close(d->control_fd); /* the parent removes the socket file */
+	tunif_close(&d->tun);
+	if (ran && d->nat && d->cfg->state_file[0] && !d->parent_gone)
+		state_save(d, false);
+	nat64_free(d->nat);
+	frag_table_free(d->frags);
+	synhold_free(d->synhold);
+	live_free(d->retired);
+	live_free(atomic_load(&d->live));
+}
+
+int engine_main(struct daemon *d, FILE *state_in)
+{
+	char err[CONFIG_ERRLEN + 64];
+	struct ps_msg *m;
+	bool ran = false;
+	int sfd, tfd, status = 1;
+
+	prctl(PR_SET_NAME, "tun64d-engine", 0, 0, 0);
+	sfd = engine_signals();
+	if (sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	tfd = main_timer();
+	if (tfd < 0) {
+		close(sfd);
+		return 1;
+	}
+	atomic_store(&d->live, live_new(d->cfg, err, sizeof(err)));
+	if (!atomic_load(&d->live)) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (d->cfg->mode == XLAT_STATEFUL && open_tables(d, state_in) < 0)
+		goto out;
+	if (state_in)
+		fclose(state_in);
+	state_in = NULL;
+	/* The tun, once the parent has it and the routes in place. */
+	if (engine_wait(d, PS_TUN, PS_STOP, &m) < 0 || m->h.type == PS_STOP) {
+		status = d->parent_gone ? 1 : 0;
+		goto out;
+	}
+	engine_take_tun(d, m);
+	if (confine(d) < 0)
+		goto out;
+	d->started_ms = now_ms();
+	if (start_workers(d) < 0)
+		goto out;
+	log_started(d);
+	if (ps_send(d->ps_fd, PS_READY, NULL, 0, NULL, 0) < 0)
+		log_warn("telling the parent we are ready: %s", strerror(errno));
+	status = main_loop(d, sfd, tfd);
+	ran = true;
+out:
+	if (state_in)
+		fclose(state_in);
+	engine_teardown(d, ran);
+	close(tfd);
+	close(sfd);
+	return status;
+}
+
+#ifdef TUN64_TEST_HOOKS
+/* Test builds (-DTUN64_TEST_HOOKS=ON) only: a system call the allow-list
+ * leaves out, to show the filter kills the engine (e2e_privsep.sh). */
+void engine_test_forbidden_syscall(void)
+{
+	int fd;
+
+	log_warn("test hook: socket(), a system call outside the allow-list");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		close(fd);
+	log_err("test hook: the forbidden system call returned");
+}
+#endif

@@ -1,0 +1,16 @@
+/* The engine's seccomp filter (sandbox.c). */
+#ifndef TUN64_SANDBOX_H
+#define TUN64_SANDBOX_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Confine every thread of the calling process to the engine's allow-list;
+ * any other system call kills the process (SIGSYS). A kernel without
+ * seccomp gets one warning and no filter. Returns 0, or -1 with err. */
+int sandbox_apply(char *err, size_t errlen);
+
+/* The names on the allow-list (for tests). */
+const char *const *sandbox_names(size_t *n);
+
+#endif
