@@ -68,10 +68,17 @@ static struct refusal nat64_refusal_6to4(enum nat64_result r)
 /* RFC 7915 §4.4, RFC 6146 §3.5: an IPv4 packet for which no session leads
  * anywhere gets Host Unreachable (a TCP segment none, as from a firewall;
  * a bare SYN is held instead), a filtered one Administratively Prohibited
- * (or held, if a bare SYN). Running out of room on the way in: nothing. */
+ * (or held, if a bare SYN). Running out of room on the way in: nothing.
+ * UDP to a pool4 transport address with no mapping gets Port Unreachable:
+ * RFC 6146 §3.5.1 discards it without naming a code, and to the IPv4 side
+ * (T,t) is a port of this host with no listener, which RFC 1122 §4.1.3.1
+ * (RFC 792) answers with Port Unreachable; that is what traceroute and
+ * UDP applications wait for. */
 static struct refusal nat64_refusal_4to6(enum nat64_result r, uint8_t proto)
 {
-	struct refusal no_state = refuse_icmp(CTR_DROP_NO_STATE, ICMP_UNREACH, ICMP_UNREACH_HOST);
+	struct refusal no_state =
+	    refuse_icmp(CTR_DROP_NO_STATE, ICMP_UNREACH,
+	                proto == IPPROTO_UDP ? ICMP_UNREACH_PORT : ICMP_UNREACH_HOST);
 	struct refusal filtered =
 	    refuse_icmp(CTR_DROP_FILTERED, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB);
 
