@@ -92,7 +92,8 @@ static enum tun64_counter ipv4_check_fragment(struct ip4_view *v)
 
 /* The transport of an IPv4 packet, or of a fragment of one. A first
  * fragment of UDP without checksum is refused: the checksum IPv6 needs
- * covers the whole datagram (RFC 7915 §4.5 allows the drop). */
+ * covers the whole datagram (RFC 7915 §4.5 allows the drop; §4.4 gives
+ * it Communication Administratively Prohibited back). */
 static struct refusal l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v, bool opaque)
 {
 	/* RFC 7915 §4.4: a protocol a NAT64 does not carry: Protocol
@@ -112,7 +113,7 @@ static struct refusal l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v
 		    l4_later_fragment(l4, v->hdr[IP4_PROTO], v->l4, v->l4_len, v->frag_offset));
 	why = l4_parse(l4, v->hdr[IP4_PROTO], v->l4, v->l4_len, v->frag);
 	if (why == CTR_NONE && v->frag && udp_lacks_checksum(l4))
-		return refuse(CTR_DROP_FRAGMENT);
+		return refuse_icmp(CTR_DROP_FRAGMENT, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB);
 	return refuse(why);
 }
 
@@ -412,9 +413,13 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 		return refuse_4to6(ctx, &v, r, out, out_len);
 	l4.csum_partial = pkt->csum_partial;
 	/* RFC 7915 §4.5 lets a stateless translator, RFC 6146 §3.4 a NAT64,
-	 * refuse these instead of computing the checksum. */
+	 * refuse these instead of computing the checksum; §4.4: a discarded
+	 * IPv4 packet gets Communication Administratively Prohibited. */
 	if (cfg->udp_zero_csum_drop && !l4.no_header && udp_lacks_checksum(&l4))
-		return drop(ctx, DIR_4TO6, CTR_DROP_UDP_ZERO_CSUM);
+		return refuse_4to6(
+		    ctx, &v,
+		    refuse_icmp(CTR_DROP_UDP_ZERO_CSUM, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB),
+		    out, out_len);
 
 	/* §4.1 TTL; checked before any state is touched. */
 	if (v.hdr[IP4_TTL] <= 1) {
