@@ -238,7 +238,8 @@ static enum xlat_result refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view 
 /* The transport of an IPv6 packet, or of a fragment of one. Fragmented
  * ICMPv6 is refused: its checksum covers a pseudo-header with the whole
  * datagram's length, which ICMPv4 has not (RFC 7915 §5.1.1 lets the
- * translator drop what it does not reassemble). */
+ * translator drop what it does not reassemble). An atomic fragment is
+ * whole (RFC 6946 §4): its ICMPv6 is translated. */
 static struct refusal l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v, bool opaque)
 {
 	/* RFC 4443 §3.4: a protocol a NAT64 does not carry is an unrecognized
@@ -252,13 +253,13 @@ static struct refusal l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v
 		return unsupported;
 	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
 		return refuse(CTR_DROP_FRAGMENT);
-	if (v->frag && v->proto == IPPROTO_ICMPV6)
+	if (ip6_fragmented(v) && v->proto == IPPROTO_ICMPV6)
 		return refuse(CTR_DROP_FRAGMENT);
 	if (!l4_carried(v->proto, opaque))
 		return unsupported;
 	if (ip6_later_fragment(v))
 		return refuse(l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset));
-	return refuse(l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag));
+	return refuse(l4_parse(l4, v->proto, v->l4, v->l4_len, ip6_fragmented(v)));
 }
 
 enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
@@ -283,7 +284,7 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 		return refuse_routing_header(ctx, &v, out, out_len);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
-	if (icmp6_is_error(&v) && !v.frag)
+	if (icmp6_is_error(&v) && !ip6_fragmented(&v))
 		return xlat_icmp6_error(ctx, &v, hp, out, out_len);
 	r = check_addrs_6to4(cfg, &v, &a);
 	if (refused(r))

@@ -76,6 +76,20 @@ static inline bool ip6_later_fragment(const struct ip6_view *v)
 	return v->frag && v->frag_offset != 0;
 }
 
+/* RFC 6946 §4: a Fragment header with offset 0 and M=0 (an "atomic
+ * fragment") makes no fragment: the packet is processed in isolation, as a
+ * whole one, with the Fragment header's fields for IPv4 (RFC 7915 §5.1.1). */
+static inline bool ip6_atomic_fragment(const struct ip6_view *v)
+{
+	return v->frag && v->frag_offset == 0 && !v->frag_more;
+}
+
+/* Part of a larger datagram: a fragment that is not atomic. */
+static inline bool ip6_fragmented(const struct ip6_view *v)
+{
+	return v->frag && !ip6_atomic_fragment(v);
+}
+
 struct ip4_view {
 	uint8_t *hdr;
 	size_t hlen;
