@@ -48,10 +48,35 @@ static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const ui
 	return CTR_NONE;
 }
 
+/* The IPv6 extension headers (RFC 8200 §4, IANA "IPv6 Extension Header
+ * Types") but ESP, whose payload is opaque: RFC 7915 §5.1 (Total Length)
+ * drops a packet in which one follows the Fragment header. (A second
+ * Fragment header is refused as such, by ipv6_read_fragment_header.) */
+static bool ipv6_is_ext_header(uint8_t nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_AH:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_MH:
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+	case 253: /* experimentation */
+	case 254:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
  * Segments Left 0 are skipped (§5.1: "not translated"); a Routing header
  * with Segments Left != 0 is refused with CTR_DROP_EXT_HDR and
- * v->segments_left_at set. Each header is bounds-checked before it is read,
+ * v->segments_left_at set; so is an extension header after the Fragment
+ * header of a first fragment, with v->ext_after_frag set (§5.1, Total
+ * Length), once the chain has been read whole. Each header is bounds-checked before it is read,
  * so a chain cannot run past the payload. */
 enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 {
@@ -59,6 +84,7 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 	size_t off = IPV6_HDR_LEN;
 
 	v->proto_at = IP6_NXT;
+	v->ext_after_frag = false;
 	v->frag = false;
 	v->frag_more = false;
 	v->frag_offset = 0;
@@ -91,6 +117,7 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 		ext_len = ((size_t)e[EXT6_LEN] + 1) * EXT6_MIN_LEN;
 		if (off + ext_len > v->len)
 			return CTR_DROP_TRUNCATED;
+		v->ext_after_frag |= v->frag;
 		nh = e[EXT6_NXT];
 		v->proto_at = (uint32_t)(off + EXT6_NXT);
 		off += ext_len;
@@ -98,7 +125,9 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 	v->proto = nh;
 	v->l4 = v->hdr + off;
 	v->l4_len = v->len - off;
-	return CTR_NONE;
+	if (!ip6_later_fragment(v) && v->frag && ipv6_is_ext_header(nh))
+		v->ext_after_frag = true;
+	return v->ext_after_frag ? CTR_DROP_EXT_HDR : CTR_NONE;
 }
 
 /* Checks that need no state: translatable destination (and stateless
@@ -280,6 +309,13 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 	if (ipv6_src_is_bad(cfg, v.hdr + IP6_SRC))
 		return drop(ctx, DIR_6TO4, CTR_DROP_BAD_SRC);
 	why = ipv6_skip_ext_headers(&v);
+	/* RFC 7915 §5.1 (Total Length): an extension header after the Fragment
+	 * header SHOULD be dropped; §5.4: Administratively Prohibited back. */
+	if (why == CTR_DROP_EXT_HDR && v.ext_after_frag)
+		return refuse_6to4(
+		    ctx, &v,
+		    refuse_icmp(CTR_DROP_EXT_HDR, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADMIN), out,
+		    out_len);
 	if (why == CTR_DROP_EXT_HDR)
 		return refuse_routing_header(ctx, &v, out, out_len);
 	if (why != CTR_NONE)

@@ -67,6 +67,7 @@ struct ip6_view {
 	uint16_t frag_offset; /* in 8-byte units */
 	uint32_t frag_id;
 	uint32_t segments_left_at; /* refused Routing header: offset of Segments Left */
+	bool ext_after_frag;       /* refused: an extension header follows the Fragment header */
 	uint32_t proto_at;         /* offset of the Next Header byte that names proto */
 };
 
