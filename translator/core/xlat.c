@@ -132,14 +132,13 @@ bool wkp_refuses(const struct xlat_config *cfg, uint32_t a)
 	       !eam_has4(cfg->eam, a);
 }
 
-/* Multicast, unspecified and loopback never source a routable packet; in
- * stateful mode the translation prefix names IPv4 hosts, never IPv6 ones. */
-/* RFC 1812 §5.3.7: addresses a router never forwards to or from: "this
- * network" 0/8, loopback 127/8, multicast 224/4, reserved 240/4 (with the
- * limited broadcast 255.255.255.255). */
-bool addr4_is_martian(uint32_t a)
+/* The one IPv4 address check of both directions, for the packet and for
+ * the packet an ICMP error quotes alike: never forwarded (addr.h), or a
+ * non-global address the well-known prefix may not carry (RFC 6052 §3.1).
+ * The outer checks call its two halves apart only to count them apart. */
+bool addr4_untranslatable(const struct xlat_config *cfg, uint32_t a)
 {
-	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe;
+	return addr4_never_forwarded(a) || wkp_refuses(cfg, a);
 }
 
 /* §5.1 addresses: the destination is an IPv4 address inside pool6; the

@@ -29,11 +29,11 @@ static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, si
 	return CTR_NONE;
 }
 
-/* 0/8 "this network", 127/8 loopback, multicast and limited broadcast never
- * source a routable packet; pool4 addresses are ours. */
+/* Never forwarded (addr4_never_forwarded: 0/8, 127/8, 169.254/16,
+ * multicast, 240/4 and the limited broadcast); pool4 addresses are ours. */
 static bool ipv4_src_is_bad(const struct xlat_config *cfg, uint32_t src)
 {
-	return addr4_is_martian(src) || in_pool4(cfg, src);
+	return addr4_never_forwarded(src) || in_pool4(cfg, src);
 }
 
 /* RFC 791: a source route is used up (expired) when its pointer is past
@@ -132,7 +132,7 @@ static struct refusal check_addrs_4to6(const struct xlat_config *cfg, const stru
 	if (cfg->mode == XLAT_STATEFUL) {
 		if (!in_pool4(cfg, v->dst))
 			return not_dst;
-	} else if (wkp_refuses(cfg, v->dst) || addr4_is_martian(v->dst)) {
+	} else if (wkp_refuses(cfg, v->dst) || addr4_never_forwarded(v->dst)) {
 		return not_dst;
 	}
 	if (wkp_refuses(cfg, v->src))
@@ -368,7 +368,7 @@ static enum xlat_result refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view 
                                     struct refusal why, const uint8_t **out, size_t *out_len)
 {
 	if (!why.icmp_type || !ctx->cfg->icmp_unreachable || v->hairpin || icmp4_is_error(v) ||
-	    ip4_later_fragment(v) || addr4_is_martian(v->dst))
+	    ip4_later_fragment(v) || addr4_never_forwarded(v->dst))
 		return drop(ctx, DIR_4TO6, why.ctr);
 	return send_icmp_error(
 	    ctx, DIR_4TO6, why.ctr,

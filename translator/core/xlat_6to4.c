@@ -143,7 +143,7 @@ static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const stru
 
 	if (via == SIIT_VIA_NONE)
 		return not_dst;
-	if (wkp_refuses(cfg, a->dst4) || addr4_is_martian(a->dst4))
+	if (wkp_refuses(cfg, a->dst4) || addr4_never_forwarded(a->dst4))
 		return not_dst;
 	/* Hairpinning: RFC 6146 §3.8 (a pool4 address), RFC 7757 §4 case A. */
 	if (cfg->mode == XLAT_STATEFUL)
@@ -156,7 +156,7 @@ static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const stru
 		return not_src;
 	if (wkp_refuses(cfg, a->src4))
 		return not_src;
-	if (addr4_is_martian(a->src4))
+	if (addr4_never_forwarded(a->src4))
 		return refuse(CTR_DROP_BAD_SRC);
 	return NOT_REFUSED;
 }

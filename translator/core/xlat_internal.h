@@ -170,7 +170,7 @@ enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struc
 bool in_pool4(const struct xlat_config *cfg, uint32_t a);
 uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t len);
 bool wkp_refuses(const struct xlat_config *cfg, uint32_t a);
-bool addr4_is_martian(uint32_t a);
+bool addr4_untranslatable(const struct xlat_config *cfg, uint32_t a);
 bool addr_4to6(const struct xlat_config *cfg, uint32_t a, uint8_t out[16]);
 bool addr_6to4(const struct xlat_config *cfg, const uint8_t a[16], uint32_t *out);
 struct refusal map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
