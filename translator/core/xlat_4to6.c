@@ -398,6 +398,9 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 	if (!hairpin && ipv4_src_is_bad(cfg, v.src))
 		return drop(ctx, DIR_4TO6, CTR_DROP_BAD_SRC);
 	ipv4_check_options(&v);
+	/* ipv4-addr: answered or refused, never translated to ipv6-addr */
+	if (xlat_is_own4(cfg, &v))
+		return xlat_own_4to6(ctx, &v, out, out_len);
 	why = ipv4_check_fragment(&v);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);

@@ -320,6 +320,9 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 		return refuse_routing_header(ctx, &v, out, out_len);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
+	/* ipv6-addr: answered or refused, never translated to ipv4-addr */
+	if (!memcmp(v.hdr + IP6_DST, cfg->own6, 16))
+		return xlat_own_6to4(ctx, &v, out, out_len);
 	if (icmp6_is_error(&v) && !ip6_fragmented(&v))
 		return xlat_icmp6_error(ctx, &v, hp, out, out_len);
 	r = check_addrs_6to4(cfg, &v, &a);

@@ -178,6 +178,11 @@ struct refusal map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_vi
 struct refusal map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
                                        const struct l4_view *l4, struct xlat_addrs *a);
 bool hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v, const struct l4_view *l4);
+enum xlat_result xlat_own_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, const uint8_t **out,
+                               size_t *out_len);
+bool xlat_is_own4(const struct xlat_config *cfg, const struct ip4_view *v);
+enum xlat_result xlat_own_4to6(struct xlat_ctx *ctx, const struct ip4_view *v, const uint8_t **out,
+                               size_t *out_len);
 
 /* icmp_err.c */
 enum xlat_result send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
