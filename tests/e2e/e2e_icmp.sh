@@ -142,8 +142,9 @@ except socket.timeout:
 PY
 }
 # RFC 7915 §4.4, RFC 6146 §3.5.1 (icmp-unreachable, default yes): a UDP
-# datagram to a pool4 address and port that no client maps gets ICMPv4 Host
-# Unreachable, so the server's socket sees EHOSTUNREACH at once.
+# datagram to a pool4 address and port that no client maps gets ICMPv4 Port
+# Unreachable (RFC 1122 §4.1.3.1: a closed port), so the server's socket
+# sees ECONNREFUSED at once.
 check_udp_no_state() {
 	t64_in "$T64_NS_SERVER" timeout 10 "$T64_PYTHON" - 198.51.100.9 <<'PY'
 import errno, socket, sys
@@ -157,8 +158,8 @@ for _ in range(3):
         s.send(b"anyone mapped here?")
         s.recv(100)
     except OSError as e:
-        if e.errno == errno.EHOSTUNREACH:
-            print("    EHOSTUNREACH, as expected")
+        if e.errno == errno.ECONNREFUSED:
+            print("    ECONNREFUSED, as expected")
             sys.exit(0)
         if not isinstance(e, socket.timeout):
             print("    %s" % e)
@@ -210,7 +211,7 @@ if [ "$MODE" = stateful ]; then
 		check_syn_held
 	t64_check "TCP simultaneous open: server to 198.51.100.9:40000, client from port 40000: both connect" \
 		check_simultaneous_open
-	t64_check "UDP from the server to 198.51.100.9:4243 (no mapping): EHOSTUNREACH (Host Unreachable)" \
+	t64_check "UDP from the server to 198.51.100.9:4243 (no mapping): ECONNREFUSED (Port Unreachable)" \
 		check_udp_no_state
 fi
 

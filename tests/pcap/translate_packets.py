@@ -119,9 +119,9 @@ def cases(dyn_addr, dyn_port):
     stray4 = ip4("203.0.113.9", "198.51.100.5", 17,
                  udp("203.0.113.9", "198.51.100.5", 53, 1234, b"x", False))
     # RFC 6146 §3.5.1, RFC 7915 §4.4: no session for a UDP datagram from
-    # IPv4: Destination Unreachable, Host Unreachable, quoting it, from
+    # IPv4: Destination Unreachable, Port Unreachable (RFC 1122 §4.1.3.1), quoting it, from
     # ipv4-addr (Identification 0 with DF, RFC 6864 §4.1).
-    stray_unreach = ip4(OWN4, "203.0.113.9", 1, icmp4(3, 1, b"\0" * 4, stray4), df=True)
+    stray_unreach = ip4(OWN4, "203.0.113.9", 1, icmp4(3, 3, b"\0" * 4, stray4), df=True)
     cut6 = ip6(CLIENT, SERVER6, 6, tcp(CLIENT, SERVER6, 40002, 80, 1, 0, SYN, True)[:10])
     hlim1 = ip6(CLIENT, SERVER6, 17, udp(CLIENT, SERVER6, 40003, 53, b"ttl", True), hlim=1)
     # RFC 4443 §3.3: Time Exceeded, code 0, quoting the packet, from ipv6-addr.
@@ -132,7 +132,7 @@ def cases(dyn_addr, dyn_port):
     reply4 = ip4(SERVER4, dyn_addr, 17, udp(SERVER4, dyn_addr, 7, dyn_port, b"olleh", False))
     reply6 = ip6(SERVER6, CLIENT, 17, udp(SERVER6, CLIENT, 7, 50000, b"olleh", True), hlim=63)
     late4 = ip4(SERVER4, dyn_addr, 17, udp(SERVER4, dyn_addr, 7, dyn_port, b"late", False))
-    late_unreach = ip4(OWN4, SERVER4, 1, icmp4(3, 1, b"\0" * 4, late4), df=True)
+    late_unreach = ip4(OWN4, SERVER4, 1, icmp4(3, 3, b"\0" * 4, late4), df=True)
     d = "%s.%d" % (dyn_addr, dyn_port)
     c6 = CLIENT + ".%d"
     s6 = SERVER6 + ".%d"
@@ -148,7 +148,7 @@ def cases(dyn_addr, dyn_port):
         (3, echo6, echo4, "6to4  translated  %s > %s -> %s > %s icmp echo-request id 7"
          % (CLIENT, SERVER6, POOL4, SERVER4)),
         (4, stray4, stray_unreach, "4to6  icmp-error drop-no-state  203.0.113.9.53 > "
-         "198.51.100.5.1234 udp -> %s > 203.0.113.9 icmp dest-unreachable code 1" % OWN4),
+         "198.51.100.5.1234 udp -> %s > 203.0.113.9 icmp dest-unreachable code 3" % OWN4),
         (5, cut6, None, "6to4  dropped drop-truncated  %s > %s tcp" % (c6 % 40002, s6 % 80)),
         (6, hlim1, exceeded, "6to4  icmp-error drop-ttl-expired  %s > %s udp -> %s > %s "
          "icmp6 time-exceeded code 0" % (c6 % 40003, s6 % 53, OWN6, CLIENT)),
@@ -156,7 +156,7 @@ def cases(dyn_addr, dyn_port):
         (10, reply4, reply6, "4to6  translated  %s > %s -> %s > %s udp"
          % (SERVER4 + ".7", d, s6 % 7, c6 % 50000)),
         (400, late4, late_unreach, "4to6  icmp-error drop-no-state  %s > %s udp -> %s > %s "
-         "icmp dest-unreachable code 1" % (SERVER4 + ".7", d, OWN4, SERVER4)),
+         "icmp dest-unreachable code 3" % (SERVER4 + ".7", d, OWN4, SERVER4)),
     ]
 
 

@@ -573,10 +573,11 @@ static const uint8_t other_proto6[] = { 1, 2, 47, 50, 59, 132, 253, 255 };
 
 /* RFC 7915 §4.5: stateless forwards every transport protocol, payload
  * unchanged; stateful (RFC 6146) only TCP, UDP and ICMP. Never forwarded:
- * ICMP of the other family and numbers that are IPv6 extension headers. */
+ * ICMP of the other family and numbers that are IPv6 extension headers;
+ * No Next Header (59) is forwarded (§5.1 copies it into Protocol). */
 static bool opaque_forwarded(uint8_t proto)
 {
-	return !stateful() && proto != 0 && proto != 1 && proto != 58 && proto != 59 &&
+	return !stateful() && proto != 0 && proto != 1 && proto != 58 &&
 	       proto != 253 && proto != 255;
 }
 

@@ -117,11 +117,12 @@ static void expect_silent(enum tun64_dir dir, enum tun64_counter why)
 
 /* ---- IPv4 -> IPv6 (§4.4, RFC 6146 §3.5.1, §3.5.3) ---- */
 
-/* A UDP datagram that no session leads anywhere: Host Unreachable. */
-START_TEST(udp_no_state_host_unreachable)
+/* A UDP datagram that no session leads anywhere: Port Unreachable, as a
+ * host with that port closed answers (RFC 1122 §4.1.3.1). */
+START_TEST(udp_no_state_port_unreachable)
 {
 	size_t n = udp4(F->in, SRV4, T4, 53, 4000);
-	size_t en = err4(OWN4_SF, 1, F->in, n);
+	size_t en = err4(OWN4_SF, 3, F->in, n);
 
 	xf_run(F, F->in, n, false);
 	expect_error(DIR_4TO6, CTR_DROP_NO_STATE, en);
@@ -319,7 +320,7 @@ static Suite *unreach_suite(void)
 	TCase *sl = tcase_create("stateless");
 
 	tcase_add_checked_fixture(sf, stateful_setup, teardown);
-	tcase_add_test(sf, udp_no_state_host_unreachable);
+	tcase_add_test(sf, udp_no_state_port_unreachable);
 	tcase_add_test(sf, echo_no_state_host_unreachable);
 	tcase_add_test(sf, tcp_no_state_silent);
 	tcase_add_test(sf, disabled_silent);

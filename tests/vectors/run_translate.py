@@ -28,7 +28,7 @@ BASE = {
 # The fixture leaves these zero: no rate limit, no unreachable for drops.
 COMMON = ["prefix 2001:db8:64::/96", "mtu 1500", "lowest-ipv6-mtu 1280",
           "icmp-error-rate 0", "icmp-unreachable no"]
-PASSIVE = ("rx", "translated", "icmp-error-sent")
+PASSIVE = ("rx", "translated", "icmp-error-sent", "echo-reply-sent")
 TS = (1000, 250000)  # the input packet's timestamp
 
 
@@ -89,7 +89,7 @@ def expected_verdict(c):
     reasons = sorted(x for x in ctrs if x not in PASSIVE)
     if "icmp-error-sent" in ctrs:
         kind = "icmp-error"
-    elif "translated" in ctrs:
+    elif "translated" in ctrs or "echo-reply-sent" in ctrs:
         kind = "translated fragmented" if len(c["out"]) > 1 else "translated"
     else:
         kind = "dropped"

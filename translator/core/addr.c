@@ -232,6 +232,29 @@ static const struct prefix4 non_global4[] = {
     {0xf0000000, 4},  /* 240.0.0.0/4 reserved, includes broadcast */
 };
 
+/* IPv4 addresses no router forwards a packet to or from, so neither does
+ * the translator, outside or inside an ICMP error's quote: "this network"
+ * 0/8 and loopback 127/8 (RFC 1812 §5.3.7, §4.2.2.11), link-local
+ * 169.254/16 (RFC 3927 §7), multicast 224/4 and reserved 240/4 with the
+ * limited broadcast (RFC 1812 §5.3.7). */
+static const struct prefix4 never_forwarded4[] = {
+    {0x00000000, 8},  /* 0.0.0.0/8 */
+    {0x7f000000, 8},  /* 127.0.0.0/8 */
+    {0xa9fe0000, 16}, /* 169.254.0.0/16 */
+    {0xe0000000, 4},  /* 224.0.0.0/4 */
+    {0xf0000000, 4},  /* 240.0.0.0/4 */
+};
+
+bool addr4_never_forwarded(uint32_t a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(never_forwarded4) / sizeof(never_forwarded4[0]); i++)
+		if (prefix4_contains(&never_forwarded4[i], a))
+			return true;
+	return false;
+}
+
 bool addr4_is_global(uint32_t a)
 {
 	size_t i;

@@ -46,6 +46,10 @@ char *addr4_str(uint32_t a, char *buf, size_t len);
  * (false for RFC 1918, loopback, link-local, multicast, documentation ...) */
 bool addr4_is_global(uint32_t a);
 
+/* 0/8, 127/8, 169.254/16 (RFC 3927 §7), 224/4, 240/4: never forwarded
+ * (RFC 1812 §5.3.7), so never translated. */
+bool addr4_never_forwarded(uint32_t a);
+
 /* 64:ff9b::/96 */
 bool prefix6_is_wkp(const struct prefix6 *p);
 

@@ -66,7 +66,12 @@
 	  "held IPv4 SYNs dropped because an IPv6 SYN to their sender was translated")             \
 	X(FRAGMENTED, "fragmented",                                                                \
 	  "IPv4 datagrams without DF split into IPv6 fragments to fit lowest-ipv6-mtu "            \
-	  "(RFC 7915 §4.1)")
+	  "(RFC 7915 §4.1)")                                                                     \
+	X(DROP_OWN_ADDRESS, "drop-own-address",                                                    \
+	  "packet for ipv4-addr / ipv6-addr, not an echo request: not translated; TCP and UDP "   \
+	  "get Port Unreachable, other protocols Protocol Unreachable or Parameter Problem")       \
+	X(ECHO_REPLY_SENT, "echo-reply-sent",                                                      \
+	  "echo requests to ipv4-addr / ipv6-addr answered by the translator")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

@@ -264,7 +264,7 @@ static enum tun64_counter map_err_addrs_4to6(struct xlat_ctx *ctx, const struct 
 	uint32_t in_src = get_be32(in->hdr + IP4_SRC), in_dst = get_be32(in->hdr + IP4_DST);
 	bool by_6052 = v->hairpin && cfg->mode == XLAT_STATELESS;
 
-	if (wkp_refuses(cfg, in_dst) || wkp_refuses(cfg, in_src))
+	if (addr4_untranslatable(cfg, in_dst) || addr4_untranslatable(cfg, in_src))
 		return CTR_DROP_ICMP_INNER;
 	if (by_6052)
 		rfc6052_embed(&cfg->pool6, in_dst, inner->dst6);
@@ -417,7 +417,7 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	if (!addr_6to4(cfg, v->hdr + IP6_DST, &outer->dst4) || wkp_refuses(cfg, outer->dst4))
 		return CTR_DROP_NOT_TRANSLATABLE_DST;
 	in_src_via = siit_map_6to4(cfg->eam, &cfg->pool6, in->hdr + IP6_SRC, &inner->src4);
-	if (in_src_via == SIIT_VIA_NONE || wkp_refuses(cfg, inner->src4))
+	if (in_src_via == SIIT_VIA_NONE || addr4_untranslatable(cfg, inner->src4))
 		return CTR_DROP_ICMP_INNER;
 	inner->sport = in->l4.sport;
 	inner->dport = in->l4.dport;
@@ -427,7 +427,8 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 		outer->hairpin = siit_hairpin(cfg->eam, in_src_via, inner->src4) &&
 		                 outer->dst4 == inner->src4; /* the error goes where it came from */
 	if (cfg->mode == XLAT_STATELESS) {
-		if (!addr_6to4(cfg, in_dst6, &inner->dst4) || wkp_refuses(cfg, inner->dst4))
+		if (!addr_6to4(cfg, in_dst6, &inner->dst4) ||
+		    addr4_untranslatable(cfg, inner->dst4))
 			return CTR_DROP_ICMP_INNER;
 		if (!addr_6to4(cfg, v->hdr + IP6_SRC, &outer->src4) ||
 		    wkp_refuses(cfg, outer->src4))

@@ -56,15 +56,16 @@ enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6)
  * header translated, payload unchanged (but see l4_pseudo_csum). Stateless
  * mode only: an RFC 6146 NAT64 keeps state for TCP, UDP and ICMP alone. Not
  * forwarded: numbers that are IPv6 extension headers (RFC 8200 §4, IANA; the IPv6
- * side would parse the payload as one) other than ESP and AH, No Next
- * Header, the reserved 255, and ICMP of the other family (dropped before). */
+ * side would parse the payload as one) other than ESP and AH, the reserved
+ * 255, and ICMP of the other family (dropped before). No Next Header (59)
+ * is carried: §5.1 copies it into Protocol, and RFC 8200 §4.7 passes any
+ * bytes after it on unchanged. */
 bool l4_opaque_ok(uint8_t proto)
 {
 	switch (proto) {
 	case 0:   /* Hop-by-Hop Options */
 	case 43:  /* Routing */
 	case 44:  /* Fragment */
-	case 59:  /* No Next Header */
 	case 60:  /* Destination Options */
 	case 135: /* Mobility */
 	case 139: /* HIP */

@@ -29,11 +29,11 @@ static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, si
 	return CTR_NONE;
 }
 
-/* 0/8 "this network", 127/8 loopback, multicast and limited broadcast never
- * source a routable packet; pool4 addresses are ours. */
+/* Never forwarded (addr4_never_forwarded: 0/8, 127/8, 169.254/16,
+ * multicast, 240/4 and the limited broadcast); pool4 addresses are ours. */
 static bool ipv4_src_is_bad(const struct xlat_config *cfg, uint32_t src)
 {
-	return addr4_is_martian(src) || in_pool4(cfg, src);
+	return addr4_never_forwarded(src) || in_pool4(cfg, src);
 }
 
 /* RFC 791: a source route is used up (expired) when its pointer is past
@@ -92,7 +92,8 @@ static enum tun64_counter ipv4_check_fragment(struct ip4_view *v)
 
 /* The transport of an IPv4 packet, or of a fragment of one. A first
  * fragment of UDP without checksum is refused: the checksum IPv6 needs
- * covers the whole datagram (RFC 7915 §4.5 allows the drop). */
+ * covers the whole datagram (RFC 7915 §4.5 allows the drop; §4.4 gives
+ * it Communication Administratively Prohibited back). */
 static struct refusal l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v, bool opaque)
 {
 	/* RFC 7915 §4.4: a protocol a NAT64 does not carry: Protocol
@@ -112,7 +113,7 @@ static struct refusal l4_parse_4to6(struct l4_view *l4, const struct ip4_view *v
 		    l4_later_fragment(l4, v->hdr[IP4_PROTO], v->l4, v->l4_len, v->frag_offset));
 	why = l4_parse(l4, v->hdr[IP4_PROTO], v->l4, v->l4_len, v->frag);
 	if (why == CTR_NONE && v->frag && udp_lacks_checksum(l4))
-		return refuse(CTR_DROP_FRAGMENT);
+		return refuse_icmp(CTR_DROP_FRAGMENT, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB);
 	return refuse(why);
 }
 
@@ -131,7 +132,7 @@ static struct refusal check_addrs_4to6(const struct xlat_config *cfg, const stru
 	if (cfg->mode == XLAT_STATEFUL) {
 		if (!in_pool4(cfg, v->dst))
 			return not_dst;
-	} else if (wkp_refuses(cfg, v->dst) || addr4_is_martian(v->dst)) {
+	} else if (wkp_refuses(cfg, v->dst) || addr4_never_forwarded(v->dst)) {
 		return not_dst;
 	}
 	if (wkp_refuses(cfg, v->src))
@@ -367,7 +368,7 @@ static enum xlat_result refuse_4to6(struct xlat_ctx *ctx, const struct ip4_view 
                                     struct refusal why, const uint8_t **out, size_t *out_len)
 {
 	if (!why.icmp_type || !ctx->cfg->icmp_unreachable || v->hairpin || icmp4_is_error(v) ||
-	    ip4_later_fragment(v) || addr4_is_martian(v->dst))
+	    ip4_later_fragment(v) || addr4_never_forwarded(v->dst))
 		return drop(ctx, DIR_4TO6, why.ctr);
 	return send_icmp_error(
 	    ctx, DIR_4TO6, why.ctr,
@@ -397,6 +398,9 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 	if (!hairpin && ipv4_src_is_bad(cfg, v.src))
 		return drop(ctx, DIR_4TO6, CTR_DROP_BAD_SRC);
 	ipv4_check_options(&v);
+	/* ipv4-addr: answered or refused, never translated to ipv6-addr */
+	if (xlat_is_own4(cfg, &v))
+		return xlat_own_4to6(ctx, &v, out, out_len);
 	why = ipv4_check_fragment(&v);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
@@ -412,9 +416,13 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 		return refuse_4to6(ctx, &v, r, out, out_len);
 	l4.csum_partial = pkt->csum_partial;
 	/* RFC 7915 §4.5 lets a stateless translator, RFC 6146 §3.4 a NAT64,
-	 * refuse these instead of computing the checksum. */
+	 * refuse these instead of computing the checksum; §4.4: a discarded
+	 * IPv4 packet gets Communication Administratively Prohibited. */
 	if (cfg->udp_zero_csum_drop && !l4.no_header && udp_lacks_checksum(&l4))
-		return drop(ctx, DIR_4TO6, CTR_DROP_UDP_ZERO_CSUM);
+		return refuse_4to6(
+		    ctx, &v,
+		    refuse_icmp(CTR_DROP_UDP_ZERO_CSUM, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB),
+		    out, out_len);
 
 	/* §4.1 TTL; checked before any state is touched. */
 	if (v.hdr[IP4_TTL] <= 1) {

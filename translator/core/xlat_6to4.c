@@ -48,10 +48,35 @@ static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const ui
 	return CTR_NONE;
 }
 
+/* The IPv6 extension headers (RFC 8200 §4, IANA "IPv6 Extension Header
+ * Types") but ESP, whose payload is opaque: RFC 7915 §5.1 (Total Length)
+ * drops a packet in which one follows the Fragment header. (A second
+ * Fragment header is refused as such, by ipv6_read_fragment_header.) */
+static bool ipv6_is_ext_header(uint8_t nh)
+{
+	switch (nh) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_AH:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_MH:
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+	case 253: /* experimentation */
+	case 254:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
  * Segments Left 0 are skipped (§5.1: "not translated"); a Routing header
  * with Segments Left != 0 is refused with CTR_DROP_EXT_HDR and
- * v->segments_left_at set. Each header is bounds-checked before it is read,
+ * v->segments_left_at set; so is an extension header after the Fragment
+ * header of a first fragment, with v->ext_after_frag set (§5.1, Total
+ * Length), once the chain has been read whole. Each header is bounds-checked before it is read,
  * so a chain cannot run past the payload. */
 enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 {
@@ -59,6 +84,7 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 	size_t off = IPV6_HDR_LEN;
 
 	v->proto_at = IP6_NXT;
+	v->ext_after_frag = false;
 	v->frag = false;
 	v->frag_more = false;
 	v->frag_offset = 0;
@@ -91,6 +117,7 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 		ext_len = ((size_t)e[EXT6_LEN] + 1) * EXT6_MIN_LEN;
 		if (off + ext_len > v->len)
 			return CTR_DROP_TRUNCATED;
+		v->ext_after_frag |= v->frag;
 		nh = e[EXT6_NXT];
 		v->proto_at = (uint32_t)(off + EXT6_NXT);
 		off += ext_len;
@@ -98,7 +125,9 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 	v->proto = nh;
 	v->l4 = v->hdr + off;
 	v->l4_len = v->len - off;
-	return CTR_NONE;
+	if (!ip6_later_fragment(v) && v->frag && ipv6_is_ext_header(nh))
+		v->ext_after_frag = true;
+	return v->ext_after_frag ? CTR_DROP_EXT_HDR : CTR_NONE;
 }
 
 /* Checks that need no state: translatable destination (and stateless
@@ -114,7 +143,7 @@ static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const stru
 
 	if (via == SIIT_VIA_NONE)
 		return not_dst;
-	if (wkp_refuses(cfg, a->dst4) || addr4_is_martian(a->dst4))
+	if (wkp_refuses(cfg, a->dst4) || addr4_never_forwarded(a->dst4))
 		return not_dst;
 	/* Hairpinning: RFC 6146 §3.8 (a pool4 address), RFC 7757 §4 case A. */
 	if (cfg->mode == XLAT_STATEFUL)
@@ -127,7 +156,7 @@ static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const stru
 		return not_src;
 	if (wkp_refuses(cfg, a->src4))
 		return not_src;
-	if (addr4_is_martian(a->src4))
+	if (addr4_never_forwarded(a->src4))
 		return refuse(CTR_DROP_BAD_SRC);
 	return NOT_REFUSED;
 }
@@ -238,7 +267,8 @@ static enum xlat_result refuse_6to4(struct xlat_ctx *ctx, const struct ip6_view 
 /* The transport of an IPv6 packet, or of a fragment of one. Fragmented
  * ICMPv6 is refused: its checksum covers a pseudo-header with the whole
  * datagram's length, which ICMPv4 has not (RFC 7915 §5.1.1 lets the
- * translator drop what it does not reassemble). */
+ * translator drop what it does not reassemble). An atomic fragment is
+ * whole (RFC 6946 §4): its ICMPv6 is translated. */
 static struct refusal l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v, bool opaque)
 {
 	/* RFC 4443 §3.4: a protocol a NAT64 does not carry is an unrecognized
@@ -252,13 +282,13 @@ static struct refusal l4_parse_6to4(struct l4_view *l4, const struct ip6_view *v
 		return unsupported;
 	if (fragment_overflows(v->frag, v->frag_offset, v->l4_len))
 		return refuse(CTR_DROP_FRAGMENT);
-	if (v->frag && v->proto == IPPROTO_ICMPV6)
+	if (ip6_fragmented(v) && v->proto == IPPROTO_ICMPV6)
 		return refuse(CTR_DROP_FRAGMENT);
 	if (!l4_carried(v->proto, opaque))
 		return unsupported;
 	if (ip6_later_fragment(v))
 		return refuse(l4_later_fragment(l4, v->proto, v->l4, v->l4_len, v->frag_offset));
-	return refuse(l4_parse(l4, v->proto, v->l4, v->l4_len, v->frag));
+	return refuse(l4_parse(l4, v->proto, v->l4, v->l4_len, ip6_fragmented(v)));
 }
 
 enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
@@ -279,11 +309,21 @@ enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xl
 	if (ipv6_src_is_bad(cfg, v.hdr + IP6_SRC))
 		return drop(ctx, DIR_6TO4, CTR_DROP_BAD_SRC);
 	why = ipv6_skip_ext_headers(&v);
+	/* RFC 7915 §5.1 (Total Length): an extension header after the Fragment
+	 * header SHOULD be dropped; §5.4: Administratively Prohibited back. */
+	if (why == CTR_DROP_EXT_HDR && v.ext_after_frag)
+		return refuse_6to4(
+		    ctx, &v,
+		    refuse_icmp(CTR_DROP_EXT_HDR, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADMIN), out,
+		    out_len);
 	if (why == CTR_DROP_EXT_HDR)
 		return refuse_routing_header(ctx, &v, out, out_len);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
-	if (icmp6_is_error(&v) && !v.frag)
+	/* ipv6-addr: answered or refused, never translated to ipv4-addr */
+	if (!memcmp(v.hdr + IP6_DST, cfg->own6, 16))
+		return xlat_own_6to4(ctx, &v, out, out_len);
+	if (icmp6_is_error(&v) && !ip6_fragmented(&v))
 		return xlat_icmp6_error(ctx, &v, hp, out, out_len);
 	r = check_addrs_6to4(cfg, &v, &a);
 	if (refused(r))

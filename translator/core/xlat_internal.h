@@ -67,6 +67,7 @@ struct ip6_view {
 	uint16_t frag_offset; /* in 8-byte units */
 	uint32_t frag_id;
 	uint32_t segments_left_at; /* refused Routing header: offset of Segments Left */
+	bool ext_after_frag;       /* refused: an extension header follows the Fragment header */
 	uint32_t proto_at;         /* offset of the Next Header byte that names proto */
 };
 
@@ -74,6 +75,20 @@ struct ip6_view {
 static inline bool ip6_later_fragment(const struct ip6_view *v)
 {
 	return v->frag && v->frag_offset != 0;
+}
+
+/* RFC 6946 §4: a Fragment header with offset 0 and M=0 (an "atomic
+ * fragment") makes no fragment: the packet is processed in isolation, as a
+ * whole one, with the Fragment header's fields for IPv4 (RFC 7915 §5.1.1). */
+static inline bool ip6_atomic_fragment(const struct ip6_view *v)
+{
+	return v->frag && v->frag_offset == 0 && !v->frag_more;
+}
+
+/* Part of a larger datagram: a fragment that is not atomic. */
+static inline bool ip6_fragmented(const struct ip6_view *v)
+{
+	return v->frag && !ip6_atomic_fragment(v);
 }
 
 struct ip4_view {
@@ -155,7 +170,7 @@ enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struc
 bool in_pool4(const struct xlat_config *cfg, uint32_t a);
 uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t len);
 bool wkp_refuses(const struct xlat_config *cfg, uint32_t a);
-bool addr4_is_martian(uint32_t a);
+bool addr4_untranslatable(const struct xlat_config *cfg, uint32_t a);
 bool addr_4to6(const struct xlat_config *cfg, uint32_t a, uint8_t out[16]);
 bool addr_6to4(const struct xlat_config *cfg, const uint8_t a[16], uint32_t *out);
 struct refusal map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_view *v,
@@ -163,6 +178,11 @@ struct refusal map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_vi
 struct refusal map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
                                        const struct l4_view *l4, struct xlat_addrs *a);
 bool hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v, const struct l4_view *l4);
+enum xlat_result xlat_own_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, const uint8_t **out,
+                               size_t *out_len);
+bool xlat_is_own4(const struct xlat_config *cfg, const struct ip4_view *v);
+enum xlat_result xlat_own_4to6(struct xlat_ctx *ctx, const struct ip4_view *v, const uint8_t **out,
+                               size_t *out_len);
 
 /* icmp_err.c */
 enum xlat_result send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
