@@ -449,6 +449,15 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	return CTR_NONE;
 }
 
+/* §5.3 translates the quoted header as §5.1 does an outer one: DF only
+ * when the translated packet exceeds 1260 bytes. That is the packet the
+ * IPv6 node sent, whose size its Payload Length gives (l4->len), not the
+ * quote cut from it. The ID it got from us is not known here: 0. */
+static uint32_t inner_id_frag_6to4(const struct l4_view *l4)
+{
+	return IPV4_HDR_LEN + l4->len > IPV4_DF_MAX_LEN ? IP_DF : 0;
+}
+
 /* Writes outer IPv4 + ICMPv4 + translated quote into o (ctx->scratch, or
  * ctx->split for a hairpinned error), cut to ICMP4_ERROR_MAX. Returns the
  * length. */
@@ -477,9 +486,7 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	uint32_t old_pseudo, new_pseudo = 0;
 
 	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
-	/* The quoted packet's own ID is not known here: 0 with DF, an
-	 * atomic datagram (RFC 6864 §4.1). */
-	ipv4_build_header(ih, &iv, &l4, inner, IP_DF, ipv6_tclass(in->hdr));
+	ipv4_build_header(ih, &iv, &l4, inner, inner_id_frag_6to4(&l4), ipv6_tclass(in->hdr));
 	ih[IP4_TTL] = in->hdr[IP6_HLIM];
 	put_be16(ih + IP4_SUM, 0);
 	put_be16(ih + IP4_SUM, csum_ipv4_header(ih, IPV4_HDR_LEN));
