@@ -129,53 +129,58 @@ static size_t icmp_ext_orig_len(size_t quote, size_t unit)
 	return orig < ICMP_EXT_MIN_ORIG ? ICMP_EXT_MIN_ORIG : orig;
 }
 
-/* The transport header of the quoted packet: TCP or UDP with their ports
- * (8 bytes are all RFC 792 promises), or an echo message. Anything else,
- * an ICMP error above all (RFC 7915 §4.3, §5.3), is not translated. */
+/* The transport header of the quoted packet (RFC 7915 §4.3, §5.3: the
+ * inner IP header is translated, the transport header where it is there):
+ * TCP or UDP with their ports, an echo message, or (stateless) any protocol
+ * §4.5/§5.5 forward. Stateless translates a quote with no transport header
+ * (nothing after the IP header, a later fragment) or part of one: it
+ * changes no port, and a checksum outside the quote stays as it is.
+ * Stateful needs the ports or the echo identifier to find the session
+ * (RFC 6146 §3.4): without them the error is dropped. An ICMP error quoted
+ * in turn is not translated (§4.3, §5.3). */
 static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, uint8_t *l4,
-                                         size_t len, size_t avail, bool from_v6, bool opaque)
+                                         size_t len, size_t avail, bool from_v6, bool stateless)
 {
 	struct l4_view *v = &in->l4;
+	bool icmp = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 
 	memset(v, 0, sizeof(*v));
-	v->proto = proto;
+	v->proto = icmp ? IPPROTO_ICMP : proto; /* as l4_view wants it */
 	v->hdr = l4;
 	v->len = len;
 	in->l4_avail = avail;
-	if (avail < ICMP_HDR_LEN || len < ICMP_HDR_LEN)
+	if (icmp && from_v6 != (proto == IPPROTO_ICMPV6))
 		return CTR_DROP_ICMP_INNER;
-	switch (proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		v->sport = get_be16(l4 + L4_SPORT);
-		v->dport = get_be16(l4 + L4_DPORT);
-		return CTR_NONE;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		if (from_v6 != (proto == IPPROTO_ICMPV6))
+	if (!icmp && proto != IPPROTO_TCP && proto != IPPROTO_UDP &&
+	    (!stateless || !l4_opaque_ok(proto)))
+		return CTR_DROP_ICMP_INNER;
+	if (in->later_frag || avail == 0) {
+		v->no_header = true;
+		return stateless ? CTR_NONE : CTR_DROP_ICMP_INNER;
+	}
+	if (icmp) {
+		/* the type must be translated, the identifier found */
+		if (avail < ICMP_HDR_LEN || len < ICMP_HDR_LEN)
 			return CTR_DROP_ICMP_INNER;
 		return icmp_parse(v, from_v6) == CTR_NONE ? CTR_NONE : CTR_DROP_ICMP_INNER;
-	default:
-		/* stateless: a packet of any other protocol (§4.5, §5.5), as is
-		 * but for a pseudo-header checksum (8 bytes are quoted here) */
-		if (!opaque || !l4_opaque_ok(proto))
-			return CTR_DROP_ICMP_INNER;
-		if (!l4_pseudo_csum(proto)) {
-			v->no_header = true;
-			return CTR_NONE;
-		}
-		v->sport = get_be16(l4 + L4_SPORT);
-		v->dport = get_be16(l4 + L4_DPORT);
-		return CTR_NONE;
 	}
+	if (avail < L4_DPORT + sizeof(uint16_t) ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP && !l4_pseudo_csum(proto))) {
+		v->no_header = true; /* nothing this translation changes */
+		return stateless ? CTR_NONE : CTR_DROP_ICMP_INNER;
+	}
+	v->sport = get_be16(l4 + L4_SPORT);
+	v->dport = get_be16(l4 + L4_DPORT);
+	return CTR_NONE;
 }
 
-/* The IPv4 packet quoted by an ICMPv4 error. Fragments are refused: a
- * later fragment has no ports, and a first one would need a Fragment
- * Header in the translation. */
-static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t avail, bool opaque)
+/* The IPv4 packet quoted by an ICMPv4 error. A fragment is translated as
+ * §4.1 translates one: its Fragment Header follows the IPv6 header. */
+static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t avail,
+                                       bool stateless)
 {
 	size_t hlen, total;
+	uint16_t off;
 
 	if (avail < IPV4_HDR_LEN || ip_version(p) != 4)
 		return CTR_DROP_ICMP_INNER;
@@ -183,19 +188,25 @@ static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t
 	total = get_be16(p + IP4_LEN);
 	if (hlen < IPV4_HDR_LEN || hlen > avail || total < hlen)
 		return CTR_DROP_ICMP_INNER;
-	if (get_be16(p + IP4_OFF) & (IP_MF | IP_OFFMASK))
-		return CTR_DROP_ICMP_INNER;
+	off = get_be16(p + IP4_OFF);
+	in->frag = (off & (IP_MF | IP_OFFMASK)) != 0;
+	in->frag_more = (off & IP_MF) != 0;
+	in->frag_offset = off & IP_OFFMASK;
+	in->later_frag = in->frag_offset != 0;
+	in->frag_id = get_be16(p + IP4_ID);
 	if (avail > total)
 		avail = total;
 	in->hdr = p;
 	in->avail = avail;
 	return inner_l4_parse(in, p[IP4_PROTO], p + hlen, total - hlen, avail - hlen, false,
-	                      opaque);
+	                      stateless);
 }
 
 /* The IPv6 packet quoted by an ICMPv6 error, extension headers skipped as
- * in §5.1 (they must lie inside the quote). */
-static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t avail, bool opaque)
+ * in §5.1 (they must lie inside the quote); a Fragment header becomes the
+ * IPv4 fragment fields (§5.1.1). */
+static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t avail,
+                                       bool stateless)
 {
 	struct ip6_view iv;
 	size_t ip_len, hlen;
@@ -207,12 +218,17 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 		avail = ip_len;
 	iv.hdr = p;
 	iv.len = avail;
-	if (ipv6_skip_ext_headers(&iv) != CTR_NONE || iv.frag)
+	if (ipv6_skip_ext_headers(&iv) != CTR_NONE)
 		return CTR_DROP_ICMP_INNER;
+	in->frag = iv.frag;
+	in->frag_more = iv.frag_more;
+	in->frag_offset = iv.frag_offset;
+	in->later_frag = ip6_later_fragment(&iv);
+	in->frag_id = iv.frag_id;
 	hlen = (size_t)(iv.l4 - p);
 	in->hdr = p;
 	in->avail = avail;
-	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true, opaque);
+	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true, stateless);
 }
 
 /* l4_rewrite for a quoted transport header that may be cut short: the
@@ -222,10 +238,14 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old_pseudo,
                              uint32_t new_pseudo, uint16_t sport, uint16_t dport)
 {
-	bool csum_quoted = v->proto != IPPROTO_TCP || avail >= TCP_SUM + sizeof(uint16_t);
-	bool udp_no_csum = v->proto == IPPROTO_UDP && get_be16(v->hdr + UDP_SUM) == 0;
+	size_t sum_at = v->proto == IPPROTO_TCP    ? TCP_SUM
+	                : v->proto == IPPROTO_ICMP ? ICMP_SUM
+	                                           : UDP_SUM;
+	bool csum_quoted = avail >= sum_at + sizeof(uint16_t);
 
-	if (csum_quoted && !udp_no_csum) {
+	if (v->no_header)
+		return;
+	if (csum_quoted && !(v->proto == IPPROTO_UDP && get_be16(v->hdr + UDP_SUM) == 0)) {
 		l4_rewrite(v, old_pseudo, new_pseudo, sport, dport);
 		return;
 	}
@@ -303,15 +323,16 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	uint8_t *o = ctx->scratch;
 	uint8_t *icmp = o + IPV6_HDR_LEN;
 	uint8_t *ih = icmp + ICMP_HDR_LEN;
-	uint8_t *il4 = ih + IPV6_HDR_LEN;
+	size_t ih_len = IPV6_HDR_LEN + (in->frag ? IPV6_FRAG_HDR_LEN : 0);
+	uint8_t *il4 = ih + ih_len;
 	/* RFC 4443 §3.1, §3.3: the length attribute, in 64-bit words, is in
 	 * Destination Unreachable and Time Exceeded only. */
 	size_t ext_len =
 	    e->type == ICMP6_DST_UNREACH || e->type == ICMP6_TIME_EXCEEDED ? in->ext_len : 0;
-	size_t room = icmp_quote_room(ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN, &ext_len, 8) -
-	              IPV6_HDR_LEN;
+	size_t room =
+	    icmp_quote_room(ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN, &ext_len, 8) - ih_len;
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
-	size_t quote = IPV6_HDR_LEN + copy;
+	size_t quote = ih_len + copy;
 	size_t orig = ext_len ? icmp_ext_orig_len(quote, 8) : quote;
 	size_t payload = ICMP_HDR_LEN + orig + ext_len;
 	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 8) << ICMP6_LEN_ATTR_SHIFT : e->rest;
@@ -330,6 +351,8 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 		old_pseudo = csum_pseudo4(in_src, in_dst, l4.proto, (uint16_t)l4.len);
 	new_pseudo = csum_pseudo6(inner->src6, inner->dst6, ih[IP6_NXT], (uint32_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
+	if (in->frag) /* §4.1, as for an outer fragment */
+		ipv6_build_fragment_header(ih + IPV6_HDR_LEN, ih, &iv);
 	memset(ih + quote, 0, orig - quote);
 	if (ext_len)
 		memcpy(ih + orig, in->ext, ext_len);
@@ -452,9 +475,13 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 /* §5.3 translates the quoted header as §5.1 does an outer one: DF only
  * when the translated packet exceeds 1260 bytes. That is the packet the
  * IPv6 node sent, whose size its Payload Length gives (l4->len), not the
- * quote cut from it. The ID it got from us is not known here: 0. */
-static uint32_t inner_id_frag_6to4(const struct l4_view *l4)
+ * quote cut from it. The ID it got from us is not known here: 0. A quoted
+ * fragment (§5.1.1): the low 16 bits of its Identification, MF, offset. */
+static uint32_t inner_id_frag_6to4(const struct inner_view *in, const struct l4_view *l4)
 {
+	if (in->frag)
+		return (uint32_t)(uint16_t)in->frag_id << 16 | (in->frag_offset & IP_OFFMASK) |
+		       (in->frag_more ? IP_MF : 0);
 	return IPV4_HDR_LEN + l4->len > IPV4_DF_MAX_LEN ? IP_DF : 0;
 }
 
@@ -486,7 +513,7 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	uint32_t old_pseudo, new_pseudo = 0;
 
 	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
-	ipv4_build_header(ih, &iv, &l4, inner, inner_id_frag_6to4(&l4), ipv6_tclass(in->hdr));
+	ipv4_build_header(ih, &iv, &l4, inner, inner_id_frag_6to4(in, &l4), ipv6_tclass(in->hdr));
 	ih[IP4_TTL] = in->hdr[IP6_HLIM];
 	put_be16(ih + IP4_SUM, 0);
 	put_be16(ih + IP4_SUM, csum_ipv4_header(ih, IPV4_HDR_LEN));

@@ -306,8 +306,8 @@ void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const 
  * header the translated protocol, offset and M copied, the Identification
  * zero-extended to 32 bits. Built aside: the IPv4 header it reads from is
  * overwritten by the IPv6 one. */
-static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
-                                       const struct ip4_view *v)
+void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
+                                const struct ip4_view *v)
 {
 	uint16_t frag = get_be16(v->hdr + IP4_OFF);
 

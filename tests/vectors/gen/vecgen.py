@@ -113,3 +113,24 @@ class VecFile:
 
     def write(self, path):
         open(path, "w").writelines(self.lines)
+
+
+def csum_update(old, old_words, new_words):
+    """RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') over 16-bit words."""
+    s = ~old & 0xffff
+    for w in old_words:
+        s += ~w & 0xffff
+    for w in new_words:
+        s += w
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def words(b):
+    return list(struct.unpack("!%dH" % (len(b) // 2), b))
+
+
+def frag6(nh, offset_units, more, ident):
+    """RFC 8200 §4.5 Fragment header."""
+    return struct.pack("!BBHI", nh, 0, offset_units << 3 | (1 if more else 0), ident)
