@@ -78,6 +78,21 @@ bool icmp4_is_error(const struct ip4_view *v)
 	       v->l4[ICMP_TYPE] != ICMP_ECHO && v->l4[ICMP_TYPE] != ICMP_ECHOREPLY;
 }
 
+/* An ICMPv4 error from 0.0.0.0 or 127/8 (a host or router answering from
+ * "this host" or its loopback, RFC 1122 §3.2.1.3): not a source a packet
+ * may have, but the packet it quotes is what the IPv6 sender needs (RFC
+ * 7915 §4.2 translates every error of these types). Its source is mapped
+ * like any other (§4.1: RFC 6052 under pool6, so prefix::7f00:1), or, where
+ * RFC 6052 §3.1 refuses it (the well-known prefix: not global), the RFC
+ * 6791 way (rfc6791_src6). The rest of ipv4_src_is_bad still holds:
+ * multicast, broadcast and pool4 sources are dropped. */
+bool icmp4_err_src_allowed(const struct xlat_config *cfg, const struct ip4_view *v)
+{
+	uint8_t net = (uint8_t)(v->src >> 24);
+
+	return (net == 0 || net == 127) && !in_pool4(cfg, v->src) && icmp4_is_error(v);
+}
+
 /* RFC 4884 §4: with extensions the length attribute counts the "original
  * datagram" in units; only that part is quoted. */
 static size_t icmp_quoted_len(size_t avail, uint8_t len_attr, size_t unit)

@@ -394,7 +394,7 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
 	v.hairpin = hairpin;
-	if (!hairpin && ipv4_src_is_bad(cfg, v.src))
+	if (!hairpin && ipv4_src_is_bad(cfg, v.src) && !icmp4_err_src_allowed(cfg, &v))
 		return drop(ctx, DIR_4TO6, CTR_DROP_BAD_SRC);
 	ipv4_check_options(&v);
 	why = ipv4_check_fragment(&v);

@@ -229,5 +229,6 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
                                   struct xlat_pkt *hp, const uint8_t **out, size_t *out_len);
 enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
                                   const uint8_t **out, size_t *out_len);
+bool icmp4_err_src_allowed(const struct xlat_config *cfg, const struct ip4_view *v);
 
 #endif
