@@ -54,14 +54,16 @@ static void rfc6791_src6(const struct xlat_config *cfg, uint32_t src4, uint8_t o
  * (nat64_bib_lookup4/6): an error creates and refreshes no state.
  *
  * RFC 4884 extensions (MPLS labels and interface information in traceroute
- * replies) are carried over: the translated original datagram is padded to
+ * replies) are carried over. In: the structure after an original datagram
+ * field of any length the attribute gives, or a legacy ICMPv4 one at offset
+ * 128 (icmp_body_parse). Out: the translated original datagram padded to
  * the other family's unit (32-bit words for ICMPv4, 64-bit for ICMPv6) and
- * at least 128 bytes, the length attribute says so, and the extension
- * structure follows unchanged (its checksum covers only itself). An
- * extension goes out only where the translated type has a length attribute
- * (Destination Unreachable, Time Exceeded; ICMPv4 Parameter Problem too) and
- * the size limit leaves 128 bytes of quote; otherwise the result is a plain
- * RFC 792 / RFC 4443 error with the attribute 0. */
+ * to at least 128 bytes (§4), the length attribute says so, and the
+ * extension structure follows unchanged (its checksum covers only itself).
+ * An extension goes out only where the translated type has a length
+ * attribute (Destination Unreachable, Time Exceeded; ICMPv4 Parameter
+ * Problem too) and the size limit leaves 128 bytes of quote; otherwise the
+ * result is a plain RFC 792 / RFC 4443 error with the attribute 0. */
 
 /* Type, code and the 32 bits after the checksum of an ICMP error. */
 bool icmp6_is_error(const struct ip6_view *v)
@@ -93,31 +95,47 @@ bool icmp4_err_src_allowed(const struct xlat_config *cfg, const struct ip4_view 
 	return (net == 0 || net == 127) && !in_pool4(cfg, v->src) && icmp4_is_error(v);
 }
 
-/* RFC 4884 §4: with extensions the length attribute counts the "original
- * datagram" in units; only that part is quoted. */
-static size_t icmp_quoted_len(size_t avail, uint8_t len_attr, size_t unit)
-{
-	size_t orig = (size_t)len_attr * unit;
+/* An ICMP error's body (after the 8-byte header) as RFC 4884 reads it:
+ * the "original datagram" field and the extension structure after it. */
+struct icmp_body {
+	size_t orig;        /* bytes of the original datagram field */
+	const uint8_t *ext; /* RFC 4884 extension structure, or NULL */
+	size_t ext_len;
+};
 
-	return orig && orig < avail ? orig : avail;
+/* RFC 4884 §7: an extension structure starts with version 2. */
+static bool icmp_ext_header_ok(const uint8_t *ext, size_t len)
+{
+	return len >= ICMP_EXT_HDR_LEN && ext[0] >> 4 == ICMP_EXT_VERSION;
 }
 
-/* RFC 4884 §4, §7: the extension structure after an original datagram of
- * len_attr units, which is at least 128 bytes when there is one; version
- * 2 in its header. Anything else carries no extension. Call after
- * inner4/6_parse, which clears in. */
-static void icmp_ext_find(struct inner_view *in, const uint8_t *body, size_t body_len,
-                          uint8_t len_attr, size_t unit)
+/* RFC 4884 §5: with a length attribute (len_attr units) the original
+ * datagram field is that long and an extension structure may follow. The
+ * 128-byte minimum of §4 binds the sender, who pads to it: a receiver
+ * takes the attribute as given (a shorter field still delimits the
+ * structure), and the translation pads to 128 on output. Without one
+ * (0): §5.4, an ICMPv4 message from an MPLS-aware router that predates RFC
+ * 4884 may carry a structure at the fixed offset 128, recognised by its
+ * version and a valid checksum (§7). Otherwise the whole body is the
+ * original datagram (RFC 792, RFC 4443). */
+static struct icmp_body icmp_body_parse(const uint8_t *body, size_t len, uint8_t len_attr,
+                                        size_t unit, bool legacy_ok)
 {
+	struct icmp_body b = {.orig = len};
 	size_t orig = (size_t)len_attr * unit;
 
-	in->ext = NULL;
-	in->ext_len = 0;
-	if (orig < ICMP_EXT_MIN_ORIG || orig + ICMP_EXT_HDR_LEN > body_len ||
-	    body[orig] >> 4 != ICMP_EXT_VERSION)
-		return;
-	in->ext = body + orig;
-	in->ext_len = body_len - orig;
+	if (orig == 0 && legacy_ok && len > ICMP_EXT_MIN_ORIG &&
+	    icmp_ext_header_ok(body + ICMP_EXT_MIN_ORIG, len - ICMP_EXT_MIN_ORIG) &&
+	    csum_finish(csum_add_bytes(0, body + ICMP_EXT_MIN_ORIG, len - ICMP_EXT_MIN_ORIG)) == 0)
+		orig = ICMP_EXT_MIN_ORIG;
+	if (orig == 0 || orig >= len)
+		return b;
+	b.orig = orig;
+	if (icmp_ext_header_ok(body + orig, len - orig)) {
+		b.ext = body + orig;
+		b.ext_len = len - orig;
+	}
+	return b;
 }
 
 /* Room for the quoted packet, its IP header included, in max_body bytes
@@ -401,7 +419,7 @@ enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v
 	struct inner_view in;
 	struct xlat_addrs outer, inner;
 	enum tun64_counter why;
-	size_t quoted;
+	struct icmp_body body;
 
 	why = icmp4_err_check(v);
 	if (why != CTR_NONE)
@@ -409,12 +427,15 @@ enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v
 	why = icmp4_err_to_icmp6(icmp, &e);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
-	/* RFC 4884 length attribute, in 32-bit words. */
-	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR], 4);
-	why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
+	/* RFC 4884 §4.1-4.3: the length attribute, in 32-bit words; legacy
+	 * extensions (§5.4) are an ICMPv4 matter. */
+	body = icmp_body_parse(icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR],
+	                       4, true);
+	why = inner4_parse(&in, icmp + ICMP_HDR_LEN, body.orig, ctx->cfg->mode == XLAT_STATELESS);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
-	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR], 4);
+	in.ext = body.ext;
+	in.ext_len = body.ext_len;
 	/* No Time Exceeded about an error (RFC 1812 §4.3.2.7). */
 	if (v->hdr[IP4_TTL] <= 1)
 		return drop(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED);
@@ -595,7 +616,7 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	struct inner_view in;
 	struct xlat_addrs outer, inner;
 	enum tun64_counter why;
-	size_t quoted;
+	struct icmp_body body;
 	uint8_t len_attr;
 
 	why = icmp6_err_check(v);
@@ -609,11 +630,12 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	len_attr = icmp[ICMP_TYPE] == ICMP6_DST_UNREACH || icmp[ICMP_TYPE] == ICMP6_TIME_EXCEEDED
 	               ? icmp[ICMP6_LEN_ATTR]
 	               : 0;
-	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
-	why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
+	body = icmp_body_parse(icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8, false);
+	why = inner6_parse(&in, icmp + ICMP_HDR_LEN, body.orig, ctx->cfg->mode == XLAT_STATELESS);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
-	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8);
+	in.ext = body.ext;
+	in.ext_len = body.ext_len;
 	/* No Time Exceeded about an error (RFC 4443 §2.4(e)). */
 	if (v->hdr[IP6_HLIM] <= 1)
 		return drop(ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED);
