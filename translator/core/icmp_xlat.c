@@ -191,12 +191,19 @@ static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, u
 		v->no_header = true;
 		return stateless ? CTR_NONE : CTR_DROP_ICMP_INNER;
 	}
-	if (icmp) {
-		/* the type must be translated, the identifier found */
-		if (avail < ICMP_HDR_LEN || len < ICMP_HDR_LEN)
-			return CTR_DROP_ICMP_INNER;
-		return icmp_parse(v, from_v6) == CTR_NONE ? CTR_NONE : CTR_DROP_ICMP_INNER;
+	if (icmp && avail < ICMP_HDR_LEN) {
+		/* stateless: the type (and code) as far as quoted; stateful
+		 * would need the identifier */
+		uint8_t code = avail > ICMP_CODE ? l4[ICMP_CODE] : 0;
+		bool known =
+		    from_v6
+		        ? icmp6_to_icmp4_type(l4[ICMP_TYPE], code, &v->icmp_type, &v->icmp_code)
+		        : icmp4_to_icmp6_type(l4[ICMP_TYPE], code, &v->icmp_type, &v->icmp_code);
+
+		return stateless && known ? CTR_NONE : CTR_DROP_ICMP_INNER;
 	}
+	if (icmp)
+		return icmp_parse(v, from_v6) == CTR_NONE ? CTR_NONE : CTR_DROP_ICMP_INNER;
 	if (avail < L4_DPORT + sizeof(uint16_t) ||
 	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP && !l4_pseudo_csum(proto))) {
 		v->no_header = true; /* nothing this translation changes */
@@ -264,6 +271,23 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true, stateless);
 }
 
+/* A quoted echo message cut inside its 8-byte header (stateless: the
+ * identifier stays): the type and code as far as quoted, the checksum
+ * updated for them and the pseudo-header when it is quoted. */
+static void inner_icmp_rewrite_cut(const struct l4_view *v, size_t avail, uint32_t old_pseudo,
+                                   uint32_t new_pseudo)
+{
+	uint8_t *h = v->hdr;
+
+	if (avail >= ICMP_SUM + sizeof(uint16_t))
+		put_be16(h + ICMP_SUM,
+		         csum_update(get_be16(h + ICMP_SUM), old_pseudo + get_be16(h + ICMP_TYPE),
+		                     new_pseudo + (uint16_t)(v->icmp_type << 8 | v->icmp_code)));
+	h[ICMP_TYPE] = v->icmp_type;
+	if (avail > ICMP_CODE)
+		h[ICMP_CODE] = v->icmp_code;
+}
+
 /* l4_rewrite for a quoted transport header that may be cut short: the
  * checksum is adjusted incrementally (RFC 7915 §4.3/§5.3 expect it) when
  * the quote holds it. A zero UDP checksum stays zero: the payload it would
@@ -278,6 +302,10 @@ static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old
 
 	if (v->no_header)
 		return;
+	if (v->proto == IPPROTO_ICMP && avail < ICMP_HDR_LEN) {
+		inner_icmp_rewrite_cut(v, avail, old_pseudo, new_pseudo);
+		return;
+	}
 	if (csum_quoted && !(v->proto == IPPROTO_UDP && get_be16(v->hdr + UDP_SUM) == 0)) {
 		l4_rewrite(v, old_pseudo, new_pseudo, sport, dport);
 		return;
@@ -643,7 +671,7 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
 	if (icmp[ICMP_TYPE] == ICMP6_PACKET_TOO_BIG)
-		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + ICMP_REST));
+		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + ICMP_REST), in.frag);
 	if (outer.hairpin)
 		return hairpin_icmp_error(ctx, v, &e, &in, &outer, &inner, hp);
 	return send_icmp_translated(ctx, DIR_6TO4,

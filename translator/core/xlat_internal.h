@@ -184,7 +184,7 @@ bool icmp4_to_icmp6_type(uint8_t type, uint8_t code, uint8_t *type6, uint8_t *co
 enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_err *e);
 enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_err *e);
 uint32_t icmp_ptb_mtu_4to6(const struct xlat_config *cfg, uint16_t mtu4, uint16_t quoted_total_len);
-uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6);
+uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6, bool quoted_frag);
 
 /* l4.c */
 enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6);

@@ -100,6 +100,19 @@ def main():
             fix4(q4_hdr(20 + len(seg), node=T)), None, mode="stateful",
             counters="4to6 rx drop-icmp-inner", node=T)
 
+    # a quoted echo request cut inside its header: the type (and what is
+    # quoted of code and checksum) translated, as the prefix of the whole
+    # translated message (§4.2 echo 8 -> 128, checksum with pseudo-header)
+    echo4 = icmp4(8, 0, 0x42420001, payload(24, 8))
+    echo6 = icmp6(embed(NODE4), embed(SRV4), 128, 0, 0x42420001, payload(24, 8))
+    he = fix4(q4_hdr(20 + len(echo4), proto=1))
+    for n in (1, 4):
+        err4to6(f, "sl_err_quote_echo_cut_%d" % n,
+                "RFC 7915 §4.3: a quoted echo request cut to %d byte(s): translated as far as quoted"
+                % n, he + echo4[:n],
+                ip6(embed(NODE4), embed(SRV4), 58, echo6[:n], hlim=63, tclass=0xb8,
+                    plen=len(echo6)))
+
     # ---- ICMPv6 -> ICMPv4 ----
     R6 = "2001:db8:6::1"  # not in pool6: the error leaves from own4 (RFC 6791 §4)
     S6, N6 = embed(SRV4), embed(NODE4)
@@ -138,6 +151,16 @@ def main():
             "RFC 7915 §5.3/§5.1.1: a quoted later fragment: fragment fields, payload copied",
             ip6(S6, N6, 44, frag6(17, 3, False, 0xabcd1234) + later, hlim=50, tclass=0x28),
             q4of(20 + 16, flags_off=3, ident=0x1234) + later)
+    # §5.2: PTB MTU "taking into account whether or not the packet in error
+    # includes a Fragment Header": 1400 - 20 - 8 = 1372
+    q6 = ip6(S6, N6, 44, frag6(17, 0, True, 0xabcd1234) + seg6b, hlim=50, tclass=0x28)
+    e6 = ip6(R6, S6, 58, icmp6(R6, S6, 2, 0, 1400, q6), hlim=64)
+    o4 = ip4("192.0.2.1", SRV4, 1,
+             icmp4(3, 4, 1372, q4of(20 + len(seg6b), flags_off=0x2000, ident=0x1234) + seg4b),
+             ttl=63)
+    f.case("sl_err_6to4_ptb_quoting_fragment", "RFC 7915 §5.2: Packet Too Big 1400 about a "
+           "fragment -> Fragmentation Needed 1372 (20 + the Fragment Header)", e6, [o4],
+           "6to4 rx translated")
     sys.stdout.writelines(f.lines)
 
 
