@@ -287,7 +287,7 @@ END_TEST
  * outside pool4, as ICMPv4 from T_A (RFC 7915 §5.2, RFC 6146 §3.4). */
 START_TEST(sf_error_to_ipv4_server_not_hairpinned)
 {
-	struct tp_ip4 r4 = {.src = SRV4, .proto = 17, .ttl = 49, .tos = 0x28, .frag = TP_DF};
+	struct tp_ip4 r4 = {.src = SRV4, .proto = 17, .ttl = 49, .tos = 0x28};
 	struct sf_pair p;
 	size_t qn, qbn, n, en, n4;
 	char ta4[16];
@@ -296,8 +296,9 @@ START_TEST(sf_error_to_ipv4_server_not_hairpinned)
 	/* the server's reply to T_A:t_A, as A gets it */
 	qn = udp6(S->q, SRV6, SF_A6, 53, 5000, 49, 0x28);
 	n = icmp6_err(F->in, SF_A6, SRV6, 64, 1, 4, 0, S->q, qn);
-	/* its IPv4 original, as the ICMPv4 error quotes it: ID 0 and DF
-	 * (RFC 6864 §4.1), TTL = the quoted hop limit */
+	/* its IPv4 original, as the ICMPv4 error quotes it: ID 0, DF=0 as
+	 * RFC 7915 §5.1 gives a packet under 1260 bytes (§5.3), TTL = the
+	 * quoted hop limit */
 	snprintf(ta4, sizeof(ta4), "%u.%u.%u.%u", p.ta >> 24, p.ta >> 16 & 0xff, p.ta >> 8 & 0xff,
 	         p.ta & 0xff);
 	r4.dst = ta4;
@@ -407,7 +408,7 @@ END_TEST
  * from A's EAM address to the server. */
 START_TEST(sl_error_to_ipv4_server_not_hairpinned)
 {
-	struct tp_ip4 r4 = {.src = SRV4, .dst = SL_A4, .proto = 17, .ttl = 49, .frag = TP_DF};
+	struct tp_ip4 r4 = {.src = SRV4, .dst = SL_A4, .proto = 17, .ttl = 49}; /* §5.3: DF=0 */
 	size_t qn, n, en, n4;
 
 	qn = udp6(S->q, SRV6, SL_A6, 53, 5000, 49, 0);
@@ -427,7 +428,7 @@ END_TEST
 START_TEST(sl_error_quoting_non_eam_source_not_hairpinned)
 {
 	struct tp_ip4 r4 = {
-	    .src = "192.0.2.40", .dst = SL_A4, .proto = 17, .ttl = 49, .frag = TP_DF};
+	    .src = "192.0.2.40", .dst = SL_A4, .proto = 17, .ttl = 49}; /* §5.3: DF=0 */
 	size_t qn, n, en, n4;
 
 	qn = udp6(S->q, "2001:db8:64::c000:228", SL_A6, 53, 5000, 49, 0);

@@ -45,7 +45,7 @@ static struct xlat_fixture *F;
 /* Buffers of these tests beside the fixture's. */
 static struct scratch {
 	uint8_t q4[BUF], q6[BUF], err_l4[BUF];
-} *S;
+} * S;
 
 /* ---- fixtures ---- */
 
@@ -269,7 +269,7 @@ static void set_pool6791(void)
 static void sl_router_error(const char *router, const char *src4)
 {
 	size_t n6 = udp6(S->q6, SRV6, SL_C6, 53, 5353, 50, 0, 0);
-	size_t n4 = udp4(S->q4, SRV4, SL_C4, 53, 5353, 50, 0, 0, TP_DF);
+	size_t n4 = udp4(S->q4, SRV4, SL_C4, 53, 5353, 50, 0, 0, 0); /* §5.3: DF=0 */
 	size_t n = icmp6_err(F->in, router, SRV6, 64, 3, 0, 0, S->q6, n6);
 	size_t en = icmp4_err(F->exp, src4, SRV4, 63, 0, 0, 11, 0, S->q4, n4);
 
@@ -320,7 +320,7 @@ static uint16_t sf_session(char *t_text, size_t len, size_t *n6, size_t *n4)
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	ck_assert(nat64_bib_lookup6(F->ctx.nat, 17, a6, 5353, &t, &tport));
 	addr4_text(t, t_text, len);
-	*n4 = udp4(S->q4, SRV4, t_text, 53, tport, 50, 0, 0, TP_DF);
+	*n4 = udp4(S->q4, SRV4, t_text, 53, tport, 50, 0, 0, 0); /* §5.3: DF=0 */
 	*n6 = udp6(S->q6, SRV6, SF_A6, 53, 5353, 50, 0, 0);
 	return tport;
 }

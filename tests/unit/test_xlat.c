@@ -735,7 +735,7 @@ START_TEST(sf_err_6to4_ptb_from_ipv6_router)
 
 	n = icmp6_err(F->in, ROUTER6, SRV6, 64, 2, 0, 1400, q6, qn);
 	r4.ttl = 49; /* the quote's hop limit */
-	r4.frag = TP_DF;
+	r4.frag = 0; /* RFC 7915 §5.3 -> §5.1: 44 bytes, under 1260: DF=0 */
 	n4 = tp_ip4(q4, &r4, l4, tp_udp(l4, 53, tport, udp4_payload, 16));
 	en = icmp4_err(F->exp, t_text, SRV4, 63, 3, 4, 1380, q4, n4);
 	/* RFC 7915 §5.1: DF=0, the generator's second ID (the UDP got 0) */

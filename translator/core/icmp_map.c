@@ -220,11 +220,14 @@ uint32_t icmp_ptb_mtu_4to6(const struct xlat_config *cfg, uint16_t mtu4, uint16_
 }
 
 /* RFC 7915 §5.2: min(MTU - 20, MTU of the IPv4 next hop, MTU of the IPv6
- * next hop - 20), in the 16 bits RFC 1191 gives it. */
-uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6)
+ * next hop - 20), in the 16 bits RFC 1191 gives it, "taking into account
+ * whether or not the packet in error includes a Fragment Header": when it
+ * does, its IPv4 form is 28 bytes shorter than the IPv6 one, not 20. */
+uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6, bool quoted_frag)
 {
 	const uint32_t delta = IPV6_HDR_LEN - IPV4_HDR_LEN;
-	uint32_t mtu = mtu6 > delta ? mtu6 - delta : 0;
+	uint32_t shrink = delta + (quoted_frag ? IPV6_FRAG_HDR_LEN : 0);
+	uint32_t mtu = mtu6 > shrink ? mtu6 - shrink : 0;
 
 	if (cfg->mtu > delta && mtu > cfg->mtu - delta)
 		mtu = cfg->mtu - delta;

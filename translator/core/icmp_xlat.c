@@ -54,14 +54,16 @@ static void rfc6791_src6(const struct xlat_config *cfg, uint32_t src4, uint8_t o
  * (nat64_bib_lookup4/6): an error creates and refreshes no state.
  *
  * RFC 4884 extensions (MPLS labels and interface information in traceroute
- * replies) are carried over: the translated original datagram is padded to
+ * replies) are carried over. In: the structure after an original datagram
+ * field of any length the attribute gives, or a legacy ICMPv4 one at offset
+ * 128 (icmp_body_parse). Out: the translated original datagram padded to
  * the other family's unit (32-bit words for ICMPv4, 64-bit for ICMPv6) and
- * at least 128 bytes, the length attribute says so, and the extension
- * structure follows unchanged (its checksum covers only itself). An
- * extension goes out only where the translated type has a length attribute
- * (Destination Unreachable, Time Exceeded; ICMPv4 Parameter Problem too) and
- * the size limit leaves 128 bytes of quote; otherwise the result is a plain
- * RFC 792 / RFC 4443 error with the attribute 0. */
+ * to at least 128 bytes (§4), the length attribute says so, and the
+ * extension structure follows unchanged (its checksum covers only itself).
+ * An extension goes out only where the translated type has a length
+ * attribute (Destination Unreachable, Time Exceeded; ICMPv4 Parameter
+ * Problem too) and the size limit leaves 128 bytes of quote; otherwise the
+ * result is a plain RFC 792 / RFC 4443 error with the attribute 0. */
 
 /* Type, code and the 32 bits after the checksum of an ICMP error. */
 bool icmp6_is_error(const struct ip6_view *v)
@@ -78,31 +80,62 @@ bool icmp4_is_error(const struct ip4_view *v)
 	       v->l4[ICMP_TYPE] != ICMP_ECHO && v->l4[ICMP_TYPE] != ICMP_ECHOREPLY;
 }
 
-/* RFC 4884 §4: with extensions the length attribute counts the "original
- * datagram" in units; only that part is quoted. */
-static size_t icmp_quoted_len(size_t avail, uint8_t len_attr, size_t unit)
+/* An ICMPv4 error from 0.0.0.0 or 127/8 (a host or router answering from
+ * "this host" or its loopback, RFC 1122 §3.2.1.3): not a source a packet
+ * may have, but the packet it quotes is what the IPv6 sender needs (RFC
+ * 7915 §4.2 translates every error of these types). Its source is mapped
+ * like any other (§4.1: RFC 6052 under pool6, so prefix::7f00:1), or, where
+ * RFC 6052 §3.1 refuses it (the well-known prefix: not global), the RFC
+ * 6791 way (rfc6791_src6). The rest of ipv4_src_is_bad still holds:
+ * multicast, broadcast and pool4 sources are dropped. */
+bool icmp4_err_src_allowed(const struct xlat_config *cfg, const struct ip4_view *v)
 {
-	size_t orig = (size_t)len_attr * unit;
+	uint8_t net = (uint8_t)(v->src >> 24);
 
-	return orig && orig < avail ? orig : avail;
+	return (net == 0 || net == 127) && !in_pool4(cfg, v->src) && icmp4_is_error(v);
 }
 
-/* RFC 4884 §4, §7: the extension structure after an original datagram of
- * len_attr units, which is at least 128 bytes when there is one; version
- * 2 in its header. Anything else carries no extension. Call after
- * inner4/6_parse, which clears in. */
-static void icmp_ext_find(struct inner_view *in, const uint8_t *body, size_t body_len,
-                          uint8_t len_attr, size_t unit)
+/* An ICMP error's body (after the 8-byte header) as RFC 4884 reads it:
+ * the "original datagram" field and the extension structure after it. */
+struct icmp_body {
+	size_t orig;        /* bytes of the original datagram field */
+	const uint8_t *ext; /* RFC 4884 extension structure, or NULL */
+	size_t ext_len;
+};
+
+/* RFC 4884 §7: an extension structure starts with version 2. */
+static bool icmp_ext_header_ok(const uint8_t *ext, size_t len)
 {
+	return len >= ICMP_EXT_HDR_LEN && ext[0] >> 4 == ICMP_EXT_VERSION;
+}
+
+/* RFC 4884 §5: with a length attribute (len_attr units) the original
+ * datagram field is that long and an extension structure may follow. The
+ * 128-byte minimum of §4 binds the sender, who pads to it: a receiver
+ * takes the attribute as given (a shorter field still delimits the
+ * structure), and the translation pads to 128 on output. Without one
+ * (0): §5.4, an ICMPv4 message from an MPLS-aware router that predates RFC
+ * 4884 may carry a structure at the fixed offset 128, recognised by its
+ * version and a valid checksum (§7). Otherwise the whole body is the
+ * original datagram (RFC 792, RFC 4443). */
+static struct icmp_body icmp_body_parse(const uint8_t *body, size_t len, uint8_t len_attr,
+                                        size_t unit, bool legacy_ok)
+{
+	struct icmp_body b = {.orig = len};
 	size_t orig = (size_t)len_attr * unit;
 
-	in->ext = NULL;
-	in->ext_len = 0;
-	if (orig < ICMP_EXT_MIN_ORIG || orig + ICMP_EXT_HDR_LEN > body_len ||
-	    body[orig] >> 4 != ICMP_EXT_VERSION)
-		return;
-	in->ext = body + orig;
-	in->ext_len = body_len - orig;
+	if (orig == 0 && legacy_ok && len > ICMP_EXT_MIN_ORIG &&
+	    icmp_ext_header_ok(body + ICMP_EXT_MIN_ORIG, len - ICMP_EXT_MIN_ORIG) &&
+	    csum_finish(csum_add_bytes(0, body + ICMP_EXT_MIN_ORIG, len - ICMP_EXT_MIN_ORIG)) == 0)
+		orig = ICMP_EXT_MIN_ORIG;
+	if (orig == 0 || orig >= len)
+		return b;
+	b.orig = orig;
+	if (icmp_ext_header_ok(body + orig, len - orig)) {
+		b.ext = body + orig;
+		b.ext_len = len - orig;
+	}
+	return b;
 }
 
 /* Room for the quoted packet, its IP header included, in max_body bytes
@@ -129,53 +162,65 @@ static size_t icmp_ext_orig_len(size_t quote, size_t unit)
 	return orig < ICMP_EXT_MIN_ORIG ? ICMP_EXT_MIN_ORIG : orig;
 }
 
-/* The transport header of the quoted packet: TCP or UDP with their ports
- * (8 bytes are all RFC 792 promises), or an echo message. Anything else,
- * an ICMP error above all (RFC 7915 §4.3, §5.3), is not translated. */
+/* The transport header of the quoted packet (RFC 7915 §4.3, §5.3: the
+ * inner IP header is translated, the transport header where it is there):
+ * TCP or UDP with their ports, an echo message, or (stateless) any protocol
+ * §4.5/§5.5 forward. Stateless translates a quote with no transport header
+ * (nothing after the IP header, a later fragment) or part of one: it
+ * changes no port, and a checksum outside the quote stays as it is.
+ * Stateful needs the ports or the echo identifier to find the session
+ * (RFC 6146 §3.4): without them the error is dropped. An ICMP error quoted
+ * in turn is not translated (§4.3, §5.3). */
 static enum tun64_counter inner_l4_parse(struct inner_view *in, uint8_t proto, uint8_t *l4,
-                                         size_t len, size_t avail, bool from_v6, bool opaque)
+                                         size_t len, size_t avail, bool from_v6, bool stateless)
 {
 	struct l4_view *v = &in->l4;
+	bool icmp = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 
 	memset(v, 0, sizeof(*v));
-	v->proto = proto;
+	v->proto = icmp ? IPPROTO_ICMP : proto; /* as l4_view wants it */
 	v->hdr = l4;
 	v->len = len;
 	in->l4_avail = avail;
-	if (avail < ICMP_HDR_LEN || len < ICMP_HDR_LEN)
+	if (icmp && from_v6 != (proto == IPPROTO_ICMPV6))
 		return CTR_DROP_ICMP_INNER;
-	switch (proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		v->sport = get_be16(l4 + L4_SPORT);
-		v->dport = get_be16(l4 + L4_DPORT);
-		return CTR_NONE;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		if (from_v6 != (proto == IPPROTO_ICMPV6))
-			return CTR_DROP_ICMP_INNER;
-		return icmp_parse(v, from_v6) == CTR_NONE ? CTR_NONE : CTR_DROP_ICMP_INNER;
-	default:
-		/* stateless: a packet of any other protocol (§4.5, §5.5), as is
-		 * but for a pseudo-header checksum (8 bytes are quoted here) */
-		if (!opaque || !l4_opaque_ok(proto))
-			return CTR_DROP_ICMP_INNER;
-		if (!l4_pseudo_csum(proto)) {
-			v->no_header = true;
-			return CTR_NONE;
-		}
-		v->sport = get_be16(l4 + L4_SPORT);
-		v->dport = get_be16(l4 + L4_DPORT);
-		return CTR_NONE;
+	if (!icmp && proto != IPPROTO_TCP && proto != IPPROTO_UDP &&
+	    (!stateless || !l4_opaque_ok(proto)))
+		return CTR_DROP_ICMP_INNER;
+	if (in->later_frag || avail == 0) {
+		v->no_header = true;
+		return stateless ? CTR_NONE : CTR_DROP_ICMP_INNER;
 	}
+	if (icmp && avail < ICMP_HDR_LEN) {
+		/* stateless: the type (and code) as far as quoted; stateful
+		 * would need the identifier */
+		uint8_t code = avail > ICMP_CODE ? l4[ICMP_CODE] : 0;
+		bool known =
+		    from_v6
+		        ? icmp6_to_icmp4_type(l4[ICMP_TYPE], code, &v->icmp_type, &v->icmp_code)
+		        : icmp4_to_icmp6_type(l4[ICMP_TYPE], code, &v->icmp_type, &v->icmp_code);
+
+		return stateless && known ? CTR_NONE : CTR_DROP_ICMP_INNER;
+	}
+	if (icmp)
+		return icmp_parse(v, from_v6) == CTR_NONE ? CTR_NONE : CTR_DROP_ICMP_INNER;
+	if (avail < L4_DPORT + sizeof(uint16_t) ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP && !l4_pseudo_csum(proto))) {
+		v->no_header = true; /* nothing this translation changes */
+		return stateless ? CTR_NONE : CTR_DROP_ICMP_INNER;
+	}
+	v->sport = get_be16(l4 + L4_SPORT);
+	v->dport = get_be16(l4 + L4_DPORT);
+	return CTR_NONE;
 }
 
-/* The IPv4 packet quoted by an ICMPv4 error. Fragments are refused: a
- * later fragment has no ports, and a first one would need a Fragment
- * Header in the translation. */
-static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t avail, bool opaque)
+/* The IPv4 packet quoted by an ICMPv4 error. A fragment is translated as
+ * §4.1 translates one: its Fragment Header follows the IPv6 header. */
+static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t avail,
+                                       bool stateless)
 {
 	size_t hlen, total;
+	uint16_t off;
 
 	if (avail < IPV4_HDR_LEN || ip_version(p) != 4)
 		return CTR_DROP_ICMP_INNER;
@@ -183,19 +228,25 @@ static enum tun64_counter inner4_parse(struct inner_view *in, uint8_t *p, size_t
 	total = get_be16(p + IP4_LEN);
 	if (hlen < IPV4_HDR_LEN || hlen > avail || total < hlen)
 		return CTR_DROP_ICMP_INNER;
-	if (get_be16(p + IP4_OFF) & (IP_MF | IP_OFFMASK))
-		return CTR_DROP_ICMP_INNER;
+	off = get_be16(p + IP4_OFF);
+	in->frag = (off & (IP_MF | IP_OFFMASK)) != 0;
+	in->frag_more = (off & IP_MF) != 0;
+	in->frag_offset = off & IP_OFFMASK;
+	in->later_frag = in->frag_offset != 0;
+	in->frag_id = get_be16(p + IP4_ID);
 	if (avail > total)
 		avail = total;
 	in->hdr = p;
 	in->avail = avail;
 	return inner_l4_parse(in, p[IP4_PROTO], p + hlen, total - hlen, avail - hlen, false,
-	                      opaque);
+	                      stateless);
 }
 
 /* The IPv6 packet quoted by an ICMPv6 error, extension headers skipped as
- * in §5.1 (they must lie inside the quote). */
-static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t avail, bool opaque)
+ * in §5.1 (they must lie inside the quote); a Fragment header becomes the
+ * IPv4 fragment fields (§5.1.1). */
+static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t avail,
+                                       bool stateless)
 {
 	struct ip6_view iv;
 	size_t ip_len, hlen;
@@ -207,12 +258,34 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 		avail = ip_len;
 	iv.hdr = p;
 	iv.len = avail;
-	if (ipv6_skip_ext_headers(&iv) != CTR_NONE || iv.frag)
+	if (ipv6_skip_ext_headers(&iv) != CTR_NONE)
 		return CTR_DROP_ICMP_INNER;
+	in->frag = iv.frag;
+	in->frag_more = iv.frag_more;
+	in->frag_offset = iv.frag_offset;
+	in->later_frag = ip6_later_fragment(&iv);
+	in->frag_id = iv.frag_id;
 	hlen = (size_t)(iv.l4 - p);
 	in->hdr = p;
 	in->avail = avail;
-	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true, opaque);
+	return inner_l4_parse(in, iv.proto, iv.l4, ip_len - hlen, avail - hlen, true, stateless);
+}
+
+/* A quoted echo message cut inside its 8-byte header (stateless: the
+ * identifier stays): the type and code as far as quoted, the checksum
+ * updated for them and the pseudo-header when it is quoted. */
+static void inner_icmp_rewrite_cut(const struct l4_view *v, size_t avail, uint32_t old_pseudo,
+                                   uint32_t new_pseudo)
+{
+	uint8_t *h = v->hdr;
+
+	if (avail >= ICMP_SUM + sizeof(uint16_t))
+		put_be16(h + ICMP_SUM,
+		         csum_update(get_be16(h + ICMP_SUM), old_pseudo + get_be16(h + ICMP_TYPE),
+		                     new_pseudo + (uint16_t)(v->icmp_type << 8 | v->icmp_code)));
+	h[ICMP_TYPE] = v->icmp_type;
+	if (avail > ICMP_CODE)
+		h[ICMP_CODE] = v->icmp_code;
 }
 
 /* l4_rewrite for a quoted transport header that may be cut short: the
@@ -222,10 +295,18 @@ static enum tun64_counter inner6_parse(struct inner_view *in, uint8_t *p, size_t
 static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old_pseudo,
                              uint32_t new_pseudo, uint16_t sport, uint16_t dport)
 {
-	bool csum_quoted = v->proto != IPPROTO_TCP || avail >= TCP_SUM + sizeof(uint16_t);
-	bool udp_no_csum = v->proto == IPPROTO_UDP && get_be16(v->hdr + UDP_SUM) == 0;
+	size_t sum_at = v->proto == IPPROTO_TCP    ? TCP_SUM
+	                : v->proto == IPPROTO_ICMP ? ICMP_SUM
+	                                           : UDP_SUM;
+	bool csum_quoted = avail >= sum_at + sizeof(uint16_t);
 
-	if (csum_quoted && !udp_no_csum) {
+	if (v->no_header)
+		return;
+	if (v->proto == IPPROTO_ICMP && avail < ICMP_HDR_LEN) {
+		inner_icmp_rewrite_cut(v, avail, old_pseudo, new_pseudo);
+		return;
+	}
+	if (csum_quoted && !(v->proto == IPPROTO_UDP && get_be16(v->hdr + UDP_SUM) == 0)) {
 		l4_rewrite(v, old_pseudo, new_pseudo, sport, dport);
 		return;
 	}
@@ -303,15 +384,16 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 	uint8_t *o = ctx->scratch;
 	uint8_t *icmp = o + IPV6_HDR_LEN;
 	uint8_t *ih = icmp + ICMP_HDR_LEN;
-	uint8_t *il4 = ih + IPV6_HDR_LEN;
+	size_t ih_len = IPV6_HDR_LEN + (in->frag ? IPV6_FRAG_HDR_LEN : 0);
+	uint8_t *il4 = ih + ih_len;
 	/* RFC 4443 §3.1, §3.3: the length attribute, in 64-bit words, is in
 	 * Destination Unreachable and Time Exceeded only. */
 	size_t ext_len =
 	    e->type == ICMP6_DST_UNREACH || e->type == ICMP6_TIME_EXCEEDED ? in->ext_len : 0;
-	size_t room = icmp_quote_room(ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN, &ext_len, 8) -
-	              IPV6_HDR_LEN;
+	size_t room =
+	    icmp_quote_room(ICMP6_ERROR_MAX - IPV6_HDR_LEN - ICMP_HDR_LEN, &ext_len, 8) - ih_len;
 	size_t copy = in->l4_avail < room ? in->l4_avail : room;
-	size_t quote = IPV6_HDR_LEN + copy;
+	size_t quote = ih_len + copy;
 	size_t orig = ext_len ? icmp_ext_orig_len(quote, 8) : quote;
 	size_t payload = ICMP_HDR_LEN + orig + ext_len;
 	uint32_t rest = ext_len ? e->rest | (uint32_t)(orig / 8) << ICMP6_LEN_ATTR_SHIFT : e->rest;
@@ -330,6 +412,8 @@ static size_t icmp6_err_write(struct xlat_ctx *ctx, const struct ip4_view *v,
 		old_pseudo = csum_pseudo4(in_src, in_dst, l4.proto, (uint16_t)l4.len);
 	new_pseudo = csum_pseudo6(inner->src6, inner->dst6, ih[IP6_NXT], (uint32_t)l4.len);
 	inner_l4_rewrite(&l4, copy, old_pseudo, new_pseudo, inner->sport, inner->dport);
+	if (in->frag) /* §4.1, as for an outer fragment */
+		ipv6_build_fragment_header(ih + IPV6_HDR_LEN, ih, &iv);
 	memset(ih + quote, 0, orig - quote);
 	if (ext_len)
 		memcpy(ih + orig, in->ext, ext_len);
@@ -363,7 +447,7 @@ enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v
 	struct inner_view in;
 	struct xlat_addrs outer, inner;
 	enum tun64_counter why;
-	size_t quoted;
+	struct icmp_body body;
 
 	why = icmp4_err_check(v);
 	if (why != CTR_NONE)
@@ -371,12 +455,15 @@ enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v
 	why = icmp4_err_to_icmp6(icmp, &e);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
-	/* RFC 4884 length attribute, in 32-bit words. */
-	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR], 4);
-	why = inner4_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
+	/* RFC 4884 §4.1-4.3: the length attribute, in 32-bit words; legacy
+	 * extensions (§5.4) are an ICMPv4 matter. */
+	body = icmp_body_parse(icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR],
+	                       4, true);
+	why = inner4_parse(&in, icmp + ICMP_HDR_LEN, body.orig, ctx->cfg->mode == XLAT_STATELESS);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
-	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, icmp[ICMP4_LEN_ATTR], 4);
+	in.ext = body.ext;
+	in.ext_len = body.ext_len;
 	/* No Time Exceeded about an error (RFC 1812 §4.3.2.7). */
 	if (v->hdr[IP4_TTL] <= 1)
 		return drop(ctx, DIR_4TO6, CTR_DROP_TTL_EXPIRED);
@@ -450,6 +537,19 @@ static enum tun64_counter map_err_addrs_6to4(struct xlat_ctx *ctx, const struct 
 	return CTR_NONE;
 }
 
+/* §5.3 translates the quoted header as §5.1 does an outer one: DF only
+ * when the translated packet exceeds 1260 bytes. That is the packet the
+ * IPv6 node sent, whose size its Payload Length gives (l4->len), not the
+ * quote cut from it. The ID it got from us is not known here: 0. A quoted
+ * fragment (§5.1.1): the low 16 bits of its Identification, MF, offset. */
+static uint32_t inner_id_frag_6to4(const struct inner_view *in, const struct l4_view *l4)
+{
+	if (in->frag)
+		return (uint32_t)(uint16_t)in->frag_id << 16 | (in->frag_offset & IP_OFFMASK) |
+		       (in->frag_more ? IP_MF : 0);
+	return IPV4_HDR_LEN + l4->len > IPV4_DF_MAX_LEN ? IP_DF : 0;
+}
+
 /* Writes outer IPv4 + ICMPv4 + translated quote into o (ctx->scratch, or
  * ctx->split for a hairpinned error), cut to ICMP4_ERROR_MAX. Returns the
  * length. */
@@ -478,9 +578,7 @@ static size_t icmp4_err_write(struct xlat_ctx *ctx, uint8_t *o, const struct ip6
 	uint32_t old_pseudo, new_pseudo = 0;
 
 	/* §5.3: translated like an outer header, Hop Limit kept as TTL. */
-	/* The quoted packet's own ID is not known here: 0 with DF, an
-	 * atomic datagram (RFC 6864 §4.1). */
-	ipv4_build_header(ih, &iv, &l4, inner, IP_DF, ipv6_tclass(in->hdr));
+	ipv4_build_header(ih, &iv, &l4, inner, inner_id_frag_6to4(in, &l4), ipv6_tclass(in->hdr));
 	ih[IP4_TTL] = in->hdr[IP6_HLIM];
 	put_be16(ih + IP4_SUM, 0);
 	put_be16(ih + IP4_SUM, csum_ipv4_header(ih, IPV4_HDR_LEN));
@@ -547,7 +645,7 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	struct inner_view in;
 	struct xlat_addrs outer, inner;
 	enum tun64_counter why;
-	size_t quoted;
+	struct icmp_body body;
 	uint8_t len_attr;
 
 	why = icmp6_err_check(v);
@@ -561,11 +659,12 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	len_attr = icmp[ICMP_TYPE] == ICMP6_DST_UNREACH || icmp[ICMP_TYPE] == ICMP6_TIME_EXCEEDED
 	               ? icmp[ICMP6_LEN_ATTR]
 	               : 0;
-	quoted = icmp_quoted_len(v->l4_len - ICMP_HDR_LEN, len_attr, 8);
-	why = inner6_parse(&in, icmp + ICMP_HDR_LEN, quoted, ctx->cfg->mode == XLAT_STATELESS);
+	body = icmp_body_parse(icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8, false);
+	why = inner6_parse(&in, icmp + ICMP_HDR_LEN, body.orig, ctx->cfg->mode == XLAT_STATELESS);
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
-	icmp_ext_find(&in, icmp + ICMP_HDR_LEN, v->l4_len - ICMP_HDR_LEN, len_attr, 8);
+	in.ext = body.ext;
+	in.ext_len = body.ext_len;
 	/* No Time Exceeded about an error (RFC 4443 §2.4(e)). */
 	if (v->hdr[IP6_HLIM] <= 1)
 		return drop(ctx, DIR_6TO4, CTR_DROP_TTL_EXPIRED);
@@ -573,7 +672,7 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_6TO4, why);
 	if (icmp[ICMP_TYPE] == ICMP6_PACKET_TOO_BIG)
-		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + ICMP_REST));
+		e.rest = icmp_ptb_mtu_6to4(ctx->cfg, get_be32(icmp + ICMP_REST), in.frag);
 	if (outer.hairpin)
 		return hairpin_icmp_error(ctx, v, &e, &in, &outer, &inner, hp);
 	return send_icmp_translated(ctx, DIR_6TO4,

@@ -307,8 +307,8 @@ void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const 
  * header the translated protocol, offset and M copied, the Identification
  * zero-extended to 32 bits. Built aside: the IPv4 header it reads from is
  * overwritten by the IPv6 one. */
-static void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
-                                       const struct ip4_view *v)
+void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
+                                const struct ip4_view *v)
 {
 	uint16_t frag = get_be16(v->hdr + IP4_OFF);
 
@@ -395,7 +395,7 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 	if (why != CTR_NONE)
 		return drop(ctx, DIR_4TO6, why);
 	v.hairpin = hairpin;
-	if (!hairpin && ipv4_src_is_bad(cfg, v.src))
+	if (!hairpin && ipv4_src_is_bad(cfg, v.src) && !icmp4_err_src_allowed(cfg, &v))
 		return drop(ctx, DIR_4TO6, CTR_DROP_BAD_SRC);
 	ipv4_check_options(&v);
 	/* ipv4-addr: answered or refused, never translated to ipv6-addr */

@@ -122,6 +122,12 @@ struct inner_view {
 	size_t l4_avail;    /* transport bytes actually quoted */
 	const uint8_t *ext; /* RFC 4884 extension structure, or NULL */
 	size_t ext_len;
+	/* A quoted fragment (RFC 7915 §4.3, §5.3): its Identification (IPv6:
+	 * 32 bits), offset in 8-byte units and M flag; later_frag: not the
+	 * first, so no transport header. */
+	bool frag, frag_more, later_frag;
+	uint16_t frag_offset;
+	uint32_t frag_id;
 };
 
 /* Why a packet is refused, named where it is refused: the counter it
@@ -198,7 +204,7 @@ bool icmp4_to_icmp6_type(uint8_t type, uint8_t code, uint8_t *type6, uint8_t *co
 enum tun64_counter icmp4_err_to_icmp6(const uint8_t *icmp, struct icmp_err *e);
 enum tun64_counter icmp6_err_to_icmp4(const uint8_t *icmp, struct icmp_err *e);
 uint32_t icmp_ptb_mtu_4to6(const struct xlat_config *cfg, uint16_t mtu4, uint16_t quoted_total_len);
-uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6);
+uint32_t icmp_ptb_mtu_6to4(const struct xlat_config *cfg, uint32_t mtu6, bool quoted_frag);
 
 /* l4.c */
 enum tun64_counter icmp_parse(struct l4_view *v, bool from_v6);
@@ -233,6 +239,8 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 uint8_t tclass_4to6(const struct xlat_config *cfg, const uint8_t *ip4);
 void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const struct l4_view *l4,
                        const struct xlat_addrs *a, uint8_t tclass, uint32_t flow_label);
+void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
+                                const struct ip4_view *v);
 
 /* icmp_xlat.c */
 bool icmp6_is_error(const struct ip6_view *v);
@@ -241,5 +249,6 @@ enum xlat_result xlat_icmp6_error(struct xlat_ctx *ctx, const struct ip6_view *v
                                   struct xlat_pkt *hp, const uint8_t **out, size_t *out_len);
 enum xlat_result xlat_icmp4_error(struct xlat_ctx *ctx, const struct ip4_view *v,
                                   const uint8_t **out, size_t *out_len);
+bool icmp4_err_src_allowed(const struct xlat_config *cfg, const struct ip4_view *v);
 
 #endif
