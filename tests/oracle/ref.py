@@ -221,6 +221,11 @@ def hdr4(tos, tot, ident, df, mf, off, ttl, proto, src, dst):
     return h[:10] + struct.pack("!H", csum(h)) + h[12:]
 
 
+# IANA's IPv6 extension headers (RFC 7045 §2), ESP (50) left out: what may
+# not follow a Fragment header (RFC 7915 §5.1.1).
+EXT6_AFTER_FRAG = (0, 43, 44, 51, 60, 135, 139, 140, 253, 254)
+
+
 def parse6(d):
     """Walks the extension headers (RFC 7915 §5.1).  Returns a dict with the
     upper-layer protocol, its offset, the fragment header if any, and the
@@ -247,7 +252,7 @@ def parse6(d):
             nxt = d[off]
             fo = struct.unpack("!H", d[off + 2:off + 4])[0]
             ident = struct.unpack("!I", d[off + 4:off + 8])[0]
-            r["frag"] = dict(off=fo >> 3, m=bool(fo & 1), id=ident)
+            r["frag"] = dict(off=fo >> 3, m=bool(fo & 1), id=ident, nxt=nxt)
             nh, off = nxt, off + 8
             if fo >> 3:
                 break  # a later fragment: what follows is data
@@ -496,7 +501,10 @@ def xlat4to6(m, d):
     icmperr = first and is_icmp4_error(proto, l4)
     if proto == 6 and h["off"] == 1:
         raise Drop("tiny-fragment")  # RFC 1858 §4 (RFC 3128): overlaps the TCP header
-    if illegal4(h["src"]):
+    # An ICMPv4 error from 0/8 or 127/8 is still translated: the packet it
+    # quotes is what the IPv6 sender needs, and RFC 7915 §4.2 maps the outer
+    # source like any other (RFC 6052, or RFC 6791 where that cannot map it).
+    if illegal4(h["src"]) and not (icmperr and h["src"][0] in (0, 127)):
         raise Drop("illegal-src")  # RFC 7915 §4.1, RFC 1812 §5.3.7
     mayerr = not icmperr and first
     if h["ttl"] <= 1:  # RFC 7915 §4.1 Hop Limit
@@ -525,7 +533,9 @@ def xlat4to6(m, d):
         at = L4_CSUM.get(proto)
         if proto == 17 and first and len(l4) >= 8 and l4[6:8] == b"\0\0":
             if frag:
-                raise Drop("udp-zero-checksum-fragment")  # RFC 7915 §4.5
+                # RFC 7915 §4.5: dropped, and §4.4 answers a discarded
+                # IPv4 packet with Destination Unreachable code 13
+                return [err4(cfg, d, 3, 13)]
             c = csum(pseudo6(src6, dst6, 17, len(l4)) + l4) or 0xFFFF
             payload = l4[:6] + struct.pack("!H", c) + l4[8:]
         elif at is not None:
@@ -687,6 +697,13 @@ def xlat6to4(m, d):
         if mayerr:
             return [err6(cfg, d, 3, 0)]
         raise Drop("hlim")
+    # RFC 7915 §5.1.1: an extension header (ESP excepted) after the
+    # Fragment header: the packet SHOULD be dropped, and §5.4 answers a
+    # discarded IPv6 packet with Destination Unreachable code 1
+    if fr and fr["nxt"] in EXT6_AFTER_FRAG:
+        if mayerr:
+            return [err6(cfg, d, 1, 1)]
+        raise Drop("ext-after-fragment")
     if r["segleft_at"] is not None:  # RFC 7915 §5.1
         if mayerr:
             return [err6(cfg, d, 4, 0, struct.pack("!I", r["segleft_at"]))]

@@ -75,9 +75,10 @@ static bool ipv6_is_ext_header(uint8_t nh)
  * Segments Left 0 are skipped (§5.1: "not translated"); a Routing header
  * with Segments Left != 0 is refused with CTR_DROP_EXT_HDR and
  * v->segments_left_at set; so is an extension header after the Fragment
- * header of a first fragment, with v->ext_after_frag set (§5.1, Total
- * Length), once the chain has been read whole. Each header is bounds-checked before it is read,
- * so a chain cannot run past the payload. */
+ * header, a Routing header included, in any fragment, with
+ * v->ext_after_frag set (§5.1.1: SHOULD be dropped), once the chain has
+ * been read whole. Each header is bounds-checked before it is read, so a
+ * chain cannot run past the payload. */
 enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 {
 	uint8_t nh = v->hdr[IP6_NXT];
@@ -110,7 +111,9 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 				break;
 			continue;
 		}
-		if (nh == IPPROTO_ROUTING && e[RTHDR_SEGLEFT] != 0) {
+		/* After a Fragment header any extension header is refused
+		 * (below), a Routing header too: headers are refused in order. */
+		if (nh == IPPROTO_ROUTING && e[RTHDR_SEGLEFT] != 0 && !v->frag) {
 			v->segments_left_at = (uint32_t)(off + RTHDR_SEGLEFT);
 			return CTR_DROP_EXT_HDR;
 		}
@@ -125,7 +128,7 @@ enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
 	v->proto = nh;
 	v->l4 = v->hdr + off;
 	v->l4_len = v->len - off;
-	if (!ip6_later_fragment(v) && v->frag && ipv6_is_ext_header(nh))
+	if (v->frag && ipv6_is_ext_header(nh))
 		v->ext_after_frag = true;
 	return v->ext_after_frag ? CTR_DROP_EXT_HDR : CTR_NONE;
 }

@@ -26,6 +26,15 @@ pkts = {
     IPv6ExtHdrDestOpt(nh=17) / udp,
     "first_of_many": IPv6(src=C6, dst=S6, hlim=64) / frag(60, m=1) /
     IPv6ExtHdrDestOpt(nh=17) / udp,
+    # Headers are refused in the order they come: the Fragment header
+    # first, so a Routing header after it with Segments Left 1 is refused
+    # as an extension header after the Fragment header, not as a Routing
+    # header (§5.1 would send Parameter Problem for that one).
+    "routing_segleft": IPv6(src=C6, dst=S6, hlim=64) / frag(43) /
+    IPv6ExtHdrRouting(nh=17, type=0, segleft=1, addresses=["2001:db8:64::cb00:7106"]) / udp,
+    # §5.1.1 names no fragment offset: a later fragment whose Fragment
+    # header says an extension header follows (in the first fragment) too.
+    "later_fragment": IPv6(src=C6, dst=S6, hlim=64) / frag(60, offset=2) / raw(udp),
 }
 cases = []
 for name, p in pkts.items():
