@@ -5,9 +5,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
+
+/* Ten times 100 ms: how long a dying daemon may keep the socket. */
+#define CONTROL_LISTEN_TRIES 10
 
 int control_listen(const char *path, char *err, size_t errlen)
 {
@@ -35,11 +39,23 @@ int control_listen(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "control-socket: %s", strerror(errno));
 		return -1;
 	}
-	/* A socket file left by a daemon that died: nobody listens on it. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		snprintf(err, errlen, "control-socket: %s: another tun64d is running", path);
+	/* A socket file left by a daemon that died: nobody listens on it. One
+	 * that is dying may still listen for a moment (an engine whose parent
+	 * was killed goes with it, PR_SET_PDEATHSIG): ask again for up to 1 s
+	 * before calling it another tun64d. */
+	for (int tries = 0; connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0; tries++) {
 		close(fd);
-		return -1;
+		if (tries == CONTROL_LISTEN_TRIES) {
+			snprintf(err, errlen, "control-socket: %s: another tun64d is running",
+			         path);
+			return -1;
+		}
+		nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0) {
+			snprintf(err, errlen, "control-socket: %s", strerror(errno));
+			return -1;
+		}
 	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0660) < 0 ||
