@@ -12,6 +12,7 @@ PACKAGES=(
 	iproute2 iputils-ping curl bind9-dnsutils dnsmasq-base tcpdump
 	python3 python3-scapy procps coreutils nftables
 	traceroute systemd man-db groff-base dpkg-dev file
+	bird2
 )
 # clang for the ASan/UBSan and libFuzzer builds; libclang-rt-14-dev holds the
 # sanitizer and libFuzzer runtimes (libclang_rt.fuzzer-x86_64.a), which
@@ -46,3 +47,8 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+# bird2 (for e2e_ecmp, which runs its own BIRD per namespace) enables a
+# bird.service for the host; the tests need none, so it stays off.
+if [[ " ${missing[*]} " == *" bird2 "* ]] && command -v systemctl >/dev/null; then
+	systemctl disable --now bird.service >/dev/null 2>&1 || true
+fi

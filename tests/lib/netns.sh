@@ -171,3 +171,60 @@ t64_netns_create() {
 		t64_in "$T64_NS_SERVER" ip addr add "$T64_SERVER4/24" dev eth0 &&
 		t64_in "$T64_NS_SERVER" ip route add default via 203.0.113.1
 }
+
+# ---- more namespaces than the three above, and BIRD in them (e2e_ecmp.sh) ----
+
+T64_NS_EXTRA=()
+
+# t64_ns_add_extra NS: t64_ns_add, and remember NS for t64_cleanup_extra.
+t64_ns_add_extra() {
+	T64_NS_EXTRA+=("$1")
+	t64_ns_add "$1"
+}
+
+# t64_cleanup_extra: t64_cleanup (our processes get their SIGTERM first, so
+# a tun64d removes its routes), then kill whatever is left in the extra
+# namespaces and delete them. Idempotent.
+t64_cleanup_extra() {
+	local ns pid
+	t64_cleanup
+	for ns in "${T64_NS_EXTRA[@]}"; do
+		ip netns list 2>/dev/null | grep -qw "^$ns" || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	T64_NS_EXTRA=()
+	return 0
+}
+
+# t64_init_extra: t64_init, with traps that also delete the extra namespaces.
+t64_init_extra() {
+	t64_init
+	trap 't64_cleanup_extra' EXIT
+	trap 't64_cleanup_extra; exit 130' INT
+	trap 't64_cleanup_extra; exit 143' TERM
+	trap 't64_cleanup_extra; exit 129' HUP
+}
+
+# t64_bird_start OUT NS CONF SOCK: BIRD 2 in the foreground in NS, logging to
+# OUT, with its own control socket SOCK (never the host's /run/bird), and
+# remembered for cleanup like t64_spawn. Waits up to 10 s for birdc to
+# answer. Sets T64_LAST_PID.
+t64_bird_start() {
+	local out=$1 ns=$2 conf=$3 sock=$4
+	t64_spawn "$out" "$ns" bird -f -c "$conf" -s "$sock" -P "$sock.pid" || return 1
+	t64_wait_for 10 birdc -s "$sock" show status && return 0
+	t64_alive "$T64_LAST_PID" || t64_log "bird in $ns exited: $(cat "$out")"
+	return 1
+}
+
+# t64_bird_established SOCK PROTO...: are these BGP sessions all Established?
+t64_bird_established() {
+	local sock=$1 p
+	shift
+	for p in "$@"; do
+		birdc -s "$sock" show protocols "$p" 2>/dev/null | grep -q Established || return 1
+	done
+}
