@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "fastpath.h"
@@ -521,6 +523,146 @@ START_TEST(gso_ids)
 }
 END_TEST
 
+/* Differential: random eligible packets and sessions (stateless, so that
+ * any addresses under the prefix map), random settings, through both. A
+ * packet the core translates in place must come out of the program the
+ * same, unless the program leaves it to tun64d for a size reason. */
+START_TEST(differential_random)
+{
+	struct xlat_fixture *f = xf_new(XLAT_STATELESS, OWN4_SL, OWN6_SL);
+	static struct bpf_out o;
+	static uint8_t in[PKT_MAX];
+	unsigned seed = 12345, equal = 0;
+	uint16_t id;
+
+	for (int i = 0; i < 600; i++) {
+		uint8_t proto =
+		    (uint8_t[]){IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP}[rand_r(&seed) % 3];
+		bool v6 = rand_r(&seed) & 1;
+		size_t plen = (size_t)rand_r(&seed) % (rand_r(&seed) & 1 ? 64 : 1500), n, l;
+		uint16_t sp = (uint16_t)rand_r(&seed), dp = (uint16_t)rand_r(&seed);
+		char a4[32], a6[64];
+		uint8_t pay[1500];
+		struct fastpath_session s;
+
+		snprintf(a4, sizeof(a4), "192.0.2.%d", 16 + rand_r(&seed) % 200);
+		snprintf(a6, sizeof(a6), "2001:db8:64::c000:2%02x", 16 + rand_r(&seed) % 200);
+		for (size_t k = 0; k < plen; k++)
+			pay[k] = (uint8_t)rand_r(&seed);
+		f->cfg.tos_zero = rand_r(&seed) & 1;
+		f->cfg.flow_label_hash = rand_r(&seed) & 1;
+		f->ctx.ipv4_id_next = (uint16_t)rand_r(&seed);
+		if (proto == IPPROTO_TCP)
+			l = tp_tcp(l4buf, sp, dp, (uint32_t)rand_r(&seed), (uint32_t)rand_r(&seed),
+			           TP_ACK | (rand_r(&seed) & TP_PSH), pay, plen);
+		else if (proto == IPPROTO_UDP)
+			l = tp_udp(l4buf, sp, dp, pay, plen);
+		else
+			l = tp_icmp(l4buf, v6 ? 128 + (rand_r(&seed) & 1) : 8 * (rand_r(&seed) & 1),
+			            (uint8_t)(rand_r(&seed) % 3 == 0), sp, dp, pay, plen);
+		if (v6) {
+			struct tp_ip6 h = {.src = a6,
+			                   .dst = S6,
+			                   .hlim = (uint8_t)(2 + rand_r(&seed) % 254),
+			                   .tclass = (uint8_t)rand_r(&seed),
+			                   .flow = (uint32_t)rand_r(&seed) & 0xfffff,
+			                   .nh = proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : proto};
+			n = tp_ip6(in, &h, l4buf, l);
+		} else {
+			struct tp_ip4 h = {.src = S4,
+			                   .dst = a4,
+			                   .proto = proto,
+			                   .ttl = (uint8_t)(2 + rand_r(&seed) % 254),
+			                   .tos = (uint8_t)rand_r(&seed),
+			                   .id = (uint16_t)rand_r(&seed),
+			                   .frag = rand_r(&seed) & 1 ? TP_DF : 0};
+			n = tp_ip4(in, &h, l4buf, l);
+		}
+		id = f->ctx.ipv4_id_next;
+		xf_run(f, in, n, false);
+		if (f->verdict != XLAT_SEND || f->out == f->ctx.scratch)
+			continue;
+		session_of(in, f->out, &s);
+		configure_like(f);
+		ck_assert_int_eq(fastpath_session_add(fp, &s, id), 0);
+		bpf_run(in, n, &o);
+		ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+		if (o.retval == TC_ACT_OK && o.moved[FP_PUNT_TOO_BIG])
+			continue;
+		ck_assert_msg(o.retval == TC_ACT_REDIRECT, "packet %d: retval %u", i, o.retval);
+		ck_assert_msg(tp_same(o.pkt, o.len, f->out, f->out_len), "packet %d differs", i);
+		equal++;
+	}
+	printf("fastpath: %u random packets byte-equal with the core\n", equal);
+	ck_assert_uint_gt(equal, 300);
+	xf_free(f);
+}
+END_TEST
+
+/* The attached program on a live skb: a UDP datagram an IPv6 socket sends
+ * to the server's IPv6 name is routed into the tun, translated on its
+ * egress and redirected to its ingress, and reaches an IPv4 socket of the
+ * server (on lo here) from the session's (T, t). */
+START_TEST(live_udp_redirect)
+{
+	struct sockaddr_in6 c6 = {.sin6_family = AF_INET6, .sin6_port = htons(5353)};
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+	struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = htons(53)}, from;
+	socklen_t from_len = sizeof(from);
+	struct fastpath_settings on = {.enabled = true, .mtu = 1500, .lowest_ipv6_mtu = 1280};
+	struct fastpath_session s = {
+	    .proto = IPPROTO_UDP, .sport6 = 5353, .dport6 = 53, .sport4 = 40000, .dport4 = 53};
+	struct fastpath_session_stats st;
+	struct timeval tv = {.tv_sec = 2};
+	uint64_t before[FP_COUNTER_MAX], after[FP_COUNTER_MAX];
+	char buf[64];
+	int a, b;
+
+	ck_assert_int_eq(system("ip link set lo up && ip link set fp0 up && "
+	                        "ip addr add " S4 "/32 dev lo && ip -6 addr add " C6
+	                        "/128 dev lo nodad && "
+	                        "ip -6 route add 2001:db8:64::/96 dev fp0 && "
+	                        "ip route add 198.51.100.0/24 dev fp0 && "
+	                        "sysctl -qw net.ipv4.conf.all.rp_filter=0 "
+	                        "net.ipv4.conf.fp0.rp_filter=0"),
+	                 0);
+	tp_addr6(C6, c6.sin6_addr.s6_addr);
+	tp_addr6(S6, s6.sin6_addr.s6_addr);
+	tp_addr4(S4, (uint8_t *)&s4.sin_addr);
+	memcpy(s.src6, c6.sin6_addr.s6_addr, 16);
+	memcpy(s.dst6, s6.sin6_addr.s6_addr, 16);
+	s.src4 = tp_addr4_host("198.51.100.1");
+	s.dst4 = tp_addr4_host(S4);
+	ck_assert_int_eq(fastpath_test_frames(fp, false), 0);
+	ck_assert_int_eq(fastpath_configure(fp, &on), 0);
+	ck_assert_int_eq(fastpath_session_add(fp, &s, 0x100), 0);
+	ck_assert_int_eq(fastpath_counters(fp, before), 0);
+
+	a = socket(AF_INET6, SOCK_DGRAM, 0);
+	b = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert_int_eq(bind(a, (struct sockaddr *)&c6, sizeof(c6)), 0);
+	ck_assert_int_eq(bind(b, (struct sockaddr *)&s4, sizeof(s4)), 0);
+	ck_assert_int_eq(setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ck_assert_int_eq(sendto(a, "fast", 4, 0, (struct sockaddr *)&s6, sizeof(s6)), 4);
+	ck_assert_int_eq(recvfrom(b, buf, sizeof(buf), 0, (struct sockaddr *)&from, &from_len), 4);
+	ck_assert(memcmp(buf, "fast", 4) == 0);
+	ck_assert_uint_eq(ntohl(from.sin_addr.s_addr), s.src4);
+	ck_assert_uint_eq(ntohs(from.sin_port), 40000);
+
+	ck_assert_int_eq(fastpath_counters(fp, after), 0);
+	ck_assert_uint_eq(after[FP_TRANSLATED_6TO4] - before[FP_TRANSLATED_6TO4], 1);
+	ck_assert_int_eq(fastpath_session_stats(fp, &s, &st), 0);
+	ck_assert_uint_eq(st.packets[0], 1);
+	ck_assert_uint_eq(st.bytes[0], 40 + 8 + 4);
+	close(a);
+	close(b);
+	ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+	ck_assert_int_eq(fastpath_test_frames(fp, true), 0);
+}
+END_TEST
+
 /* ---- every .vec case the program takes ---- */
 
 struct vec_case {
@@ -759,6 +901,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, sl_policies);
 	tcase_add_test(tc, punts);
 	tcase_add_test(tc, gso_ids);
+	tcase_add_test(tc, differential_random);
+	tcase_add_test(tc, live_udp_redirect);
 	tcase_add_loop_test(tc, vector_case, 0, n_cases);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
