@@ -13,11 +13,18 @@ PACKAGES=(
 	python3 python3-scapy procps coreutils nftables
 	traceroute systemd man-db groff-base dpkg-dev file
 	bird2
+	clang libbpf-dev bpftool
 )
-# clang for the ASan/UBSan and libFuzzer builds; libclang-rt-14-dev holds the
-# sanitizer and libFuzzer runtimes (libclang_rt.fuzzer-x86_64.a), which
-# -fsanitize=fuzzer links; valgrind for the daemon start/stop check.
-SANITIZE_PACKAGES=(clang libclang-rt-14-dev valgrind)
+# The tc fast path (translator/fastpath, CMake option TUN64_FASTPATH): clang
+# compiles its BPF program (-target bpf; gcc has no BPF backend in Debian 12),
+# bpftool embeds the object in a skeleton header so tun64d carries it, and
+# libbpf-dev loads it and attaches it with tc. Without them the build goes on
+# with the fast path off.
+# The sanitize list: clang (above) builds with ASan/UBSan and libFuzzer;
+# libclang-rt-14-dev holds the sanitizer and libFuzzer runtimes
+# (libclang_rt.fuzzer-x86_64.a), which -fsanitize=fuzzer links; valgrind for
+# the daemon start/stop check.
+SANITIZE_PACKAGES=(libclang-rt-14-dev valgrind)
 
 case "${1:-}" in
 "") ;;
