@@ -1,7 +1,7 @@
 /* ICMP errors the translator originates (RFC 7915 §4.4, §5.4; RFC 6146
  * §3.5), rate limited per worker, and the Port Unreachable of a held SYN
  * (RFC 6146 §3.5.2.2). */
-#include "xlat_internal.h"
+#include "rfc7915.h"
 
 #include "synhold.h"
 

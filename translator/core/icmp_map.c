@@ -1,7 +1,7 @@
 /* ICMP type, code and pointer tables of RFC 7915: §4.2 (ICMPv4 -> ICMPv6)
  * and §5.2 (ICMPv6 -> ICMPv4), informational and error messages, and the
  * Packet Too Big / Fragmentation Needed MTU. */
-#include "xlat_internal.h"
+#include "rfc7915.h"
 
 /* RFC 7915 §5.2: ICMPv6 -> ICMPv4 informational messages: echo request and
  * reply. §5.2 drops every other informational type (MLD, ND, ...); the

@@ -1,7 +1,7 @@
 /* Transport headers (RFC 7915 §4.5, §5.5): parsing TCP, UDP, ICMP echo
  * and the protocols passed as payload, and the checksum rewrite for the new
  * pseudo-header. */
-#include "xlat_internal.h"
+#include "rfc7915.h"
 
 static enum tun64_counter tcp_parse(struct l4_view *v)
 {

@@ -1,7 +1,7 @@
 /* The outline of one IP packet: family, header lengths and the transport
  * header, read once from the bytes. The offloads (vnet.c, coalesce.c) and
  * the capture describer (pcap_translate.c) share it; the translation core
- * parses further into its own views (xlat_internal.h), because RFC 7915
+ * parses further into its own views (rfc7915.h), because RFC 7915
  * needs every extension header and option. */
 #ifndef TUN64_PKT_VIEW_H
 #define TUN64_PKT_VIEW_H

@@ -1,7 +1,7 @@
 /* IPv4 -> IPv6, RFC 7915 §4.1: the IPv4 header read, the IPv6 header (and
  * a Fragment header) written over it and into the headroom, or the
  * datagram split into IPv6 fragments that fit lowest-ipv6-mtu. */
-#include "xlat_internal.h"
+#include "rfc7915.h"
 
 static enum tun64_counter ipv4_check_header(struct ip4_view *v, uint8_t *hdr, size_t len)
 {
@@ -263,62 +263,6 @@ size_t xlat_many_next(const uint8_t *out, size_t left)
 		return 0;
 	len = IPV6_HDR_LEN + get_be16(out + IP6_PLEN);
 	return len <= left ? len : 0;
-}
-
-/* RFC 7915 §4.1 Traffic Class: copied from the Type of Service, or 0 when
- * the operator says so ("tos zero"). */
-uint8_t tclass_4to6(const struct xlat_config *cfg, const uint8_t *ip4)
-{
-	return cfg->tos_zero ? 0 : ip4[IP4_TOS];
-}
-
-/* RFC 7915 §4.1 Flow Label: 0, or with "flow-label hash" a hash of the
- * translated addresses, protocol and ports (RFC 6437 §3), the same for
- * every packet of a flow. A fragmented datagram hashes without ports so
- * that all its fragments share the label. */
-static uint32_t flow_label_4to6(const struct xlat_config *cfg, const struct ip4_view *v,
-                                const struct l4_view *l4, const struct xlat_addrs *a)
-{
-	uint8_t rest[5];
-	uint32_t h;
-
-	if (!cfg->flow_label_hash)
-		return 0;
-	rest[0] = l4->proto;
-	put_be16(rest + 1, v->frag ? 0 : a->sport);
-	put_be16(rest + 3, v->frag ? 0 : a->dport);
-	h = fnv1a(fnv1a(fnv1a(FNV1A_INIT, a->src6, 16), a->dst6, 16), rest, sizeof(rest));
-	return h & 0xfffff;
-}
-
-/* §4.1 header fields. */
-void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const struct l4_view *l4,
-                       const struct xlat_addrs *a, uint8_t tclass, uint32_t flow_label)
-{
-	put_be32(o + IP6_FLOW, (uint32_t)6 << 28 | (uint32_t)tclass << 20 | (flow_label & 0xfffff));
-	put_be16(o + IP6_PLEN, (uint16_t)l4->len);
-	o[IP6_NXT] = l4->proto == IPPROTO_ICMP ? IPPROTO_ICMPV6 : l4->proto;
-	o[IP6_HLIM] = (uint8_t)(v->hdr[IP4_TTL] - 1);
-	memcpy(o + IP6_SRC, a->src6, 16);
-	memcpy(o + IP6_DST, a->dst6, 16);
-}
-
-/* RFC 7915 §4.1: an IPv4 fragment leaves with a Fragment header: next
- * header the translated protocol, offset and M copied, the Identification
- * zero-extended to 32 bits. Built aside: the IPv4 header it reads from is
- * overwritten by the IPv6 one. */
-void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
-                                const struct ip4_view *v)
-{
-	uint16_t frag = get_be16(v->hdr + IP4_OFF);
-
-	fh[FRAG6_NXT] = ip6_hdr[IP6_NXT];
-	fh[FRAG6_RESERVED] = 0;
-	put_be16(fh + FRAG6_OFFLG, (uint16_t)((frag & IP_OFFMASK) << IPV6_FRAG_OFFSET_SHIFT |
-	                                      ((frag & IP_MF) ? IPV6_FRAG_M : 0)));
-	put_be32(fh + FRAG6_IDENT, get_be16(v->hdr + IP4_ID));
-	ip6_hdr[IP6_NXT] = IPPROTO_FRAGMENT;
-	put_be16(ip6_hdr + IP6_PLEN, (uint16_t)(get_be16(ip6_hdr + IP6_PLEN) + IPV6_FRAG_HDR_LEN));
 }
 
 /* Rewrite the transport, then lay the IPv6 header (and Fragment header)

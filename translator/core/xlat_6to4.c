@@ -1,6 +1,6 @@
 /* IPv6 -> IPv4, RFC 7915 §5.1: the IPv6 header and its extension headers
  * read, the IPv4 header written over their tail. */
-#include "xlat_internal.h"
+#include "rfc7915.h"
 
 #include "eam.h"
 
@@ -32,107 +32,6 @@ static bool ipv6_src_is_bad(const struct xlat_config *cfg, const uint8_t src[16]
 	return cfg->mode == XLAT_STATEFUL && prefix6_contains(&cfg->pool6, src);
 }
 
-/* RFC 7915 §5.1.1: the Fragment header's fields go to the IPv4 header.
- * After it, a later fragment holds payload only. RFC 8200 §4.1: one
- * Fragment header per packet. */
-static enum tun64_counter ipv6_read_fragment_header(struct ip6_view *v, const uint8_t *e)
-{
-	uint16_t off_m = get_be16(e + FRAG6_OFFLG);
-
-	if (v->frag)
-		return CTR_DROP_FRAGMENT;
-	v->frag = true;
-	v->frag_offset = off_m >> IPV6_FRAG_OFFSET_SHIFT;
-	v->frag_more = off_m & IPV6_FRAG_M;
-	v->frag_id = get_be32(e + FRAG6_IDENT);
-	return CTR_NONE;
-}
-
-/* The IPv6 extension headers (RFC 8200 §4, IANA "IPv6 Extension Header
- * Types") but ESP, whose payload is opaque: RFC 7915 §5.1 (Total Length)
- * drops a packet in which one follows the Fragment header. (A second
- * Fragment header is refused as such, by ipv6_read_fragment_header.) */
-static bool ipv6_is_ext_header(uint8_t nh)
-{
-	switch (nh) {
-	case IPPROTO_HOPOPTS:
-	case IPPROTO_ROUTING:
-	case IPPROTO_FRAGMENT:
-	case IPPROTO_AH:
-	case IPPROTO_DSTOPTS:
-	case IPPROTO_MH:
-	case 139: /* HIP */
-	case 140: /* Shim6 */
-	case 253: /* experimentation */
-	case 254:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* RFC 7915 §5.1: Hop-by-Hop, Destination Options and Routing headers with
- * Segments Left 0 are skipped (§5.1: "not translated"); a Routing header
- * with Segments Left != 0 is refused with CTR_DROP_EXT_HDR and
- * v->segments_left_at set; so is an extension header after the Fragment
- * header, a Routing header included, in any fragment, with
- * v->ext_after_frag set (§5.1.1: SHOULD be dropped), once the chain has
- * been read whole. Each header is bounds-checked before it is read, so a
- * chain cannot run past the payload. */
-enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v)
-{
-	uint8_t nh = v->hdr[IP6_NXT];
-	size_t off = IPV6_HDR_LEN;
-
-	v->proto_at = IP6_NXT;
-	v->ext_after_frag = false;
-	v->frag = false;
-	v->frag_more = false;
-	v->frag_offset = 0;
-	v->frag_id = 0;
-	for (;;) {
-		const uint8_t *e = v->hdr + off;
-		size_t ext_len;
-
-		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_DSTOPTS && nh != IPPROTO_ROUTING &&
-		    nh != IPPROTO_FRAGMENT)
-			break;
-		if (off + EXT6_MIN_LEN > v->len)
-			return CTR_DROP_TRUNCATED;
-		if (nh == IPPROTO_FRAGMENT) {
-			enum tun64_counter why = ipv6_read_fragment_header(v, e);
-
-			if (why != CTR_NONE)
-				return why;
-			nh = e[FRAG6_NXT];
-			v->proto_at = (uint32_t)(off + FRAG6_NXT);
-			off += IPV6_FRAG_HDR_LEN;
-			if (ip6_later_fragment(v))
-				break;
-			continue;
-		}
-		/* After a Fragment header any extension header is refused
-		 * (below), a Routing header too: headers are refused in order. */
-		if (nh == IPPROTO_ROUTING && e[RTHDR_SEGLEFT] != 0 && !v->frag) {
-			v->segments_left_at = (uint32_t)(off + RTHDR_SEGLEFT);
-			return CTR_DROP_EXT_HDR;
-		}
-		ext_len = ((size_t)e[EXT6_LEN] + 1) * EXT6_MIN_LEN;
-		if (off + ext_len > v->len)
-			return CTR_DROP_TRUNCATED;
-		v->ext_after_frag |= v->frag;
-		nh = e[EXT6_NXT];
-		v->proto_at = (uint32_t)(off + EXT6_NXT);
-		off += ext_len;
-	}
-	v->proto = nh;
-	v->l4 = v->hdr + off;
-	v->l4_len = v->len - off;
-	if (v->frag && ipv6_is_ext_header(nh))
-		v->ext_after_frag = true;
-	return v->ext_after_frag ? CTR_DROP_EXT_HDR : CTR_NONE;
-}
-
 /* Checks that need no state: translatable destination (and stateless
  * source), RFC 6052 §3.1 for the well-known prefix. */
 static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const struct ip6_view *v,
@@ -162,58 +61,6 @@ static struct refusal check_addrs_6to4(const struct xlat_config *cfg, const stru
 	if (addr4_never_forwarded(a->src4))
 		return refuse(CTR_DROP_BAD_SRC);
 	return NOT_REFUSED;
-}
-
-/* The IPv6 Traffic Class. */
-uint8_t ipv6_tclass(const uint8_t *ip6)
-{
-	return (uint8_t)(get_be32(ip6 + IP6_FLOW) >> 20);
-}
-
-/* RFC 7915 §5.1 Type of Service: copied from the Traffic Class, or 0 when
- * the operator says so ("tos zero"). */
-uint8_t tos_6to4(const struct xlat_config *cfg, const uint8_t *ip6)
-{
-	return cfg->tos_zero ? 0 : ipv6_tclass(ip6);
-}
-
-/* §5.1 header fields; id_frag: Identification << 16 | flags and offset. */
-void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v, const struct l4_view *l4,
-                       const struct xlat_addrs *a, uint32_t id_frag, uint8_t tos)
-{
-	const uint8_t *h = v->hdr;
-
-	o[IP4_VHL] = IP4_VHL_NO_OPTIONS;
-	o[IP4_TOS] = tos;
-	put_be16(o + IP4_LEN, (uint16_t)(IPV4_HDR_LEN + l4->len));
-	put_be16(o + IP4_ID, (uint16_t)(id_frag >> 16));
-	put_be16(o + IP4_OFF, (uint16_t)id_frag);
-	o[IP4_TTL] = (uint8_t)(h[IP6_HLIM] - 1);
-	o[IP4_PROTO] = l4->proto; /* ICMPv6 (58) already became ICMP (1) */
-	put_be16(o + IP4_SUM, 0);
-	put_be32(o + IP4_SRC, a->src4);
-	put_be32(o + IP4_DST, a->dst4);
-	put_be16(o + IP4_SUM, csum_ipv4_header(o, IPV4_HDR_LEN));
-}
-
-/* RFC 7915 §5.1: Identification, flags and offset of the IPv4 header.
- * With a Fragment header (§5.1.1): the low 16 bits of its Identification,
- * MF = M, DF = 0, offset copied. Without: an ID from the generator, and DF
- * only above 1260 bytes, so that IPv4 routers may fragment what an IPv6
- * sender sized for the 1280-byte minimum MTU. */
-uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total,
-                           unsigned ids)
-{
-	uint16_t flags, id;
-
-	if (v->frag) {
-		flags = (uint16_t)((v->frag_offset & IP_OFFMASK) | (v->frag_more ? IP_MF : 0));
-		return (uint32_t)(uint16_t)v->frag_id << 16 | flags;
-	}
-	flags = total > IPV4_DF_MAX_LEN ? IP_DF : 0;
-	id = ctx->ipv4_id_next;
-	ctx->ipv4_id_next = (uint16_t)(id + ids);
-	return (uint32_t)id << 16 | flags;
 }
 
 /* Rewrite the transport, then lay the IPv4 header just in front of it, over

@@ -1,8 +1,9 @@
-/* Private to the translation core (xlat*.c, l4.c, icmp_*.c): the views of a
- * packet being translated and the functions the RFC 7915 sections share.
+/* Private to the translation core (the files of RFC 7915: xlat*.c, hdr.c,
+ * mapping.c, own.c, l4.c, icmp_*.c): the views of a packet being translated
+ * and the functions the sections share, file by file, lowest first.
  * Callers outside translator/core use xlat.h only. */
-#ifndef TUN64_XLAT_INTERNAL_H
-#define TUN64_XLAT_INTERNAL_H
+#ifndef TUN64_RFC7915_H
+#define TUN64_RFC7915_H
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -168,11 +169,43 @@ enum xlat_result {
 	XR_HAIRPIN,         /* 6to4 only: *hp is an IPv4 packet for §4, to go through once */
 };
 
-/* xlat.c */
-enum xlat_verdict xlat_verdict_of(enum xlat_result r);
-enum xlat_result drop(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why);
-enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_dir dir, struct xlat_pkt *pkt,
-                                 uint8_t *start, size_t len, const uint8_t **out, size_t *out_len);
+/* Results every file of the translation returns. */
+static inline enum xlat_result drop(struct xlat_ctx *ctx, enum tun64_dir dir,
+                                    enum tun64_counter why)
+{
+	ctx->ctr->v[dir][why]++;
+	return XR_DROPPED;
+}
+
+static inline enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_dir dir,
+                                               struct xlat_pkt *pkt, uint8_t *start, size_t len,
+                                               const uint8_t **out, size_t *out_len)
+{
+	pkt->off = (size_t)(start - pkt->buf);
+	pkt->len = len;
+	*out = start;
+	*out_len = len;
+	ctx->ctr->v[dir][CTR_TRANSLATED]++;
+	return XR_TRANSLATED;
+}
+
+static inline enum xlat_verdict xlat_verdict_of(enum xlat_result r)
+{
+	switch (r) {
+	case XR_TRANSLATED:
+	case XR_ICMP_ERROR:
+		return XLAT_SEND;
+	case XR_TRANSLATED_MANY:
+		return XLAT_SEND_MANY;
+	case XR_DROPPED:
+	case XR_HELD:
+	case XR_HAIRPIN:
+		break;
+	}
+	return XLAT_DROP;
+}
+
+/* mapping.c */
 bool in_pool4(const struct xlat_config *cfg, uint32_t a);
 uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t len);
 bool wkp_refuses(const struct xlat_config *cfg, uint32_t a);
@@ -184,6 +217,8 @@ struct refusal map_addrs_6to4_fragment(struct xlat_ctx *ctx, const struct ip6_vi
 struct refusal map_addrs_4to6_fragment(struct xlat_ctx *ctx, const struct ip4_view *v,
                                        const struct l4_view *l4, struct xlat_addrs *a);
 bool hold_syn(struct xlat_ctx *ctx, const struct ip4_view *v, const struct l4_view *l4);
+
+/* own.c */
 enum xlat_result xlat_own_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, const uint8_t **out,
                                size_t *out_len);
 bool xlat_is_own4(const struct xlat_config *cfg, const struct ip4_view *v);
@@ -222,9 +257,7 @@ bool udp_lacks_checksum(const struct l4_view *l4);
 unsigned l4_gso_segs(const struct l4_view *l4, uint16_t gso_size);
 bool fragment_overflows(bool frag, uint16_t offset_units, size_t len);
 
-/* xlat_6to4.c */
-enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
-                           const uint8_t **out, size_t *out_len);
+/* hdr.c */
 enum tun64_counter ipv6_skip_ext_headers(struct ip6_view *v);
 uint8_t ipv6_tclass(const uint8_t *ip6);
 uint8_t tos_6to4(const struct xlat_config *cfg, const uint8_t *ip6);
@@ -232,15 +265,19 @@ void ipv4_build_header(uint8_t o[IPV4_HDR_LEN], const struct ip6_view *v, const 
                        const struct xlat_addrs *a, uint32_t id_frag, uint8_t tos);
 uint32_t ipv4_id_frag_6to4(struct xlat_ctx *ctx, const struct ip6_view *v, size_t total,
                            unsigned ids);
-
-/* xlat_4to6.c */
-enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
-                           const uint8_t **out, size_t *out_len);
 uint8_t tclass_4to6(const struct xlat_config *cfg, const uint8_t *ip4);
+uint32_t flow_label_4to6(const struct xlat_config *cfg, const struct ip4_view *v,
+                         const struct l4_view *l4, const struct xlat_addrs *a);
 void ipv6_build_header(uint8_t o[IPV6_HDR_LEN], const struct ip4_view *v, const struct l4_view *l4,
                        const struct xlat_addrs *a, uint8_t tclass, uint32_t flow_label);
 void ipv6_build_fragment_header(uint8_t fh[IPV6_FRAG_HDR_LEN], uint8_t ip6_hdr[IPV6_HDR_LEN],
                                 const struct ip4_view *v);
+
+/* xlat_6to4.c, xlat_4to6.c: one direction each */
+enum xlat_result xlat_6to4(struct xlat_ctx *ctx, struct xlat_pkt *pkt, struct xlat_pkt *hp,
+                           const uint8_t **out, size_t *out_len);
+enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hairpin,
+                           const uint8_t **out, size_t *out_len);
 
 /* icmp_xlat.c */
 bool icmp6_is_error(const struct ip6_view *v);
