@@ -90,7 +90,7 @@ static inline uint64_t now_ms(void)
 
 struct ps_msg;
 
-/* tun64d.c */
+/* worker.c (the rest below) */
 uint64_t random_seed(void);
 
 /* parent.c: the privileged half; returns the exit status */
@@ -98,14 +98,14 @@ int parent_main(struct daemon *d, int sfd);
 
 /* engine.c: the unprivileged half, in the forked child */
 int engine_main(struct daemon *d, FILE *state_in);
+
+/* engine_link.c: the engine's side of the socketpair */
+int engine_wait(struct daemon *d, uint32_t want_a, uint32_t want_b, struct ps_msg **out);
 int engine_request(struct daemon *d, uint32_t type, uint32_t want_a, uint32_t want_b,
                    struct ps_msg **reply);
 int engine_read_parent(struct daemon *d);
 void engine_take_tun(struct daemon *d, const struct ps_msg *m);
 int fetch_config(struct daemon *d, struct tun64_config *nc, char *err, size_t errlen);
-#ifdef TUN64_TEST_HOOKS
-void engine_test_forbidden_syscall(void);
-#endif
 
 /* cli.c */
 int parse_cli(int argc, char **argv, struct cli *cli);

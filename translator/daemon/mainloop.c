@@ -19,6 +19,7 @@
 #include "log.h"
 #include "nat64.h"
 #include "privsep.h"
+#include "sandbox.h"
 #include "tunif.h"
 
 /* One control request: read a line, answer, close. The client gets a second
@@ -61,7 +62,7 @@ static void serve_control(struct daemon *d)
 
 #ifdef TUN64_TEST_HOOKS
 		if (strcmp(req, "test-forbidden-syscall") == 0)
-			engine_test_forbidden_syscall();
+			sandbox_test_forbidden_syscall();
 #endif
 		if (strncmp(req, "reload", 6) == 0) {
 			int rc = reload(d, msg, sizeof(msg));

@@ -50,7 +50,7 @@ struct translate_run {
 	pcap_t *dead; /* gives the output file its link type */
 	pcap_dumper_t *out;
 	struct live *live;
-	struct nat64 *nat;         /* NULL in stateless mode */
+	struct nat64 *nat;        /* NULL in stateless mode */
 	struct frag_table *frags; /* stateful: fragments after the first */
 	struct xlat_ctx ctx;
 	struct tun64_counters ctr;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "sandbox.h"
@@ -142,3 +144,18 @@ int sandbox_apply(char *err, size_t errlen)
 	seccomp_release(ctx);
 	return rc < 0 ? -1 : 0;
 }
+
+#ifdef TUN64_TEST_HOOKS
+/* Test builds (-DTUN64_TEST_HOOKS=ON) only: a system call the allow-list
+ * leaves out, to show the filter kills the engine (e2e_privsep.sh). */
+void sandbox_test_forbidden_syscall(void)
+{
+	int fd;
+
+	log_warn("test hook: socket(), a system call outside the allow-list");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		close(fd);
+	log_err("test hook: the forbidden system call returned");
+}
+#endif

@@ -13,4 +13,9 @@ int sandbox_apply(char *err, size_t errlen);
 /* The names on the allow-list (for tests). */
 const char *const *sandbox_names(size_t *n);
 
+#ifdef TUN64_TEST_HOOKS
+/* Test builds only: a system call the allow-list leaves out. */
+void sandbox_test_forbidden_syscall(void);
+#endif
+
 #endif

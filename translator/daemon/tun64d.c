@@ -29,16 +29,6 @@ static unsigned cpu_count(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-/* getrandom, not /dev/urandom: the engine's seccomp filter opens no files. */
-uint64_t random_seed(void)
-{
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
-		seed = now_ms() ^ (uint64_t)getpid() << 32;
-	return seed;
-}
-
 /* Signals go to the parent's signalfd; the engine inherits the mask and
  * makes its own signalfd (engine.c). */
 static int signals_open(void)

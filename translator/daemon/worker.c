@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/random.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -313,4 +314,14 @@ void log_counters(const struct daemon *d)
 		         (unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
 		         (unsigned long long)st.sessions[1], (unsigned long long)st.sessions[2]);
 	}
+}
+
+/* getrandom, not /dev/urandom: the engine's seccomp filter opens no files. */
+uint64_t random_seed(void)
+{
+	uint64_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = now_ms() ^ (uint64_t)getpid() << 32;
+	return seed;
 }
