@@ -1,4 +1,4 @@
-/* Unit tests for hairpinned ICMPv6 errors in translator/core/xlat.c: an ICMPv6
+/* Unit tests for hairpinned ICMPv6 errors in translator/core (xlat_4to6.c, dispatch.c): an ICMPv6
  * error about a packet that was itself hairpinned is addressed, once
  * translated, to the translator's own IPv4 side (stateful: RFC 6146 §3.8,
  * an address of pool4; stateless: RFC 7757 §4 condition B, the quoted
