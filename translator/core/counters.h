@@ -66,7 +66,14 @@
 	  "held IPv4 SYNs dropped because an IPv6 SYN to their sender was translated")             \
 	X(FRAGMENTED, "fragmented",                                                                \
 	  "IPv4 datagrams without DF split into IPv6 fragments to fit lowest-ipv6-mtu "            \
-	  "(RFC 7915 §4.1)")
+	  "(RFC 7915 §4.1)")                                                                       \
+	X(EVICT_TCP, "evict-unconfirmed-tcp",                                                      \
+	  "TCP sessions that never reached ESTABLISHED dropped, oldest first, to make room for "  \
+	  "a new flow at max-sessions, max-sessions-per-client or max-sessions-per-address")      \
+	X(EVICT_UDP, "evict-unconfirmed-udp",                                                      \
+	  "UDP sessions never answered dropped, oldest first, for a new flow at a session limit")  \
+	X(EVICT_ICMP, "evict-unconfirmed-icmp",                                                    \
+	  "ICMP sessions never answered dropped, oldest first, for a new flow at a session limit")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,
