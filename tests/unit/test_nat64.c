@@ -2,6 +2,7 @@
 #include <check.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1967,6 +1968,86 @@ START_TEST(test_evict_flood_same_64)
 }
 END_TEST
 
+/* Workers opening flows from many /64s past max-sessions while some are
+ * answered and the table is expired meanwhile (run under TSAN by
+ * tests/sanitize.sh): every flow let in is either live or was evicted. */
+struct evict_race {
+	struct nat64 *n;
+	int id;
+	unsigned ok, refused, other;
+};
+
+static atomic_bool evict_racers_done;
+
+static void *evict_racer(void *p)
+{
+	struct evict_race *a = p;
+
+	for (uint16_t i = 0; i < 2000; i++) {
+		uint16_t t, x;
+		uint8_t a6[16];
+		enum nat64_result r =
+		    out_net(a->n, IPPROTO_UDP, (uint16_t)(a->id * 100 + i % 37), 1 + i % 5,
+		            (uint16_t)(1000 + i), SERVER1, 53, 0, 0, &t);
+
+		a->ok += r == NAT64_OK;
+		a->refused += r == NAT64_SESSION_LIMIT || r == NAT64_CLIENT_QUOTA;
+		a->other += r != NAT64_OK && r != NAT64_SESSION_LIMIT && r != NAT64_CLIENT_QUOTA;
+		/* one in three answered: confirmed, never evicted after */
+		if (r == NAT64_OK && i % 3 == 0)
+			in(a->n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t, 0, 0, a6, &x);
+	}
+	return NULL;
+}
+
+static void *evict_expirer(void *p)
+{
+	while (!atomic_load(&evict_racers_done))
+		nat64_expire(p, 0); /* nothing is due: walks and locks only */
+	return NULL;
+}
+
+START_TEST(test_evict_threads)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct evict_race a[MT_THREADS];
+	pthread_t th[MT_THREADS], ex;
+	unsigned ok = 0, refused = 0;
+	uint64_t live = 0;
+	struct nat64_stats st;
+	struct nat64 *n;
+
+	c.max_sessions = 3000;
+	c.max_sessions_per_client = 100;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	atomic_store(&evict_racers_done, false);
+	ck_assert_int_eq(pthread_create(&ex, NULL, evict_expirer, n), 0);
+	for (int i = 0; i < MT_THREADS; i++) {
+		a[i] = (struct evict_race){.n = n, .id = i};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, evict_racer, &a[i]), 0);
+	}
+	for (int i = 0; i < MT_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += a[i].ok;
+		refused += a[i].refused;
+		ck_assert_uint_eq(a[i].other, 0);
+	}
+	atomic_store(&evict_racers_done, true);
+	pthread_join(ex, NULL);
+	nat64_get_stats(n, &st);
+	for (int p = 0; p < 3; p++)
+		live += st.sessions[p];
+	ck_assert_uint_le(live, 3000);
+	ck_assert_uint_eq(ok + refused, MT_THREADS * 2000);
+	ck_assert_uint_eq(ok, live + st.evicted[PI_UDP]);
+	ck_assert_uint_gt(st.evicted[PI_UDP], 0);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), live);
+	ck_assert_uint_eq(n_clients(n), 0);
+	nat64_free(n);
+}
+END_TEST
+
 /* tcp_transition alone: every state of RFC 6146 §3.5.2.2 against SYN, FIN,
  * RST and a bare ACK from each side. */
 START_TEST(test_tcp_transition_table)
@@ -2075,6 +2156,7 @@ static Suite *nat64_suite(void)
 	tcase_add_test(tc, test_evict_lists_follow_state);
 	tcase_add_test(tc, test_address_share);
 	tcase_add_test(tc, test_evict_flood_same_64);
+	tcase_add_test(tc, test_evict_threads);
 	tcase_add_test(tc, test_threads_distinct_flows);
 	tcase_add_test(tc, test_threads_same_sources);
 	tcase_add_test(tc, test_many_flows);
