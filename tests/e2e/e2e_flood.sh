@@ -7,16 +7,21 @@
 #   - the download completes byte for byte (existing flows keep working);
 #   - `tun64ctl status` never shows more sessions than the limit;
 #   - tun64d's peak RSS (VmHWM) stays under a bound derived from the limit;
-#   - the refusal counter of the phase moved in `tun64ctl stats --json`.
+#   - the counter of the phase moved in `tun64ctl stats --json`.
 # Phases:
-#   1. max-sessions 2000: refused by drop-session-limit;
+#   1. max-sessions 2000: the flood's flows are never answered, so each new
+#      one takes the place of the oldest (early drop, evict-unconfirmed-*);
 #   2. max-sessions 2000 + max-sessions-per-client 300 (the whole client /64
-#      is one client): refused by drop-client-quota;
+#      is one client): the same inside the /64's quota;
 #   3. allow6 2001:db8:6::2/128: the flood sources are refused by
-#      drop-src-not-allowed.
+#      drop-src-not-allowed;
+#   4. synflood: 100,000 TCP SYNs from the flood addresses of the client's
+#      own /64 during the download; afterwards a ping and a TCP connection
+#      from a third address of that /64 succeed, early drop counted them, and
+#      the figures are printed (offered, evicted, refused, peak memory).
 # Phases 2 and 3 need the config key max-sessions-per-client (and allow6 fed
 # to the NAT64 tables); they are skipped, and say so, while tun64d lacks it.
-# Bounded: 64 x 100 flows per phase (<= 20k packets in all), about 30 s.
+# Bounded: 64 x 100 flows in phases 1-3, 100,032 SYNs in phase 4; about 50 s.
 #
 # Usage: e2e_flood.sh BUILD_DIR   (as root; run by ctest as e2e_flood)
 set -u
@@ -31,6 +36,8 @@ MAX_SESSIONS=2000
 QUOTA=300
 N_ADDRS=64          # extra client addresses 2001:db8:6::1000 .. ::103f
 FLOWS_PER_ADDR=100  # half UDP, half TCP SYN, one packet each
+SYNS_PER_ADDR=1563  # phase 4: 64 x 1563 = 100,032 SYNs
+THIRD6=2001:db8:6::3 # a third address of the client /64: new flows after phase 4
 BIG_MB=20
 RATE=4M             # curl --limit-rate: the download lasts about 5 s
 # Bytes of state per session allowed in the RSS bound: nat64.c measures about
@@ -57,6 +64,7 @@ have_quota_key() {
 
 add_flood_addresses() {
 	local i
+	t64_in "$T64_NS_CLIENT" ip -6 addr add "$THIRD6/64" dev eth0 nodad || return 1
 	for ((i = 0; i < N_ADDRS; i++)); do
 		t64_in "$T64_NS_CLIENT" ip -6 addr add "2001:db8:6::$(printf '%x' $((0x1000 + i)))/64" \
 			dev eth0 nodad || return 1
@@ -74,6 +82,7 @@ write_flood_py() {
 	cat >"$T64_WORKDIR/flood.py" <<'PY'
 import socket, struct, sys, time
 dst, n_addrs, per_addr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+syn_only = len(sys.argv) > 4 and sys.argv[4] == "syn"
 IPV6_CHECKSUM = getattr(socket, "IPV6_CHECKSUM", 7)
 sent = 0
 for i in range(n_addrs):
@@ -84,13 +93,16 @@ for i in range(n_addrs):
     tcp.setsockopt(socket.IPPROTO_IPV6, IPV6_CHECKSUM, 16)
     udp.bind((src, 0))
     tcp.bind((src, 0))
-    for j in range(per_addr // 2):
-        sport = 20000 + j
-        udp.sendto(struct.pack("!HHHH", sport, 9, 12, 0) + b"floo", (dst, 0))
+    # built once: a raw socket send per packet is the whole per-flow cost
+    syns = [struct.pack("!HHIIBBHHH", 20000 + j, 9, j, 0, 5 << 4, 0x02, 1024, 0, 0)
+            for j in range(per_addr if syn_only else per_addr // 2)]
+    for j, syn in enumerate(syns):
+        if not syn_only:
+            udp.sendto(struct.pack("!HHHH", 20000 + j, 9, 12, 0) + b"floo", (dst, 0))
+            sent += 1
         # SYN: seq j, data offset 5 words, flags SYN, window 1024
-        tcp.sendto(struct.pack("!HHIIBBHHH", sport, 9, j, 0, 5 << 4, 0x02, 1024, 0, 0),
-                   (dst, 0))
-        sent += 2
+        tcp.sendto(syn, (dst, 0))
+        sent += 1
         if sent % 64 == 0:
             time.sleep(0.002)  # stay under the tun queue; refusals, not losses
     udp.close()
@@ -114,9 +126,16 @@ watch_sessions() {
 	done
 }
 
+# counter FILE NAME: NAME's value in a stats --json file; a NAME ending in
+# "-*" sums the counters it names (evict-unconfirmed-* of both directions).
 counter() {
-	/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], -1))' \
-		"$1" "$2"
+	/usr/bin/python3 -c '
+import json, sys
+d, k = json.load(open(sys.argv[1])), sys.argv[2]
+if k.endswith("-*"):
+    print(sum(v for n, v in d.items() if n.split(".", 1)[1].startswith(k[:-1])))
+else:
+    print(d.get(k, -1))' "$1" "$2"
 }
 
 # at_most N LIMIT: N is a number no greater than LIMIT
@@ -172,11 +191,14 @@ run_phase() {
 
 	"$BUILD/tun64ctl" -s "$T64_WORKDIR/tun64.sock" stats --json >"$stats" ||
 		t64_fail "[$name] tun64ctl stats --json"
-	refused=$(counter "$stats" "6to4.$ctr")
+	case $ctr in
+	*-\*) refused=$(counter "$stats" "$ctr") ;;
+	*) refused=$(counter "$stats" "6to4.$ctr") ;;
+	esac
 	peak=$(sort -n "$T64_WORKDIR/sessions.$name" | tail -1)
 	hwm_kb=$(vm_kb "$engine" VmHWM)
 	bound_kb=$((base_kb + limit * BYTES_PER_SESSION / 1024 + SLACK_KB))
-	echo "    flows offered: ${offered:-?} (+1 download); refused ($ctr): $refused;" \
+	echo "    flows offered: ${offered:-?} (+1 download); counted ($ctr): $refused;" \
 		"session-limit: $(counter "$stats" 6to4.drop-session-limit)," \
 		"pool4-exhausted: $(counter "$stats" 6to4.drop-pool4-exhausted)," \
 		"client-quota: $(counter "$stats" 6to4.drop-client-quota)," \
@@ -185,11 +207,59 @@ run_phase() {
 	echo "    tun64d RSS: ${base_kb} kB before, peak ${hwm_kb} kB, bound ${bound_kb} kB" \
 		"(before + $limit x $BYTES_PER_SESSION B + $SLACK_KB kB)"
 
-	t64_check "[$name] $ctr counted refusals ($refused)" [ "${refused:--1}" -gt 0 ]
+	t64_check "[$name] $ctr counted the flood ($refused)" [ "${refused:--1}" -gt 0 ]
 	t64_check "[$name] sessions never above $limit (peak ${peak:-none})" at_most "$peak" "$limit"
 	t64_check "[$name] peak RSS $hwm_kb kB <= $bound_kb kB" [ "$hwm_kb" -le "$bound_kb" ]
 	t64_check "[$name] tun64d still running" t64_alive "$T64_DAEMON_PID"
 
+	kill -TERM "$T64_DAEMON_PID" 2>/dev/null
+	t64_wait_exit "$T64_DAEMON_PID" 10 || t64_fail "[$name] tun64d did not stop"
+}
+
+# Phase 4: 100,000 SYNs from the client's own /64 (64 addresses) while the
+# download runs; then new flows from a third address of the /64.
+run_synflood() {
+	local name=synflood limit=$QUOTA got=$T64_WORKDIR/big.synflood curl_pid offered
+	local stats=$T64_WORKDIR/stats.synflood.json base_kb hwm_kb bound_kb evicted refused
+	local intact=no i
+
+	echo "== phase $name: tun64d --max-sessions $MAX_SESSIONS --max-sessions-per-client $QUOTA"
+	t64_require "[$name] tun64d ready" t64_start_daemon "$BUILD" \
+		--max-sessions "$MAX_SESSIONS" --max-sessions-per-client "$QUOTA"
+	base_kb=$(vm_kb "$T64_DAEMON_PID" VmRSS)
+	ip netns exec "$T64_NS_CLIENT" curl -6 -g -sS --max-time 60 --limit-rate "$RATE" \
+		--interface "$CLIENT6" \
+		-o "$got" "http://[$SERVER6]:$T64_HTTP_PORT/big" >"$T64_WORKDIR/curl.$name.log" 2>&1 &
+	curl_pid=$!
+	T64_PIDS+=("$curl_pid")
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$got" ] && break
+		sleep 0.1
+	done
+	[ -s "$got" ] || { t64_fail "[$name] download did not start"; return; }
+	offered=$(t64_in "$T64_NS_CLIENT" timeout 40 "$T64_PYTHON" "$T64_WORKDIR/flood.py" \
+		"$SERVER6" "$N_ADDRS" "$SYNS_PER_ADDR" syn)
+	if wait "$curl_pid" && cmp -s "$T64_WORKDIR/www/big" "$got"; then
+		intact=yes
+	fi
+	t64_check "[$name] $BIG_MB MB download during $offered SYNs: intact" [ "$intact" = yes ]
+	t64_check "[$name] ping from a third address $THIRD6" \
+		t64_in "$T64_NS_CLIENT" ping -6 -c 2 -W 2 -I "$THIRD6" "$SERVER6"
+	t64_check "[$name] new TCP connection from $THIRD6" \
+		t64_in "$T64_NS_CLIENT" curl -6 -g -sS --max-time 10 --interface "$THIRD6" \
+		-o /dev/null "http://[$SERVER6]:$T64_HTTP_PORT/index.html"
+	"$BUILD/tun64ctl" -s "$T64_WORKDIR/tun64.sock" stats --json >"$stats" ||
+		t64_fail "[$name] tun64ctl stats --json"
+	evicted=$(counter "$stats" 'evict-unconfirmed-*')
+	refused=$(($(counter "$stats" 6to4.drop-client-quota) +
+		$(counter "$stats" 6to4.drop-session-limit)))
+	hwm_kb=$(vm_kb "$T64_DAEMON_PID" VmHWM)
+	bound_kb=$((base_kb + MAX_SESSIONS * BYTES_PER_SESSION / 1024 + SLACK_KB))
+	echo "    FIGURES: offered ${offered:-?} SYNs; evicted $evicted; refused $refused;" \
+		"peak memory (VmHWM) $hwm_kb kB, bound $bound_kb kB; download intact: $intact"
+	t64_check "[$name] evict-unconfirmed moved ($evicted)" [ "${evicted:-0}" -gt 0 ]
+	t64_check "[$name] peak RSS $hwm_kb kB <= $bound_kb kB" [ "$hwm_kb" -le "$bound_kb" ]
+	t64_check "[$name] tun64d still running" t64_alive "$T64_DAEMON_PID"
 	kill -TERM "$T64_DAEMON_PID" 2>/dev/null
 	t64_wait_exit "$T64_DAEMON_PID" 10 || t64_fail "[$name] tun64d did not stop"
 }
@@ -207,19 +277,21 @@ CLIENT6=2001:db8:6::2 # the download's source, not one of the flood's
 
 if have_quota_key; then
 	# a quota above max-sessions, so that the table's own limit is what refuses
-	run_phase max-sessions "$MAX_SESSIONS" drop-session-limit --max-sessions "$MAX_SESSIONS" \
-		--max-sessions-per-client $((2 * MAX_SESSIONS))
+	run_phase max-sessions "$MAX_SESSIONS" 'evict-unconfirmed-*' \
+		--max-sessions "$MAX_SESSIONS" --max-sessions-per-client $((2 * MAX_SESSIONS)) \
+		--max-sessions-per-address 100
 else
-	run_phase max-sessions "$MAX_SESSIONS" drop-session-limit --max-sessions "$MAX_SESSIONS"
+	run_phase max-sessions "$MAX_SESSIONS" 'evict-unconfirmed-*' --max-sessions "$MAX_SESSIONS"
 fi
 if have_quota_key; then
-	run_phase quota "$QUOTA" drop-client-quota --max-sessions "$MAX_SESSIONS" \
+	run_phase quota "$QUOTA" 'evict-unconfirmed-*' --max-sessions "$MAX_SESSIONS" \
 		--max-sessions-per-client "$QUOTA"
 	# the download's is the one session allowed
 	run_phase allow6 1 drop-src-not-allowed --max-sessions "$MAX_SESSIONS" \
 		--allow6 "$CLIENT6/128"
+	run_synflood
 else
-	t64_skip "quota and allow6 phases: tun64d has no max-sessions-per-client key yet"
+	t64_skip "quota, allow6 and synflood phases: tun64d has no max-sessions-per-client key yet"
 fi
 
 echo "e2e_flood: took $((SECONDS - START)) s"

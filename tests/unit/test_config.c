@@ -52,6 +52,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.workers, 0);
 	ck_assert_uint_eq(cfg.max_sessions, 0);
 	ck_assert_uint_eq(cfg.max_sessions_per_client, 0);
+	ck_assert_uint_eq(cfg.max_sessions_per_address, 25);
 	ck_assert_uint_eq(cfg.timeout_udp, 300);
 	ck_assert_uint_eq(cfg.timeout_tcp_est, 7440);
 	ck_assert_uint_eq(cfg.timeout_tcp_trans, 240);
@@ -102,6 +103,7 @@ static const char every_key[] = "# a full configuration\n"
                                 "workers 4\n"
                                 "max-sessions 100000\n"
                                 "max-sessions-per-client 2500\n"
+                                "max-sessions-per-address 40\n"
                                 "timeout-udp 600\n"
                                 "timeout-tcp-est 8000\n"
                                 "timeout-tcp-trans 300\n"
@@ -175,6 +177,7 @@ START_TEST(parse_every_key)
 	ck_assert_uint_eq(cfg.workers, 4);
 	ck_assert_uint_eq(cfg.max_sessions, 100000);
 	ck_assert_uint_eq(cfg.max_sessions_per_client, 2500);
+	ck_assert_uint_eq(cfg.max_sessions_per_address, 40);
 	ck_assert_uint_eq(cfg.timeout_udp, 600);
 	ck_assert_uint_eq(cfg.timeout_tcp_est, 8000);
 	ck_assert_uint_eq(cfg.timeout_tcp_trans, 300);
@@ -350,7 +353,7 @@ START_TEST(is_key)
 	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
 	    "offload",           "filtering",    "udp-coalesce", "state-save-interval",
-	    "icmp-unreachable",
+	    "icmp-unreachable", "max-sessions-per-address",
 	};
 	size_t i;
 
@@ -636,6 +639,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_uint_eq(a->lowest_ipv6_mtu, b->lowest_ipv6_mtu);
 	ck_assert_uint_eq(a->workers, b->workers);
 	ck_assert_uint_eq(a->max_sessions_per_client, b->max_sessions_per_client);
+	ck_assert_uint_eq(a->max_sessions_per_address, b->max_sessions_per_address);
 	ck_assert_uint_eq(a->max_sessions, b->max_sessions);
 	ck_assert_uint_eq(a->timeout_udp, b->timeout_udp);
 	ck_assert_uint_eq(a->timeout_tcp_est, b->timeout_tcp_est);
@@ -742,6 +746,7 @@ START_TEST(print_defaults_exact)
 	                           "workers 0\n"
 	                           "max-sessions 0\n"
 	                           "max-sessions-per-client 0\n"
+	                           "max-sessions-per-address 25\n"
 	                           "timeout-udp 300\n"
 	                           "timeout-tcp-est 7440\n"
 	                           "timeout-tcp-trans 240\n"

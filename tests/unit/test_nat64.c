@@ -2,6 +2,7 @@
 #include <check.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,7 @@ static uint32_t v4(unsigned a, unsigned b, unsigned c, unsigned d)
 /* 2001:db8:6::N (client LAN) */
 static void client6(uint32_t n, uint8_t a[16])
 {
-	static const uint8_t base[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06 };
+	static const uint8_t base[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06};
 
 	memcpy(a, base, 16);
 	a[12] = (uint8_t)(n >> 24);
@@ -45,7 +46,7 @@ static struct nat64_config base_cfg(uint32_t addr, uint8_t len, uint16_t lo, uin
 	struct nat64_config c;
 
 	memset(&c, 0, sizeof(c));
-	pool_one[0] = (struct pool4_range){ .addr = addr, .len = len, .port_lo = lo, .port_hi = hi };
+	pool_one[0] = (struct pool4_range){.addr = addr, .len = len, .port_lo = lo, .port_hi = hi};
 	c.pool4 = pool_one;
 	c.n_pool4 = 1;
 	c.timeout_udp = T_UDP;
@@ -81,14 +82,13 @@ static struct nat64_flow6 flow6(uint8_t proto, uint32_t host, uint16_t x, uint32
 
 static struct nat64_flow4 flow4(uint8_t proto, uint32_t z4, uint16_t z, uint32_t t4, uint16_t t)
 {
-	struct nat64_flow4 f = { .proto = proto, .src4 = z4, .sport = z, .dst4 = t4, .dport = t };
+	struct nat64_flow4 f = {.proto = proto, .src4 = z4, .sport = z, .dst4 = t4, .dport = t};
 
 	return f;
 }
 
-static enum nat64_result out(struct nat64 *n, uint8_t proto, uint32_t host, uint16_t x,
-			     uint32_t z4, uint16_t y, uint8_t flags, uint64_t now, uint32_t *t4,
-			     uint16_t *t)
+static enum nat64_result out(struct nat64 *n, uint8_t proto, uint32_t host, uint16_t x, uint32_t z4,
+                             uint16_t y, uint8_t flags, uint64_t now, uint32_t *t4, uint16_t *t)
 {
 	struct nat64_flow6 f = flow6(proto, host, x, z4, y);
 
@@ -96,7 +96,7 @@ static enum nat64_result out(struct nat64 *n, uint8_t proto, uint32_t host, uint
 }
 
 static enum nat64_result in(struct nat64 *n, uint8_t proto, uint32_t z4, uint16_t z, uint32_t t4,
-			    uint16_t t, uint8_t flags, uint64_t now, uint8_t x6[16], uint16_t *x)
+                            uint16_t t, uint8_t flags, uint64_t now, uint8_t x6[16], uint16_t *x)
 {
 	struct nat64_flow4 f = flow4(proto, z4, z, t4, t);
 
@@ -105,7 +105,7 @@ static enum nat64_result in(struct nat64 *n, uint8_t proto, uint32_t z4, uint16_
 
 /* nat64_in must return exactly client host:x */
 static void assert_in_maps(struct nat64 *n, uint8_t proto, uint32_t z4, uint16_t z, uint32_t t4,
-			   uint16_t t, uint8_t flags, uint64_t now, uint32_t host, uint16_t x)
+                           uint16_t t, uint8_t flags, uint64_t now, uint32_t host, uint16_t x)
 {
 	uint8_t got6[16], want6[16];
 	uint16_t got;
@@ -158,9 +158,9 @@ static int find_cb(const struct nat64_session_info *s, void *p)
 }
 
 static struct nat64_session_info find_session(struct nat64 *n, uint8_t proto, uint16_t x,
-					       uint32_t z4, uint16_t z)
+                                              uint32_t z4, uint16_t z)
 {
-	struct find_arg a = { .proto = proto, .port6 = x, .remote4 = z4, .rport4 = z };
+	struct find_arg a = {.proto = proto, .port6 = x, .remote4 = z4, .rport4 = z};
 
 	nat64_foreach_session(n, find_cb, &a);
 	ck_assert_int_eq(a.hits, 1);
@@ -168,7 +168,7 @@ static struct nat64_session_info find_session(struct nat64 *n, uint8_t proto, ui
 }
 
 static void assert_tcp(struct nat64 *n, uint16_t x, uint32_t z4, uint16_t z,
-		       enum nat64_tcp_state st, uint64_t expires)
+                       enum nat64_tcp_state st, uint64_t expires)
 {
 	struct nat64_session_info s = find_session(n, IPPROTO_TCP, x, z4, z);
 
@@ -225,7 +225,7 @@ START_TEST(test_protocols_are_separate)
 
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 80, 0, 0, &t4, &tu), NAT64_OK);
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 5000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &tt),
-			 NAT64_OK);
+	                 NAT64_OK);
 	ASSERT_COUNTS(n, PI_UDP, 1, 1);
 	ASSERT_COUNTS(n, PI_TCP, 1, 1);
 	/* a UDP reply does not find the TCP entry and vice versa */
@@ -243,9 +243,9 @@ START_TEST(test_in_without_bib)
 
 	/* RFC 6146 §3.5: IPv4 packets never create BIB entries */
 	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, 4000, 0, 0, a6, &x),
-			 NAT64_NO_STATE);
+	                 NAT64_NO_STATE);
 	ck_assert_int_eq(in(n, IPPROTO_TCP, SERVER1, 80, POOL_ADDR, 4000, NAT64_TCP_SYN, 0, a6, &x),
-			 NAT64_NO_STATE);
+	                 NAT64_NO_STATE);
 	ASSERT_COUNTS(n, PI_UDP, 0, 0);
 	ASSERT_COUNTS(n, PI_TCP, 0, 0);
 	nat64_free(n);
@@ -276,7 +276,7 @@ START_TEST(test_icmp_echo)
 	assert_in_maps(n, IPPROTO_ICMP, SERVER1, t, t4, t, 0, 10 * SEC, 3, 0x1234);
 	ASSERT_COUNTS(n, PI_ICMP, 1, 1); /* the reply used the request's session */
 	ck_assert_int_eq(out(n, IPPROTO_ICMP, 3, 0x1234, SERVER1, 0x1234, 0, 20 * SEC, &t4, &t2),
-			 NAT64_OK);
+	                 NAT64_OK);
 	ck_assert_uint_eq(t2, t);
 	ASSERT_COUNTS(n, PI_ICMP, 1, 1);
 	/* timeout_icmp from the last packet */
@@ -284,7 +284,7 @@ START_TEST(test_icmp_echo)
 	ck_assert_uint_eq(nat64_expire(n, (20 + T_ICMP) * SEC), 1);
 	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
 	ck_assert_int_eq(in(n, IPPROTO_ICMP, SERVER1, t, t4, t, 0, 100 * SEC, a6, &x),
-			 NAT64_NO_STATE);
+	                 NAT64_NO_STATE);
 	nat64_free(n);
 }
 END_TEST
@@ -303,19 +303,19 @@ START_TEST(test_udp_expiry_frees_port)
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
 	ck_assert_uint_eq(t, 2000);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 3000, SERVER1, 53, 0, 0, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC - 1), 0);
 	ASSERT_COUNTS(n, PI_UDP, 1, 1);
 	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1);
 	ASSERT_COUNTS(n, PI_UDP, 0, 0);
 	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, 2000, 0, T_UDP * SEC, a6, &x),
-			 NAT64_NO_STATE);
+	                 NAT64_NO_STATE);
 	ck_assert(!nat64_bib_lookup4(n, IPPROTO_UDP, POOL_ADDR, 2000, a6, &x));
 	client6(1, a6);
 	ck_assert(!nat64_bib_lookup6(n, IPPROTO_UDP, a6, 3000, &t4, &t));
 	/* the port is free again */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 3000, SERVER1, 53, 0, T_UDP * SEC, &t4, &t),
-			 NAT64_OK);
+	                 NAT64_OK);
 	ck_assert_uint_eq(t, 2000);
 	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, 2000, 0, T_UDP * SEC, 2, 3000);
 	nat64_free(n);
@@ -333,7 +333,7 @@ START_TEST(test_udp_refresh_survives)
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 3, 3000, SERVER1, 53, 0, 0, &t4, &tc), NAT64_OK);
 	/* a: refreshed outbound at 200 s; b: inbound at 250 s; c: never */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER1, 53, 0, 200 * SEC, &t4, &ta),
-			 NAT64_OK);
+	                 NAT64_OK);
 	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, t4, tb, 0, 250 * SEC, 2, 3000);
 	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1); /* c */
 	ASSERT_COUNTS(n, PI_UDP, 2, 2);
@@ -356,12 +356,12 @@ START_TEST(test_bib_kept_while_one_session_lives)
 
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER2, 53, 0, 100 * SEC, &t4, &t2),
-			 NAT64_OK);
+	                 NAT64_OK);
 	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1);
 	ASSERT_COUNTS(n, PI_UDP, 1, 1);
 	/* the surviving session keeps the mapping: a new session reuses (T,t) */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 3000, SERVER3, 53, 0, T_UDP * SEC, &t4, &t2),
-			 NAT64_OK);
+	                 NAT64_OK);
 	ck_assert_uint_eq(t2, t);
 	nat64_free(n);
 }
@@ -379,26 +379,26 @@ START_TEST(test_pool_exhaustion)
 
 	for (uint32_t h = 0; h < 4; h++) {
 		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 0, &t4, &t[h]),
-				 NAT64_OK);
+		                 NAT64_OK);
 		ck_assert_uint_eq(t4, POOL_ADDR);
 		ck_assert(t[h] >= 2000 && t[h] <= 2003);
 		ck_assert(!(seen & 1u << (t[h] - 2000))); /* no (T,t) twice */
 		seen |= 1u << (t[h] - 2000);
 	}
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 5, 5000, SERVER1, 53, 0, 0, &t4, &tt),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	ASSERT_COUNTS(n, PI_UDP, 4, 4);
 	/* other protocols have their own ports */
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 5, 5000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &tt),
-			 NAT64_OK);
+	                 NAT64_OK);
 	for (uint32_t h = 0; h < 4; h++) {
 		/* old flows: both directions, and new sessions of existing BIB entries */
 		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 1, &t4, &tt),
-				 NAT64_OK);
+		                 NAT64_OK);
 		ck_assert_uint_eq(tt, t[h]);
 		assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[h], 0, 1, h + 1, 5000);
 		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER2, 53, 0, 1, &t4, &tt),
-				 NAT64_OK);
+		                 NAT64_OK);
 		ck_assert_uint_eq(tt, t[h]);
 	}
 	ASSERT_COUNTS(n, PI_UDP, 4, 8);
@@ -422,32 +422,32 @@ START_TEST(test_well_known_split)
 	n = new_small(1000, 1030);
 	for (uint16_t x = 100; x < 107; x++) { /* 7 ephemeral ports, 24 well-known */
 		ck_assert_int_eq(out(n, IPPROTO_TCP, 1, x, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
-				 NAT64_OK);
+		                 NAT64_OK);
 		ck_assert(t >= 1000 && t <= 1023);
 		ck_assert_int_eq(out(n, IPPROTO_TCP, 1, (uint16_t)(x + 50000), SERVER1, 80,
-				     NAT64_TCP_SYN, 0, &t4, &t),
-				 NAT64_OK);
+		                     NAT64_TCP_SYN, 0, &t4, &t),
+		                 NAT64_OK);
 		ck_assert(t >= 1024 && t <= 1030);
 	}
 	/* The ephemeral part is full: the well-known part takes the overflow
 	 * (17 left there), then the pool is exhausted. */
 	for (uint16_t x = 0; x < 17; x++) {
 		ck_assert_int_eq(out(n, IPPROTO_TCP, 2, (uint16_t)(60000 + x), SERVER1, 80,
-				     NAT64_TCP_SYN, 0, &t4, &t),
-				 NAT64_OK);
+		                     NAT64_TCP_SYN, 0, &t4, &t),
+		                 NAT64_OK);
 		ck_assert(t >= 1000 && t <= 1023);
 	}
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 2, 61000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 2, 22, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	/* ICMP identifiers have no well-known part: all 31 identifiers */
 	for (uint16_t id = 0; id < 31; id++) {
 		ck_assert_int_eq(out(n, IPPROTO_ICMP, 3, id, SERVER1, id, 0, 0, &t4, &t), NAT64_OK);
 		ck_assert(t >= 1000 && t <= 1030);
 	}
 	ck_assert_int_eq(out(n, IPPROTO_ICMP, 3, 31, SERVER1, 31, 0, 0, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	nat64_free(n);
 }
 END_TEST
@@ -460,9 +460,9 @@ START_TEST(test_ports_random)
 	int adjacent = 0, increasing = 0;
 
 	for (int i = 0; i < 200; i++) {
-		ck_assert_int_eq(out(n, IPPROTO_UDP, 1, (uint16_t)(10000 + i), SERVER1, 53, 0, 0,
-				     &t4, &t[i]),
-				 NAT64_OK);
+		ck_assert_int_eq(
+		    out(n, IPPROTO_UDP, 1, (uint16_t)(10000 + i), SERVER1, 53, 0, 0, &t4, &t[i]),
+		    NAT64_OK);
 		ck_assert_uint_ge(t[i], 1024);
 		for (int j = 0; j < i; j++)
 			ck_assert_uint_ne(t[i], t[j]);
@@ -493,7 +493,7 @@ START_TEST(test_ports_depend_on_seed)
 		n = nat64_new(&c);
 		ck_assert_ptr_nonnull(n);
 		ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 10000, SERVER1, 53, 0, 0, &t4, &first[k]),
-				 NAT64_OK);
+		                 NAT64_OK);
 		nat64_free(n);
 	}
 	ck_assert_uint_ne(first[0], first[1]);
@@ -513,9 +513,9 @@ START_TEST(test_paired_address)
 	ck_assert_ptr_nonnull(n);
 	for (uint32_t h = 1; h <= 64; h++) {
 		for (uint16_t x = 0; x < 4; x++) {
-			ck_assert_int_eq(out(n, IPPROTO_UDP, h, (uint16_t)(2000 + x), SERVER1, 53, 0,
-					     0, &t4, &t),
-					 NAT64_OK);
+			ck_assert_int_eq(out(n, IPPROTO_UDP, h, (uint16_t)(2000 + x), SERVER1, 53,
+			                     0, 0, &t4, &t),
+			                 NAT64_OK);
 			ck_assert_uint_eq(t4 & ~3u, v4(198, 51, 100, 0));
 			if (x == 0)
 				first = t4;
@@ -539,14 +539,14 @@ START_TEST(test_pool_spill_to_next_address)
 
 	ck_assert_ptr_nonnull(n);
 	for (uint16_t x = 0; x < 4; x++) {
-		ck_assert_int_eq(out(n, IPPROTO_UDP, 9, (uint16_t)(2000 + x), SERVER1, 53, 0, 0,
-				     &t4, &t),
-				 NAT64_OK);
+		ck_assert_int_eq(
+		    out(n, IPPROTO_UDP, 9, (uint16_t)(2000 + x), SERVER1, 53, 0, 0, &t4, &t),
+		    NAT64_OK);
 		seen |= 1u << ((t4 & 1) * 2 + (t - 3000));
 	}
 	ck_assert_uint_eq(seen, 0xf);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 9, 2004, SERVER1, 53, 0, 0, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	nat64_free(n);
 }
 END_TEST
@@ -554,8 +554,8 @@ END_TEST
 START_TEST(test_bad_config)
 {
 	struct pool4_range bad[2] = {
-		{ .addr = v4(198, 51, 100, 0), .len = 24, .port_lo = 1000, .port_hi = 2000 },
-		{ .addr = v4(198, 51, 100, 7), .len = 32, .port_lo = 2000, .port_hi = 3000 },
+	    {.addr = v4(198, 51, 100, 0), .len = 24, .port_lo = 1000, .port_hi = 2000},
+	    {.addr = v4(198, 51, 100, 7), .len = 32, .port_lo = 2000, .port_hi = 3000},
 	};
 	struct nat64_config c = base_cfg(v4(198, 51, 100, 1), 24, 1, 2); /* host bits */
 
@@ -591,36 +591,40 @@ START_TEST(test_max_sessions)
 	c.max_sessions = 3;
 	n = nat64_new(&c);
 	ck_assert_ptr_nonnull(n);
-	for (uint32_t h = 0; h < 3; h++)
+	for (uint32_t h = 0; h < 3; h++) {
 		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 0, &t4, &t[h]),
-				 NAT64_OK);
+		                 NAT64_OK);
+		/* answered: confirmed, so early drop cannot take it */
+		assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[h], 0, 0, h + 1, 5000);
+	}
 	/* new source, new session of an existing source, new inbound session */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 4, 5000, SERVER1, 53, 0, 0, &t4, &tt),
-			 NAT64_SESSION_LIMIT);
+	                 NAT64_SESSION_LIMIT);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, 0, &t4, &tt),
-			 NAT64_SESSION_LIMIT);
+	                 NAT64_SESSION_LIMIT);
 	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER3, 99, POOL_ADDR, t[0], 0, 0, a6, &x),
-			 NAT64_SESSION_LIMIT);
+	                 NAT64_SESSION_LIMIT);
 	ck_assert_int_eq(out(n, IPPROTO_ICMP, 4, 1, SERVER1, 1, 0, 0, &t4, &tt),
-			 NAT64_SESSION_LIMIT);
+	                 NAT64_SESSION_LIMIT);
 	ASSERT_COUNTS(n, PI_UDP, 3, 3);
 	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
 	/* existing flows keep working */
 	for (uint32_t h = 0; h < 3; h++) {
 		ck_assert_int_eq(out(n, IPPROTO_UDP, h + 1, 5000, SERVER1, 53, 0, 1, &t4, &tt),
-				 NAT64_OK);
+		                 NAT64_OK);
 		assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[h], 0, 1, h + 1, 5000);
 	}
 	/* a reload raises the cap */
 	c.max_sessions = 4;
 	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 4, 5000, SERVER1, 53, 0, 2, &t4, &tt), NAT64_OK);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, tt, 0, 2, 4, 5000);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 5, 5000, SERVER1, 53, 0, 2, &t4, &tt),
-			 NAT64_SESSION_LIMIT);
+	                 NAT64_SESSION_LIMIT);
 	/* expiry makes room */
 	ck_assert_uint_eq(nat64_expire(n, 1 + T_UDP * SEC), 3);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 5, 5000, SERVER1, 53, 0, 1 + T_UDP * SEC, &t4, &tt),
-			 NAT64_OK);
+	                 NAT64_OK);
 	nat64_free(n);
 }
 END_TEST
@@ -634,10 +638,10 @@ static uint16_t tcp_open(struct nat64 *n, uint32_t host, uint16_t x, uint64_t t0
 	uint16_t t;
 
 	ck_assert_int_eq(out(n, IPPROTO_TCP, host, x, SERVER1, 80, NAT64_TCP_SYN, t0, &t4, &t),
-			 NAT64_OK);
+	                 NAT64_OK);
 	assert_tcp(n, x, SERVER1, 80, NAT64_TCP_V6_INIT, t0 + T_TRANS * SEC);
 	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, t4, t, NAT64_TCP_SYN | NAT64_TCP_ACK, t1, host,
-		       x);
+	               x);
 	assert_tcp(n, x, SERVER1, 80, NAT64_TCP_ESTABLISHED, t1 + T_EST * SEC);
 	return t;
 }
@@ -651,7 +655,7 @@ static void tcp6(struct nat64 *n, uint32_t host, uint16_t x, uint8_t flags, uint
 }
 
 static void tcp4(struct nat64 *n, uint16_t t, uint32_t host, uint16_t x, uint8_t flags,
-		 uint64_t now)
+                 uint64_t now)
 {
 	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, POOL_ADDR, t, flags, now, host, x);
 }
@@ -739,10 +743,10 @@ START_TEST(test_tcp_v6_syn_unanswered)
 	uint16_t t;
 
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t),
-			 NAT64_OK);
+	                 NAT64_OK);
 	/* retransmitted SYN restarts the transitory timer */
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER1, 80, NAT64_TCP_SYN, 3 * SEC, &t4, &t),
-			 NAT64_OK);
+	                 NAT64_OK);
 	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_V6_INIT, 3 * SEC + T_TRANS * SEC);
 	/* a V4 non-SYN does not establish */
 	tcp4(n, t, 1, 4000, NAT64_TCP_ACK, 4 * SEC);
@@ -764,14 +768,14 @@ START_TEST(test_tcp_needs_syn)
 
 	/* 6->4 non-SYN without state: nothing created */
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER1, 80, NAT64_TCP_ACK, 0, &t4, &t),
-			 NAT64_NO_STATE);
+	                 NAT64_NO_STATE);
 	ASSERT_COUNTS(n, PI_TCP, 0, 0);
 	t = tcp_open(n, 1, 4000, 0, 0);
 	/* existing BIB, new remote: non-SYN from either side has no state */
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER2, 80, NAT64_TCP_ACK, 0, &t4, &t),
-			 NAT64_NO_STATE);
+	                 NAT64_NO_STATE);
 	ck_assert_int_eq(in(n, IPPROTO_TCP, SERVER2, 80, POOL_ADDR, t, NAT64_TCP_ACK, 0, a6, &x),
-			 NAT64_NO_STATE);
+	                 NAT64_NO_STATE);
 	ASSERT_COUNTS(n, PI_TCP, 1, 1);
 	nat64_free(n);
 }
@@ -785,17 +789,18 @@ START_TEST(test_tcp_v4_syn_simultaneous_open)
 	uint16_t tt;
 
 	/* §3.5.2.2: V4 SYN with a BIB entry and no session -> V4_INIT */
-	assert_in_maps(n, IPPROTO_TCP, SERVER2, 5555, POOL_ADDR, t, NAT64_TCP_SYN, 1 * SEC, 1, 4000);
+	assert_in_maps(n, IPPROTO_TCP, SERVER2, 5555, POOL_ADDR, t, NAT64_TCP_SYN, 1 * SEC, 1,
+	               4000);
 	assert_tcp(n, 4000, SERVER2, 5555, NAT64_TCP_V4_INIT, 1 * SEC + T_TRANS * SEC);
 	ASSERT_COUNTS(n, PI_TCP, 1, 2);
 	/* V6 non-SYN: forwarded, no change; V6 SYN: established */
-	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER2, 5555, NAT64_TCP_ACK, 2 * SEC, &t4,
-			     &tt),
-			 NAT64_OK);
+	ck_assert_int_eq(
+	    out(n, IPPROTO_TCP, 1, 4000, SERVER2, 5555, NAT64_TCP_ACK, 2 * SEC, &t4, &tt),
+	    NAT64_OK);
 	assert_tcp(n, 4000, SERVER2, 5555, NAT64_TCP_V4_INIT, 1 * SEC + T_TRANS * SEC);
-	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER2, 5555, NAT64_TCP_SYN, 3 * SEC, &t4,
-			     &tt),
-			 NAT64_OK);
+	ck_assert_int_eq(
+	    out(n, IPPROTO_TCP, 1, 4000, SERVER2, 5555, NAT64_TCP_SYN, 3 * SEC, &t4, &tt),
+	    NAT64_OK);
 	ck_assert_uint_eq(tt, t);
 	assert_tcp(n, 4000, SERVER2, 5555, NAT64_TCP_ESTABLISHED, 3 * SEC + T_EST * SEC);
 	nat64_free(n);
@@ -837,7 +842,7 @@ START_TEST(test_filtering_address_dependent)
 	/* TCP V4 SYN: the same rule */
 	tt = tcp_open(n, 1, 4000, 0, 0);
 	ck_assert_int_eq(in(n, IPPROTO_TCP, SERVER2, 80, t4, tt, NAT64_TCP_SYN, 0, a6, &x),
-			 NAT64_FILTERED);
+	                 NAT64_FILTERED);
 	assert_in_maps(n, IPPROTO_TCP, SERVER1, 81, t4, tt, NAT64_TCP_SYN, 0, 1, 4000);
 	/* once X' talks to SERVER2, SERVER2 gets in */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 1, 0, 0, &t4, &t), NAT64_OK);
@@ -854,8 +859,8 @@ END_TEST
 
 static struct nat64_static_bib dns_static(void)
 {
-	struct nat64_static_bib s = { .proto = IPPROTO_UDP, .addr4 = POOL_ADDR, .port4 = 53,
-				      .port6 = 53 };
+	struct nat64_static_bib s = {
+	    .proto = IPPROTO_UDP, .addr4 = POOL_ADDR, .port4 = 53, .port6 = 53};
 
 	client6(0x53, s.addr6);
 	return s;
@@ -879,16 +884,16 @@ START_TEST(test_static_bib)
 	ck_assert_uint_eq(nat64_expire(n, 10 * T_UDP * SEC), 1);
 	ASSERT_COUNTS(n, PI_UDP, 1, 0); /* never expires */
 	assert_in_maps(n, IPPROTO_UDP, SERVER2, 40000, POOL_ADDR, 53, 0, 10 * T_UDP * SEC, 0x53,
-		       53);
+	               53);
 	/* the static (T,t) is never handed out: 10 of 11 ports are left */
 	for (uint16_t x = 0; x < 10; x++) {
-		ck_assert_int_eq(out(n, IPPROTO_UDP, 7, (uint16_t)(100 + x), SERVER1, 53, 0, 0, &t4,
-				     &t),
-				 NAT64_OK);
+		ck_assert_int_eq(
+		    out(n, IPPROTO_UDP, 7, (uint16_t)(100 + x), SERVER1, 53, 0, 0, &t4, &t),
+		    NAT64_OK);
 		ck_assert(t >= 50 && t <= 60 && t != 53);
 	}
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 7, 110, SERVER1, 53, 0, 0, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	/* the server's own outbound traffic uses its static binding */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 0x53, 53, SERVER3, 53, 0, 0, &t4, &t), NAT64_OK);
 	ck_assert_uint_eq(t4, POOL_ADDR);
@@ -949,7 +954,7 @@ END_TEST
 
 START_TEST(test_static_bib_outside_pool_and_conflict)
 {
-	struct nat64_static_bib sb[2] = { dns_static(), dns_static() };
+	struct nat64_static_bib sb[2] = {dns_static(), dns_static()};
 	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 2000);
 	struct nat64 *n;
 
@@ -971,14 +976,15 @@ END_TEST
 
 /* n flows from hosts first.. at now, all OK; returns how many got addr4 */
 static unsigned open_udp(struct nat64 *n, uint32_t first, unsigned count, uint64_t now,
-			 uint32_t addr4)
+                         uint32_t addr4)
 {
 	unsigned hits = 0;
 	uint32_t t4;
 	uint16_t t;
 
 	for (uint32_t h = first; h < first + count; h++) {
-		ck_assert_int_eq(out(n, IPPROTO_UDP, h, 5000, SERVER1, 53, 0, now, &t4, &t), NAT64_OK);
+		ck_assert_int_eq(out(n, IPPROTO_UDP, h, 5000, SERVER1, 53, 0, now, &t4, &t),
+		                 NAT64_OK);
 		hits += t4 == addr4;
 	}
 	return hits;
@@ -990,8 +996,8 @@ START_TEST(test_reconfigure)
 {
 	struct nat64_config c = base_cfg(POOL_ADDR, 32, 2000, 2299);
 	struct pool4_range two[2] = {
-		{ .addr = POOL_ADDR, .len = 32, .port_lo = 2000, .port_hi = 2299 },
-		{ .addr = POOL_ADDR2, .len = 32, .port_lo = 3000, .port_hi = 3299 },
+	    {.addr = POOL_ADDR, .len = 32, .port_lo = 2000, .port_hi = 2299},
+	    {.addr = POOL_ADDR2, .len = 32, .port_lo = 3000, .port_hi = 3299},
 	};
 	struct nat64_static_bib sb = dns_static();
 	struct nat64 *n = nat64_new(&c);
@@ -1004,7 +1010,7 @@ START_TEST(test_reconfigure)
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t1), NAT64_OK);
 	ck_assert_uint_eq(open_udp(n, 2, 299, 0, POOL_ADDR), 299);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 301, 5000, SERVER1, 53, 0, 0, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	/* pool4 addition and a shorter UDP timeout */
 	c.pool4 = two;
 	c.n_pool4 = 2;
@@ -1033,13 +1039,13 @@ START_TEST(test_reconfigure)
 	ck_assert_uint_eq(nat64_expire(n, 23 * SEC), 1); /* a port of line 1 is free now */
 	ck_assert_uint_eq(open_udp(n, 601, 300, 23 * SEC, POOL_ADDR2), 300);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 901, 5000, SERVER1, 53, 0, 23 * SEC, &t4, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	/* and putting it back makes that port available again */
 	c.n_pool4 = 2;
 	c.pool4 = two;
 	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 901, 5000, SERVER1, 53, 0, 23 * SEC, &t4, &t),
-			 NAT64_OK);
+	                 NAT64_OK);
 	ck_assert_uint_eq(t4, POOL_ADDR);
 	ck_assert_uint_eq(t, t1);
 	nat64_free(n);
@@ -1054,7 +1060,7 @@ END_TEST
 struct mt_arg {
 	struct nat64 *n;
 	int id;
-	bool shared; /* all threads use the same sources */
+	bool shared;           /* all threads use the same sources */
 	uint64_t tt[MT_FLOWS]; /* (T << 16 | t) per flow */
 	int errors;
 };
@@ -1082,8 +1088,8 @@ static void *mt_worker(void *p)
 		uint16_t x = (uint16_t)(20000 + (base + k) % 16);
 		uint8_t got6[16], want6[16];
 		uint16_t gx;
-		struct nat64_flow4 f = flow4(IPPROTO_UDP, SERVER2, 53, (uint32_t)(a->tt[k] >> 16),
-					     (uint16_t)a->tt[k]);
+		struct nat64_flow4 f =
+		    flow4(IPPROTO_UDP, SERVER2, 53, (uint32_t)(a->tt[k] >> 16), (uint16_t)a->tt[k]);
 
 		client6(host, want6);
 		if (nat64_in(a->n, &f, 0, 0, got6, &gx) != NAT64_OK || gx != x ||
@@ -1192,14 +1198,14 @@ START_TEST(test_many_flows)
 
 	for (uint32_t i = 0; i < flows; i++)
 		ck_assert_int_eq(out(n, IPPROTO_UDP, i / 8 + 1, (uint16_t)(30000 + i % 8), SERVER1,
-				     53, 0, i / 10, &t4, &t),
-				 NAT64_OK);
+		                     53, 0, i / 10, &t4, &t),
+		                 NAT64_OK);
 	ASSERT_COUNTS(n, PI_UDP, flows, flows);
 	/* half refreshed later; the other half expires alone */
 	for (uint32_t i = 0; i < flows; i += 2)
 		ck_assert_int_eq(out(n, IPPROTO_UDP, i / 8 + 1, (uint16_t)(30000 + i % 8), SERVER1,
-				     53, 0, 100 * SEC, &t4, &t),
-				 NAT64_OK);
+		                     53, 0, 100 * SEC, &t4, &t),
+		                 NAT64_OK);
 	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC + flows / 10), flows / 2);
 	ASSERT_COUNTS(n, PI_UDP, flows / 2, flows / 2);
 	ck_assert_uint_eq(nat64_expire(n, (100 + T_UDP) * SEC), flows / 2);
@@ -1219,14 +1225,22 @@ static void client6_net(uint16_t net, uint32_t n, uint8_t a[16])
 }
 
 static enum nat64_result out_net(struct nat64 *n, uint8_t proto, uint16_t net, uint32_t host,
-				 uint16_t x, uint32_t z4, uint16_t y, uint8_t flags, uint64_t now,
-				 uint16_t *t)
+                                 uint16_t x, uint32_t z4, uint16_t y, uint8_t flags, uint64_t now,
+                                 uint16_t *t)
 {
 	struct nat64_flow6 f = flow6(proto, host, x, z4, y);
 	uint32_t t4;
 
 	client6_net(net, host, f.src6);
 	return nat64_out(n, &f, flags, now, &t4, t);
+}
+
+static uint64_t evicted(struct nat64 *n, int pi)
+{
+	struct nat64_stats st;
+
+	nat64_get_stats(n, &st);
+	return st.evicted[pi];
 }
 
 static uint64_t n_clients(struct nat64 *n)
@@ -1247,7 +1261,7 @@ static uint64_t client_sessions(struct nat64 *n, uint16_t net)
 
 /* allow6 2001:db8:6::/120: hosts 0..255 of client6() */
 static struct prefix6 allow_low[1] = {
-	{ .addr = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06 }, .len = 120 },
+    {.addr = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06}, .len = 120},
 };
 
 START_TEST(test_allow6_refuses_new_state)
@@ -1264,13 +1278,13 @@ START_TEST(test_allow6_refuses_new_state)
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xff, 5000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
 	/* 2001:db8:6::100 is just outside: nothing of any protocol */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 0x100, 5000, SERVER1, 53, 0, 0, &t4, &tt),
-			 NAT64_NOT_ALLOWED);
+	                 NAT64_NOT_ALLOWED);
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 0x100, 5000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &tt),
-			 NAT64_NOT_ALLOWED);
+	                 NAT64_NOT_ALLOWED);
 	ck_assert_int_eq(out(n, IPPROTO_ICMP, 0x100, 7, SERVER1, 7, 0, 0, &t4, &tt),
-			 NAT64_NOT_ALLOWED);
+	                 NAT64_NOT_ALLOWED);
 	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5000, SERVER1, 53, 0, 0, &tt),
-			 NAT64_NOT_ALLOWED);
+	                 NAT64_NOT_ALLOWED);
 	ASSERT_COUNTS(n, PI_UDP, 1, 1);
 	ASSERT_COUNTS(n, PI_TCP, 0, 0);
 	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
@@ -1289,7 +1303,7 @@ END_TEST
 START_TEST(test_allow6_keeps_existing_and_static)
 {
 	struct nat64_static_bib sb = dns_static(); /* 2001:db8:6::53, outside the list below */
-	struct prefix6 only_other = { .addr = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x07 }, .len = 64 };
+	struct prefix6 only_other = {.addr = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x07}, .len = 64};
 	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
 	struct nat64 *n;
 	uint32_t t4;
@@ -1310,9 +1324,9 @@ START_TEST(test_allow6_keeps_existing_and_static)
 	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t, 0, SEC, 1, 5000);
 	/* but its dynamic BIB entry opens no new session, and no new entry */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, SEC, &t4, &tt),
-			 NAT64_NOT_ALLOWED);
+	                 NAT64_NOT_ALLOWED);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5001, SERVER1, 53, 0, SEC, &t4, &tt),
-			 NAT64_NOT_ALLOWED);
+	                 NAT64_NOT_ALLOWED);
 	/* the static entry (operator's choice) still opens sessions both ways */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 0x53, 53, SERVER2, 53, 0, SEC, &t4, &tt), NAT64_OK);
 	ck_assert_uint_eq(tt, 53);
@@ -1322,7 +1336,7 @@ START_TEST(test_allow6_keeps_existing_and_static)
 	ck_assert_uint_eq(nat64_expire(n, SEC + T_UDP * SEC), 3);
 	ASSERT_COUNTS(n, PI_UDP, 1, 0);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4, &tt),
-			 NAT64_NOT_ALLOWED);
+	                 NAT64_NOT_ALLOWED);
 	ASSERT_COUNTS(n, PI_UDP, 1, 0);
 	nat64_free(n);
 }
@@ -1349,12 +1363,12 @@ START_TEST(test_allow6_bad_config)
 	{
 		uint16_t t;
 
-		ck_assert_int_eq(out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6 - 1, 9, 5000, SERVER1,
-					 53, 0, 0, &t),
-				 NAT64_OK);
-		ck_assert_int_eq(out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6, 9, 5000, SERVER1, 53,
-					 0, 0, &t),
-				 NAT64_NOT_ALLOWED);
+		ck_assert_int_eq(
+		    out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6 - 1, 9, 5000, SERVER1, 53, 0, 0, &t),
+		    NAT64_OK);
+		ck_assert_int_eq(
+		    out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6, 9, 5000, SERVER1, 53, 0, 0, &t),
+		    NAT64_NOT_ALLOWED);
 	}
 	/* a refused reload changes nothing */
 	c.n_allow6 = NAT64_MAX_ALLOW6 + 1;
@@ -1365,9 +1379,9 @@ START_TEST(test_allow6_bad_config)
 	{
 		uint16_t t;
 
-		ck_assert_int_eq(out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6, 9, 5000, SERVER1, 53,
-					 0, 0, &t),
-				 NAT64_NOT_ALLOWED);
+		ck_assert_int_eq(
+		    out_net(n, IPPROTO_UDP, NAT64_MAX_ALLOW6, 9, 5000, SERVER1, 53, 0, 0, &t),
+		    NAT64_NOT_ALLOWED);
 	}
 	nat64_free(n);
 }
@@ -1382,25 +1396,32 @@ START_TEST(test_client_quota)
 	uint32_t t4;
 
 	c.max_sessions_per_client = 4;
+	c.max_sessions_per_address_pct = 100; /* the /64 alone here */
 	n = nat64_new(&c);
 	ck_assert_ptr_nonnull(n);
-	/* four sessions of /64 number 0, from two /128s and two protocols */
+	/* four sessions of /64 number 0, from two /128s and two protocols, all
+	 * answered (confirmed: early drop may not take them) */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t[0]), NAT64_OK);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, 0, &t4, &t[1]), NAT64_OK);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 5000, SERVER1, 53, 0, 0, &t4, &t[2]), NAT64_OK);
 	ck_assert_int_eq(out(n, IPPROTO_TCP, 2, 6000, SERVER1, 80, NAT64_TCP_SYN, 0, &t4, &t[3]),
-			 NAT64_OK);
+	                 NAT64_OK);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[0], 0, 0, 1, 5000);
+	assert_in_maps(n, IPPROTO_UDP, SERVER2, 53, POOL_ADDR, t[1], 0, 0, 1, 5000);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[2], 0, 0, 2, 5000);
+	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, POOL_ADDR, t[3], NAT64_TCP_SYN | NAT64_TCP_ACK,
+	               0, 2, 6000);
 	ck_assert_uint_eq(client_sessions(n, 0), 4);
 	/* the fifth: a new /128 of the same /64, a new session of a live BIB
 	 * entry, and a session opened from IPv4 (endpoint-independent filtering) */
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, 0, &t4, &tt),
-			 NAT64_CLIENT_QUOTA);
+	                 NAT64_CLIENT_QUOTA);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER3, 53, 0, 0, &t4, &tt),
-			 NAT64_CLIENT_QUOTA);
+	                 NAT64_CLIENT_QUOTA);
 	ck_assert_int_eq(out(n, IPPROTO_ICMP, 1, 9, SERVER1, 9, 0, 0, &t4, &tt),
-			 NAT64_CLIENT_QUOTA);
+	                 NAT64_CLIENT_QUOTA);
 	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER3, 99, POOL_ADDR, t[0], 0, 0, a6, &x),
-			 NAT64_CLIENT_QUOTA);
+	                 NAT64_CLIENT_QUOTA);
 	ASSERT_COUNTS(n, PI_UDP, 2, 3);
 	ASSERT_COUNTS(n, PI_TCP, 1, 1);
 	ASSERT_COUNTS(n, PI_ICMP, 0, 0);
@@ -1414,25 +1435,27 @@ START_TEST(test_client_quota)
 	ck_assert_uint_eq(tt, t[1]);
 	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t[2], 0, SEC, 2, 5000);
 	assert_in_maps(n, IPPROTO_TCP, SERVER1, 80, POOL_ADDR, t[3], NAT64_TCP_SYN | NAT64_TCP_ACK,
-		       SEC, 2, 6000);
+	               SEC, 2, 6000);
 	ck_assert_uint_eq(client_sessions(n, 0), 4);
 	/* expiry gives the quota back: the UDP sessions go, TCP (established) stays */
 	ck_assert_uint_eq(nat64_expire(n, SEC + T_UDP * SEC), 4);
 	ck_assert_uint_eq(client_sessions(n, 0), 1);
 	ck_assert_uint_eq(client_sessions(n, 1), 0);
 	ck_assert_uint_eq(n_clients(n), 1); /* empty client entries are freed */
-	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4,
-			     &tt),
-			 NAT64_OK);
+	ck_assert_int_eq(
+	    out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4, &tt),
+	    NAT64_OK);
 	ck_assert_uint_eq(client_sessions(n, 0), 2);
+	assert_in_maps(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, tt, 0, SEC + T_UDP * SEC, 0xabcd,
+	               5000);
 	/* a reload lowers the quota under the live count: nothing new, old kept */
 	c.max_sessions_per_client = 1;
 	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
 	ck_assert_int_eq(out(n, IPPROTO_UDP, 3, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4, &tt),
-			 NAT64_CLIENT_QUOTA);
-	ck_assert_int_eq(out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4,
-			     &tt),
-			 NAT64_OK);
+	                 NAT64_CLIENT_QUOTA);
+	ck_assert_int_eq(
+	    out(n, IPPROTO_UDP, 0xabcd, 5000, SERVER1, 53, 0, SEC + T_UDP * SEC, &t4, &tt),
+	    NAT64_OK);
 	nat64_free(n);
 }
 END_TEST
@@ -1445,23 +1468,32 @@ START_TEST(test_client_quota_protects_pool4)
 	uint16_t t;
 
 	c.max_sessions_per_client = 8;
+	c.max_sessions_per_address_pct = 100; /* the /64 alone here */
 	n = nat64_new(&c);
 	ck_assert_ptr_nonnull(n);
-	for (uint16_t x = 0; x < 100; x++)
+	for (uint16_t x = 0; x < 100; x++) {
+		uint8_t a6[16];
+		uint16_t p6;
+
 		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 5, x, 1000 + x, SERVER1, 53, 0, 0, &t),
-				 x < 8 ? NAT64_OK : NAT64_CLIENT_QUOTA);
+		                 x < 8 ? NAT64_OK : NAT64_CLIENT_QUOTA);
+		/* answered, so the quota holds (no early drop of confirmed flows) */
+		if (x < 8)
+			ck_assert_int_eq(
+			    in(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t, 0, 0, a6, &p6), NAT64_OK);
+	}
 	ASSERT_COUNTS(n, PI_UDP, 8, 8);
 	/* two other /64s still get their share; the pool runs out only after */
 	for (uint16_t x = 0; x < 8; x++) {
 		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 6, 1, 1000 + x, SERVER1, 53, 0, 0, &t),
-				 NAT64_OK);
+		                 NAT64_OK);
 		ck_assert(t >= 2000 && t <= 2019);
 	}
 	for (uint16_t x = 0; x < 4; x++)
 		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 7, 1, 1000 + x, SERVER1, 53, 0, 0, &t),
-				 NAT64_OK);
+		                 NAT64_OK);
 	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 7, 1, 1004, SERVER1, 53, 0, 0, &t),
-			 NAT64_POOL4_EXHAUSTED);
+	                 NAT64_POOL4_EXHAUSTED);
 	ASSERT_COUNTS(n, PI_UDP, 20, 20);
 	ck_assert_uint_eq(client_sessions(n, 7), 4); /* the refused flow was given back */
 	nat64_free(n);
@@ -1469,7 +1501,8 @@ START_TEST(test_client_quota_protects_pool4)
 END_TEST
 
 /* Half-open TCP: SYNs that are never answered (V6_INIT) and SYNs from IPv4
- * hosts to a live BIB entry (V4_INIT) hold sessions like any other flow. */
+ * hosts to a live BIB entry (V4_INIT) count like any other flow, and give
+ * way to new flows at the quota (early drop). */
 START_TEST(test_syn_flood_quota)
 {
 	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
@@ -1479,33 +1512,39 @@ START_TEST(test_syn_flood_quota)
 	unsigned ok = 0, refused = 0;
 
 	c.max_sessions_per_client = 8;
+	c.max_sessions_per_address_pct = 100; /* the /64 alone here */
 	n = nat64_new(&c);
 	ck_assert_ptr_nonnull(n);
 	victim = tcp_open(n, 1, 4000, 0, 0); /* /64 number 0, established */
 	/* /64 number 1 floods SYNs from 1000 source ports */
 	for (uint16_t p = 0; p < 1000; p++) {
 		enum nat64_result r = out_net(n, IPPROTO_TCP, 1, p % 50, (uint16_t)(10000 + p),
-					      SERVER1, 80, NAT64_TCP_SYN, SEC, &t);
+		                              SERVER1, 80, NAT64_TCP_SYN, SEC, &t);
 
 		ck_assert(r == NAT64_OK || r == NAT64_CLIENT_QUOTA);
 		ok += r == NAT64_OK;
 		refused += r == NAT64_CLIENT_QUOTA;
 	}
-	ck_assert_uint_eq(ok, 8);
-	ck_assert_uint_eq(refused, 992);
+	/* early drop: every SYN takes the place of the oldest unanswered one,
+	 * the /64 holds exactly its quota */
+	ck_assert_uint_eq(ok, 1000);
+	ck_assert_uint_eq(refused, 0);
+	ck_assert_uint_eq(evicted(n, PI_TCP), 992);
 	ck_assert_uint_eq(client_sessions(n, 1), 8);
-	/* IPv4 hosts flood SYNs at the victim's (T,t): 7 more fit its quota */
+	/* IPv4 hosts flood SYNs at the victim's (T,t): 7 more fit its quota,
+	 * the others replace them; the established session stays */
 	ok = refused = 0;
 	for (uint16_t z = 0; z < 100; z++) {
 		enum nat64_result r = in(n, IPPROTO_TCP, SERVER2, (uint16_t)(20000 + z), POOL_ADDR,
-					 victim, NAT64_TCP_SYN, SEC, a6, &x);
+		                         victim, NAT64_TCP_SYN, SEC, a6, &x);
 
 		ck_assert(r == NAT64_OK || r == NAT64_CLIENT_QUOTA);
 		ok += r == NAT64_OK;
 		refused += r == NAT64_CLIENT_QUOTA;
 	}
-	ck_assert_uint_eq(ok, 7);
-	ck_assert_uint_eq(refused, 93);
+	ck_assert_uint_eq(ok, 100);
+	ck_assert_uint_eq(refused, 0);
+	ck_assert_uint_eq(evicted(n, PI_TCP), 992 + 93);
 	ASSERT_COUNTS(n, PI_TCP, 9, 16);
 	/* the established flow keeps working both ways, and closes normally */
 	tcp6(n, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
@@ -1519,14 +1558,14 @@ START_TEST(test_syn_flood_quota)
 	ck_assert_uint_eq(client_sessions(n, 1), 0);
 	ck_assert_uint_eq(client_sessions(n, 0), 1);
 	ck_assert_int_eq(out_net(n, IPPROTO_TCP, 1, 1, 10000, SERVER1, 80, NAT64_TCP_SYN,
-				 SEC + T_TRANS * SEC, &t),
-			 NAT64_OK);
+	                         SEC + T_TRANS * SEC, &t),
+	                 NAT64_OK);
 	nat64_free(n);
 }
 END_TEST
 
-/* Without a quota, half-open sessions stop at max_sessions and the
- * established flow is untouched. */
+/* Without a quota, half-open sessions stop at max_sessions (the oldest
+ * gives way) and the established flow is untouched. */
 START_TEST(test_syn_flood_max_sessions)
 {
 	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
@@ -1539,16 +1578,18 @@ START_TEST(test_syn_flood_max_sessions)
 	ck_assert_ptr_nonnull(n);
 	victim = tcp_open(n, 1, 4000, 0, 0);
 	for (uint16_t p = 0; p < 500; p++) {
-		enum nat64_result r = out_net(n, IPPROTO_TCP, (uint16_t)(1 + p % 7), 1,
-					      (uint16_t)(10000 + p), SERVER1, 80, NAT64_TCP_SYN,
-					      SEC, &t);
+		enum nat64_result r =
+		    out_net(n, IPPROTO_TCP, (uint16_t)(1 + p % 7), 1, (uint16_t)(10000 + p),
+		            SERVER1, 80, NAT64_TCP_SYN, SEC, &t);
 
 		ck_assert(r == NAT64_OK || r == NAT64_SESSION_LIMIT);
 		ok += r == NAT64_OK;
 		refused += r == NAT64_SESSION_LIMIT;
 	}
-	ck_assert_uint_eq(ok, 9);
-	ck_assert_uint_eq(refused, 491);
+	/* early drop of max-sessions: the oldest half-open session goes */
+	ck_assert_uint_eq(ok, 500);
+	ck_assert_uint_eq(refused, 0);
+	ck_assert_uint_eq(evicted(n, PI_TCP), 491);
 	ASSERT_COUNTS(n, PI_TCP, 10, 10);
 	tcp6(n, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
 	tcp4(n, victim, 1, 4000, NAT64_TCP_ACK, 2 * SEC);
@@ -1556,8 +1597,8 @@ START_TEST(test_syn_flood_max_sessions)
 	ck_assert_uint_eq(nat64_expire(n, SEC + T_TRANS * SEC), 9);
 	ASSERT_COUNTS(n, PI_TCP, 1, 1);
 	ck_assert_int_eq(out_net(n, IPPROTO_TCP, 1, 1, 10000, SERVER1, 80, NAT64_TCP_SYN,
-				 SEC + T_TRANS * SEC, &t),
-			 NAT64_OK);
+	                         SEC + T_TRANS * SEC, &t),
+	                 NAT64_OK);
 	nat64_free(n);
 }
 END_TEST
@@ -1572,7 +1613,7 @@ static uint32_t test_rand(uint64_t *s)
  * and not one byte of heap is taken. */
 START_TEST(test_unsolicited_ipv4_creates_nothing)
 {
-	static const uint8_t protos[3] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
+	static const uint8_t protos[3] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP};
 	struct nat64_config c = base_cfg(v4(198, 51, 100, 0), 28, 1024, 65535);
 	struct nat64 *n;
 	struct mallinfo2 before, after;
@@ -1594,9 +1635,9 @@ START_TEST(test_unsolicited_ipv4_creates_nothing)
 
 		if (proto == IPPROTO_UDP && dst == t4 && dport == live)
 			continue; /* the live BIB entry: EIF lets this in */
-		ck_assert_int_eq(in(n, proto, test_rand(&rng), (uint16_t)test_rand(&rng), dst, dport,
-				    (uint8_t)test_rand(&rng), 0, a6, &x),
-				 NAT64_NO_STATE);
+		ck_assert_int_eq(in(n, proto, test_rand(&rng), (uint16_t)test_rand(&rng), dst,
+		                    dport, (uint8_t)test_rand(&rng), 0, a6, &x),
+		                 NAT64_NO_STATE);
 	}
 	after = mallinfo2();
 	ck_assert_uint_eq(after.uordblks, before.uordblks);
@@ -1608,7 +1649,7 @@ START_TEST(test_unsolicited_ipv4_creates_nothing)
 }
 END_TEST
 
-/* Workers racing on one client /64: exactly the quota is granted. */
+/* Workers racing on one client /64: exactly the quota is held. */
 struct quota_race {
 	struct nat64 *n;
 	int id;
@@ -1622,7 +1663,7 @@ static void *quota_racer(void *p)
 	for (uint16_t i = 0; i < 1000; i++) {
 		uint16_t t;
 		enum nat64_result r = out_net(a->n, IPPROTO_UDP, 5, (uint32_t)a->id + 1, 1000 + i,
-					      SERVER1, 53, 0, 0, &t);
+		                              SERVER1, 53, 0, 0, &t);
 
 		a->ok += r == NAT64_OK;
 		a->refused += r == NAT64_CLIENT_QUOTA;
@@ -1655,11 +1696,353 @@ START_TEST(test_client_quota_threads)
 		refused += a[i].refused;
 		ck_assert_uint_eq(a[i].other, 0);
 	}
-	ck_assert_uint_eq(ok, 1500);
-	ck_assert_uint_eq(refused, MT_THREADS * 1000 - 1500);
+	/* nothing answered: each flow past the quota replaced an older one */
+	ck_assert_uint_eq(ok, MT_THREADS * 1000);
+	ck_assert_uint_eq(refused, 0);
+	ck_assert_uint_eq(evicted(n, PI_UDP), MT_THREADS * 1000 - 1500);
 	ck_assert_uint_eq(client_sessions(n, 5), 1500);
 	ASSERT_COUNTS(n, PI_UDP, 1500, 1500);
 	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), 1500);
+	ck_assert_uint_eq(n_clients(n), 0);
+	nat64_free(n);
+}
+END_TEST
+
+/* ---- early drop (like conntrack's early_drop) and the per-address share ---- */
+
+/* Does host:x of /64 net still have its (only) session, i.e. its BIB entry? */
+static bool alive(struct nat64 *n, uint8_t proto, uint16_t net, uint32_t host, uint16_t x)
+{
+	uint8_t a6[16];
+	uint32_t t4;
+	uint16_t t;
+
+	client6_net(net, host, a6);
+	return nat64_bib_lookup6(n, proto, a6, x, &t4, &t);
+}
+
+static void answer_udp(struct nat64 *n, uint16_t t, uint64_t now)
+{
+	uint8_t a6[16];
+	uint16_t x;
+
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t, 0, now, a6, &x), NAT64_OK);
+}
+
+static uint64_t address_sessions(struct nat64 *n, uint16_t net, uint32_t host)
+{
+	uint8_t a[16];
+
+	client6_net(net, host, a);
+	return nat64_address_sessions(n, a);
+}
+
+/* At the /64's quota the oldest unconfirmed session goes, one per new flow,
+ * in creation order; an answered one never. */
+START_TEST(test_evict_order)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint16_t t[4], tt;
+
+	c.max_sessions_per_client = 4;
+	c.max_sessions_per_address_pct = 100;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	for (uint16_t i = 0; i < 4; i++)
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, i + 1, 5000, SERVER1, 53, 0, i, &t[i]),
+		                 NAT64_OK);
+	answer_udp(n, t[1], 10); /* host 2 is confirmed */
+	/* a reply-less refresh from the IPv6 side confirms nothing */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5000, SERVER1, 53, 0, 11, &tt), NAT64_OK);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 10, 5000, SERVER1, 53, 0, 20, &tt), NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_UDP, 1, 1, 5000));
+	ck_assert(alive(n, IPPROTO_UDP, 1, 3, 5000));
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 11, 5000, SERVER1, 53, 0, 21, &tt), NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_UDP, 1, 3, 5000));
+	ck_assert(alive(n, IPPROTO_UDP, 1, 4, 5000));
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 12, 5000, SERVER1, 53, 0, 22, &tt), NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_UDP, 1, 4, 5000));
+	/* now the new ones are the oldest; host 2 stays throughout */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 13, 5000, SERVER1, 53, 0, 23, &tt), NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_UDP, 1, 10, 5000));
+	ck_assert(alive(n, IPPROTO_UDP, 1, 2, 5000));
+	ck_assert_uint_eq(evicted(n, PI_UDP), 4);
+	ck_assert_uint_eq(client_sessions(n, 1), 4);
+	ASSERT_COUNTS(n, PI_UDP, 4, 4);
+	nat64_free(n);
+}
+END_TEST
+
+/* The quota's victim comes from the same /64 only; max-sessions' victim is
+ * the oldest unconfirmed session of the whole table. */
+START_TEST(test_evict_scope)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint16_t t;
+
+	c.max_sessions = 6;
+	c.max_sessions_per_client = 3;
+	c.max_sessions_per_address_pct = 100;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	/* /64 2 first (oldest), then /64 1 fills its quota */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 2, 1, 5000, SERVER1, 53, 0, 0, &t), NAT64_OK);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 2, 2, 5000, SERVER1, 53, 0, 1, &t), NAT64_OK);
+	for (uint16_t i = 0; i < 3; i++)
+		ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, i + 1, 5000, SERVER1, 53, 0, 2 + i, &t),
+		                 NAT64_OK);
+	/* /64 1 at its quota: its own oldest goes, /64 2 keeps both */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 9, 5000, SERVER1, 53, 0, 10, &t), NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_UDP, 1, 1, 5000));
+	ck_assert(alive(n, IPPROTO_UDP, 2, 1, 5000));
+	ck_assert_uint_eq(client_sessions(n, 2), 2);
+	/* /64 3: one fits max-sessions, the next takes the table's oldest,
+	 * which is /64 2's */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 3, 1, 5000, SERVER1, 53, 0, 11, &t), NAT64_OK);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 3, 2, 5000, SERVER1, 53, 0, 12, &t), NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_UDP, 2, 1, 5000));
+	ck_assert(alive(n, IPPROTO_UDP, 2, 2, 5000));
+	ck_assert_uint_eq(client_sessions(n, 2), 1);
+	ck_assert_uint_eq(client_sessions(n, 3), 2);
+	ck_assert_uint_eq(evicted(n, PI_UDP), 2);
+	ASSERT_COUNTS(n, PI_UDP, 6, 6);
+	nat64_free(n);
+}
+END_TEST
+
+/* TCP is confirmed by ESTABLISHED only; once every session is confirmed a
+ * new flow is refused as before, and nothing established is lost. */
+START_TEST(test_evict_never_confirmed)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint8_t a6[16];
+	uint16_t t, est, x;
+	uint32_t t4;
+
+	c.max_sessions_per_client = 2;
+	c.max_sessions_per_address_pct = 100;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	est = tcp_open(n, 1, 4000, 0, 0);
+	/* a V6 SYN retransmitted is still half-open: the next flow takes it */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4001, SERVER1, 80, NAT64_TCP_SYN, 1, &t4, &x),
+	                 NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4001, SERVER1, 80, NAT64_TCP_SYN, 2, &t4, &x),
+	                 NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4002, SERVER1, 80, NAT64_TCP_SYN, 3, &t4, &x),
+	                 NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_TCP, 0, 1, 4001));
+	ck_assert_uint_eq(evicted(n, PI_TCP), 1);
+	/* an IPv4 SYN (V4_INIT) to the established entry takes 4002's place */
+	ck_assert_int_eq(in(n, IPPROTO_TCP, SERVER2, 999, POOL_ADDR, est, NAT64_TCP_SYN, 4, a6, &x),
+	                 NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_TCP, 0, 1, 4002));
+	/* the IPv6 SYN back confirms it (simultaneous open, §3.5.2.2) */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4000, SERVER2, 999, NAT64_TCP_SYN, 5, &t4, &t),
+	                 NAT64_OK);
+	/* both confirmed: refused, and counted as the quota */
+	ck_assert_int_eq(out(n, IPPROTO_TCP, 1, 4003, SERVER1, 80, NAT64_TCP_SYN, 6, &t4, &x),
+	                 NAT64_CLIENT_QUOTA);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 4003, SERVER1, 53, 0, 6, &t4, &x),
+	                 NAT64_CLIENT_QUOTA);
+	ck_assert_uint_eq(evicted(n, PI_TCP), 2);
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, T_EST * SEC);
+	ck_assert_uint_eq(client_sessions(n, 0), 2);
+	nat64_free(n);
+}
+END_TEST
+
+/* A UDP session opened from IPv4 is confirmed by the IPv6 side's answer;
+ * expiry and confirmation take sessions off the lists (nothing stale is
+ * popped later). */
+START_TEST(test_evict_lists_follow_state)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint8_t a6[16];
+	uint16_t t, tt, x;
+	uint32_t t4;
+
+	c.max_sessions_per_client = 3;
+	c.max_sessions_per_address_pct = 100;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER1, 53, 0, 0, &t4, &t), NAT64_OK);
+	answer_udp(n, t, 0);
+	/* SERVER2 reaches the entry (endpoint-independent filtering) */
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER2, 53, POOL_ADDR, t, 0, 1, a6, &x), NAT64_OK);
+	/* more answers from SERVER2 confirm nothing; the client's do */
+	ck_assert_int_eq(in(n, IPPROTO_UDP, SERVER2, 53, POOL_ADDR, t, 0, 2, a6, &x), NAT64_OK);
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 1, 5000, SERVER2, 53, 0, 3, &t4, &tt), NAT64_OK);
+	/* a third, unconfirmed, expires: the quota has two confirmed and room */
+	ck_assert_int_eq(out(n, IPPROTO_UDP, 2, 5000, SERVER1, 53, 0, 4, &t4, &tt), NAT64_OK);
+	ck_assert_uint_eq(nat64_expire(n, 4 + T_UDP * SEC), 3);
+	for (uint16_t i = 0; i < 3; i++)
+		ck_assert_int_eq(
+		    out(n, IPPROTO_ICMP, 3 + i, 7, SERVER1, 7, 0, 5 + T_UDP * SEC, &t4, &tt),
+		    NAT64_OK);
+	ck_assert_uint_eq(evicted(n, PI_UDP), 0);
+	ck_assert_uint_eq(evicted(n, PI_ICMP), 0);
+	ck_assert_int_eq(out(n, IPPROTO_ICMP, 9, 7, SERVER1, 7, 0, 6 + T_UDP * SEC, &t4, &tt),
+	                 NAT64_OK);
+	ck_assert_uint_eq(evicted(n, PI_ICMP), 1);
+	ck_assert(!alive(n, IPPROTO_ICMP, 0, 3, 7));
+	ck_assert_uint_eq(client_sessions(n, 0), 3);
+	nat64_free(n);
+}
+END_TEST
+
+/* Within one /64 an address holds at most its share of the quota (25% by
+ * default); at its share it gives up its own oldest unconfirmed session,
+ * not a neighbour's. */
+START_TEST(test_address_share)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct nat64 *n;
+	uint16_t t;
+
+	c.max_sessions_per_client = 8; /* share: 2 */
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	/* host 1's neighbour opened first (older) */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 2, 5000, SERVER1, 53, 0, 0, &t), NAT64_OK);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5000, SERVER1, 53, 0, 1, &t), NAT64_OK);
+	answer_udp(n, t, 1);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5001, SERVER1, 53, 0, 2, &t), NAT64_OK);
+	ck_assert_uint_eq(address_sessions(n, 1, 1), 2);
+	/* the third of host 1 takes host 1's unconfirmed 5001 */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5002, SERVER1, 53, 0, 3, &t), NAT64_OK);
+	ck_assert(!alive(n, IPPROTO_UDP, 1, 1, 5001));
+	ck_assert(alive(n, IPPROTO_UDP, 1, 2, 5000));
+	ck_assert_uint_eq(address_sessions(n, 1, 1), 2);
+	answer_udp(n, t, 3);
+	/* both confirmed: host 1 is refused though the /64 has room */
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5003, SERVER1, 53, 0, 4, &t),
+	                 NAT64_CLIENT_QUOTA);
+	ck_assert_uint_eq(client_sessions(n, 1), 3);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 3, 5000, SERVER1, 53, 0, 4, &t), NAT64_OK);
+	/* a reload to 50% makes room for two more */
+	c.max_sessions_per_address_pct = 50;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5003, SERVER1, 53, 0, 5, &t), NAT64_OK);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 1, 5004, SERVER1, 53, 0, 5, &t), NAT64_OK);
+	ck_assert_uint_eq(address_sessions(n, 1, 1), 4);
+	ck_assert_uint_eq(evicted(n, PI_UDP), 1);
+	/* a quota of 1 still allows one session per address */
+	c.max_sessions_per_client = 1;
+	c.max_sessions_per_address_pct = 25;
+	ck_assert_int_eq(nat64_reconfigure(n, &c), 0);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 9, 1, 5000, SERVER1, 53, 0, 6, &t), NAT64_OK);
+	nat64_free(n);
+}
+END_TEST
+
+/* A flood from many addresses of one /64 (the e2e scenario in small): the
+ * legitimate address's established flow stays, a new one of a third
+ * address gets in, and the /64 never holds more than its quota. */
+START_TEST(test_evict_flood_same_64)
+{
+	struct nat64_config c = base_cfg(v4(198, 51, 100, 0), 28, 1024, 65535);
+	struct nat64 *n;
+	uint16_t t;
+
+	c.max_sessions = 1000;
+	c.max_sessions_per_client = 100;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_int_eq(out_net(n, IPPROTO_TCP, 1, 1, 4000, SERVER1, 80, NAT64_TCP_SYN, 0, &t),
+	                 NAT64_OK);
+	for (uint32_t i = 0; i < 20000; i++)
+		ck_assert_int_eq(out_net(n, IPPROTO_TCP, 1, 100 + i % 5000,
+		                         (uint16_t)(1024 + i / 5000), SERVER2, 80, NAT64_TCP_SYN, 1,
+		                         &t),
+		                 NAT64_OK);
+	ck_assert_uint_eq(client_sessions(n, 1), 100);
+	ck_assert_uint_eq(evicted(n, PI_TCP), 20000 + 1 - 100);
+	ck_assert_int_eq(out_net(n, IPPROTO_UDP, 1, 3, 5000, SERVER1, 53, 0, 2, &t), NAT64_OK);
+	ck_assert_uint_eq(client_sessions(n, 1), 100);
+	nat64_free(n);
+}
+END_TEST
+
+/* Workers opening flows from many /64s past max-sessions while some are
+ * answered and the table is expired meanwhile (run under TSAN by
+ * tests/sanitize.sh): every flow let in is either live or was evicted. */
+struct evict_race {
+	struct nat64 *n;
+	int id;
+	unsigned ok, refused, other;
+};
+
+static atomic_bool evict_racers_done;
+
+static void *evict_racer(void *p)
+{
+	struct evict_race *a = p;
+
+	for (uint16_t i = 0; i < 2000; i++) {
+		uint16_t t, x;
+		uint8_t a6[16];
+		enum nat64_result r =
+		    out_net(a->n, IPPROTO_UDP, (uint16_t)(a->id * 100 + i % 37), 1 + i % 5,
+		            (uint16_t)(1000 + i), SERVER1, 53, 0, 0, &t);
+
+		a->ok += r == NAT64_OK;
+		a->refused += r == NAT64_SESSION_LIMIT || r == NAT64_CLIENT_QUOTA;
+		a->other += r != NAT64_OK && r != NAT64_SESSION_LIMIT && r != NAT64_CLIENT_QUOTA;
+		/* one in three answered: confirmed, never evicted after */
+		if (r == NAT64_OK && i % 3 == 0)
+			in(a->n, IPPROTO_UDP, SERVER1, 53, POOL_ADDR, t, 0, 0, a6, &x);
+	}
+	return NULL;
+}
+
+static void *evict_expirer(void *p)
+{
+	while (!atomic_load(&evict_racers_done))
+		nat64_expire(p, 0); /* nothing is due: walks and locks only */
+	return NULL;
+}
+
+START_TEST(test_evict_threads)
+{
+	struct nat64_config c = base_cfg(POOL_ADDR, 32, 1024, 65535);
+	struct evict_race a[MT_THREADS];
+	pthread_t th[MT_THREADS], ex;
+	unsigned ok = 0, refused = 0;
+	uint64_t live = 0;
+	struct nat64_stats st;
+	struct nat64 *n;
+
+	c.max_sessions = 3000;
+	c.max_sessions_per_client = 100;
+	n = nat64_new(&c);
+	ck_assert_ptr_nonnull(n);
+	atomic_store(&evict_racers_done, false);
+	ck_assert_int_eq(pthread_create(&ex, NULL, evict_expirer, n), 0);
+	for (int i = 0; i < MT_THREADS; i++) {
+		a[i] = (struct evict_race){.n = n, .id = i};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, evict_racer, &a[i]), 0);
+	}
+	for (int i = 0; i < MT_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += a[i].ok;
+		refused += a[i].refused;
+		ck_assert_uint_eq(a[i].other, 0);
+	}
+	atomic_store(&evict_racers_done, true);
+	pthread_join(ex, NULL);
+	nat64_get_stats(n, &st);
+	for (int p = 0; p < 3; p++)
+		live += st.sessions[p];
+	ck_assert_uint_le(live, 3000);
+	ck_assert_uint_eq(ok + refused, MT_THREADS * 2000);
+	ck_assert_uint_eq(ok, live + st.evicted[PI_UDP]);
+	ck_assert_uint_gt(st.evicted[PI_UDP], 0);
+	ck_assert_uint_eq(nat64_expire(n, T_UDP * SEC), live);
 	ck_assert_uint_eq(n_clients(n), 0);
 	nat64_free(n);
 }
@@ -1767,6 +2150,13 @@ static Suite *nat64_suite(void)
 	tcase_add_test(tc, test_syn_flood_max_sessions);
 	tcase_add_test(tc, test_unsolicited_ipv4_creates_nothing);
 	tcase_add_test(tc, test_client_quota_threads);
+	tcase_add_test(tc, test_evict_order);
+	tcase_add_test(tc, test_evict_scope);
+	tcase_add_test(tc, test_evict_never_confirmed);
+	tcase_add_test(tc, test_evict_lists_follow_state);
+	tcase_add_test(tc, test_address_share);
+	tcase_add_test(tc, test_evict_flood_same_64);
+	tcase_add_test(tc, test_evict_threads);
 	tcase_add_test(tc, test_threads_distinct_flows);
 	tcase_add_test(tc, test_threads_same_sources);
 	tcase_add_test(tc, test_many_flows);

@@ -3,6 +3,9 @@
  * is not answered for 6 s; an IPv6 SYN to its sender cancels it silently;
  * else the sender gets an ICMP Port Unreachable quoting it. */
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -261,6 +264,101 @@ START_TEST(long_syn_cut_to_quote)
 }
 END_TEST
 
+/* The table's bound holds whatever shards the senders hash to. */
+START_TEST(bound_over_shards)
+{
+	struct synhold *h = synhold_new(0);
+	static uint8_t pkt[60], out[60];
+	unsigned held = 0, n = 0;
+
+	for (uint32_t z = 0; z < 1000; z++)
+		held +=
+		    synhold_add(h, pkt, sizeof(pkt), 0xcb007100 + z, (uint16_t)(1000 + z), 3, 4, 0);
+	ck_assert_uint_eq(held, SYNHOLD_SLOTS);
+	ck_assert_uint_eq(synhold_count(h), SYNHOLD_SLOTS);
+	while (synhold_expire(h, SYNHOLD_MS, out, sizeof(out)))
+		n++;
+	ck_assert_uint_eq(n, SYNHOLD_SLOTS);
+	ck_assert_uint_eq(synhold_count(h), 0);
+	synhold_free(h);
+}
+END_TEST
+
+/* Workers holding, finding and cancelling SYNs while another expires them
+ * (run under TSAN by tests/sanitize.sh): every SYN held leaves exactly once. */
+#define HOLD_THREADS 4
+#define HOLD_PER_THREAD 3000
+
+struct hold_race {
+	struct synhold *h;
+	uint32_t id;
+	unsigned held, cancelled;
+};
+
+static atomic_uint expired_total;
+static atomic_bool racers_done;
+
+static void *hold_racer(void *p)
+{
+	struct hold_race *a = p;
+	static const uint8_t pkt[40];
+
+	for (uint32_t i = 0; i < HOLD_PER_THREAD; i++) {
+		uint32_t z4 = 0xc6336400 + (a->id << 16) + i;
+		uint32_t t4;
+		uint16_t t;
+
+		a->held += synhold_add(a->h, pkt, sizeof(pkt), z4, 80, 7, (uint16_t)i, i);
+		if (synhold_find(a->h, z4, 80, &t4, &t))
+			ck_assert_uint_eq(t4, 7);
+		if (i % 2)
+			a->cancelled += synhold_cancel(a->h, z4, 80, 7, (uint16_t)i);
+	}
+	return NULL;
+}
+
+static void *hold_expirer(void *p)
+{
+	struct synhold *h = p;
+	uint8_t out[64];
+
+	while (!atomic_load(&racers_done))
+		while (synhold_expire(h, UINT64_MAX, out, sizeof(out)))
+			atomic_fetch_add(&expired_total, 1);
+	return NULL;
+}
+
+START_TEST(threads_hold_cancel_expire)
+{
+	struct synhold *h = synhold_new(0);
+	struct hold_race a[HOLD_THREADS];
+	pthread_t th[HOLD_THREADS], ex;
+	unsigned held = 0, cancelled = 0;
+	uint8_t out[64];
+
+	atomic_store(&expired_total, 0);
+	atomic_store(&racers_done, false);
+	ck_assert_int_eq(pthread_create(&ex, NULL, hold_expirer, h), 0);
+	for (uint32_t i = 0; i < HOLD_THREADS; i++) {
+		a[i] = (struct hold_race){.h = h, .id = i};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, hold_racer, &a[i]), 0);
+	}
+	for (int i = 0; i < HOLD_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		held += a[i].held;
+		cancelled += a[i].cancelled;
+	}
+	atomic_store(&racers_done, true);
+	pthread_join(ex, NULL);
+	while (synhold_expire(h, UINT64_MAX, out, sizeof(out)))
+		atomic_fetch_add(&expired_total, 1);
+	ck_assert_uint_gt(held, 0);
+	ck_assert_uint_eq(held, cancelled + atomic_load(&expired_total));
+	ck_assert_uint_eq(synhold_count(h), 0);
+	synhold_free(h);
+}
+END_TEST
+
 static Suite *synhold_suite(void)
 {
 	Suite *s = suite_create("synhold");
@@ -285,6 +383,8 @@ static Suite *synhold_suite(void)
 	tcase_add_test(adf, filtered_syn_held);
 	suite_add_tcase(s, adf);
 	tcase_add_test(table, long_syn_cut_to_quote);
+	tcase_add_test(table, bound_over_shards);
+	tcase_add_test(table, threads_hold_cancel_expire);
 	suite_add_tcase(s, table);
 	return s;
 }

@@ -478,8 +478,16 @@ END_TEST
 START_TEST(sf_drop_session_limit)
 {
 	struct tp_ip6 h = {.src = SF_C6, .dst = SRV6, .nh = 17, .hlim = 64};
+	char t_text[16];
+	uint16_t tport;
 
 	run(F->in, tp_ip6(F->in, &h, F->l4, tp_udp(F->l4, 1111, 53, "a", 1)));
+	ck_assert_int_eq(F->verdict, XLAT_SEND);
+	/* the answer confirms the session: early drop may not take it */
+	addr4_text(out_src4(), t_text, sizeof(t_text));
+	tport = out_be16(20);
+	struct tp_ip4 r = {.src = SRV4, .dst = t_text, .proto = 17, .ttl = 64};
+	run(F->in, tp_ip4(F->in, &r, F->l4, tp_udp(F->l4, 53, tport, "x", 1)));
 	ck_assert_int_eq(F->verdict, XLAT_SEND);
 	memset(&F->ctr, 0, sizeof(F->ctr));
 	h.dst = "2001:db8:64::cb00:7106";

@@ -42,6 +42,7 @@ struct tun64_config {
 	unsigned workers;                           /* 0 = one per CPU */
 	unsigned long long max_sessions;            /* 0 = sized to memory */
 	unsigned long long max_sessions_per_client; /* per IPv6 /64; 0 = max_sessions / 4 */
+	unsigned max_sessions_per_address;          /* percent of the /64's quota per /128 */
 	unsigned timeout_udp, timeout_tcp_est, timeout_tcp_trans, timeout_icmp;
 	bool routes;
 	bool persist;

@@ -135,6 +135,13 @@ static const struct config_key KEYS[] = {
      FIELD(max_sessions_per_client),
      .flags = KF_RELOAD,
      .def = "0"},
+    /* Percent of max-sessions-per-client one IPv6 address may hold: a
+     * household's hosts share a /64, one busy host must not fill it. */
+    {.name = "max-sessions-per-address",
+     UINT(1, 100),
+     FIELD(max_sessions_per_address),
+     .flags = KF_RELOAD,
+     .def = "25"},
     {.name = "timeout-udp",
      UINT(1, TIMEOUT_MAX),
      FIELD(timeout_udp),

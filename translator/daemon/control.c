@@ -143,12 +143,16 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 /* Every counter, zero or not, so scripts can rely on the names. */
 static void answer_stats(const struct control_view *v, bool json, bool explain, FILE *f)
 {
+	struct tun64_counters all = v->counters;
+
+	if (v->nat) /* early drop is counted by the table, not the workers */
+		nat64_add_counters(v->nat, &all);
 	if (json)
 		fputc('{', f);
 	for (int d = 0; d < DIR_MAX; d++) {
 		for (int c = 0; c < CTR_MAX; c++) {
 			const char *name = counter_name((enum tun64_counter)c);
-			unsigned long long n = (unsigned long long)v->counters.v[d][c];
+			unsigned long long n = (unsigned long long)all.v[d][c];
 
 			if (json)
 				fprintf(f, "%s\"%s.%s\":%llu", d || c ? "," : "",

@@ -178,7 +178,7 @@ struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session 
 		s->bib_next->bib_prev = s->bib_prev;
 	b->n_sessions--;
 	sh->n_sess[nat64_proto_index(b->proto)]--;
+	session_release(nat, s);
 	slab_free(&sh->sess_slab, s);
-	session_unreserve(nat, b->addr6);
 	return !b->is_static && b->n_sessions == 0 ? b : NULL;
 }

@@ -112,7 +112,7 @@ static bool expire_list(struct nat64 *nat, struct shard *sh, struct lru *l, uint
 
 /* Phase 2 and 3 for entries taken out of shard sh: leave the IPv6 index,
  * give the port back, recycle. */
-static void bury_bibs(struct nat64 *nat, struct shard *sh, struct bib **dead, size_t n)
+void bury_bibs(struct nat64 *nat, struct shard *sh, struct bib **dead, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct bib *b = dead[i];

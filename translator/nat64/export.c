@@ -98,7 +98,7 @@ static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, st
 		return IMPORT_TAKEN; /* (X',x) is bound to another (T,t) now */
 	if (session_find(sh, hs, b, &e->remote))
 		return IMPORT_DUPLICATE;
-	r = session_reserve(nat, b->addr6);
+	r = session_reserve(nat, b->addr6, NULL);
 	if (r != NAT64_OK)
 		return reserve_outcome(r);
 	if (!session_insert(nat, sh, b, hs, &e->remote, e->state,
@@ -129,7 +129,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 	case POOL4_CLAIMED:
 		break;
 	}
-	r = session_reserve(nat, e->v6.addr);
+	r = session_reserve(nat, e->v6.addr, NULL);
 	if (r != NAT64_OK) {
 		pool4_release(nat->pool, e->proto, e->v4.addr, e->v4.port);
 		return reserve_outcome(r);

@@ -18,6 +18,20 @@ static void session_seen(struct nat64 *nat, struct shard *sh, struct session *s,
 		s->state = (uint8_t)next;
 		session_arm(nat, sh, s, now_ms);
 	}
+	if (s->uc)
+		uc_seen(nat, s, from6);
+}
+
+/* New session, early drop of unconfirmed ones as needed (shard locked). */
+static struct session *new_session(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
+                                   const struct taddr4 *z, enum nat64_tcp_state st, bool from6,
+                                   uint64_t now_ms)
+{
+	struct session *s = session_create(nat, sh, b, hs, z, st, now_ms);
+
+	if (s)
+		uc_track(nat, sh, s, from6, now_ms);
+	return s;
 }
 
 /* ---- 6 -> 4 ---- */
@@ -35,7 +49,8 @@ static struct taddr4 out_remote(const struct nat64_flow6 *f, const struct bib *b
 
 /* Session for flow f on existing entry b (shard sh locked). */
 static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct bib *b,
-                                    const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms)
+                                    const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms,
+                                    struct ucnode **victim)
 {
 	struct taddr4 z = out_remote(f, b);
 	uint64_t hs = sess_hash(nat, b, &z);
@@ -52,10 +67,10 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 	/* the operator's static entries are allowed whatever allow6 says */
 	if (!b->is_static && !source_allowed(nat, f->src6))
 		return NAT64_NOT_ALLOWED;
-	r = session_reserve(nat, b->addr6);
+	r = session_reserve(nat, b->addr6, victim);
 	if (r != NAT64_OK)
 		return r;
-	if (!session_create(nat, sh, b, hs, &z, st, now_ms)) {
+	if (!new_session(nat, sh, b, hs, &z, st, true, now_ms)) {
 		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
@@ -65,7 +80,7 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 /* First packet from (X',x): new BIB entry and session (stripe st locked). */
 static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint64_t h6,
                                      const struct nat64_flow6 *f, uint8_t flags, uint64_t now_ms,
-                                     struct bib **bp)
+                                     struct bib **bp, struct ucnode **victim)
 {
 	enum nat64_tcp_state tst = f->proto == IPPROTO_TCP ? NAT64_TCP_V6_INIT : NAT64_TCP_NONE;
 	uint32_t t4;
@@ -79,7 +94,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 		return NAT64_NOT_ALLOWED;
 	if (tcp_needs_state(f->proto, flags))
 		return NAT64_NO_STATE;
-	r = session_reserve(nat, f->src6);
+	r = session_reserve(nat, f->src6, victim);
 	if (r != NAT64_OK)
 		return r;
 	t4 = f->want4;
@@ -99,7 +114,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	if (b) {
 		struct taddr4 z = out_remote(f, b);
 
-		if (!session_create(nat, sh, b, sess_hash(nat, b, &z), &z, tst, now_ms)) {
+		if (!new_session(nat, sh, b, sess_hash(nat, b, &z), &z, tst, true, now_ms)) {
 			bib_kill(nat, sh, b);
 			slab_free(&sh->bib_slab, b);
 			b = NULL;
@@ -122,6 +137,7 @@ enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint
 	uint64_t h6;
 	struct stripe *st;
 	struct bib *b;
+	struct ucnode *victim = NULL;
 	enum nat64_result r = NAT64_NO_STATE;
 
 	if (nat64_proto_index(f->proto) < 0)
@@ -139,18 +155,20 @@ enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint
 			idx6_unlink(st, b, h6);
 			b = NULL;
 		} else {
-			r = out_on_bib(nat, sh, b, f, tcp_flags, now_ms);
+			r = out_on_bib(nat, sh, b, f, tcp_flags, now_ms, &victim);
 		}
 		pthread_mutex_unlock(&sh->lock);
 	}
 	if (!b)
-		r = out_new_bib(nat, st, h6, f, tcp_flags, now_ms, &b);
+		r = out_new_bib(nat, st, h6, f, tcp_flags, now_ms, &b, &victim);
 	if (r == NAT64_OK) {
 		/* b stays allocated while we hold its stripe; (T,t) is immutable */
 		*src4 = b->addr4;
 		*sport4 = b->port4;
 	}
 	pthread_mutex_unlock(&st->lock);
+	if (victim)
+		evict_finish(nat, victim, true);
 	return r;
 }
 
@@ -162,7 +180,8 @@ enum nat64_result nat64_out(struct nat64 *nat, const struct nat64_flow6 *f, uint
  * synhold.h), §3.5.3 (ICMP). */
 static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, struct bib *b,
                                         uint64_t hs, const struct nat64_flow4 *f,
-                                        const struct taddr4 *z, uint8_t flags, uint64_t now_ms)
+                                        const struct taddr4 *z, uint8_t flags, uint64_t now_ms,
+                                        struct ucnode **victim)
 {
 	enum nat64_tcp_state st = f->proto == IPPROTO_TCP ? NAT64_TCP_V4_INIT : NAT64_TCP_NONE;
 	enum nat64_result r;
@@ -173,10 +192,10 @@ static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, str
 		return NAT64_FILTERED;
 	/* sessions opened from outside count against the client they reach:
 	 * IPv4 hosts cannot fill the table through one BIB entry */
-	r = session_reserve(nat, b->addr6);
+	r = session_reserve(nat, b->addr6, victim);
 	if (r != NAT64_OK)
 		return r;
-	if (!session_create(nat, sh, b, hs, z, st, now_ms)) {
+	if (!new_session(nat, sh, b, hs, z, st, false, now_ms)) {
 		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
@@ -191,6 +210,7 @@ enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8
 	struct shard *sh;
 	struct bib *b;
 	struct session *s;
+	struct ucnode *victim = NULL;
 	enum nat64_result r = NAT64_OK;
 
 	if (nat64_proto_index(f->proto) < 0)
@@ -209,12 +229,14 @@ enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8
 	if (s)
 		session_seen(nat, sh, s, false, tcp_flags, now_ms);
 	else
-		r = in_new_session(nat, sh, b, hs, f, &z, tcp_flags, now_ms);
+		r = in_new_session(nat, sh, b, hs, f, &z, tcp_flags, now_ms, &victim);
 	if (r == NAT64_OK) {
 		memcpy(dst6, b->addr6, 16);
 		*dport6 = b->port6;
 	}
 	pthread_mutex_unlock(&sh->lock);
+	if (victim)
+		evict_finish(nat, victim, false);
 	return r;
 }
 
@@ -276,6 +298,9 @@ void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st)
 		st->clients += q->clients.n;
 		pthread_mutex_unlock(&q->lock);
 	}
+	for (int p = 0; p < 3; p++)
+		st->evicted[p] = atomic_load_explicit(&nat->evicted[0][p], memory_order_relaxed) +
+		                 atomic_load_explicit(&nat->evicted[1][p], memory_order_relaxed);
 }
 
 static void session_info(const struct session *s, struct nat64_session_info *in)
@@ -344,4 +369,14 @@ void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info 
 		if (stop)
 			return;
 	}
+}
+
+void nat64_add_counters(struct nat64 *nat, struct tun64_counters *c)
+{
+	static const enum tun64_counter ctr[3] = {CTR_EVICT_TCP, CTR_EVICT_UDP, CTR_EVICT_ICMP};
+
+	for (int d = 0; d < DIR_MAX; d++)
+		for (int p = 0; p < 3; p++)
+			c->v[d][ctr[p]] +=
+			    atomic_load_explicit(&nat->evicted[d][p], memory_order_relaxed);
 }

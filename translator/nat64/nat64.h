@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "counters.h"
 
 /* allow6: at most this many IPv6 source prefixes (scanned linearly, only on
  * the first packet of a flow). */
@@ -82,7 +83,12 @@ struct nat64_config {
 	 * also bounds the client's dynamic BIB entries, hence its pool4 ports:
 	 * each has at least one session. */
 	uint64_t max_sessions_per_client;
+	/* Share of max_sessions_per_client one IPv6 address may hold, in
+	 * percent (1..100; 0: the default, NAT64_DEFAULT_ADDRESS_SHARE). */
+	uint32_t max_sessions_per_address_pct;
 };
+/* Room for a household: four hosts busy at once fill the /64's quota. */
+#define NAT64_DEFAULT_ADDRESS_SHARE 25
 
 enum nat64_result {
 	NAT64_OK = 0,
@@ -161,12 +167,18 @@ size_t nat64_expire(struct nat64 *nat, uint64_t now_ms);
 struct nat64_stats {
 	uint64_t bib[3]; /* index: 0 TCP, 1 UDP, 2 ICMP */
 	uint64_t sessions[3];
-	uint64_t clients; /* client /64s with at least one session */
+	uint64_t clients;    /* client /64s with at least one session */
+	uint64_t evicted[3]; /* unconfirmed sessions dropped for a new flow */
 };
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
 
 /* Live sessions of the client /64 that holds addr6. */
 uint64_t nat64_client_sessions(struct nat64 *nat, const uint8_t addr6[16]);
+/* Live sessions of the address addr6 itself. */
+uint64_t nat64_address_sessions(struct nat64 *nat, const uint8_t addr6[16]);
+/* Add the early-drop counts (evict-unconfirmed-*, by the direction of the
+ * new flow) to c. */
+void nat64_add_counters(struct nat64 *nat, struct tun64_counters *c);
 
 /* TCP states of RFC 6146 §3.5.2 (UDP and ICMP sessions report NAT64_TCP_NONE). */
 enum nat64_tcp_state {

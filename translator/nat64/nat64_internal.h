@@ -25,7 +25,20 @@
  *     or not, so a reload may set one at any time. The lock is taken only
  *     when a session is created or destroyed, never for packets of existing
  *     flows. A client entry lives while the /64 has sessions, so there are
- *     never more entries than sessions.
+ *     never more entries than sessions. The same lock covers the client's
+ *     addresses (struct caddr, for the per-address share) and the
+ *     unconfirmed lists below.
+ *   - Early drop (evict.c): a session that has not carried packets both ways
+ *     (TCP before ESTABLISHED, UDP/ICMP before a packet against the
+ *     direction that opened it) has a struct ucnode on three FIFO lists in
+ *     creation order: its quota shard's, its client /64's and its address's,
+ *     all under that quota shard's lock. A new flow at a limit pops the head
+ *     of the list of that scope in O(1) ("dooms" it: the victim stops
+ *     counting and its slot goes to the new flow), and destroys the victim
+ *     after it has dropped its own locks (shard alone, then as nat64_expire
+ *     buries a BIB entry). For max-sessions the victim is the oldest head of
+ *     the NQUOTA shard lists, found from an atomic hint per quota shard
+ *     without locking. Confirmed sessions have no node and cost one pointer.
  *   - allow6: a short array (NAT64_MAX_ALLOW6) read on the first packet of a
  *     flow under its stripe lock; reconfigure rewrites it holding every
  *     stripe, so readers need no lock of their own.
@@ -59,11 +72,14 @@
  *     then all stripes in index order.
  *   - A quota shard is a leaf: taken under a stripe and/or a shard, never
  *     with another lock taken under it.
+ *   - Early drop: the victim is popped under one quota shard lock; a second
+ *     quota shard (max-sessions victim) only after the first is released.
+ *     The victim is destroyed with no lock of the new flow held.
  *
- * Memory: 72 bytes per session, 56 per BIB entry, plus 8 per hash bucket
- * (three tables, load factor 0.5..1): measured about 160 bytes per flow with
- * one session per BIB entry, 10^6 flows in about 160 MB. Plus 24 bytes and a
- * bucket per client /64, at most one per session. */
+ * Memory: 80 bytes per session (plus an 88-byte ucnode while unconfirmed), 56 per BIB entry, plus 8
+ * per hash bucket (three tables, load factor 0.5..1): measured about 160 bytes per flow with one
+ * session per BIB entry, 10^6 flows in about 160 MB. Plus 24 bytes and a bucket per client /64, at
+ * most one per session. */
 #ifndef TUN64_NAT64_INTERNAL_H
 #define TUN64_NAT64_INTERNAL_H
 
@@ -85,6 +101,7 @@ _Static_assert(NSHARDS == 1 << SHARD_BITS && NSTRIPES == NSHARDS, "shard/stripe 
 #define LRU_SLACK_MS 1000
 #define NQUOTA 64 /* client quota shards, power of two */
 _Static_assert(NQUOTA == NSHARDS, "quota shards use the same bits");
+_Static_assert(NSHARDS <= 256 && NQUOTA <= 256, "shard indexes fit a ucnode's uint8_t");
 
 enum timer_class { TIMER_UDP, TIMER_ICMP, TIMER_TCP_EST, TIMER_TCP_TRANS, TIMER_MAX };
 
@@ -118,8 +135,9 @@ struct session {
 	uint16_t rport;     /* z */
 	uint8_t state;      /* enum nat64_tcp_state */
 	uint8_t timer;      /* enum timer_class */
+	struct ucnode *uc;  /* shard lock; non-NULL while unconfirmed (evict.c) */
 };
-_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 72),
+_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 80),
                "entry sizes stated under Memory");
 
 struct lru {
@@ -143,17 +161,52 @@ struct stripe {
 	uint64_t rng; /* port choice for entries created under this stripe */
 };
 
+/* Scopes of early drop: the quota shard (for max-sessions), the client /64,
+ * the address. */
+enum uc_scope { UC_SHARD, UC_CLIENT, UC_ADDR, UC_SCOPES };
+
+struct uc_list {
+	struct ucnode *head, *tail;
+};
+
+/* An unconfirmed session on its three lists (quota shard lock). */
+struct ucnode {
+	struct ucnode *prev[UC_SCOPES]; /* prev[0] first: slab free-list link */
+	struct ucnode *next[UC_SCOPES];
+	struct session *s;     /* immutable; s->uc == this while s is alive */
+	struct client *client; /* counts the session until it is doomed */
+	struct caddr *addr;
+	uint64_t created_ms;
+	uint8_t shard; /* index of s's shard */
+	uint8_t quota; /* index of this node's quota shard */
+	uint8_t proto;
+	bool from6;  /* opened by a 6->4 packet */
+	bool doomed; /* popped by a new flow, which destroys s and frees this */
+};
+
 /* Live sessions of one client /64. */
 struct client {
 	struct hnode node; /* first: slab free-list link */
 	uint64_t key;      /* the /64, first 8 bytes of X' as stored */
 	uint64_t n_sessions;
+	struct uc_list uc;
+};
+
+/* Live sessions of one address of a client (the per-address share). */
+struct caddr {
+	struct hnode node; /* first: slab free-list link */
+	uint8_t addr[16];
+	uint64_t n_sessions;
+	struct uc_list uc;
 };
 
 struct quota_shard {
 	alignas(64) pthread_mutex_t lock;
 	struct htab clients;
-	struct slab slab;
+	struct htab addrs;
+	struct slab slab, addr_slab, uc_slab;
+	struct uc_list uc;
+	_Atomic uint64_t uc_oldest; /* created_ms of uc.head, UINT64_MAX if none */
 };
 
 struct nat64 {
@@ -165,6 +218,8 @@ struct nat64 {
 	_Atomic uint64_t live_sessions;
 	_Atomic uint64_t max_sessions;
 	_Atomic uint64_t max_per_client;
+	_Atomic uint32_t addr_share_pct; /* share of max_per_client per address */
+	_Atomic uint64_t evicted[2][3];  /* [0 new flow 6->4, 1 4->6][proto index] */
 	_Atomic uint64_t timeout_ms[TIMER_MAX];
 	atomic_bool adf;
 	pthread_mutex_t cfg_lock;
@@ -265,9 +320,36 @@ void session_arm(struct nat64 *nat, struct shard *sh, struct session *s, uint64_
 
 int quota_init(struct quota_shard *q, size_t nbuckets);
 void quota_destroy(struct quota_shard *q);
-/* One more session of client X' against its quota, then max_sessions. */
-enum nat64_result session_reserve(struct nat64 *nat, const uint8_t addr6[16]);
+struct quota_shard *quota_of_addr(struct nat64 *nat, const uint8_t addr6[16]);
+/* Entries of a counted address and its /64 (quota shard q locked). */
+struct client *quota_client(struct nat64 *nat, struct quota_shard *q, const uint8_t addr6[16]);
+struct caddr *quota_addr(struct nat64 *nat, struct quota_shard *q, const uint8_t addr6[16]);
+/* One more session of X' against its address's share, its client's quota,
+ * then max_sessions. With victim non-NULL, a scope at its limit gives up its
+ * oldest unconfirmed session instead of refusing: *victim is then set and
+ * the caller must pass it to evict_finish once it holds no lock. */
+enum nat64_result session_reserve(struct nat64 *nat, const uint8_t addr6[16],
+                                  struct ucnode **victim);
 void session_unreserve(struct nat64 *nat, const uint8_t addr6[16]);
+/* s is going (shard locked): its counts and its node. */
+void session_release(struct nat64 *nat, struct session *s);
+
+/* ---- evict.c: unconfirmed sessions (quota shard locked unless said) ---- */
+
+void uc_push(struct quota_shard *q, struct ucnode *n);
+void uc_unlink(struct quota_shard *q, struct ucnode *n);
+/* Oldest unconfirmed session of one scope's list, or NULL. */
+struct ucnode *uc_head(struct quota_shard *q, struct client *c, struct caddr *a, enum uc_scope sc);
+/* s (shard sh locked), new and unconfirmed, goes on its lists. */
+void uc_track(struct nat64 *nat, struct shard *sh, struct session *s, bool from6, uint64_t now_ms);
+/* A packet of s (shard locked) came from6: confirm s if it now has traffic
+ * both ways. */
+void uc_seen(struct nat64 *nat, struct session *s, bool from6);
+/* Pop the oldest unconfirmed session of any quota shard (no lock held). */
+struct ucnode *uc_pop_oldest(struct nat64 *nat);
+/* Destroy a doomed victim; from6: the direction of the flow it made room
+ * for. No lock held. */
+void evict_finish(struct nat64 *nat, struct ucnode *victim, bool from6);
 
 /* ---- entries.c: BIB entries and sessions ---- */
 
@@ -299,6 +381,10 @@ struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *
 /* Remove s (shard locked). Returns its BIB entry if that is now dynamic and
  * without sessions, i.e. must go too. */
 struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session *s);
+
+/* Phase 2 and 3 of nat64_expire for n entries bib_kill took out of shard
+ * sh (no lock held). */
+void bury_bibs(struct nat64 *nat, struct shard *sh, struct bib **dead, size_t n);
 
 /* ---- static_bib.c (cfg_lock held) ---- */
 

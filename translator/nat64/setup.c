@@ -26,6 +26,9 @@ static void apply_limits(struct nat64 *nat, const struct nat64_config *cfg)
 	atomic_store(&nat->max_sessions, cfg->max_sessions ? cfg->max_sessions : UINT64_MAX);
 	atomic_store(&nat->max_per_client,
 	             cfg->max_sessions_per_client ? cfg->max_sessions_per_client : UINT64_MAX);
+	atomic_store(&nat->addr_share_pct, cfg->max_sessions_per_address_pct
+	                                       ? cfg->max_sessions_per_address_pct
+	                                       : NAT64_DEFAULT_ADDRESS_SHARE);
 	atomic_store(&nat->adf, cfg->address_dependent_filtering);
 }
 

@@ -2,6 +2,7 @@
 #include "synhold.h"
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +16,31 @@ struct held_syn {
 	uint8_t pkt[SYNHOLD_QUOTE_MAX];
 };
 
-struct synhold {
-	pthread_mutex_t lock;
-	atomic_uint count; /* read without the lock by synhold_cancel */
-	unsigned slots;
-	struct held_syn held[];
+/* One shard: the SYNs whose sender (Z,z) hashes here. An IPv6 SYN looks in
+ * the shard of its destination (Z,z) only, and only when that shard holds
+ * something: while scanners keep some shards busy, IPv6 SYNs to other
+ * peers take no lock at all, and no two workers meet on one global mutex. */
+struct hold_shard {
+	alignas(64) pthread_mutex_t lock;
+	atomic_uint count; /* read without the lock on the IPv6 SYN path */
+	struct held_syn *held;
 };
+
+struct synhold {
+	atomic_uint total; /* all shards: the bound of the whole table */
+	unsigned slots;    /* the bound */
+	unsigned per_shard, n_shards;
+	struct hold_shard shard[SYNHOLD_SHARDS];
+};
+
+/* (Z,z) -> shard: Fibonacci hashing of the sender. A sender aiming all its
+ * SYNs at one shard fills that shard's per_shard slots, not the table. */
+static struct hold_shard *shard_of(struct synhold *h, uint32_t z4, uint16_t z)
+{
+	uint64_t k = ((uint64_t)z4 << 16 | z) * 0x9e3779b97f4a7c15ULL;
+
+	return &h->shard[(k >> 32) % h->n_shards];
+}
 
 struct synhold *synhold_new(unsigned slots)
 {
@@ -28,15 +48,26 @@ struct synhold *synhold_new(unsigned slots)
 
 	if (slots == 0)
 		slots = SYNHOLD_SLOTS;
-	h = calloc(1, sizeof(*h) + slots * sizeof(h->held[0]));
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	if (pthread_mutex_init(&h->lock, NULL) != 0) {
-		free(h);
-		return NULL;
-	}
-	atomic_init(&h->count, 0);
 	h->slots = slots;
+	h->n_shards = slots < SYNHOLD_SHARDS ? slots : SYNHOLD_SHARDS;
+	/* twice the fair share: uneven hashing does not refuse early */
+	h->per_shard = (2 * slots + h->n_shards - 1) / h->n_shards;
+	atomic_init(&h->total, 0);
+	for (unsigned i = 0; i < h->n_shards; i++) {
+		struct hold_shard *sh = &h->shard[i];
+
+		atomic_init(&sh->count, 0);
+		sh->held = calloc(h->per_shard, sizeof(sh->held[0]));
+		if (!sh->held || pthread_mutex_init(&sh->lock, NULL) != 0) {
+			free(sh->held);
+			h->n_shards = i;
+			synhold_free(h);
+			return NULL;
+		}
+	}
 	return h;
 }
 
@@ -44,7 +75,10 @@ void synhold_free(struct synhold *h)
 {
 	if (!h)
 		return;
-	pthread_mutex_destroy(&h->lock);
+	for (unsigned i = 0; i < h->n_shards; i++) {
+		pthread_mutex_destroy(&h->shard[i].lock);
+		free(h->shard[i].held);
+	}
 	free(h);
 }
 
@@ -55,22 +89,35 @@ static bool same_flow(const struct held_syn *s, uint32_t src4, uint16_t sport, u
 	       s->dport == dport;
 }
 
+/* One SYN fewer in sh (locked). */
+static void forget(struct synhold *h, struct hold_shard *sh, struct held_syn *s)
+{
+	s->used = false;
+	atomic_fetch_sub_explicit(&sh->count, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&h->total, 1, memory_order_relaxed);
+}
+
 bool synhold_add(struct synhold *h, const uint8_t *ip4, size_t len, uint32_t src4, uint16_t sport,
                  uint32_t dst4, uint16_t dport, uint64_t now_ms)
 {
+	struct hold_shard *sh = shard_of(h, src4, sport);
 	struct held_syn *free_slot = NULL;
 	bool held = true;
 
-	pthread_mutex_lock(&h->lock);
-	for (unsigned i = 0; i < h->slots; i++) {
-		struct held_syn *s = &h->held[i];
+	pthread_mutex_lock(&sh->lock);
+	for (unsigned i = 0; i < h->per_shard; i++) {
+		struct held_syn *s = &sh->held[i];
 
 		if (same_flow(s, src4, sport, dst4, dport))
 			goto out; /* a retransmission: the first copy keeps its deadline */
 		if (!s->used && !free_slot)
 			free_slot = s;
 	}
-	if (!free_slot) {
+	/* the shard's bound, then the table's */
+	if (!free_slot ||
+	    atomic_fetch_add_explicit(&h->total, 1, memory_order_relaxed) >= h->slots) {
+		if (free_slot)
+			atomic_fetch_sub_explicit(&h->total, 1, memory_order_relaxed);
 		held = false;
 		goto out;
 	}
@@ -82,22 +129,30 @@ bool synhold_add(struct synhold *h, const uint8_t *ip4, size_t len, uint32_t src
 	free_slot->deadline_ms = now_ms + SYNHOLD_MS;
 	free_slot->len = len < SYNHOLD_QUOTE_MAX ? len : SYNHOLD_QUOTE_MAX;
 	memcpy(free_slot->pkt, ip4, free_slot->len);
-	atomic_fetch_add(&h->count, 1);
+	atomic_fetch_add_explicit(&sh->count, 1, memory_order_relaxed);
 out:
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return held;
+}
+
+/* A relaxed count is enough: a SYN held at the same instant as the IPv6 SYN
+ * that would cancel it races with it on the wire anyway. */
+static bool shard_empty(struct hold_shard *sh)
+{
+	return atomic_load_explicit(&sh->count, memory_order_relaxed) == 0;
 }
 
 bool synhold_find(struct synhold *h, uint32_t peer4, uint16_t peer_port, uint32_t *t4,
                   uint16_t *tport)
 {
+	struct hold_shard *sh = shard_of(h, peer4, peer_port);
 	bool found = false;
 
-	if (atomic_load_explicit(&h->count, memory_order_relaxed) == 0)
+	if (shard_empty(sh))
 		return false; /* the common case: no lock */
-	pthread_mutex_lock(&h->lock);
-	for (unsigned i = 0; i < h->slots && !found; i++) {
-		const struct held_syn *s = &h->held[i];
+	pthread_mutex_lock(&sh->lock);
+	for (unsigned i = 0; i < h->per_shard && !found; i++) {
+		const struct held_syn *s = &sh->held[i];
 
 		if (s->used && s->src4 == peer4 && s->sport == peer_port) {
 			*t4 = s->dst4;
@@ -105,54 +160,68 @@ bool synhold_find(struct synhold *h, uint32_t peer4, uint16_t peer_port, uint32_
 			found = true;
 		}
 	}
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return found;
 }
 
 unsigned synhold_cancel(struct synhold *h, uint32_t peer4, uint16_t peer_port, uint32_t t4,
                         uint16_t tport)
 {
+	struct hold_shard *sh = shard_of(h, peer4, peer_port);
 	unsigned n = 0;
 
-	if (atomic_load_explicit(&h->count, memory_order_relaxed) == 0)
+	if (shard_empty(sh))
 		return 0; /* the common case: no lock */
-	pthread_mutex_lock(&h->lock);
-	for (unsigned i = 0; i < h->slots; i++) {
-		struct held_syn *s = &h->held[i];
+	pthread_mutex_lock(&sh->lock);
+	for (unsigned i = 0; i < h->per_shard; i++) {
+		struct held_syn *s = &sh->held[i];
 
 		if (same_flow(s, peer4, peer_port, t4, tport)) {
-			s->used = false;
-			atomic_fetch_sub(&h->count, 1);
+			forget(h, sh, s);
 			n++;
 		}
 	}
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&sh->lock);
 	return n;
+}
+
+/* One due SYN of sh into out, 0 if none (sh locked). */
+static size_t expire_shard(struct synhold *h, struct hold_shard *sh, uint64_t now_ms, uint8_t *out,
+                           size_t cap)
+{
+	for (unsigned i = 0; i < h->per_shard; i++) {
+		struct held_syn *s = &sh->held[i];
+		size_t len;
+
+		if (!s->used || now_ms < s->deadline_ms)
+			continue;
+		len = s->len < cap ? s->len : cap;
+		memcpy(out, s->pkt, len);
+		forget(h, sh, s);
+		return len;
+	}
+	return 0;
 }
 
 size_t synhold_expire(struct synhold *h, uint64_t now_ms, uint8_t *out, size_t cap)
 {
 	size_t len = 0;
 
-	if (atomic_load_explicit(&h->count, memory_order_relaxed) == 0)
+	if (atomic_load_explicit(&h->total, memory_order_relaxed) == 0)
 		return 0;
-	pthread_mutex_lock(&h->lock);
-	for (unsigned i = 0; i < h->slots; i++) {
-		struct held_syn *s = &h->held[i];
+	for (unsigned i = 0; i < h->n_shards && !len; i++) {
+		struct hold_shard *sh = &h->shard[i];
 
-		if (!s->used || now_ms < s->deadline_ms)
+		if (shard_empty(sh))
 			continue;
-		len = s->len < cap ? s->len : cap;
-		memcpy(out, s->pkt, len);
-		s->used = false;
-		atomic_fetch_sub(&h->count, 1);
-		break;
+		pthread_mutex_lock(&sh->lock);
+		len = expire_shard(h, sh, now_ms, out, cap);
+		pthread_mutex_unlock(&sh->lock);
 	}
-	pthread_mutex_unlock(&h->lock);
 	return len;
 }
 
 unsigned synhold_count(const struct synhold *h)
 {
-	return atomic_load(&((struct synhold *)h)->count);
+	return atomic_load_explicit(&((struct synhold *)h)->total, memory_order_relaxed);
 }

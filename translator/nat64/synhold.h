@@ -8,10 +8,13 @@
  * the sender gets an ICMP Port Unreachable quoting it, as RFC 5382 REQ-4 asks
  * (a SYN to a closed port gets an answer, not a silent 2-minute timeout).
  *
- * A small table shared by the workers: a fixed number of slots allocated
- * once, one mutex taken only by unsolicited SYNs, by IPv6 SYNs while some
- * SYN is held (an atomic count says when none is), and by the expiry scan.
- * No syscalls; time comes from the caller. IPv4 addresses in host order. */
+ * A small table shared by the workers, in SYNHOLD_SHARDS shards by the
+ * sender (Z,z), each with its mutex, its slots (allocated once) and an
+ * atomic count: a shard's mutex is taken only by unsolicited SYNs from
+ * senders of that shard, by IPv6 SYNs to such a sender while the shard
+ * holds something, and by the expiry scan. At most `slots` SYNs in all, and
+ * at most twice a shard's fair share in one shard. No syscalls; time comes
+ * from the caller. IPv4 addresses in host order. */
 #ifndef TUN64_SYNHOLD_H
 #define TUN64_SYNHOLD_H
 
@@ -19,8 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SYNHOLD_MS 6000u /* RFC 6146 §3.5.2.2, TCP_INCOMING_SYN */
-#define SYNHOLD_SLOTS 64u
+#define SYNHOLD_MS 6000u  /* RFC 6146 §3.5.2.2, TCP_INCOMING_SYN */
+#define SYNHOLD_SLOTS 64u /* the table's bound (each slot ~570 bytes) */
+#define SYNHOLD_SHARDS 16u
 /* What an ICMPv4 error can quote (576 - 20 - 8, RFC 1812 §4.3.2.3). */
 #define SYNHOLD_QUOTE_MAX 548u
 
