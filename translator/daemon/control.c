@@ -140,13 +140,26 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 	}
 }
 
+/* The early-drop counts (evict-unconfirmed-*), by the new flow's direction. */
+static void add_evictions(struct nat64 *nat, struct tun64_counters *c)
+{
+	static const enum tun64_counter ctr[3] = {CTR_EVICT_TCP, CTR_EVICT_UDP, CTR_EVICT_ICMP};
+	static const enum tun64_dir dir[2] = {DIR_6TO4, DIR_4TO6};
+	struct nat64_stats st;
+
+	nat64_get_stats(nat, &st);
+	for (int d = 0; d < 2; d++)
+		for (int p = 0; p < 3; p++)
+			c->v[dir[d]][ctr[p]] += st.evicted_by_dir[d][p];
+}
+
 /* Every counter, zero or not, so scripts can rely on the names. */
 static void answer_stats(const struct control_view *v, bool json, bool explain, FILE *f)
 {
 	struct tun64_counters all = v->counters;
 
 	if (v->nat) /* early drop is counted by the table, not the workers */
-		nat64_add_counters(v->nat, &all);
+		add_evictions(v->nat, &all);
 	if (json)
 		fputc('{', f);
 	for (int d = 0; d < DIR_MAX; d++) {

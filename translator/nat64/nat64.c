@@ -298,9 +298,12 @@ void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st)
 		st->clients += q->clients.n;
 		pthread_mutex_unlock(&q->lock);
 	}
-	for (int p = 0; p < 3; p++)
-		st->evicted[p] = atomic_load_explicit(&nat->evicted[0][p], memory_order_relaxed) +
-		                 atomic_load_explicit(&nat->evicted[1][p], memory_order_relaxed);
+	for (int p = 0; p < 3; p++) {
+		for (int d = 0; d < 2; d++)
+			st->evicted_by_dir[d][p] =
+			    atomic_load_explicit(&nat->evicted[d][p], memory_order_relaxed);
+		st->evicted[p] = st->evicted_by_dir[0][p] + st->evicted_by_dir[1][p];
+	}
 }
 
 static void session_info(const struct session *s, struct nat64_session_info *in)
@@ -369,14 +372,4 @@ void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info 
 		if (stop)
 			return;
 	}
-}
-
-void nat64_add_counters(struct nat64 *nat, struct tun64_counters *c)
-{
-	static const enum tun64_counter ctr[3] = {CTR_EVICT_TCP, CTR_EVICT_UDP, CTR_EVICT_ICMP};
-
-	for (int d = 0; d < DIR_MAX; d++)
-		for (int p = 0; p < 3; p++)
-			c->v[d][ctr[p]] +=
-			    atomic_load_explicit(&nat->evicted[d][p], memory_order_relaxed);
 }

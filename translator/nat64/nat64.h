@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "counters.h"
 
 /* allow6: at most this many IPv6 source prefixes (scanned linearly, only on
  * the first packet of a flow). */
@@ -169,6 +168,8 @@ struct nat64_stats {
 	uint64_t sessions[3];
 	uint64_t clients;    /* client /64s with at least one session */
 	uint64_t evicted[3]; /* unconfirmed sessions dropped for a new flow */
+	/* The same by the new flow's direction: [0] from IPv6, [1] from IPv4. */
+	uint64_t evicted_by_dir[2][3];
 };
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
 
@@ -176,9 +177,6 @@ void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
 uint64_t nat64_client_sessions(struct nat64 *nat, const uint8_t addr6[16]);
 /* Live sessions of the address addr6 itself. */
 uint64_t nat64_address_sessions(struct nat64 *nat, const uint8_t addr6[16]);
-/* Add the early-drop counts (evict-unconfirmed-*, by the direction of the
- * new flow) to c. */
-void nat64_add_counters(struct nat64 *nat, struct tun64_counters *c);
 
 /* TCP states of RFC 6146 §3.5.2 (UDP and ICMP sessions report NAT64_TCP_NONE). */
 enum nat64_tcp_state {
