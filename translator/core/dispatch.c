@@ -32,7 +32,7 @@ static enum xlat_result hairpin(struct xlat_ctx *ctx, struct xlat_pkt *pkt, stru
 	uint8_t *ip4 = hp->buf + hp->off;
 	enum xlat_result r;
 
-	ctx->ctr->v[DIR_6TO4][CTR_HAIRPINNED]++;
+	ctr_add(ctx->ctr, DIR_6TO4, CTR_HAIRPINNED, 1);
 	ip4[IP4_TTL]++;
 	put_be16(ip4 + IP4_SUM, 0);
 	put_be16(ip4 + IP4_SUM, csum_ipv4_header(ip4, IPV4_HDR_LEN));
@@ -54,10 +54,10 @@ enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, struct xlat_pkt *pkt, const 
 	enum xlat_result r;
 
 	if (version == 4) {
-		ctx->ctr->v[DIR_4TO6][CTR_RX]++;
+		ctr_add(ctx->ctr, DIR_4TO6, CTR_RX, 1);
 		return xlat_verdict_of(xlat_4to6(ctx, pkt, false, out, out_len));
 	}
-	ctx->ctr->v[DIR_6TO4][CTR_RX]++;
+	ctr_add(ctx->ctr, DIR_6TO4, CTR_RX, 1);
 	if (version != 6)
 		return xlat_verdict_of(
 		    drop(ctx, DIR_6TO4, pkt->len ? CTR_DROP_BAD_VERSION : CTR_DROP_TRUNCATED));

@@ -41,10 +41,10 @@ static enum xlat_result emit_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir
                                         const uint8_t **out, size_t *out_len)
 {
 	if (!icmp_error_allowed(ctx)) {
-		ctx->ctr->v[dir][CTR_DROP_ICMP_RATELIMIT]++;
+		ctr_add(ctx->ctr, dir, CTR_DROP_ICMP_RATELIMIT, 1);
 		return XR_DROPPED;
 	}
-	ctx->ctr->v[dir][CTR_ICMP_ERROR_SENT]++;
+	ctr_add(ctx->ctr, dir, CTR_ICMP_ERROR_SENT, 1);
 	*out = ctx->scratch;
 	*out_len = len;
 	return XR_ICMP_ERROR;
@@ -54,7 +54,7 @@ static enum xlat_result emit_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir
 enum xlat_result send_icmp_error(struct xlat_ctx *ctx, enum tun64_dir dir, enum tun64_counter why,
                                  size_t len, const uint8_t **out, size_t *out_len)
 {
-	ctx->ctr->v[dir][why]++;
+	ctr_add(ctx->ctr, dir, why, 1);
 	return emit_icmp_error(ctx, dir, len, out, out_len);
 }
 

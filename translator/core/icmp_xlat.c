@@ -317,7 +317,7 @@ static void inner_l4_rewrite(const struct l4_view *v, size_t avail, uint32_t old
 static enum xlat_result send_icmp_translated(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
                                              const uint8_t **out, size_t *out_len)
 {
-	ctx->ctr->v[dir][CTR_TRANSLATED]++;
+	ctr_add(ctx->ctr, dir, CTR_TRANSLATED, 1);
 	*out = ctx->scratch;
 	*out_len = len;
 	return XR_TRANSLATED;

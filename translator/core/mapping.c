@@ -147,8 +147,8 @@ static struct refusal map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view
 	/* RFC 5382 REQ-4: an outbound SYN for the connection ends the hold of
 	 * the IPv4 SYN from (Z,z) to (T,t), silently. */
 	if (r == NAT64_OK && syn)
-		ctx->ctr->v[DIR_6TO4][CTR_SYN_HOLD_MATCHED] +=
-		    synhold_cancel(ctx->synhold, a->dst4, a->dport, a->src4, a->sport);
+		ctr_add(ctx->ctr, DIR_6TO4, CTR_SYN_HOLD_MATCHED,
+		        synhold_cancel(ctx->synhold, a->dst4, a->dport, a->src4, a->sport));
 	return nat64_refusal_6to4(r);
 }
 

@@ -14,7 +14,7 @@
 static enum xlat_result echo_reply_sent(struct xlat_ctx *ctx, enum tun64_dir dir, size_t len,
                                         const uint8_t **out, size_t *out_len)
 {
-	ctx->ctr->v[dir][CTR_ECHO_REPLY_SENT]++;
+	ctr_add(ctx->ctr, dir, CTR_ECHO_REPLY_SENT, 1);
 	*out = ctx->scratch;
 	*out_len = len;
 	return XR_ICMP_ERROR; /* built in ctx->scratch like the errors */

@@ -248,8 +248,8 @@ static enum xlat_result send_split(struct xlat_ctx *ctx, const struct split_plan
 
 	if (len == 0)
 		return drop(ctx, DIR_4TO6, CTR_DROP_TOO_BIG);
-	ctx->ctr->v[DIR_4TO6][CTR_TRANSLATED]++;
-	ctx->ctr->v[DIR_4TO6][CTR_FRAGMENTED]++;
+	ctr_add(ctx->ctr, DIR_4TO6, CTR_TRANSLATED, 1);
+	ctr_add(ctx->ctr, DIR_4TO6, CTR_FRAGMENTED, 1);
 	*out = ctx->split;
 	*out_len = len;
 	return XR_TRANSLATED_MANY;
@@ -389,7 +389,7 @@ enum xlat_result xlat_4to6(struct xlat_ctx *ctx, struct xlat_pkt *pkt, bool hair
 		return drop(ctx, DIR_4TO6, CTR_DROP_BAD_LENGTH);
 	r = map_addrs_4to6_fragment(ctx, &v, &l4, &a);
 	if (r.syn_hold && hold_syn(ctx, &v, &l4)) {
-		ctx->ctr->v[DIR_4TO6][CTR_SYN_HELD]++;
+		ctr_add(ctx->ctr, DIR_4TO6, CTR_SYN_HELD, 1);
 		return XR_HELD;
 	}
 	if (refused(r))

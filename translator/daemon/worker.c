@@ -34,7 +34,7 @@ static void worker_write_now(struct worker *w, const struct vnet_hdr *vh, const 
 	if (r < 0) {
 		enum tun64_dir dir = (out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6;
 
-		w->ctr.v[dir][CTR_DROP_WRITE] += n;
+		ctr_add(&w->ctr, dir, CTR_DROP_WRITE, n);
 		log_debug("writing tun: %s", strerror(errno));
 	}
 }
@@ -51,7 +51,7 @@ static void worker_flush(struct worker *w)
 	if (n == 0)
 		return;
 	if (n > 1)
-		w->ctr.v[(out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6][CTR_UDP_COALESCED] += n;
+		ctr_add(&w->ctr, (out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6, CTR_UDP_COALESCED, n);
 	worker_write_now(w, &vh, out, out_len, n);
 }
 
@@ -114,9 +114,9 @@ static void worker_segment(struct worker *w, const struct vnet_hdr *vh, const ui
 	struct vnet_seg s;
 	size_t n;
 
-	w->ctr.v[dir][CTR_GSO_SOFTWARE]++;
+	ctr_add(&w->ctr, dir, CTR_GSO_SOFTWARE, 1);
 	if (vnet_segment_start(&s, vh, pkt, len) < 0) {
-		w->ctr.v[dir][CTR_DROP_BAD_VNET_HDR]++;
+		ctr_add(&w->ctr, dir, CTR_DROP_BAD_VNET_HDR, 1);
 		return;
 	}
 	while ((n = vnet_segment_next(&s, w->seg + XLAT_HEADROOM, sizeof(w->seg) - XLAT_HEADROOM)) >
@@ -160,8 +160,8 @@ static void worker_packet(struct worker *w, struct vnet_hdr *vh, size_t len)
 		worker_segment(w, vh, ip, len, dir);
 		break;
 	case VNET_BAD:
-		w->ctr.v[dir][CTR_RX]++;
-		w->ctr.v[dir][CTR_DROP_BAD_VNET_HDR]++;
+		ctr_add(&w->ctr, dir, CTR_RX, 1);
+		ctr_add(&w->ctr, dir, CTR_DROP_BAD_VNET_HDR, 1);
 		break;
 	}
 }
@@ -291,7 +291,7 @@ void sum_counters(const struct daemon *d, struct tun64_counters *sum)
 	for (unsigned i = 0; d->workers && i < d->nworkers; i++)
 		for (int dir = 0; dir < DIR_MAX; dir++)
 			for (int c = 0; c < CTR_MAX; c++)
-				sum->v[dir][c] += d->workers[i].ctr.v[dir][c];
+				sum->v[dir][c] += ctr_load(&d->workers[i].ctr, dir, c);
 }
 
 void log_counters(const struct daemon *d)
