@@ -173,7 +173,7 @@ enum xlat_result {
 static inline enum xlat_result drop(struct xlat_ctx *ctx, enum tun64_dir dir,
                                     enum tun64_counter why)
 {
-	ctx->ctr->v[dir][why]++;
+	ctr_add(ctx->ctr, dir, why, 1);
 	return XR_DROPPED;
 }
 
@@ -185,7 +185,7 @@ static inline enum xlat_result send_translated(struct xlat_ctx *ctx, enum tun64_
 	pkt->len = len;
 	*out = start;
 	*out_len = len;
-	ctx->ctr->v[dir][CTR_TRANSLATED]++;
+	ctr_add(ctx->ctr, dir, CTR_TRANSLATED, 1);
 	return XR_TRANSLATED;
 }
 
