@@ -462,10 +462,14 @@ static void routes_spec_load(struct routes *r, const struct routes_spec *spec)
 	snprintf(r->ifname, sizeof(r->ifname), "%s", spec->ifname);
 	r->spec.ifname = r->ifname;
 
-	e = &r->route[r->n_routes++];
-	e->family = AF_INET6;
-	memcpy(e->dst, spec->prefix6.addr, 16);
-	e->len = spec->prefix6.len;
+	/* Length 0 is no prefix (`prefix none`), never ::/0: that would route
+	 * all IPv6 into the tun. */
+	if (spec->prefix6.len > 0) {
+		e = &r->route[r->n_routes++];
+		e->family = AF_INET6;
+		memcpy(e->dst, spec->prefix6.addr, 16);
+		e->len = spec->prefix6.len;
+	}
 	for (size_t i = 0; i < spec->n_prefix4 && i < ROUTES_MAX_PREFIX4; i++) {
 		uint32_t be = htonl(spec->prefix4[i].addr);
 

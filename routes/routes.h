@@ -15,8 +15,8 @@
 struct routes_spec {
 	const char *ifname;
 	unsigned mtu;
-	bool install_routes; /* config `routes`: routes and sysctls */
-	struct prefix6 prefix6;
+	bool install_routes;    /* config `routes`: routes and sysctls */
+	struct prefix6 prefix6; /* length 0: none, no IPv6 route */
 	struct prefix4 prefix4[ROUTES_MAX_PREFIX4];
 	size_t n_prefix4;
 };

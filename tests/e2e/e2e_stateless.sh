@@ -20,6 +20,10 @@
 # 2001:db8:64::c000:208/128 back to the client (more specific than the /96
 # into the tun).
 #
+# A last part restarts tun64d with `prefix none` (EAM only): the server is a
+# map line too (203.0.113.2 <-> 2001:db8:cafe::2), the test routes the EAM
+# addresses as tun64.conf(5) tells operators, and tun64d adds no ::/0.
+#
 # Usage: e2e_stateless.sh BUILD_DIR   (as root; run by ctest as e2e_stateless)
 set -u
 
@@ -264,6 +268,45 @@ if [ "$T64_FAILED" -ne 0 ]; then
 fi
 t64_check "SIGTERM: tun64d exits with status 0 within 10 s" check_clean_exit
 t64_check "after exit: no $T64_PREFIX6, $CLIENT_EAM4/32 or 192.0.2.16/28 route, no nat64 link" check_no_leftovers
+
+# ---- EAM only: prefix none (RFC 7757 without RFC 6052) ----------------------
+
+# Both hosts are map lines; nothing else translates. tun64d routes neither
+# side of a map line then (tun64.conf(5)): as an operator would, the test
+# routes the server's EAM IPv6 address and the client's EAM IPv4 address into
+# the tun.
+SERVER_EAM6=2001:db8:cafe::2
+OWN6_NONE=2001:db8:ff::1
+t64_require "tun64d --prefix none --ipv6-addr $OWN6_NONE --map '$CLIENT_EAM4 $CLIENT6' --map '$T64_SERVER4 $SERVER_EAM6' printed 'tun64d: ready'" \
+	t64_start_daemon "$BUILD" --mode stateless --prefix none --ipv6-addr "$OWN6_NONE" \
+	--map "$CLIENT_EAM4 $CLIENT6" --map "$T64_SERVER4 $SERVER_EAM6"
+none_setup() {
+	t64_in "$T64_NS_ROUTER" ip -6 route add "$SERVER_EAM6/128" dev nat64 &&
+		t64_in "$T64_NS_ROUTER" ip route add "$CLIENT_EAM4/32" dev nat64
+}
+t64_require "prefix none: the operator routes $SERVER_EAM6/128 and $CLIENT_EAM4/32 into nat64" none_setup
+# No prefix route, and above all no ::/0 into the tun; no map routes either.
+check_no_prefix_route() {
+	local r6
+	r6=$(t64_in "$T64_NS_ROUTER" ip -6 route show dev nat64 | grep -v '^fe80:')
+	echo "$r6" | sed 's/^/    /'
+	! echo "$r6" | grep -qE '^(default|::/0)' &&
+		[ "$(echo "$r6" | awk '{print $1}')" = "$SERVER_EAM6" ]
+}
+t64_check "prefix none: ip -6 route show dev nat64 has only the operator's $SERVER_EAM6, no default" \
+	check_no_prefix_route
+check_status_none() {
+	local out
+	out=$("$BUILD/tun64ctl" -s "$T64_WORKDIR/tun64.sock" status 2>&1)
+	echo "$out" | grep '^prefix' | sed 's/^/    /'
+	echo "$out" | grep -qx 'prefix    none'
+}
+t64_check "prefix none: tun64ctl status says 'prefix    none'" check_status_none
+SERVER6=$SERVER_EAM6
+t64_check "prefix none: ping -6 -c 3 $SERVER6 from $CLIENT6: 0% loss" ping_from "$CLIENT6"
+t64_check "prefix none: curl -6 http://[$SERVER6]:$T64_HTTP_PORT/blob from $CLIENT6: ~4 MB, byte for byte" \
+	curl_from "$CLIENT6"
+t64_check "SIGTERM: tun64d (prefix none) exits with status 0 within 10 s" check_clean_exit
 
 echo "e2e_stateless: took $((SECONDS - START)) s"
 t64_finish

@@ -697,6 +697,40 @@ START_TEST(round_trip_every_key)
 	round_trip("mode stateless\nprefix 2001:db8:6400::/40\nmap 192.0.2.0/28 2001:db8:6::/124\n"
 	           "map 198.51.100.0/26 2001:db8:1:8::/61\n"
 	           "timeout-udp 10\ntimeout-tcp-est 20\nlog-level error\n");
+	round_trip("mode stateless\nprefix none\nipv6-addr 2001:db8:64::1\n"
+	           "map 192.0.2.6 2001:db8:6::2\nmap 203.0.113.2 2001:db8:cafe::2\n");
+}
+END_TEST
+
+/* RFC 7757 EAM only: `prefix none` is ::/0 inside, printed back as `none`;
+ * stateless only, and ipv6-addr cannot be derived from it. */
+START_TEST(prefix_none)
+{
+	char *printed;
+
+	ck_assert_int_eq(parse("mode stateless\nprefix none\nipv6-addr 2001:db8:64::1\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+	ck_assert(config_prefix_none(&cfg));
+	printed = print_to_string(&cfg);
+	ck_assert_ptr_nonnull(strstr(printed, "\nprefix none\n"));
+	free(printed);
+
+	ck_assert_int_eq(parse("\nprefix none\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "t.conf:2: prefix: none needs mode stateless (stateful NAT64 names "
+	                      "IPv4 hosts by the prefix)");
+
+	ck_assert_int_eq(parse("prefix none\nmode stateless\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "t.conf:1: prefix: none gives no default ipv6-addr; set ipv6-addr "
+	                      "(the translator's own IPv6 address)");
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(config_set(&cfg, "mode", "stateless", "--mode", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "prefix", "none", "--prefix", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--prefix: prefix: none gives no default ipv6-addr; set ipv6-addr "
+	                      "(the translator's own IPv6 address)");
 }
 END_TEST
 
@@ -942,6 +976,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, finalize_ipv6_addr);
 	tcase_add_test(tc, finalize_errors);
 	tcase_add_test(tc, round_trip_every_key);
+	tcase_add_test(tc, prefix_none);
 	tcase_add_test(tc, every_key_covers_table);
 	tcase_add_test(tc, print_defaults_exact);
 	tcase_add_test(tc, print_marks_short_timeouts);

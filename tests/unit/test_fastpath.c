@@ -758,7 +758,9 @@ static void apply_set(struct xlat_fixture *f, const char *kv)
 	char key[48], val[64];
 
 	ck_assert_int_eq(sscanf(kv, "%47s %63s", key, val), 2);
-	if (strcmp(key, "prefix") == 0)
+	if (strcmp(key, "prefix") == 0 && strcmp(val, "none") == 0)
+		memset(&f->cfg.pool6, 0, sizeof(f->cfg.pool6)); /* EAM only; map lines ignored */
+	else if (strcmp(key, "prefix") == 0)
 		ck_assert_int_eq(prefix6_parse(val, &f->cfg.pool6), 0);
 	else if (strcmp(key, "wkp-allow-private") == 0)
 		f->cfg.wkp_allow_private = strcmp(val, "yes") == 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "eam.h"
 #include "pkt_helpers.h"
 #include "xlat.h"
 #include "xlat_fixture.h"
@@ -247,15 +248,48 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	return 0;
 }
 
+/* `map P4 P6` lines of the case so far: the fixture's EAM table is rebuilt
+ * from them at each one (xf_free frees it). */
+static void add_map(struct xlat_fixture *f, const struct vec_case *c, const char *kv)
+{
+	static struct eam_map maps[8];
+	static size_t n;
+	char p4[48], p6[64], err[128];
+	struct eam_table *t;
+
+	if (!f->cfg.eam)
+		n = 0; /* a new case */
+	ck_assert_msg(n < 8 && sscanf(kv, "map %47s %63s", p4, p6) == 2, "%s: bad set '%s'",
+	              c->where, kv);
+	ck_assert_int_eq(prefix4_parse(p4, &maps[n].p4), 0);
+	ck_assert_int_eq(prefix6_parse(p6, &maps[n].p6), 0);
+	t = eam_table_new(maps, ++n, err, sizeof(err));
+	ck_assert_msg(t != NULL, "%s: %s", c->where, err);
+	eam_table_free((struct eam_table *)f->cfg.eam);
+	f->cfg.eam = t;
+}
+
 /* "key value" onto the fixture, as the same line in tun64.conf would. */
 static void apply_set(struct xlat_fixture *f, const struct vec_case *c, const char *kv)
 {
 	char key[48], val[64];
 
 	ck_assert_msg(sscanf(kv, "%47s %63s", key, val) == 2, "%s: bad set '%s'", c->where, kv);
-	if (strcmp(key, "prefix") == 0)
+	if (strcmp(key, "prefix") == 0 && strcmp(val, "none") == 0)
+		memset(&f->cfg.pool6, 0, sizeof(f->cfg.pool6)); /* RFC 7757: EAM only */
+	else if (strcmp(key, "prefix") == 0)
 		ck_assert_int_eq(prefix6_parse(val, &f->cfg.pool6), 0);
-	else if (strcmp(key, "wkp-allow-private") == 0)
+	else if (strcmp(key, "map") == 0)
+		add_map(f, c, kv);
+	else if (strcmp(key, "ipv6-addr") == 0)
+		tp_addr6(val, f->cfg.own6);
+	else if (strcmp(key, "rfc6791-pool6") == 0) {
+		ck_assert_int_eq(prefix6_parse(val, &f->cfg.rfc6791_pool6), 0);
+		f->cfg.rfc6791_pool6_set = true;
+	} else if (strcmp(key, "rfc6791-pool4") == 0) {
+		ck_assert_int_eq(prefix4_parse(val, &f->cfg.rfc6791_pool4), 0);
+		f->cfg.rfc6791_pool4_set = true;
+	} else if (strcmp(key, "wkp-allow-private") == 0)
 		f->cfg.wkp_allow_private = strcmp(val, "yes") == 0;
 	else if (strcmp(key, "mtu") == 0)
 		f->cfg.mtu = (uint16_t)atoi(val);

@@ -15,12 +15,13 @@ static char *out;
 static int calls;
 
 /* RFC 6052 with 2001:db8:64::/96; counts its calls. */
-static void map96(uint32_t v4, uint8_t v6[16], void *arg)
+static bool map96(uint32_t v4, uint8_t v6[16], void *arg)
 {
 	const struct prefix6 *p = arg;
 
 	calls++;
 	rfc6052_embed(p, v4, v6);
+	return true;
 }
 
 /* Convert text as file "db.example"; out holds what was written. */

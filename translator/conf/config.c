@@ -23,7 +23,9 @@
  * - `map` is only meaningful in stateless mode and `bib` only in stateful
  *   mode; config_finalize rejects them in the other mode instead of ignoring
  *   them silently. pool4 in stateless mode is ignored (it only provides the
- *   default ipv4-addr). */
+ *   default ipv4-addr).
+ * - `prefix none` (stateless only) needs an explicit ipv6-addr: see
+ *   check_prefix_none. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -74,6 +76,8 @@ int config_set(struct tun64_config *c, const char *key, const char *value, const
 		snprintf(err, errlen, "%s: %s: %s", where, key, w);
 		return -1;
 	}
+	if (k->parse == cfg_set_prefix) /* config_finalize names it */
+		snprintf(c->prefix_where, sizeof(c->prefix_where), "%s", where);
 	return 0;
 }
 
@@ -281,9 +285,38 @@ static int check_mode_lists(const struct tun64_config *c, char *err, size_t errl
 	return 0;
 }
 
+/* `prefix none` (RFC 7757 EAM only): stateless only, since stateful
+ * translation names every IPv4 host by the prefix; and no ipv6-addr can be
+ * derived, so it must be given. Not taken from rfc6791-pool6: those
+ * addresses are handed out by hash to IPv4 routers, and one of them would
+ * then also be the translator's own. */
+static int check_prefix_none(const struct tun64_config *c, char *err, size_t errlen)
+{
+	const char *where = c->prefix_where[0] ? c->prefix_where : "prefix";
+
+	if (c->mode == XLAT_STATEFUL) {
+		snprintf(err, errlen,
+		         "%s: prefix: none needs mode stateless (stateful NAT64 names IPv4 hosts "
+		         "by the prefix)",
+		         where);
+		return -1;
+	}
+	if (!c->ipv6_addr_set) {
+		snprintf(err, errlen,
+		         "%s: prefix: none gives no default ipv6-addr; set ipv6-addr (the "
+		         "translator's own IPv6 address)",
+		         where);
+		return -1;
+	}
+	return 0;
+}
+
 int config_finalize(struct tun64_config *c, char *err, size_t errlen)
 {
-	if (!rfc6052_valid_len(c->prefix.len)) {
+	if (config_prefix_none(c)) {
+		if (check_prefix_none(c, err, errlen) < 0)
+			return -1;
+	} else if (!rfc6052_valid_len(c->prefix.len)) {
 		snprintf(err, errlen,
 		         "prefix: length %u is not allowed (RFC 6052: 32, 40, 48, 56, 64, 96)",
 		         c->prefix.len);

@@ -24,7 +24,7 @@
 struct tun64_config {
 	char tun_device[IFNAMSIZ];
 	enum xlat_mode mode;
-	struct prefix6 prefix;
+	struct prefix6 prefix; /* length 0: `prefix none` (config_prefix_none) */
 	struct pool4_range pool4[CONFIG_MAX_POOL4];
 	size_t n_pool4;
 	uint32_t ipv4_addr;
@@ -70,7 +70,8 @@ struct tun64_config {
 	bool filtering_adf;      /* filtering address-dependent (default endpoint-independent) */
 	bool flow_label_hash;    /* flow-label hash (default zero) */
 	/* internal: pool4 lines as given (prefix only), for routes */
-	bool pool4_default; /* true while pool4 is the built-in default */
+	bool pool4_default;               /* true while pool4 is the built-in default */
+	char prefix_where[PATH_MAX + 32]; /* "FILE:LINE" of the prefix line, for errors */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/tun64/tun64.conf"
@@ -93,6 +94,15 @@ int config_load_file(struct tun64_config *c, const char *path, char *err, size_t
 /* Derive what is left (ipv4-addr, ipv6-addr) and check the whole: prefix
  * length, WKP with non-global pool, overlaps. Returns 0 or -1 with err. */
 int config_finalize(struct tun64_config *c, char *err, size_t errlen);
+
+/* `prefix none`: no RFC 6052 prefix, only `map` lines translate (stateless). */
+static inline bool config_prefix_none(const struct tun64_config *c)
+{
+	return c->prefix.len == 0;
+}
+
+/* The prefix as text: "ADDR/LEN" or "none"; buf of at least INET6_ADDRSTRLEN + 4. */
+const char *config_prefix_str(const struct tun64_config *c, char *buf, size_t len);
 
 /* Print the effective configuration in file syntax (tun64d --check). */
 void config_print(const struct tun64_config *c, FILE *f);

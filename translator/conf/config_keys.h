@@ -85,6 +85,7 @@ void cfg_print_prefix4(FILE *f, uint32_t addr, unsigned len);
 /* --- keys with their own syntax (config_lists.c) --- */
 
 int cfg_set_prefix(struct tun64_config *c, const char *v, char *w);
+void cfg_print_prefix(const struct tun64_config *c, FILE *f);
 int cfg_set_pool4(struct tun64_config *c, const char *v, char *w);
 void cfg_print_pool4(const struct tun64_config *c, FILE *f);
 bool cfg_same_pool4(const struct tun64_config *a, const struct tun64_config *b);

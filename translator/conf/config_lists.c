@@ -8,10 +8,17 @@
 #define POOL4_MIN_LEN 16
 #define PORT_DYNAMIC_LO 1024
 
+/* `none` (stored as ::/0): no RFC 6052 prefix, only `map` lines translate
+ * (RFC 7757 allows an EAM-only SIIT); config_finalize allows it only in
+ * stateless mode. */
 int cfg_set_prefix(struct tun64_config *c, const char *v, char *w)
 {
 	struct prefix6 p;
 
+	if (strcmp(v, "none") == 0) {
+		memset(&c->prefix, 0, sizeof(c->prefix));
+		return 0;
+	}
 	if (cfg_parse_prefix6(v, &p, w) < 0)
 		return -1;
 	if (!rfc6052_valid_len(p.len))
@@ -19,6 +26,24 @@ int cfg_set_prefix(struct tun64_config *c, const char *v, char *w)
 		               p.len);
 	c->prefix = p;
 	return 0;
+}
+
+const char *config_prefix_str(const struct tun64_config *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (config_prefix_none(c))
+		snprintf(buf, len, "none");
+	else
+		snprintf(buf, len, "%s/%u", addr6_str(c->prefix.addr, a, sizeof(a)), c->prefix.len);
+	return buf;
+}
+
+void cfg_print_prefix(const struct tun64_config *c, FILE *f)
+{
+	char p[INET6_ADDRSTRLEN + 4];
+
+	fprintf(f, "prefix %s\n", config_prefix_str(c, p, sizeof(p)));
 }
 
 bool cfg_pool4_overlap(const struct pool4_range *a, const struct pool4_range *b)

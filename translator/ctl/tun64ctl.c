@@ -206,21 +206,31 @@ static void print_pair(const char *v4, const char *v6, bool json, bool from4)
 		printf("%s\n", from4 ? v6 : v4);
 }
 
-/* The IPv6 address IPv6 hosts use for v4: an explicit mapping, else RFC 6052. */
-static void map4_to6(const struct map_ctx *m, uint32_t v4, uint8_t v6[16])
+/* The IPv6 address IPv6 hosts use for v4: an explicit mapping, else RFC
+ * 6052. False with `prefix none` and no map line for v4: not translated. */
+static bool map4_to6(const struct map_ctx *m, uint32_t v4, uint8_t v6[16])
 {
 	char t4[INET_ADDRSTRLEN];
 
-	if (!eam_4to6(m->eam, v4, v6)) {
-		rfc6052_embed(&m->c->prefix, v4, v6);
-		note_wkp_private(m->c, v4, addr4_str(v4, t4, sizeof(t4)));
-	}
+	if (eam_4to6(m->eam, v4, v6))
+		return true;
+	if (config_prefix_none(m->c))
+		return false;
+	rfc6052_embed(&m->c->prefix, v4, v6);
+	note_wkp_private(m->c, v4, addr4_str(v4, t4, sizeof(t4)));
+	return true;
 }
 
 /* zone_map4_fn for map --zone */
-static void zone_map4(uint32_t v4, uint8_t v6[16], void *arg)
+static bool zone_map4(uint32_t v4, uint8_t v6[16], void *arg)
 {
-	map4_to6(arg, v4, v6);
+	char t4[INET_ADDRSTRLEN];
+
+	if (map4_to6(arg, v4, v6))
+		return true;
+	fprintf(stderr, "tun64ctl: note: %s has no map line (prefix none): no AAAA\n",
+	        addr4_str(v4, t4, sizeof(t4)));
+	return false;
 }
 
 static int map_from4(const struct map_ctx *m, uint32_t v4, bool json)
@@ -228,8 +238,10 @@ static int map_from4(const struct map_ctx *m, uint32_t v4, bool json)
 	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN];
 	uint8_t v6[16];
 
-	map4_to6(m, v4, v6);
-	print_pair(addr4_str(v4, t4, sizeof(t4)), addr6_str(v6, t6, sizeof(t6)), json, true);
+	addr4_str(v4, t4, sizeof(t4));
+	if (!map4_to6(m, v4, v6))
+		return fail("map: %s has no map line (prefix none: only map lines translate)", t4);
+	print_pair(t4, addr6_str(v6, t6, sizeof(t6)), json, true);
 	return 0;
 }
 
@@ -241,9 +253,12 @@ static int map_from6(const struct map_ctx *m, const uint8_t v6[16], bool json)
 
 	addr6_str(v6, t6, sizeof(t6));
 	if (!eam_6to4(m->eam, v6, &v4) && !rfc6052_extract(&c->prefix, v6, &v4)) {
-		addr6_str(c->prefix.addr, tp, sizeof(tp));
-		snprintf(tp + strlen(tp), sizeof(tp) - strlen(tp), "/%u", c->prefix.len);
-		return fail("map: %s is not inside the prefix %s", t6, tp);
+		if (config_prefix_none(c))
+			return fail("map: %s has no map line (prefix none: only map lines "
+			            "translate)",
+			            t6);
+		return fail("map: %s is not inside the prefix %s", t6,
+		            config_prefix_str(c, tp, sizeof(tp)));
 	}
 	print_pair(addr4_str(v4, t4, sizeof(t4)), t6, json, false);
 	return 0;

@@ -394,8 +394,8 @@ static int a_record(struct zone_state *z, const struct entry *e, size_t i, long 
 		                  (int)e->tok[i].n, e->tok[i].p);
 	if (ttl < 0)
 		ttl = z->default_ttl >= 0 ? z->default_ttl : z->last_ttl;
-	z->map(v4, v6, z->map_arg);
-	write_aaaa(z, ttl, v6);
+	if (z->map(v4, v6, z->map_arg))
+		write_aaaa(z, ttl, v6);
 	return 0;
 }
 

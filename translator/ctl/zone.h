@@ -8,12 +8,14 @@
 #ifndef TUN64_ZONE_H
 #define TUN64_ZONE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-/* Map one IPv4 address (host order) to the IPv6 address to publish. */
-typedef void (*zone_map4_fn)(uint32_t v4, uint8_t v6[16], void *arg);
+/* Map one IPv4 address (host order) to the IPv6 address to publish; false:
+ * it has none (`prefix none` and no map line), and its A record gets no AAAA. */
+typedef bool (*zone_map4_fn)(uint32_t v4, uint8_t v6[16], void *arg);
 
 /* For every A record of class IN in text, in order, write one line
  * "OWNER TTL IN AAAA ADDR" to out (TTL in seconds; left out when the zone

@@ -83,16 +83,16 @@ static const char *proto_name(uint8_t p)
 static void answer_status(const struct control_view *v, bool json, FILE *f)
 {
 	const struct tun64_config *c = v->cfg;
-	char p6[INET6_ADDRSTRLEN], a4[INET_ADDRSTRLEN];
+	char p6[INET6_ADDRSTRLEN + 4], a4[INET_ADDRSTRLEN];
 	const char *mode = c->mode == XLAT_STATEFUL ? "stateful" : "stateless";
 
-	addr6_str(c->prefix.addr, p6, sizeof(p6));
+	config_prefix_str(c, p6, sizeof(p6)); /* "ADDR/LEN" or "none" */
 	if (json) {
 		fprintf(f,
-		        "{\"mode\":\"%s\",\"prefix\":\"%s/%u\",\"tun\":\"%s\",\"workers\":%u,"
+		        "{\"mode\":\"%s\",\"prefix\":\"%s\",\"tun\":\"%s\",\"workers\":%u,"
 		        "\"routes\":%s,\"uptime\":%llu,\"pool4\":[",
-		        mode, p6, c->prefix.len, v->tun_name, v->workers,
-		        v->routes_installed ? "true" : "false", (unsigned long long)v->uptime_s);
+		        mode, p6, v->tun_name, v->workers, v->routes_installed ? "true" : "false",
+		        (unsigned long long)v->uptime_s);
 		for (size_t i = 0; i < c->n_pool4; i++)
 			fprintf(f, "%s{\"prefix\":\"%s/%u\",\"ports\":\"%u-%u\"}", i ? "," : "",
 			        addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
@@ -116,8 +116,8 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 		fprintf(f, "}\n");
 		return;
 	}
-	fprintf(f, "mode      %s\nprefix    %s/%u\ntun       %s\nworkers   %u\n", mode, p6,
-	        c->prefix.len, v->tun_name, v->workers);
+	fprintf(f, "mode      %s\nprefix    %s\ntun       %s\nworkers   %u\n", mode, p6,
+	        v->tun_name, v->workers);
 	if (v->offloads)
 		fprintf(f, "offloads  %s\n", v->offloads);
 	fprintf(f, "routes    %s\nuptime    %llus\n", v->routes_installed ? "installed" : "no",

@@ -67,10 +67,9 @@ static void log_started(const struct daemon *d)
 {
 	char p6[INET6_ADDRSTRLEN + 4];
 
-	addr6_str(d->cfg->prefix.addr, p6, sizeof(p6));
-	log_info("%s mode on %s, prefix %s/%u, %zu pool4 range(s), %u worker(s)",
-	         d->cfg->mode == XLAT_STATEFUL ? "stateful" : "stateless", d->tun.name, p6,
-	         d->cfg->prefix.len, d->cfg->n_pool4, d->nworkers);
+	log_info("%s mode on %s, prefix %s, %zu pool4 range(s), %u worker(s)",
+	         d->cfg->mode == XLAT_STATEFUL ? "stateful" : "stateless", d->tun.name,
+	         config_prefix_str(d->cfg, p6, sizeof(p6)), d->cfg->n_pool4, d->nworkers);
 	log_info("ready");
 }
 

@@ -69,8 +69,12 @@ struct routes *setup_routes(const struct daemon *d)
 			spec.prefix4[i].len = d->cfg->pool4[i].len;
 		}
 		spec.n_prefix4 = d->cfg->n_pool4;
-	} else {
-		/* Stateless: IPv4 addresses that stand for IPv6 hosts (EAM) route into us. */
+	} else if (!config_prefix_none(d->cfg)) {
+		/* Stateless: IPv4 addresses that stand for IPv6 hosts (EAM) route into us.
+		 * With `prefix none` the IPv4 hosts are map lines too, and which
+		 * side of a line stands for hosts across the tun only the operator
+		 * knows (a route for an IPv4 host's own address would loop): no
+		 * map routes then, tun64.conf(5). */
 		for (size_t i = 0; i < d->cfg->n_map && i < ROUTES_MAX_PREFIX4; i++)
 			spec.prefix4[spec.n_prefix4++] = d->cfg->map[i].p4;
 	}
