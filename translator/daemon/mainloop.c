@@ -55,7 +55,9 @@ static void serve_control(struct daemon *d)
 	v.workers = d->nstarted;
 	v.routes_installed = d->cfg->routes;
 	v.offloads = tunif_offload_str(&d->tun, offloads, sizeof(offloads));
-	v.uptime_s = (now_ms() - d->started_ms) / 1000;
+	v.now_ms = now_ms();
+	v.now_wall_ms = wall_now_ms();
+	v.uptime_s = (v.now_ms - d->started_ms) / 1000;
 	f = open_memstream(&ans, &ans_len);
 	if (f) {
 		char msg[CONFIG_ERRLEN + 64];

@@ -320,6 +320,7 @@ static void session_info(const struct session *s, struct nat64_session_info *in)
 	in->rport4 = s->rport;
 	in->state = (enum nat64_tcp_state)s->state;
 	in->expires_ms = s->expires_ms;
+	in->created_ms = s->created_ms;
 }
 
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),

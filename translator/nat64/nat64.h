@@ -202,6 +202,7 @@ struct nat64_session_info {
 	uint16_t rport4;   /* z */
 	enum nat64_tcp_state state;
 	uint64_t expires_ms;
+	uint64_t created_ms; /* same clock; a session restored from the state file: restore time */
 };
 
 struct nat64_bib_info {
