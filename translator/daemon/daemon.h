@@ -78,6 +78,9 @@ struct daemon {
 	pid_t parent_pid; /* engine: the parent's pid */
 	bool parent_gone; /* engine: the parent died or broke the protocol */
 	bool stop_asked;  /* engine: PS_STOP came while waiting for a reply */
+	/* metrics (metrics.h): the endpoint, NULL when off; reloads (main thread) */
+	struct metrics_server *metrics;
+	uint64_t reloads_ok, reloads_failed;
 };
 
 static inline uint64_t now_ms(void)
