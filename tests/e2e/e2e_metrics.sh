@@ -147,9 +147,12 @@ errors() {
 
 # Many scrapes at once and some idle connections: the engine stays up.
 busy() {
-	local i
-	for i in 1 2 3 4 5 6 7 8; do scrape /dev/null >/dev/null & done
-	wait
+	local i pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		scrape /dev/null >/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # not a bare wait: the daemons run in the background too
 	t64_in "$T64_NS_ROUTER" timeout 2 bash -c "exec 3<>/dev/tcp/${ADDR%:*}/${ADDR#*:}; sleep 1" || true
 	scrape /dev/null | grep -q '^200 '
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -154,17 +155,22 @@ struct metrics_server *metrics_start(struct daemon *d)
 		return NULL;
 	}
 	m->d = d;
+	/* MHD writes a Date header with gmtime_r, whose first call in glibc
+	 * reads the time zone file (/etc/localtime): once here, before the
+	 * seccomp filter, which has no openat. */
+	tzset();
 	if (ss.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	} else {
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
-	m->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
+	/* the logger first: MHD reports on the options after it */
+	m->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, m,
+	                          MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_SOCK_ADDR,
 	                          (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 	                          (unsigned)METRICS_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-	                          (unsigned)METRICS_IDLE_S, MHD_OPTION_EXTERNAL_LOGGER, on_log,
-	                          NULL, MHD_OPTION_END);
+	                          (unsigned)METRICS_IDLE_S, MHD_OPTION_END);
 	info = m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {
 		log_err("metrics: cannot listen on %s (in use, or not an address here?)",

@@ -73,7 +73,6 @@ static const struct allowed allow_list[] = {
     {"epoll_pwait", "epoll_wait on architectures without it"},
     {"epoll_ctl", "a new metrics connection joins MHD's epoll set, a closed one leaves"},
     {"shutdown", "MHD closes the write side of a finished metrics connection"},
-    {"getsockopt", "MHD reads the socket state of a new connection (SO_ERROR/SO_TYPE)"},
     /* the parent (privsep_msg.c) */
     {"sendmsg", "messages to the parent: requests, the state file"},
     {"recvmsg", "messages from the parent, with the tun fds (SCM_RIGHTS)"},
