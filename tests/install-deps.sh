@@ -14,7 +14,12 @@ PACKAGES=(
 	traceroute systemd man-db groff-base dpkg-dev file
 	bird2
 	clang libbpf-dev bpftool
+	libmicrohttpd-dev python3-prometheus-client
 )
+# The metrics endpoint (`metrics`): libmicrohttpd-dev serves it (the .deb then
+# depends on libmicrohttpd12 through dpkg-shlibdeps); e2e_metrics parses a
+# scrape with python3-prometheus-client's text parser (Debian 12's promtool
+# comes only with the whole prometheus server package).
 # The tc fast path (translator/fastpath, CMake option TUN64_FASTPATH): clang
 # compiles its BPF program (-target bpf; gcc has no BPF backend in Debian 12),
 # bpftool embeds the object in a skeleton header so tun64d carries it, and

@@ -128,7 +128,8 @@ static const char every_key[] = "# a full configuration\n"
                                 "udp-zero-checksum drop\n"
                                 "tos zero\n"
                                 "flow-label hash\n"
-                                "filtering address-dependent\n";
+                                "filtering address-dependent\n"
+                                "metrics 127.0.0.1:9164\n";
 
 START_TEST(parse_every_key)
 {
@@ -141,6 +142,7 @@ START_TEST(parse_every_key)
 
 	ck_assert_msg(parse(every_key) == 0, "%s", err);
 	ck_assert_str_eq(cfg.tun_device, "t64test");
+	ck_assert_str_eq(cfg.metrics, "127.0.0.1:9164");
 	ck_assert_int_eq(cfg.mode, XLAT_STATEFUL);
 	ck_assert_mem_eq(cfg.prefix.addr, prefix, 16);
 	ck_assert_uint_eq(cfg.prefix.len, 96);
@@ -342,6 +344,24 @@ START_TEST(long_options)
 }
 END_TEST
 
+/* metrics ADDR:PORT: IPv4, or IPv6 in brackets; anything else refused. */
+START_TEST(metrics_address)
+{
+	static const char *const bad[] = {"9164", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536",
+	                                  "::1:9164", "[::1]", "localhost:9164", "[127.0.0.1]:80"};
+
+	ck_assert_msg(parse("metrics [::1]:9164\n") == 0, "%s", err);
+	ck_assert_str_eq(cfg.metrics, "[::1]:9164");
+	ck_assert_msg(parse("metrics 192.0.2.1:80\n") == 0, "%s", err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "metrics %s\n", bad[i]);
+		ck_assert_msg(parse(line) < 0, "accepted %s", bad[i]);
+	}
+}
+END_TEST
+
 START_TEST(is_key)
 {
 	static const char *const keys[] = {
@@ -353,7 +373,7 @@ START_TEST(is_key)
 	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
 	    "offload",           "filtering",    "udp-coalesce", "state-save-interval",
-	    "icmp-unreachable", "max-sessions-per-address",
+	    "icmp-unreachable", "max-sessions-per-address", "metrics",
 	};
 	size_t i;
 
@@ -962,6 +982,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, defaults_finalize);
 	tcase_add_test(tc, parse_every_key);
+	tcase_add_test(tc, metrics_address);
 	tcase_add_test(tc, parse_stateless_map);
 	tcase_add_test(tc, parse_stateless_map_unequal);
 	tcase_add_test(tc, prefix_lengths);

@@ -69,12 +69,19 @@ struct tun64_config {
 	bool tos_zero;           /* tos zero (default copy) */
 	bool filtering_adf;      /* filtering address-dependent (default endpoint-independent) */
 	bool flow_label_hash;    /* flow-label hash (default zero) */
+	/* metrics (issue 14): "ADDR:PORT" of the Prometheus endpoint; "" = off */
+	char metrics[64];
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default;               /* true while pool4 is the built-in default */
 	char prefix_where[PATH_MAX + 32]; /* "FILE:LINE" of the prefix line, for errors */
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/tun64/tun64.conf"
+
+struct sockaddr_storage;
+/* metrics: "IPV4:PORT" or "[IPV6]:PORT" (port 1-65535) into *ss. Returns
+ * 0, or -1 with why (256 bytes) set. */
+int config_metrics_addr(const char *v, struct sockaddr_storage *ss, char *why);
 
 void config_defaults(struct tun64_config *c);
 

@@ -71,6 +71,14 @@ static bool has_state_file(const struct tun64_config *c)
 	return c->state_file[0] != '\0';
 }
 
+/* metrics: the address is parsed the same way when the daemon listens. */
+static int check_metrics(const char *v, char *w)
+{
+	struct sockaddr_storage ss;
+
+	return config_metrics_addr(v, &ss, w);
+}
+
 static const char *const MODES[] = {"stateful", "stateless", NULL}; /* enum xlat_mode */
 static const char *const LOG_LEVELS[] = {"error", "warn", "info", "debug", NULL};
 /* Two words on a bool field: the first means false. */
@@ -254,6 +262,12 @@ static const struct config_key KEYS[] = {
      FIELD(filtering_adf),
      .flags = KF_RELOAD,
      .def = "endpoint-independent"},
+    /* metrics (issue 14): the Prometheus endpoint, bound at start */
+    {.name = "metrics",
+     .type = CT_STRING,
+     FIELD(metrics),
+     .flags = KF_OPTIONAL,
+     .check = check_metrics},
 };
 
 #define N_KEYS (sizeof(KEYS) / sizeof(KEYS[0]))

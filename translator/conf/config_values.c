@@ -1,8 +1,11 @@
 /* Value parsers shared by the rows of the key table: numbers, yes/no, port
  * ranges, prefixes, bounded strings. Pure; errors go to a WHYLEN buffer. */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "config_keys.h"
 
@@ -145,4 +148,42 @@ void cfg_print_prefix4(FILE *f, uint32_t addr, unsigned len)
 	char a[INET_ADDRSTRLEN];
 
 	fprintf(f, "%s/%u", addr4_str(addr, a, sizeof(a)), len);
+}
+
+/* metrics ADDR:PORT (config.h): an IPv4 address, or an IPv6 one in
+ * brackets (RFC 3986 §3.2.2), then a port. */
+int config_metrics_addr(const char *v, struct sockaddr_storage *ss, char *w)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(v, ':');
+	unsigned long long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!colon || colon == v)
+		return cfg_why(w, "'%s' is not ADDR:PORT (IPv6 as [ADDR]:PORT)", v);
+	hl = (size_t)(colon - v);
+	if (hl >= sizeof(host))
+		return cfg_why(w, "'%s': the address is too long", v);
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	if (cfg_parse_number(colon + 1, 1, 65535, &port, w) < 0)
+		return -1;
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		host[hl - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return cfg_why(w, "'%s' is not an IPv6 address", host + 1);
+		return 0;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+		return cfg_why(w, "'%s' is not an IPv4 address (IPv6 as [ADDR]:PORT)", host);
+	return 0;
 }

@@ -78,7 +78,10 @@
 	X(EVICT_UDP, "evict-unconfirmed-udp",                                                      \
 	  "UDP sessions never answered dropped, oldest first, for a new flow at a session limit")  \
 	X(EVICT_ICMP, "evict-unconfirmed-icmp",                                                    \
-	  "ICMP sessions never answered dropped, oldest first, for a new flow at a session limit")
+	  "ICMP sessions never answered dropped, oldest first, for a new flow at a session limit")  \
+	X(TRANSLATED_BYTES, "translated-bytes",                                                    \
+	  "bytes of the translated packets written to the tun (whole IP packets; a GSO packet "   \
+	  "whole, each IPv6 fragment of a split datagram); not ICMP errors the translator built")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

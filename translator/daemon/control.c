@@ -186,40 +186,92 @@ struct session_print {
 	FILE *f;
 	bool json;
 	bool first;
+	uint64_t now_ms, now_wall_ms; /* control_view's */
 };
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), after
+ * Howard Hinnant's days_from_civil inverse; valid for any day >= 0. */
+static void civil_from_days(uint64_t z, unsigned *y, unsigned *m, unsigned *d)
+{
+	uint64_t era, doe, yoe, doy, mp;
+
+	z += 719468; /* days from 0000-03-01 to 1970-01-01 */
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (unsigned)(yoe + era * 400 + (*m <= 2));
+}
+
+void iso8601_utc(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t s = ms / 1000, sod = s % 86400;
+	unsigned y, m, d;
+
+	civil_from_days(s / 86400, &y, &m, &d);
+	snprintf(buf, len, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", y, m, d, (unsigned)(sod / 3600),
+	         (unsigned)(sod / 60 % 60), (unsigned)(sod % 60), (unsigned)(ms % 1000));
+}
+
+/* A monotonic time as wall-clock ms, through the view's pair of clocks. */
+static uint64_t wall_ms(const struct session_print *p, uint64_t mono_ms)
+{
+	int64_t delta = (int64_t)(mono_ms - p->now_ms);
+
+	return (uint64_t)((int64_t)p->now_wall_ms + delta);
+}
 
 static int print_session(const struct nat64_session_info *s, void *arg)
 {
 	struct session_print *p = arg;
 	char a6[INET6_ADDRSTRLEN], a4[INET_ADDRSTRLEN], r4[INET_ADDRSTRLEN];
+	char created[32], expires[32];
+	/* Whole seconds: the age rounded down, the time left up (a session
+	 * with 0.2 s left is not gone yet). */
+	unsigned long long age =
+	    s->created_ms <= p->now_ms ? (p->now_ms - s->created_ms) / 1000 : 0;
+	unsigned long long left =
+	    s->expires_ms > p->now_ms ? (s->expires_ms - p->now_ms + 999) / 1000 : 0;
 
 	addr6_str(s->addr6, a6, sizeof(a6));
 	addr4_str(s->addr4, a4, sizeof(a4));
 	addr4_str(s->remote4, r4, sizeof(r4));
-	if (p->json)
+	if (p->json) {
+		iso8601_utc(wall_ms(p, s->created_ms), created, sizeof(created));
+		iso8601_utc(wall_ms(p, s->expires_ms), expires, sizeof(expires));
 		fprintf(p->f,
 		        "%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
 		        "\"ipv4_port\":%u,\"remote\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
-		        "\"expires_ms\":%llu}",
+		        "\"expires_ms\":%llu,\"age_s\":%llu,\"expires_in_s\":%llu,"
+		        "\"created\":\"%s\",\"expires\":\"%s\"}",
 		        p->first ? "" : ",", proto_name(s->proto), a6, s->port6, a4, s->port4, r4,
 		        s->rport4, nat64_tcp_state_name(s->state),
-		        (unsigned long long)s->expires_ms);
-	else
-		fprintf(p->f, "%-4s %s#%u  %s#%u  %s#%u  %s\n", proto_name(s->proto), a6, s->port6,
-		        a4, s->port4, r4, s->rport4, nat64_tcp_state_name(s->state));
+		        (unsigned long long)s->expires_ms, age, left, created, expires);
+	} else {
+		fprintf(p->f, "%-4s %s#%u  %s#%u  %s#%u  %s  %llus  %llus\n", proto_name(s->proto),
+		        a6, s->port6, a4, s->port4, r4, s->rport4, nat64_tcp_state_name(s->state),
+		        age, left);
+	}
 	p->first = false;
 	return 0;
 }
 
 static void answer_sessions(const struct control_view *v, bool json, FILE *f)
 {
-	struct session_print p = {.f = f, .json = json, .first = true};
+	struct session_print p = {.f = f,
+	                          .json = json,
+	                          .first = true,
+	                          .now_ms = v->now_ms,
+	                          .now_wall_ms = v->now_wall_ms};
 
 	if (json)
 		fputc('[', f);
 	else
-		fprintf(f, "%-4s %s  %s  %s  %s\n", "prot", "ipv6#port", "pool4#port",
-		        "remote#port", "state");
+		fprintf(f, "%-4s %s  %s  %s  %s  %s  %s\n", "prot", "ipv6#port", "pool4#port",
+		        "remote#port", "state", "age", "expires-in");
 	if (v->nat)
 		nat64_foreach_session(v->nat, print_session, &p);
 	if (json)

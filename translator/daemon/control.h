@@ -23,7 +23,15 @@ struct control_view {
 	const char *offloads; /* "csum tso4 tso6 ..." or "off (why)"; NULL: not shown */
 	bool routes_installed;
 	uint64_t uptime_s;
+	uint64_t now_ms;      /* the sessions' clock (CLOCK_MONOTONIC) now */
+	uint64_t now_wall_ms; /* the wall clock (CLOCK_REALTIME) at the same moment */
 };
+
+/* ms since the Unix epoch as ISO 8601 UTC with milliseconds
+ * ("2024-05-01T12:34:56.789Z"); buf holds at least 25 bytes. Pure: no
+ * gmtime_r, whose first call may read the time zone file, which the engine's
+ * seccomp filter forbids. */
+void iso8601_utc(uint64_t ms, char *buf, size_t len);
 
 /* Create the listening socket (its directory too), mode 0660 so only root
  * and the socket's group can use it. Returns the fd, or -1 with err set. */

@@ -78,6 +78,9 @@ struct daemon {
 	pid_t parent_pid; /* engine: the parent's pid */
 	bool parent_gone; /* engine: the parent died or broke the protocol */
 	bool stop_asked;  /* engine: PS_STOP came while waiting for a reply */
+	/* metrics (metrics.h): the endpoint, NULL when off; reloads (main thread) */
+	struct metrics_server *metrics;
+	uint64_t reloads_ok, reloads_failed;
 };
 
 static inline uint64_t now_ms(void)
@@ -85,6 +88,15 @@ static inline uint64_t now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The wall clock (CLOCK_REALTIME) in ms since the Unix epoch. */
+static inline uint64_t wall_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 

@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "frag.h"
 #include "log.h"
+#include "metrics.h"
 #include "nat64.h"
 #include "privsep.h"
 #include "sandbox.h"
@@ -102,6 +103,8 @@ static int confine(struct daemon *d)
 static void engine_teardown(struct daemon *d, bool ran)
 {
 	stop_workers(d);
+	metrics_stop(d->metrics);
+	d->metrics = NULL;
 	if (ran)
 		log_counters(d);
 	free(d->workers);
@@ -151,6 +154,10 @@ int engine_main(struct daemon *d, FILE *state_in)
 		goto out;
 	}
 	engine_take_tun(d, m);
+	/* Bound while still root (a port below 1024 works), served from the
+	 * main loop once confined (metrics_http.c). */
+	if (d->cfg->metrics[0] && !(d->metrics = metrics_start(d)))
+		goto out;
 	if (confine(d) < 0)
 		goto out;
 	d->started_ms = now_ms();

@@ -17,6 +17,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "nat64.h"
 #include "privsep.h"
 #include "sandbox.h"
@@ -55,7 +56,9 @@ static void serve_control(struct daemon *d)
 	v.workers = d->nstarted;
 	v.routes_installed = d->cfg->routes;
 	v.offloads = tunif_offload_str(&d->tun, offloads, sizeof(offloads));
-	v.uptime_s = (now_ms() - d->started_ms) / 1000;
+	v.now_ms = now_ms();
+	v.now_wall_ms = wall_now_ms();
+	v.uptime_s = (v.now_ms - d->started_ms) / 1000;
 	f = open_memstream(&ans, &ans_len);
 	if (f) {
 		char msg[CONFIG_ERRLEN + 64];
@@ -132,14 +135,15 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 	int status = 0;
 
 	for (;;) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[5] = {
 		    {.fd = sfd, .events = POLLIN},
 		    {.fd = tfd, .events = POLLIN},
 		    {.fd = d->ps_fd, .events = POLLIN},
 		    {.fd = d->control_fd, .events = POLLIN},
+		    {.fd = metrics_fd(d->metrics), .events = POLLIN}, /* -1 when off: ignored */
 		};
 
-		if (poll(pfd, 4, -1) < 0) {
+		if (poll(pfd, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -181,6 +185,9 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 		}
 		if (pfd[3].revents & POLLIN)
 			serve_control(d);
+		/* a scrape ready, or (each second) idle connections to end */
+		if ((pfd[4].revents & POLLIN) || (pfd[1].revents & POLLIN))
+			metrics_run(d->metrics);
 		if (d->parent_gone) {
 			status = 1;
 			break;

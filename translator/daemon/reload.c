@@ -75,9 +75,11 @@ int reload(struct daemon *d, char *msg, size_t msglen)
 	d->cfg = nc;
 	log_set_level(nc->log_level);
 	snprintf(msg, msglen, "configuration reloaded");
+	d->reloads_ok++; /* tun64_reloads_total (metrics.c) */
 	return 0;
 refuse:
 	free(nc);
+	d->reloads_failed++;
 	return -1;
 }
 

@@ -67,6 +67,12 @@ static const struct allowed allow_list[] = {
     {"lseek", "stdio flushing a stream"},
     /* reload (reload.c) */
     {"sysinfo", "max-sessions 0 is sized to the memory (fill_nat64_config)"},
+    /* the metrics endpoint (metrics_http.c: libmicrohttpd in the main loop;
+     * socket, bind, listen and epoll_create1 run before the filter) */
+    {"epoll_wait", "MHD_run: which metrics connections are ready (timeout 0)"},
+    {"epoll_pwait", "epoll_wait on architectures without it"},
+    {"epoll_ctl", "a new metrics connection joins MHD's epoll set, a closed one leaves"},
+    {"shutdown", "MHD closes the write side of a finished metrics connection"},
     /* the parent (privsep_msg.c) */
     {"sendmsg", "messages to the parent: requests, the state file"},
     {"recvmsg", "messages from the parent, with the tun fds (SCM_RIGHTS)"},

@@ -78,6 +78,7 @@ static void worker_write_many(struct worker *w, const uint8_t *out, size_t out_l
 	size_t n;
 
 	while ((n = xlat_many_next(out, out_len)) > 0) {
+		ctr_add(&w->ctr, DIR_4TO6, CTR_TRANSLATED_BYTES, n);
 		worker_write(w, NULL, out, n);
 		out += n;
 		out_len -= n;
@@ -99,10 +100,16 @@ static void worker_translate(struct worker *w, struct xlat_pkt *pkt, struct vnet
 	}
 	if (v != XLAT_SEND)
 		return;
-	if (vh && out == pkt->buf + pkt->off)
-		vnet_after_xlat(vh, out, out_len);
-	else
+	if (out == pkt->buf + pkt->off) {
+		/* Translated in place (not an ICMP error built in scratch): its
+		 * bytes, by the output's version (hairpinned: IPv6, 4to6). */
+		ctr_add(&w->ctr, (out[0] >> 4) == 4 ? DIR_6TO4 : DIR_4TO6, CTR_TRANSLATED_BYTES,
+		        out_len);
+		if (vh)
+			vnet_after_xlat(vh, out, out_len);
+	} else {
 		vh = NULL;
+	}
 	worker_write(w, vh, out, out_len);
 }
 

@@ -158,7 +158,11 @@ struct session *session_create(struct nat64 *nat, struct shard *sh, struct bib *
 	uint64_t timeout =
 	    atomic_load_explicit(&nat->timeout_ms[timer_for(b->proto, st)], memory_order_relaxed);
 
-	return session_insert(nat, sh, b, hs, z, st, now_ms + timeout);
+	struct session *s = session_insert(nat, sh, b, hs, z, st, now_ms + timeout);
+
+	if (s)
+		s->created_ms = now_ms;
+	return s;
 }
 
 /* Remove s (shard locked). Returns its BIB entry if that is now dynamic and

@@ -93,6 +93,7 @@ static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, st
 {
 	uint64_t hs = sess_hash(nat, b, &e->remote);
 	enum nat64_result r;
+	struct session *s;
 
 	if (b->addr4 != e->v4.addr || b->port4 != e->v4.port)
 		return IMPORT_TAKEN; /* (X',x) is bound to another (T,t) now */
@@ -101,11 +102,12 @@ static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, st
 	r = session_reserve(nat, b->addr6, NULL);
 	if (r != NAT64_OK)
 		return reserve_outcome(r);
-	if (!session_insert(nat, sh, b, hs, &e->remote, e->state,
-	                    now_ms + saved_lifetime(nat, e))) {
+	s = session_insert(nat, sh, b, hs, &e->remote, e->state, now_ms + saved_lifetime(nat, e));
+	if (!s) {
 		session_unreserve(nat, b->addr6);
 		return IMPORT_NOMEM;
 	}
+	s->created_ms = now_ms; /* the state file keeps no age */
 	return IMPORT_SESSION;
 }
 
@@ -118,6 +120,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 	struct shard *sh = shard_of(nat, h4);
 	enum nat64_result r;
 	struct bib *b = NULL;
+	struct session *s = NULL;
 
 	if (!source_allowed(nat, e->v6.addr))
 		return IMPORT_NOT_ALLOWED;
@@ -137,8 +140,12 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 	pthread_mutex_lock(&sh->lock);
 	/* the port was free, so no entry can hold (T,t) */
 	b = bib_create(nat, sh, h4, e->proto, e->v6.addr, e->v6.port, e->v4.addr, e->v4.port);
-	if (b && !session_insert(nat, sh, b, sess_hash(nat, b, &e->remote), &e->remote, e->state,
-	                         now_ms + saved_lifetime(nat, e))) {
+	if (b)
+		s = session_insert(nat, sh, b, sess_hash(nat, b, &e->remote), &e->remote, e->state,
+		                   now_ms + saved_lifetime(nat, e));
+	if (s) {
+		s->created_ms = now_ms;
+	} else if (b) {
 		bib_kill(nat, sh, b);
 		slab_free(&sh->bib_slab, b);
 		b = NULL;

@@ -306,6 +306,12 @@ void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st)
 	}
 }
 
+void nat64_foreach_pool4(struct nat64 *nat, int (*cb)(const struct nat64_pool4_use *, void *),
+                         void *arg)
+{
+	pool4_foreach_use(nat->pool, cb, arg);
+}
+
 static void session_info(const struct session *s, struct nat64_session_info *in)
 {
 	const struct bib *b = s->bib;
@@ -320,6 +326,7 @@ static void session_info(const struct session *s, struct nat64_session_info *in)
 	in->rport4 = s->rport;
 	in->state = (enum nat64_tcp_state)s->state;
 	in->expires_ms = s->expires_ms;
+	in->created_ms = s->created_ms;
 }
 
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),

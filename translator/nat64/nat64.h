@@ -173,6 +173,22 @@ struct nat64_stats {
 };
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
 
+/* pool4 use of one (address, protocol): for status and the metrics. */
+struct nat64_pool4_use {
+	uint32_t addr;       /* T, host order */
+	uint8_t proto;       /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint32_t ports;      /* (T,t) the range can hand out (TCP and UDP: not port 0) */
+	uint32_t used;       /* of them, held by a BIB entry */
+	bool active;         /* false: the range left the configuration (ports drain) */
+	uint32_t range_addr; /* its pool4 line's prefix */
+	uint8_t range_len;
+};
+/* Calls cb for every address of every pool4 range and each protocol, in
+ * range order; stops early if cb returns non-zero. Reads atomic counters
+ * only: no lock, never in the way of the workers. */
+void nat64_foreach_pool4(struct nat64 *nat, int (*cb)(const struct nat64_pool4_use *, void *),
+                         void *arg);
+
 /* Live sessions of the client /64 that holds addr6. */
 uint64_t nat64_client_sessions(struct nat64 *nat, const uint8_t addr6[16]);
 /* Live sessions of the address addr6 itself. */
@@ -202,6 +218,7 @@ struct nat64_session_info {
 	uint16_t rport4;   /* z */
 	enum nat64_tcp_state state;
 	uint64_t expires_ms;
+	uint64_t created_ms; /* same clock; a session restored from the state file: restore time */
 };
 
 struct nat64_bib_info {

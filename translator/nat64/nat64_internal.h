@@ -76,9 +76,9 @@
  *     quota shard (max-sessions victim) only after the first is released.
  *     The victim is destroyed with no lock of the new flow held.
  *
- * Memory: 80 bytes per session (plus an 88-byte ucnode while unconfirmed), 56 per BIB entry, plus 8
- * per hash bucket (three tables, load factor 0.5..1): measured about 160 bytes per flow with one
- * session per BIB entry, 10^6 flows in about 160 MB. Plus 24 bytes and a bucket per client /64, at
+ * Memory: 88 bytes per session (plus an 88-byte ucnode while unconfirmed), 56 per BIB entry, plus 8
+ * per hash bucket (three tables, load factor 0.5..1): about 168 bytes per flow with one
+ * session per BIB entry, 10^6 flows in about 168 MB. Plus 24 bytes and a bucket per client /64, at
  * most one per session. */
 #ifndef TUN64_NAT64_INTERNAL_H
 #define TUN64_NAT64_INTERNAL_H
@@ -130,14 +130,15 @@ struct session {
 	struct session *bib_prev, *bib_next;
 	struct bib *bib;
 	uint64_t expires_ms;
-	uint64_t queued_ms; /* expires_ms when last queued on its timer list */
-	uint32_t remote4;   /* Z */
-	uint16_t rport;     /* z */
-	uint8_t state;      /* enum nat64_tcp_state */
-	uint8_t timer;      /* enum timer_class */
-	struct ucnode *uc;  /* shard lock; non-NULL while unconfirmed (evict.c) */
+	uint64_t queued_ms;  /* expires_ms when last queued on its timer list */
+	uint32_t remote4;    /* Z */
+	uint16_t rport;      /* z */
+	uint8_t state;       /* enum nat64_tcp_state */
+	uint8_t timer;       /* enum timer_class */
+	struct ucnode *uc;   /* shard lock; non-NULL while unconfirmed (evict.c) */
+	uint64_t created_ms; /* for its age in tun64ctl sessions; a restored one: restore time */
 };
-_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 80),
+_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 88),
                "entry sizes stated under Memory");
 
 struct lru {

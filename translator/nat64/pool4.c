@@ -394,3 +394,36 @@ void pool4_release(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port)
 	if ((old & m) && bit_in_part(r, pi, part, bit))
 		atomic_fetch_sub_explicit(addr_used(r, ai, pi, part), 1, memory_order_relaxed);
 }
+
+void pool4_foreach_use(const struct pool4 *p, int (*cb)(const struct nat64_pool4_use *, void *),
+                       void *arg)
+{
+	static const uint8_t proto[N_PROTO] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP};
+	size_t n = atomic_load_explicit(&p->n, memory_order_acquire);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct p4range *r = &p->r[i];
+
+		for (uint32_t a = 0; a < r->naddr; a++) {
+			for (int pi = 0; pi < N_PROTO; pi++) {
+				struct nat64_pool4_use u = {.addr = r->cfg.addr + a,
+				                            .proto = proto[pi],
+				                            .active = atomic_load(&r->active),
+				                            .range_addr = r->cfg.addr,
+				                            .range_len = r->cfg.len};
+
+				for (int part = 0; part < N_PART; part++) {
+					uint32_t first, last;
+
+					if (part_bits(r, pi, part, &first, &last))
+						u.ports += last - first + 1;
+					u.used += atomic_load_explicit(
+					    &r->used[((size_t)a * N_PROTO + pi) * N_PART + part],
+					    memory_order_relaxed);
+				}
+				if (cb(&u, arg))
+					return;
+			}
+		}
+	}
+}

@@ -59,6 +59,10 @@ bool pool4_alloc(struct pool4 *p, uint8_t proto, uint32_t addr_hint, uint16_t sp
 /* Give back a (T,t) from pool4_alloc or pool4_claim; no-op outside pool4. */
 void pool4_release(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port);
 
+/* nat64_foreach_pool4's walk (nat64.h). */
+void pool4_foreach_use(const struct pool4 *p, int (*cb)(const struct nat64_pool4_use *, void *),
+                       void *arg);
+
 /* xorshift64* step; state must be non-zero. */
 uint64_t pool4_rand(uint64_t *state);
 
