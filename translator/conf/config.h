@@ -69,6 +69,8 @@ struct tun64_config {
 	bool tos_zero;           /* tos zero (default copy) */
 	bool filtering_adf;      /* filtering address-dependent (default endpoint-independent) */
 	bool flow_label_hash;    /* flow-label hash (default zero) */
+	/* pref64-announce: RAs with the RFC 8781 PREF64 option on this link; "" = off */
+	char pref64_announce[IFNAMSIZ];
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default; /* true while pool4 is the built-in default */
 };
