@@ -13,8 +13,10 @@ PACKAGES=(
 	python3 python3-scapy procps coreutils nftables
 	traceroute systemd man-db groff-base dpkg-dev file
 	bird2
+	ndisc6
 	clang libbpf-dev bpftool
 )
+# ndisc6: rdisc6, the client's Router Solicitation in e2e_pref64.
 # The tc fast path (translator/fastpath, CMake option TUN64_FASTPATH): clang
 # compiles its BPF program (-target bpf; gcc has no BPF backend in Debian 12),
 # bpftool embeds the object in a skeleton header so tun64d carries it, and
