@@ -13,6 +13,7 @@ PACKAGES=(
 	python3 python3-scapy procps coreutils nftables
 	traceroute systemd man-db groff-base dpkg-dev file
 	bird2
+	ndisc6
 	clang libbpf-dev bpftool
 	libmicrohttpd-dev python3-prometheus-client
 )
@@ -20,6 +21,7 @@ PACKAGES=(
 # depends on libmicrohttpd12 through dpkg-shlibdeps); e2e_metrics parses a
 # scrape with python3-prometheus-client's text parser (Debian 12's promtool
 # comes only with the whole prometheus server package).
+# ndisc6: rdisc6, the client's Router Solicitation in e2e_pref64.
 # The tc fast path (translator/fastpath, CMake option TUN64_FASTPATH): clang
 # compiles its BPF program (-target bpf; gcc has no BPF backend in Debian 12),
 # bpftool embeds the object in a skeleton header so tun64d carries it, and

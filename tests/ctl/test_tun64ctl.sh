@@ -49,6 +49,29 @@ expect 0 64:ff9b::808:808 '' -- -c "$dir/empty.conf" map 8.8.8.8
 expect 0 64:ff9b::cb00:7102 'tun64ctl: note: 203.0.113.2 is not a global address; RFC 6052 §3.1 forbids it with 64:ff9b::/96 (wkp-allow-private no)' -- -c "$dir/empty.conf" map 203.0.113.2
 expect 0 64:ff9b::a01:203 '' -- --config "$dir/wkp.conf" map 10.1.2.3
 
+# pref64: radvd and systemd-networkd snippets for the prefix (RFC 8781),
+# the link from pref64-announce, offline
+printf 'prefix 2001:db8:122::/48\npref64-announce lan6\n' >"$dir/pref64.conf"
+pref64_out="# radvd >= 2.20 (radvd.conf): nat64prefix goes in the interface block of the clients' link
+interface lan6 {
+	AdvSendAdvert on;
+	nat64prefix 2001:db8:122::/48 {
+		AdvValidLifetime 1800;
+	};
+};
+
+# systemd-networkd >= 255: in the .network file of the clients' link (lan6)
+[Network]
+IPv6SendRA=yes
+
+[IPv6PREF64Prefix]
+Prefix=2001:db8:122::/48
+LifetimeSec=1800"
+expect 0 "$pref64_out" '' -- -c "$dir/pref64.conf" pref64
+expect 0 "${pref64_out//2001:db8:122::\/48/2001:db8:64::/96}" '' -- -c "$dir/pref64.conf" pref64 --prefix 2001:db8:64::/96
+expect 1 '' "tun64ctl: unexpected argument 'x'" -- -c "$dir/pref64.conf" pref64 x
+expect 1 '' 'tun64ctl: pref64: there is no --json output (it prints configuration snippets)' -- --json pref64
+
 # RFC 7757 explicit mappings from the config file, longest match first
 expect 0 2001:db8:6::107 '' -- -c "$dir/eam.conf" map 192.0.2.7
 expect 0 2001:db8:6::21 '' -- -c "$dir/eam.conf" map 192.0.2.33

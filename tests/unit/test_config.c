@@ -129,7 +129,8 @@ static const char every_key[] = "# a full configuration\n"
                                 "tos zero\n"
                                 "flow-label hash\n"
                                 "filtering address-dependent\n"
-                                "metrics 127.0.0.1:9164\n";
+                                "metrics 127.0.0.1:9164\n"
+                                "pref64-announce lan6\n";
 
 START_TEST(parse_every_key)
 {
@@ -206,6 +207,7 @@ START_TEST(parse_every_key)
 	ck_assert_uint_eq(cfg.rfc6791_pool6.len, 48);
 	ck_assert(cfg.udp_zero_csum_drop && cfg.tos_zero && cfg.flow_label_hash);
 	ck_assert(cfg.filtering_adf);
+	ck_assert_str_eq(cfg.pref64_announce, "lan6");
 	ck_assert_msg(config_finalize(&cfg, err, sizeof(err)) == 0, "%s", err);
 	/* explicitly set addresses are kept */
 	ck_assert_uint_eq(cfg.ipv4_addr, V4(192, 0, 2, 1));
@@ -373,7 +375,7 @@ START_TEST(is_key)
 	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
 	    "offload",           "filtering",    "udp-coalesce", "state-save-interval",
-	    "icmp-unreachable", "max-sessions-per-address", "metrics",
+	    "icmp-unreachable", "max-sessions-per-address", "metrics", "pref64-announce",
 	};
 	size_t i;
 
@@ -685,6 +687,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_int_eq(a->tos_zero, b->tos_zero);
 	ck_assert_int_eq(a->flow_label_hash, b->flow_label_hash);
 	ck_assert_int_eq(a->filtering_adf, b->filtering_adf);
+	ck_assert_str_eq(a->pref64_announce, b->pref64_announce);
 	ck_assert_str_eq(a->state_file, b->state_file);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
 	ck_assert_str_eq(a->user, b->user);

@@ -71,6 +71,8 @@ struct tun64_config {
 	bool flow_label_hash;    /* flow-label hash (default zero) */
 	/* metrics (issue 14): "ADDR:PORT" of the Prometheus endpoint; "" = off */
 	char metrics[64];
+	/* pref64-announce: RAs with the RFC 8781 PREF64 option on this link; "" = off */
+	char pref64_announce[IFNAMSIZ];
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default;               /* true while pool4 is the built-in default */
 	char prefix_where[PATH_MAX + 32]; /* "FILE:LINE" of the prefix line, for errors */

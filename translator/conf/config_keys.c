@@ -268,6 +268,13 @@ static const struct config_key KEYS[] = {
      FIELD(metrics),
      .flags = KF_OPTIONAL,
      .check = check_metrics},
+    /* --- PREF64 to clients (issue 14 item 7): the parent sends RAs with
+     * only the RFC 8781 option on this link; restart only. */
+    {.name = "pref64-announce",
+     .type = CT_STRING,
+     FIELD(pref64_announce),
+     .flags = KF_OPTIONAL,
+     .check = check_ifname},
 };
 
 #define N_KEYS (sizeof(KEYS) / sizeof(KEYS[0]))

@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "config.h"
 #include "eam.h"
+#include "pref64_conf.h"
 #include "zone.h"
 
 #define EXIT_USAGE 1
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 	    "  map --zone FILE [--prefix P]\n"
 	    "                         an AAAA record for every A record of a DNS zone\n"
 	    "                         file (FILE - is stdin); offline too\n"
+	    "  pref64                 radvd and systemd-networkd settings that announce\n"
+	    "                         the prefix to clients (RFC 8781 PREF64); offline\n"
 	    "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
 	    "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
 	    "  sessions               live NAT64 sessions\n"
@@ -381,6 +384,26 @@ static int cmd_map(const struct ctl_args *a)
 	return rc;
 }
 
+/* pref64: offline like map, from the configuration (or --prefix). */
+static int cmd_pref64(const struct ctl_args *a)
+{
+	struct tun64_config *c;
+	int rc;
+
+	if (a->operand)
+		return fail("unexpected argument '%s'", a->operand);
+	if (a->json)
+		return fail("pref64: there is no --json output (it prints configuration snippets)");
+	c = malloc(sizeof(*c));
+	if (!c)
+		return fail("out of memory");
+	rc = load_map_config(a, c);
+	if (rc == 0)
+		pref64_print_conf(stdout, &c->prefix, c->pref64_announce);
+	free(c);
+	return rc;
+}
+
 static bool is_socket_cmd(const char *cmd)
 {
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
@@ -470,6 +493,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(a.command, "map") == 0)
 		return cmd_map(&a);
+	if (strcmp(a.command, "pref64") == 0)
+		return cmd_pref64(&a);
 	if (is_socket_cmd(a.command))
 		return cmd_socket(&a);
 	return fail("%s: unknown command (see tun64ctl --help)", a.command);

@@ -20,6 +20,8 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "pref64.h"
+#include "pref64_ra.h"
 #include "privsep.h"
 #include "routes.h"
 #include "tunif.h"
@@ -31,6 +33,7 @@ struct parent {
 	int save_errno; /* why the save failed; 0 while it goes well */
 	bool stopping;  /* PS_STOP sent: the engine's exit is expected */
 	int status;
+	struct pref64 ra; /* pref64-announce; ra.fd < 0 when off */
 };
 
 static struct ps_msg pmsg; /* from the engine; main thread only */
@@ -280,13 +283,15 @@ static void parent_loop(struct parent *p, int sfd)
 	struct daemon *d = p->d;
 
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 		    {.fd = sfd, .events = POLLIN},
 		    {.fd = d->routes ? routes_monitor_fd(d->routes) : -1, .events = POLLIN},
 		    {.fd = d->ps_fd, .events = POLLIN},
+		    {.fd = pref64_fd(&p->ra), .events = POLLIN},
 		};
+		int timeout = p->ra.fd >= 0 ? pref64_timeout_ms(&p->ra, now_ms()) : -1;
 
-		if (poll(pfd, 3, -1) < 0) {
+		if (poll(pfd, 4, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -315,7 +320,27 @@ static void parent_loop(struct parent *p, int sfd)
 			}
 			from_engine(p);
 		}
+		if (p->ra.fd >= 0) {
+			if (pfd[3].revents & POLLIN)
+				pref64_read(&p->ra, now_ms());
+			pref64_tick(&p->ra, now_ms());
+		}
 	}
+}
+
+/* pref64-announce: a failure to open the socket stops nothing else. */
+static void start_pref64(struct parent *p)
+{
+	const struct tun64_config *c = p->d->cfg;
+	char err[512];
+
+	if (!c->pref64_announce[0])
+		return;
+	if (pref64_open(&p->ra, c->pref64_announce, &c->prefix, now_ms(), err, sizeof(err)) < 0)
+		log_err("%s", err);
+	else
+		log_info("pref64-announce %s: PREF64 in Router Advertisements, lifetime %u s",
+		         c->pref64_announce, PREF64_LIFETIME_S);
 }
 
 /* Fork the engine: it gets one end of the socketpair, the control socket
@@ -348,7 +373,7 @@ static int fork_engine(struct daemon *d, FILE *state_in)
 
 int parent_main(struct daemon *d, int sfd)
 {
-	struct parent p = {.d = d, .save_fd = -1};
+	struct parent p = {.d = d, .save_fd = -1, .ra = {.fd = -1}};
 	FILE *state_in = NULL;
 	bool sock_dir_made, ran = false;
 	char err[512];
@@ -379,6 +404,7 @@ int parent_main(struct daemon *d, int sfd)
 		p.status = 1;
 	} else {
 		ran = true;
+		start_pref64(&p);
 	}
 	parent_loop(&p, sfd);
 	reap(&p);
@@ -386,6 +412,7 @@ int parent_main(struct daemon *d, int sfd)
 		close(p.save_fd);
 	control_close(d->control_fd, d->cfg->control_socket);
 	if (ran) {
+		pref64_stop(&p.ra); /* first: clients stop using the prefix */
 		remove_masquerade(d);
 		routes_teardown(d->routes);
 		if (!d->cfg->persist && d->tun.existed)
