@@ -105,7 +105,9 @@ static const struct config_key KEYS[] = {
     {.name = "pool4",
      LIST(cfg_set_pool4, cfg_print_pool4),
      .same = cfg_same_pool4,
-     .flags = KF_REPEAT,
+     /* reload: new ranges allocate at once, sessions of removed ones end,
+      * and the parent changes the routes (and masquerade) to match */
+     .flags = KF_RELOAD | KF_REPEAT,
      .def = "192.168.255.0/24 ports 1024-65535"},
     /* unset: derived by config_finalize */
     {.name = "ipv4-addr", .type = CT_ADDR4, FIELD(ipv4_addr), GIVEN(ipv4_addr_set)},

@@ -78,7 +78,10 @@
 	X(EVICT_UDP, "evict-unconfirmed-udp",                                                      \
 	  "UDP sessions never answered dropped, oldest first, for a new flow at a session limit")  \
 	X(EVICT_ICMP, "evict-unconfirmed-icmp",                                                    \
-	  "ICMP sessions never answered dropped, oldest first, for a new flow at a session limit")
+	  "ICMP sessions never answered dropped, oldest first, for a new flow at a session limit") \
+	X(ENDED_POOL4_REMOVED, "ended-pool4-removed",                                              \
+	  "sessions ended: a reload removed their pool4 range (under 6to4)")                       \
+	X(SESSIONS_DELETED, "sessions-deleted", "sessions ended by tun64ctl sessions delete (6to4)")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

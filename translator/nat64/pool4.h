@@ -59,6 +59,17 @@ bool pool4_alloc(struct pool4 *p, uint8_t proto, uint32_t addr_hint, uint16_t sp
 /* Give back a (T,t) from pool4_alloc or pool4_claim; no-op outside pool4. */
 void pool4_release(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port);
 
+/* Is (addr, port) in a range that allocates now? (reload ends the sessions
+ * of ranges that left the configuration.) */
+bool pool4_active_at(const struct pool4 *p, uint32_t addr, uint16_t port);
+
+/* Range idx: its line, whether it is active, and per protocol (0 TCP, 1
+ * UDP, 2 ICMP) the ports in use and the ports it has, all its addresses
+ * together. Reads relaxed counters: cheap, a moment's view. False if there
+ * is no range idx. */
+bool pool4_range_use(const struct pool4 *p, size_t idx, struct pool4_range *cfg, bool *active,
+                     uint64_t used[3], uint64_t total[3]);
+
 /* xorshift64* step; state must be non-zero. */
 uint64_t pool4_rand(uint64_t *state);
 
