@@ -825,7 +825,8 @@ START_TEST(reload_diff)
 	ck_assert_str_eq(restart_key("", "tun-device t64\n"), "tun-device");
 	ck_assert_str_eq(restart_key("", "prefix 2001:db8:46::/96\n"), "prefix");
 	ck_assert_str_eq(restart_key("", "mtu 1400\n"), "mtu");
-	ck_assert_str_eq(restart_key("", "ipv4-addr 198.51.100.5\n"), "ipv4-addr");
+	/* since issue 14 they follow a reloaded pool4 (live only) */
+	ck_assert_ptr_null(restart_key("", "ipv4-addr 198.51.100.5\n"));
 	ck_assert_str_eq(restart_key("", "control-socket /tmp/x.sock\n"), "control-socket");
 	ck_assert_str_eq(restart_key("workers 1\n", "workers 2\n"), "workers");
 	ck_assert_str_eq(restart_key("", "masquerade ppp0\n"), "masquerade");
