@@ -218,7 +218,7 @@ START_TEST(parse_stateless_map)
 	static const uint8_t m2[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06, 0, 0,
 	                               0,    0,    0,    0,    0,    0,    0, 0x21};
 
-	ck_assert_msg(parse("mode stateless\n"
+	ck_assert_msg(parse("mode stateless\nipv4-addr 203.0.113.1\n"
 	                    "map 192.0.2.0/24 2001:db8:6::100/120\n"
 	                    "map 192.0.2.33 2001:db8:6::21\n") == 0,
 	              "%s", err);
@@ -242,7 +242,7 @@ START_TEST(parse_stateless_map_unequal)
 	static const uint8_t m1[16] = {0x20, 0x01, 0x0d, 0xb8, 0xaa, 0xaa};
 	static const uint8_t m2[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06, 0x00, 0x07};
 
-	ck_assert_msg(parse("mode stateless\n"
+	ck_assert_msg(parse("mode stateless\nipv4-addr 203.0.113.1\n"
 	                    "map 192.0.2.0/24 2001:db8:aaaa::/64\n"
 	                    "map 198.51.100.6 2001:db8:6:7::/64\n"
 	                    "map 203.0.113.0/24 2001:db8:6::/120\n") == 0,
@@ -546,6 +546,23 @@ START_TEST(finalize_ipv6_addr)
 }
 END_TEST
 
+/* Stateless: no private default ipv4-addr (issue 14): given, or from
+ * rfc6791-pool4, or from a pool4 given; else a one-line error. */
+START_TEST(stateless_ipv4_addr)
+{
+	ck_assert_int_eq(parse("mode stateless\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "ipv4-addr: stateless mode needs it (the source of ICMPv4 errors: a "
+	                      "global address), or rfc6791-pool4 or pool4 to take it from");
+	ck_assert_int_eq(parse("mode stateless\nrfc6791-pool4 203.0.113.0/30\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.ipv4_addr, 0xcb007101); /* 203.0.113.1 */
+	ck_assert_int_eq(parse("mode stateless\npool4 198.51.100.0/28\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.ipv4_addr, 0xc6336401); /* 198.51.100.1 */
+}
+END_TEST
+
 START_TEST(finalize_errors)
 {
 	ck_assert_int_eq(parse("bib tcp 203.0.113.1#80 2001:db8:6::2#80\n"), 0);
@@ -694,7 +711,8 @@ START_TEST(round_trip_every_key)
 {
 	round_trip(every_key);
 	round_trip("");
-	round_trip("mode stateless\nprefix 2001:db8:6400::/40\nmap 192.0.2.0/28 2001:db8:6::/124\n"
+	round_trip("mode stateless\nipv4-addr 203.0.113.1\nprefix 2001:db8:6400::/40\n"
+	           "map 192.0.2.0/28 2001:db8:6::/124\n"
 	           "map 198.51.100.0/26 2001:db8:1:8::/61\n"
 	           "timeout-udp 10\ntimeout-tcp-est 20\nlog-level error\n");
 }
@@ -943,6 +961,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, finalize_ipv4_addr);
 	tcase_add_test(tc, finalize_ipv6_addr);
 	tcase_add_test(tc, finalize_errors);
+	tcase_add_test(tc, stateless_ipv4_addr);
 	tcase_add_test(tc, round_trip_every_key);
 	tcase_add_test(tc, every_key_covers_table);
 	tcase_add_test(tc, print_defaults_exact);

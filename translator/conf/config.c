@@ -291,7 +291,19 @@ int config_finalize(struct tun64_config *c, char *err, size_t errlen)
 	}
 	if (check_pool4(c, err, errlen) < 0 || check_mode_lists(c, err, errlen) < 0)
 		return -1;
-	if (!c->ipv4_addr_set) {
+	/* Stateless ICMPv4 errors (Fragmentation Needed among them, PMTUD)
+	 * come from ipv4-addr: the built-in pool4 is RFC 1918, which bogon
+	 * filters drop, so it is no default there (issue 14). */
+	if (!c->ipv4_addr_set && c->mode == XLAT_STATELESS && c->rfc6791_pool4_set) {
+		struct pool4_range r = {.addr = c->rfc6791_pool4.addr, .len = c->rfc6791_pool4.len};
+
+		c->ipv4_addr = first_pool4_addr(&r);
+	} else if (!c->ipv4_addr_set && c->mode == XLAT_STATELESS && c->pool4_default) {
+		snprintf(err, errlen,
+		         "ipv4-addr: stateless mode needs it (the source of ICMPv4 errors: a "
+		         "global address), or rfc6791-pool4 or pool4 to take it from");
+		return -1;
+	} else if (!c->ipv4_addr_set) {
 		if (c->n_pool4 == 0) {
 			snprintf(err, errlen,
 			         "ipv4-addr: not set and there is no pool4 to take "
