@@ -571,15 +571,15 @@ START_TEST(finalize_errors)
 
 	ck_assert_int_eq(parse("mode stateless\nbib tcp 192.168.255.1#80 2001:db8:6::2#80\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "bib: static bindings need mode stateful");
+	ck_assert_str_eq(err, "t.conf:2: bib: static bindings need mode stateful");
 
 	ck_assert_int_eq(parse("map 192.0.2.1 2001:db8:6::1\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "map: explicit address mappings need mode stateless");
+	ck_assert_str_eq(err, "t.conf:1: map: explicit address mappings need mode stateless");
 
 	ck_assert_int_eq(parse("mode stateless\nmasquerade eth0\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "masquerade: needs mode stateful (it masquerades pool4)");
+	ck_assert_str_eq(err, "t.conf:2: masquerade: needs mode stateful (it masquerades pool4)");
 
 	/* overlaps built up behind config_set's back are still caught */
 	config_defaults(&cfg);

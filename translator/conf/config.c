@@ -51,6 +51,18 @@ static const char *trim(const char *s, char *buf, size_t buflen)
 	return buf;
 }
 
+/* The first line of a key whose errors only finalize can find. */
+static void remember_where(struct tun64_config *c, const char *key, const char *where)
+{
+	char *slot = strcmp(key, "map") == 0          ? c->where_map
+	             : strcmp(key, "bib") == 0        ? c->where_bib
+	             : strcmp(key, "masquerade") == 0 ? c->where_masquerade
+	                                              : NULL;
+
+	if (slot && !slot[0])
+		snprintf(slot, sizeof(c->where_map), "%s", where);
+}
+
 int config_set(struct tun64_config *c, const char *key, const char *value, const char *where,
                char *err, size_t errlen)
 {
@@ -74,6 +86,7 @@ int config_set(struct tun64_config *c, const char *key, const char *value, const
 		snprintf(err, errlen, "%s: %s: %s", where, key, w);
 		return -1;
 	}
+	remember_where(c, key, where);
 	return 0;
 }
 
@@ -259,16 +272,19 @@ static int check_mode_lists(const struct tun64_config *c, char *err, size_t errl
 	size_t i;
 
 	if (c->mode == XLAT_STATEFUL && c->n_map > 0) {
-		snprintf(err, errlen, "map: explicit address mappings need mode stateless");
+		snprintf(err, errlen, "%s%smap: explicit address mappings need mode stateless",
+		         c->where_map, c->where_map[0] ? ": " : "");
 		return -1;
 	}
 	if (c->mode == XLAT_STATELESS && c->n_bib > 0) {
-		snprintf(err, errlen, "bib: static bindings need mode stateful");
+		snprintf(err, errlen, "%s%sbib: static bindings need mode stateful", c->where_bib,
+		         c->where_bib[0] ? ": " : "");
 		return -1;
 	}
 	/* what it masquerades is pool4, which stateless mode does not use */
 	if (c->mode == XLAT_STATELESS && c->masquerade[0]) {
-		snprintf(err, errlen, "masquerade: needs mode stateful (it masquerades pool4)");
+		snprintf(err, errlen, "%s%smasquerade: needs mode stateful (it masquerades pool4)",
+		         c->where_masquerade, c->where_masquerade[0] ? ": " : "");
 		return -1;
 	}
 	/* RFC 6146 §3.5: T is always a pool4 address */
