@@ -10,7 +10,9 @@
 #   - a shorter timeout-udp on reload applies to a running UDP session;
 #   - tun64ctl sessions delete --pool4 / --client / --all;
 #   - tun64ctl withdraw: routes gone and tun down, and the healer leaves it
-#     so; restore puts them back and traffic flows again.
+#     so; restore puts them back and traffic flows again;
+#   - stateless: reloaded `map` lines move their routes, and status shows no
+#     pool4.
 #
 # Usage: e2e_ops.sh BUILD_DIR   (as root; run by ctest as e2e_ops)
 set -u
@@ -185,5 +187,21 @@ restored() {
 t64_check "restore: tun up, routes back" restored
 t64_check "traffic flows after restore" t64_wait_for 5 fetch
 t64_check "tun64d still running" t64_alive "$T64_DAEMON_PID"
+
+# ---- stateless: reloaded `map` lines move their routes --------------------------
+stop_daemon() { kill -TERM "$T64_DAEMON_PID" && t64_wait_exit "$T64_DAEMON_PID" 10; }
+t64_require "stateful tun64d stopped" stop_daemon
+t64_require "stateless tun64d started" t64_start_daemon "$BUILD" --mode stateless
+write_conf "pool4 $POOL_A" "map 192.0.2.6 2001:db8:6::2"
+t64_check "reload adds map 192.0.2.6: its route appears" eval 'reload && route_present 192.0.2.6'
+write_conf "pool4 $POOL_A" "map 192.0.2.7 2001:db8:6::2" "map 192.0.2.128/28 2001:db8:6::80/124"
+map_moved() {
+	reload || return 1
+	t64_in "$T64_NS_ROUTER" ip -4 route show proto 64 dev nat64 | sed 's/^/    /'
+	! route_present 192.0.2.6 && route_present 192.0.2.7 && route_present 192.0.2.128/28
+}
+t64_check "reload to map 192.0.2.7 and 192.0.2.128/28: routes follow, 192.0.2.6 gone" map_moved
+no_pool4_shown() { ! ctl status | grep -q '^pool4'; }
+t64_check "stateless status shows no pool4" no_pool4_shown
 
 t64_finish
