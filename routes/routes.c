@@ -445,27 +445,27 @@ static int routes_ensure(struct routes *r, const char *verb, char *err, size_t e
 	return added;
 }
 
-static bool route_entry_seen(const struct routes *r, const struct route_entry *e)
+static bool route_entry_seen(const struct route_entry *route, size_t n, const struct route_entry *e)
 {
-	for (size_t i = 0; i < r->n_routes; i++)
-		if (r->route[i].family == e->family && r->route[i].len == e->len &&
-		    memcmp(r->route[i].dst, e->dst, 16) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (route[i].family == e->family && route[i].len == e->len &&
+		    memcmp(route[i].dst, e->dst, 16) == 0)
 			return true;
 	return false;
 }
 
-static void routes_spec_load(struct routes *r, const struct routes_spec *spec)
+/* The routes of spec into route[] (room for 1 + ROUTES_MAX_PREFIX4);
+ * returns how many. */
+static size_t routes_from_spec(const struct routes_spec *spec, struct route_entry *route)
 {
 	struct route_entry *e;
-
-	r->spec = *spec;
-	snprintf(r->ifname, sizeof(r->ifname), "%s", spec->ifname);
-	r->spec.ifname = r->ifname;
+	size_t n = 0;
 
 	/* Length 0 is no prefix (`prefix none`), never ::/0: that would route
 	 * all IPv6 into the tun. */
 	if (spec->prefix6.len > 0) {
-		e = &r->route[r->n_routes++];
+		e = &route[n++];
+		memset(e, 0, sizeof(*e));
 		e->family = AF_INET6;
 		memcpy(e->dst, spec->prefix6.addr, 16);
 		e->len = spec->prefix6.len;
@@ -473,15 +473,25 @@ static void routes_spec_load(struct routes *r, const struct routes_spec *spec)
 	for (size_t i = 0; i < spec->n_prefix4 && i < ROUTES_MAX_PREFIX4; i++) {
 		uint32_t be = htonl(spec->prefix4[i].addr);
 
-		e = &r->route[r->n_routes];
+		e = &route[n];
+		memset(e, 0, sizeof(*e));
 		e->family = AF_INET;
 		memcpy(e->dst, &be, 4);
 		e->len = spec->prefix4[i].len;
 		/* One route per prefix: pool4 may name a prefix more than once
 		 * (port ranges), and a second add would fail with EEXIST. */
-		if (!route_entry_seen(r, e))
-			r->n_routes++;
+		if (!route_entry_seen(route, n, e))
+			n++;
 	}
+	return n;
+}
+
+static void routes_spec_load(struct routes *r, const struct routes_spec *spec)
+{
+	r->spec = *spec;
+	snprintf(r->ifname, sizeof(r->ifname), "%s", spec->ifname);
+	r->spec.ifname = r->ifname;
+	r->n_routes = routes_from_spec(spec, r->route);
 }
 
 /* The translator forwards between the tun and the other links, which the
@@ -547,6 +557,8 @@ int routes_heal(struct routes *r, char *err, size_t errlen)
 {
 	int restored = 0, n;
 
+	if (r->withdrawn)
+		return 0; /* out of service on purpose: nothing to put back */
 	if (r->spec.install_routes) {
 		n = sysctls_ensure(r, err, errlen);
 		if (n < 0)
@@ -564,6 +576,86 @@ int routes_heal(struct routes *r, char *err, size_t errlen)
 	if (n < 0)
 		return -1;
 	return restored + n;
+}
+
+int routes_update(struct routes *r, const struct routes_spec *spec, char *err, size_t errlen)
+{
+	struct route_entry nw[1 + ROUTES_MAX_PREFIX4], gone[1 + ROUTES_MAX_PREFIX4];
+	size_t n_new, n_gone;
+
+	if (spec->n_prefix4 > ROUTES_MAX_PREFIX4) {
+		snprintf(err, errlen, "routes: too many IPv4 prefixes");
+		return -1;
+	}
+	r->spec.n_prefix4 = spec->n_prefix4;
+	memcpy(r->spec.prefix4, spec->prefix4, sizeof(r->spec.prefix4));
+	n_new = routes_from_spec(&r->spec, nw);
+	n_gone = route_entries_diff(r->route, r->n_routes, nw, n_new, gone);
+	for (size_t i = 0; i < n_gone; i++)
+		route_del(r, &gone[i]);
+	memcpy(r->route, nw, sizeof(nw[0]) * n_new);
+	r->n_routes = n_new;
+	if (!r->spec.install_routes || r->withdrawn)
+		return 0;
+	return routes_ensure(r, "added", err, errlen);
+}
+
+static int link_down(struct routes *r, char *err, size_t errlen)
+{
+	struct rtnl_link *cur = NULL, *want;
+	char kmsg[320];
+	int rc;
+
+	kernel_error_clear(r);
+	rc = rtnl_link_get_kernel(r->sk, 0, r->ifname, &cur);
+	if (rc < 0) {
+		snprintf(err, errlen, "link %s: %s", r->ifname,
+		         kernel_error_str(r, rc, kmsg, sizeof(kmsg)));
+		return -1;
+	}
+	want = rtnl_link_alloc();
+	if (want == NULL) {
+		rtnl_link_put(cur);
+		snprintf(err, errlen, "link %s: out of memory", r->ifname);
+		return -1;
+	}
+	rtnl_link_unset_flags(want, IFF_UP);
+	kernel_error_clear(r);
+	rc = rtnl_link_change(r->sk, cur, want, 0);
+	rtnl_link_put(want);
+	rtnl_link_put(cur);
+	if (rc < 0) {
+		snprintf(err, errlen, "setting link %s down: %s", r->ifname,
+		         kernel_error_str(r, rc, kmsg, sizeof(kmsg)));
+		return -1;
+	}
+	return 0;
+}
+
+int routes_withdraw(struct routes *r, char *err, size_t errlen)
+{
+	r->withdrawn = true;
+	for (size_t i = 0; i < r->n_routes; i++) {
+		if (r->route[i].owned)
+			route_del(r, &r->route[i]);
+		r->route[i].owned = false;
+	}
+	r->mon_link_ok = false;
+	if (link_down(r, err, errlen) < 0)
+		return -1;
+	routes_logf(r, 2, "link %s: down, routes removed (withdrawn)", r->ifname);
+	return 0;
+}
+
+int routes_restore(struct routes *r, char *err, size_t errlen)
+{
+	r->withdrawn = false;
+	return routes_heal(r, err, errlen);
+}
+
+bool routes_withdrawn(const struct routes *r)
+{
+	return r->withdrawn;
 }
 
 /* Sysctls are left as they are: other things on a router (other tunnels,

@@ -40,6 +40,21 @@ struct routes *routes_setup(const struct routes_spec *spec, routes_log_fn log, c
  * of things restored, or -1 with err set. */
 int routes_heal(struct routes *r, char *err, size_t errlen);
 
+/* Reload: the IPv4 prefixes of spec replace the ones in place (the link,
+ * its MTU and the IPv6 prefix stay). Routes that leave are removed if they
+ * were ours, routes that stay keep their ownership, new ones are added (not
+ * while withdrawn). Returns the number added, or -1 with err set. */
+int routes_update(struct routes *r, const struct routes_spec *spec, char *err, size_t errlen);
+
+/* Out of service (tun64ctl withdraw): remove our routes and set the link
+ * down; until routes_restore, routes_heal puts nothing back. Returns 0 or -1
+ * with err set. */
+int routes_withdraw(struct routes *r, char *err, size_t errlen);
+/* Back in service: link up, routes back (routes_heal). Returns what
+ * routes_heal returns. */
+int routes_restore(struct routes *r, char *err, size_t errlen);
+bool routes_withdrawn(const struct routes *r);
+
 /* The monitor's netlink socket fd (link and route groups) for poll(). */
 int routes_monitor_fd(struct routes *r);
 

@@ -39,6 +39,8 @@ struct routes {
 	struct route_entry route[1 + ROUTES_MAX_PREFIX4];
 	size_t n_routes;
 
+	bool withdrawn; /* routes_withdraw: out of service, heal does nothing */
+
 	struct mnl_socket *mon;
 	bool mon_link_ok; /* the link was up with our MTU at the last look */
 };
@@ -48,6 +50,13 @@ void routes_logf(const struct routes *r, int level, const char *fmt, ...)
 
 /* "2001:db8:64::/96" */
 char *route_entry_str(const struct route_entry *e, char *buf, size_t len);
+
+/* diff.c: ownership carried from old[] to nw[] for the routes in both
+ * (owned flags of nw[] are overwritten); the owned routes of old[] that are
+ * not in nw[] are copied to gone[] (room for n_old), their number returned:
+ * those are ours to remove. A route of old[] that was not ours is left. */
+size_t route_entries_diff(const struct route_entry *old, size_t n_old, struct route_entry *nw,
+                          size_t n_new, struct route_entry *gone);
 
 /* monitor.c: open before making changes so nothing is missed. */
 int routes_monitor_open(struct routes *r, char *err, size_t errlen);

@@ -414,10 +414,9 @@ lost_on_a() {
 t64_check "A's downloads (ports ${ON_A[*]}) are lost, as documented for stateful mode" lost_on_a
 
 # ---- maintenance: planned withdrawal ------------------------------------------
-# `tun64ctl withdraw` / `tun64ctl restore` (issue 14 item 8) are to drain a box
-# without killing it: remove its routes so that BIRD withdraws them, let
-# its flows finish, then stop it. They need daemon changes; test them here.
-t64_skip "tun64ctl withdraw|restore: not implemented yet (docs/scaling.md, Maintenance)"
+# `tun64ctl withdraw` / `tun64ctl restore` (issue 14 item 8) drain a box
+# without killing it: tested below with the stateless pair, where nothing is
+# lost either way.
 
 # ---- stateless ---------------------------------------------------------------
 
@@ -435,6 +434,23 @@ t64_require "upstream: $T64_PREFIX6 and $EAM4/32 both via A and B (ECMP)" \
 	t64_wait_for 15 both_stateless
 
 t64_check "16 new flows all work and both boxes carry some (stateless)" spread_flows
+
+# Maintenance: withdraw A (its tun down, its routes gone: BIRD withdraws
+# them), the healer leaves it so, new flows go through B; restore brings A
+# back into the ECMP set.
+withdraw_a() {
+	"$BUILD/tun64ctl" -s "$W/tun64-A.sock" withdraw | sed 's/^/    /'
+	t64_wait_for "$WITHDRAW_MAX" eval 'up_prefix_hops 1 && eam_via_b_only' || return 1
+	sleep 2 # the healer would put the routes back within 1.5 s
+	up_prefix_hops 1 && eam_via_b_only
+}
+t64_check "tun64ctl withdraw A: the upstream routes only via B, and stays so" withdraw_a
+t64_check "while A is withdrawn, new flows work (through B)" after_kill_flows
+restore_a() {
+	"$BUILD/tun64ctl" -s "$W/tun64-A.sock" restore | sed 's/^/    /'
+	t64_wait_for 15 both_stateless
+}
+t64_check "tun64ctl restore A: both boxes in the ECMP set again" restore_a
 
 stateless_downloads() {
 	local port

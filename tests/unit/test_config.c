@@ -222,7 +222,7 @@ START_TEST(parse_stateless_map)
 	static const uint8_t m2[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06, 0, 0,
 	                               0,    0,    0,    0,    0,    0,    0, 0x21};
 
-	ck_assert_msg(parse("mode stateless\n"
+	ck_assert_msg(parse("mode stateless\nipv4-addr 203.0.113.1\n"
 	                    "map 192.0.2.0/24 2001:db8:6::100/120\n"
 	                    "map 192.0.2.33 2001:db8:6::21\n") == 0,
 	              "%s", err);
@@ -246,7 +246,7 @@ START_TEST(parse_stateless_map_unequal)
 	static const uint8_t m1[16] = {0x20, 0x01, 0x0d, 0xb8, 0xaa, 0xaa};
 	static const uint8_t m2[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x06, 0x00, 0x07};
 
-	ck_assert_msg(parse("mode stateless\n"
+	ck_assert_msg(parse("mode stateless\nipv4-addr 203.0.113.1\n"
 	                    "map 192.0.2.0/24 2001:db8:aaaa::/64\n"
 	                    "map 198.51.100.6 2001:db8:6:7::/64\n"
 	                    "map 203.0.113.0/24 2001:db8:6::/120\n") == 0,
@@ -568,6 +568,23 @@ START_TEST(finalize_ipv6_addr)
 }
 END_TEST
 
+/* Stateless: no private default ipv4-addr (issue 14): given, or from
+ * rfc6791-pool4, or from a pool4 given; else a one-line error. */
+START_TEST(stateless_ipv4_addr)
+{
+	ck_assert_int_eq(parse("mode stateless\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "ipv4-addr: stateless mode needs it (the source of ICMPv4 errors: a "
+	                      "global address), or rfc6791-pool4 or pool4 to take it from");
+	ck_assert_int_eq(parse("mode stateless\nrfc6791-pool4 203.0.113.0/30\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.ipv4_addr, 0xcb007101); /* 203.0.113.1 */
+	ck_assert_int_eq(parse("mode stateless\npool4 198.51.100.0/28\n"), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.ipv4_addr, 0xc6336401); /* 198.51.100.1 */
+}
+END_TEST
+
 START_TEST(finalize_errors)
 {
 	ck_assert_int_eq(parse("bib tcp 203.0.113.1#80 2001:db8:6::2#80\n"), 0);
@@ -576,15 +593,15 @@ START_TEST(finalize_errors)
 
 	ck_assert_int_eq(parse("mode stateless\nbib tcp 192.168.255.1#80 2001:db8:6::2#80\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "bib: static bindings need mode stateful");
+	ck_assert_str_eq(err, "t.conf:2: bib: static bindings need mode stateful");
 
 	ck_assert_int_eq(parse("map 192.0.2.1 2001:db8:6::1\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "map: explicit address mappings need mode stateless");
+	ck_assert_str_eq(err, "t.conf:1: map: explicit address mappings need mode stateless");
 
 	ck_assert_int_eq(parse("mode stateless\nmasquerade eth0\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "masquerade: needs mode stateful (it masquerades pool4)");
+	ck_assert_str_eq(err, "t.conf:2: masquerade: needs mode stateful (it masquerades pool4)");
 
 	/* overlaps built up behind config_set's back are still caught */
 	config_defaults(&cfg);
@@ -717,10 +734,11 @@ START_TEST(round_trip_every_key)
 {
 	round_trip(every_key);
 	round_trip("");
-	round_trip("mode stateless\nprefix 2001:db8:6400::/40\nmap 192.0.2.0/28 2001:db8:6::/124\n"
+	round_trip("mode stateless\nipv4-addr 203.0.113.1\nprefix 2001:db8:6400::/40\n"
+	           "map 192.0.2.0/28 2001:db8:6::/124\n"
 	           "map 198.51.100.0/26 2001:db8:1:8::/61\n"
 	           "timeout-udp 10\ntimeout-tcp-est 20\nlog-level error\n");
-	round_trip("mode stateless\nprefix none\nipv6-addr 2001:db8:64::1\n"
+	round_trip("mode stateless\nprefix none\nipv4-addr 192.0.2.1\nipv6-addr 2001:db8:64::1\n"
 	           "map 192.0.2.6 2001:db8:6::2\nmap 203.0.113.2 2001:db8:cafe::2\n");
 }
 END_TEST
@@ -731,7 +749,7 @@ START_TEST(prefix_none)
 {
 	char *printed;
 
-	ck_assert_int_eq(parse("mode stateless\nprefix none\nipv6-addr 2001:db8:64::1\n"), 0);
+	ck_assert_int_eq(parse("mode stateless\nprefix none\nipv4-addr 192.0.2.1\nipv6-addr 2001:db8:64::1\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
 	ck_assert(config_prefix_none(&cfg));
 	printed = print_to_string(&cfg);
@@ -876,12 +894,14 @@ START_TEST(reload_diff)
 	ck_assert_ptr_null(restart_key("", "max-sessions 5000\nlog-level debug\n"));
 	ck_assert_ptr_null(restart_key("", "bib tcp 198.51.100.1#80 2001:db8:6::80#80\n"));
 	ck_assert_ptr_null(restart_key("", "allow6 2001:db8:6::/64\nlowest-ipv6-mtu 1400\n"));
+	/* pool4 reloads since issue 14 (routes follow; removed ranges end) */
+	ck_assert_ptr_null(restart_key("", "pool4 198.51.100.16/28\n"));
 	/* restart needed, named by key */
-	ck_assert_str_eq(restart_key("", "pool4 198.51.100.16/28\n"), "pool4");
 	ck_assert_str_eq(restart_key("", "tun-device t64\n"), "tun-device");
 	ck_assert_str_eq(restart_key("", "prefix 2001:db8:46::/96\n"), "prefix");
 	ck_assert_str_eq(restart_key("", "mtu 1400\n"), "mtu");
-	ck_assert_str_eq(restart_key("", "ipv4-addr 198.51.100.5\n"), "ipv4-addr");
+	/* since issue 14 they follow a reloaded pool4 (live only) */
+	ck_assert_ptr_null(restart_key("", "ipv4-addr 198.51.100.5\n"));
 	ck_assert_str_eq(restart_key("", "control-socket /tmp/x.sock\n"), "control-socket");
 	ck_assert_str_eq(restart_key("workers 1\n", "workers 2\n"), "workers");
 	ck_assert_str_eq(restart_key("", "masquerade ppp0\n"), "masquerade");
@@ -999,6 +1019,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, finalize_ipv4_addr);
 	tcase_add_test(tc, finalize_ipv6_addr);
 	tcase_add_test(tc, finalize_errors);
+	tcase_add_test(tc, stateless_ipv4_addr);
 	tcase_add_test(tc, round_trip_every_key);
 	tcase_add_test(tc, prefix_none);
 	tcase_add_test(tc, every_key_covers_table);

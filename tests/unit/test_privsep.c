@@ -103,6 +103,43 @@ START_TEST(engine_messages_checked)
 }
 END_TEST
 
+/* PS_ROUTES (reload) and PS_WITHDRAW / PS_RESTORE (tun64ctl withdraw). */
+START_TEST(routes_messages_checked)
+{
+	struct ps_seq seq = {0};
+	struct ps_routes r = {0};
+	struct ps_hdr h = {PS_ROUTES, sizeof(r)};
+
+	r.n = 2;
+	r.p[0] = (struct ps_prefix4){.addr = 0xc6336400, .len = 24}; /* 198.51.100.0/24 */
+	r.p[1] = (struct ps_prefix4){.addr = 0xcb007107, .len = 32}; /* 203.0.113.7/32 */
+	ck_assert_ptr_null(ps_check_from_engine(&h, &r, sizeof(r), 0, &seq));
+	r.n = 0;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &r, sizeof(r), 0, &seq)); /* past n */
+	r.n = 2;
+	r.p[0].addr |= 1; /* host bits */
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &r, sizeof(r), 0, &seq));
+	r.p[0].addr &= ~1U;
+	r.p[1].len = 33;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &r, sizeof(r), 0, &seq));
+	r.p[1].len = 32;
+	r.p[1].pad[1] = 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &r, sizeof(r), 0, &seq));
+	r.p[1].pad[1] = 0;
+	r.n = PS_MAX_ROUTES + 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &r, sizeof(r), 0, &seq));
+	r.n = 2;
+	h.len = sizeof(r) - 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &r, sizeof(r) - 1, 0, &seq));
+	h = (struct ps_hdr){PS_WITHDRAW, 0};
+	ck_assert_ptr_null(ps_check_from_engine(&h, NULL, 0, 0, &seq));
+	h = (struct ps_hdr){PS_RESTORE, 1};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &r, 1, 0, &seq));
+	h = (struct ps_hdr){PS_RESTORE, 0};
+	ck_assert_ptr_null(ps_check_from_engine(&h, NULL, 0, 0, &seq));
+}
+END_TEST
+
 /* In a child: confine, use the allow-list, then open a file. */
 static int confined_child(bool forbidden)
 {
@@ -182,6 +219,7 @@ int main(void)
 
 	tcase_add_test(tc, roundtrip_with_fds);
 	tcase_add_test(tc, engine_messages_checked);
+	tcase_add_test(tc, routes_messages_checked);
 	tcase_add_test(tc, sandbox_allows_and_kills);
 	tcase_add_test(tc, sandbox_list_has_no_file_opening);
 	suite_add_tcase(s, tc);

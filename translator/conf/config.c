@@ -53,6 +53,18 @@ static const char *trim(const char *s, char *buf, size_t buflen)
 	return buf;
 }
 
+/* The first line of a key whose errors only finalize can find. */
+static void remember_where(struct tun64_config *c, const char *key, const char *where)
+{
+	char *slot = strcmp(key, "map") == 0          ? c->where_map
+	             : strcmp(key, "bib") == 0        ? c->where_bib
+	             : strcmp(key, "masquerade") == 0 ? c->where_masquerade
+	                                              : NULL;
+
+	if (slot && !slot[0])
+		snprintf(slot, sizeof(c->where_map), "%s", where);
+}
+
 int config_set(struct tun64_config *c, const char *key, const char *value, const char *where,
                char *err, size_t errlen)
 {
@@ -78,6 +90,7 @@ int config_set(struct tun64_config *c, const char *key, const char *value, const
 	}
 	if (k->parse == cfg_set_prefix) /* config_finalize names it */
 		snprintf(c->prefix_where, sizeof(c->prefix_where), "%s", where);
+	remember_where(c, key, where);
 	return 0;
 }
 
@@ -263,16 +276,19 @@ static int check_mode_lists(const struct tun64_config *c, char *err, size_t errl
 	size_t i;
 
 	if (c->mode == XLAT_STATEFUL && c->n_map > 0) {
-		snprintf(err, errlen, "map: explicit address mappings need mode stateless");
+		snprintf(err, errlen, "%s%smap: explicit address mappings need mode stateless",
+		         c->where_map, c->where_map[0] ? ": " : "");
 		return -1;
 	}
 	if (c->mode == XLAT_STATELESS && c->n_bib > 0) {
-		snprintf(err, errlen, "bib: static bindings need mode stateful");
+		snprintf(err, errlen, "%s%sbib: static bindings need mode stateful", c->where_bib,
+		         c->where_bib[0] ? ": " : "");
 		return -1;
 	}
 	/* what it masquerades is pool4, which stateless mode does not use */
 	if (c->mode == XLAT_STATELESS && c->masquerade[0]) {
-		snprintf(err, errlen, "masquerade: needs mode stateful (it masquerades pool4)");
+		snprintf(err, errlen, "%s%smasquerade: needs mode stateful (it masquerades pool4)",
+		         c->where_masquerade, c->where_masquerade[0] ? ": " : "");
 		return -1;
 	}
 	/* RFC 6146 §3.5: T is always a pool4 address */
@@ -324,7 +340,19 @@ int config_finalize(struct tun64_config *c, char *err, size_t errlen)
 	}
 	if (check_pool4(c, err, errlen) < 0 || check_mode_lists(c, err, errlen) < 0)
 		return -1;
-	if (!c->ipv4_addr_set) {
+	/* Stateless ICMPv4 errors (Fragmentation Needed among them, PMTUD)
+	 * come from ipv4-addr: the built-in pool4 is RFC 1918, which bogon
+	 * filters drop, so it is no default there (issue 14). */
+	if (!c->ipv4_addr_set && c->mode == XLAT_STATELESS && c->rfc6791_pool4_set) {
+		struct pool4_range r = {.addr = c->rfc6791_pool4.addr, .len = c->rfc6791_pool4.len};
+
+		c->ipv4_addr = first_pool4_addr(&r);
+	} else if (!c->ipv4_addr_set && c->mode == XLAT_STATELESS && c->pool4_default) {
+		snprintf(err, errlen,
+		         "ipv4-addr: stateless mode needs it (the source of ICMPv4 errors: a "
+		         "global address), or rfc6791-pool4 or pool4 to take it from");
+		return -1;
+	} else if (!c->ipv4_addr_set) {
 		if (c->n_pool4 == 0) {
 			snprintf(err, errlen,
 			         "ipv4-addr: not set and there is no pool4 to take "

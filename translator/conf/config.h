@@ -76,6 +76,9 @@ struct tun64_config {
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default;               /* true while pool4 is the built-in default */
 	char prefix_where[PATH_MAX + 32]; /* "FILE:LINE" of the prefix line, for errors */
+	/* internal (issue 14 item 5): where the first map, bib and masquerade
+	 * lines were ("FILE:LINE" or "--KEY"), for the errors of finalize */
+	char where_map[80], where_bib[80], where_masquerade[80];
 };
 
 #define CONFIG_DEFAULT_PATH "/etc/tun64/tun64.conf"

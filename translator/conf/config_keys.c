@@ -114,11 +114,22 @@ static const struct config_key KEYS[] = {
     {.name = "pool4",
      LIST(cfg_set_pool4, cfg_print_pool4),
      .same = cfg_same_pool4,
-     .flags = KF_REPEAT,
+     /* reload: new ranges allocate at once, sessions of removed ones end,
+      * and the parent changes the routes (and masquerade) to match */
+     .flags = KF_RELOAD | KF_REPEAT,
      .def = "192.168.255.0/24 ports 1024-65535"},
-    /* unset: derived by config_finalize */
-    {.name = "ipv4-addr", .type = CT_ADDR4, FIELD(ipv4_addr), GIVEN(ipv4_addr_set)},
-    {.name = "ipv6-addr", .type = CT_ADDR6, FIELD(ipv6_addr), GIVEN(ipv6_addr_set)},
+    /* unset: derived by config_finalize. Reloadable: only the packet path
+     * reads them (live), and the derived ones follow a reloaded pool4. */
+    {.name = "ipv4-addr",
+     .type = CT_ADDR4,
+     FIELD(ipv4_addr),
+     GIVEN(ipv4_addr_set),
+     .flags = KF_RELOAD},
+    {.name = "ipv6-addr",
+     .type = CT_ADDR6,
+     FIELD(ipv6_addr),
+     GIVEN(ipv6_addr_set),
+     .flags = KF_RELOAD},
     {.name = "map", LIST(cfg_set_map, cfg_print_map), .flags = KF_RELOAD | KF_REPEAT},
     {.name = "bib", LIST(cfg_set_bib, cfg_print_bib), .flags = KF_RELOAD | KF_REPEAT},
     {.name = "allow6",

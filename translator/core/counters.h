@@ -81,7 +81,10 @@
 	  "ICMP sessions never answered dropped, oldest first, for a new flow at a session limit")  \
 	X(TRANSLATED_BYTES, "translated-bytes",                                                    \
 	  "bytes of the translated packets written to the tun (whole IP packets; a GSO packet "   \
-	  "whole, each IPv6 fragment of a split datagram); not ICMP errors the translator built")
+	  "whole, each IPv6 fragment of a split datagram); not ICMP errors the translator built") \
+	X(ENDED_POOL4_REMOVED, "ended-pool4-removed",                                              \
+	  "sessions ended: a reload removed their pool4 range (under 6to4)")                       \
+	X(SESSIONS_DELETED, "sessions-deleted", "sessions ended by tun64ctl sessions delete (6to4)")
 
 enum tun64_counter {
 #define X(id, name, meaning) CTR_##id,

@@ -34,6 +34,8 @@ struct ctl_args {
 	const char *socket_path;
 	bool json;
 	bool explain;
+	const char *client, *pool4; /* sessions delete --client / --pool4 */
+	bool all;                   /* sessions delete --all */
 };
 
 static void usage(FILE *f)
@@ -54,6 +56,11 @@ static void usage(FILE *f)
 	    "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
 	    "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
 	    "  sessions               live NAT64 sessions\n"
+	    "  sessions delete --client ADDR6[/LEN] | --pool4 ADDR4 | --all\n"
+	    "                         end sessions now (their ports go back to pool4)\n"
+	    "  withdraw               out of service: tun down, its routes removed; the\n"
+	    "                         daemon keeps its state and does not put them back\n"
+	    "  restore                back in service after withdraw\n"
 	    "  reload                 make tun64d re-read its configuration file\n"
 	    "  bib                    the binding table (BIB): client#port, pool4#port\n"
 	    "\n"
@@ -125,7 +132,17 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 			a->explain = true;
 			continue;
 		}
-		if (is_option(arg, "--prefix")) {
+		if (strcmp(arg, "--all") == 0) {
+			a->all = true;
+			continue;
+		}
+		if (is_option(arg, "--client")) {
+			slot = &a->client;
+			name = "--client";
+		} else if (is_option(arg, "--pool4")) {
+			slot = &a->pool4;
+			name = "--pool4";
+		} else if (is_option(arg, "--prefix")) {
 			slot = &a->prefix;
 			name = "--prefix";
 		} else if (is_option(arg, "--zone")) {
@@ -408,7 +425,8 @@ static bool is_socket_cmd(const char *cmd)
 {
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
 	       strcmp(cmd, "sessions") == 0 || strcmp(cmd, "bib") == 0 ||
-	       strcmp(cmd, "reload") == 0;
+	       strcmp(cmd, "reload") == 0 || strcmp(cmd, "withdraw") == 0 ||
+	       strcmp(cmd, "restore") == 0;
 }
 
 /* A daemon of this release that does not know the request. */
@@ -428,6 +446,10 @@ static int cmd_socket(const struct ctl_args *a)
 	ssize_t n;
 	int fd, rc = 0;
 
+	if (a->operand && strcmp(a->operand, "delete") == 0 &&
+	    (strcmp(a->command, "sessions") != 0 ||
+	     (a->client != NULL) + (a->pool4 != NULL) + a->all != 1))
+		return fail("sessions delete: give one of --client ADDR6, --pool4 ADDR4, --all");
 	if (!path) {
 		c = malloc(sizeof(*c));
 		if (!c)
@@ -450,8 +472,18 @@ static int cmd_socket(const struct ctl_args *a)
 			close(fd);
 		return rc;
 	}
-	snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
-	         a->explain ? " explain" : "");
+	if (a->operand && strcmp(a->operand, "delete") == 0) {
+		snprintf(req, sizeof(req), "sessions delete %s %s\n",
+		         a->client  ? "client"
+		         : a->pool4 ? "pool4"
+		                    : "all",
+		         a->client  ? a->client
+		         : a->pool4 ? a->pool4
+		                    : "");
+	} else {
+		snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
+		         a->explain ? " explain" : "");
+	}
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
 		rc = fail("%s: %s", sun.sun_path, strerror(errno));
 		close(fd);

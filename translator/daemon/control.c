@@ -80,10 +80,117 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "icmp";
 }
 
+#define USE_MAX 64 /* POOL4_MAX_RANGES */
+
+static const char *const PROTO_NAMES[3] = {"tcp", "udp", "icmp"};
+
+/* Stateful only: stateless mode has no pool4 to show. */
+static void print_pool4_use(struct nat64 *nat, FILE *f)
+{
+	struct nat64_range_use u[USE_MAX];
+	size_t n = nat64_pool4_ranges(nat, u, USE_MAX);
+	uint64_t used[3] = {0}, total[3] = {0};
+	char a4[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "pool4     %s/%u ports %u-%u  used",
+		        addr4_str(u[i].range.addr, a4, sizeof(a4)), u[i].range.len,
+		        u[i].range.port_lo, u[i].range.port_hi);
+		for (int p = 0; p < 3; p++) {
+			fprintf(f, " %s %llu/%llu", PROTO_NAMES[p],
+			        (unsigned long long)u[i].used[p],
+			        (unsigned long long)u[i].total[p]);
+			used[p] += u[i].used[p];
+			total[p] += u[i].total[p];
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "pool4 use");
+	for (int p = 0; p < 3; p++)
+		fprintf(f, " %s %llu/%llu", PROTO_NAMES[p], (unsigned long long)used[p],
+		        (unsigned long long)total[p]);
+	fputc('\n', f);
+}
+
+static void json_pool4_use(struct nat64 *nat, FILE *f)
+{
+	struct nat64_range_use u[USE_MAX];
+	size_t n = nat64_pool4_ranges(nat, u, USE_MAX);
+	char a4[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s{\"prefix\":\"%s/%u\",\"ports\":\"%u-%u\"", i ? "," : "",
+		        addr4_str(u[i].range.addr, a4, sizeof(a4)), u[i].range.len,
+		        u[i].range.port_lo, u[i].range.port_hi);
+		for (int p = 0; p < 3; p++)
+			fprintf(f, ",\"%s_used\":%llu,\"%s_total\":%llu", PROTO_NAMES[p],
+			        (unsigned long long)u[i].used[p], PROTO_NAMES[p],
+			        (unsigned long long)u[i].total[p]);
+		fputc('}', f);
+	}
+}
+
+bool control_pool4_fill(struct nat64 *nat, uint64_t *used, uint64_t *total)
+{
+	struct nat64_range_use u[USE_MAX];
+	size_t n = nat64_pool4_ranges(nat, u, USE_MAX);
+	uint64_t su[3] = {0}, st[3] = {0};
+	int worst = -1;
+
+	for (size_t i = 0; i < n; i++)
+		for (int p = 0; p < 3; p++) {
+			su[p] += u[i].used[p];
+			st[p] += u[i].total[p];
+		}
+	for (int p = 0; p < 3; p++)
+		if (st[p] && (worst < 0 || su[p] * st[worst] > su[worst] * st[p]))
+			worst = p;
+	if (worst < 0)
+		return false;
+	*used = su[worst];
+	*total = st[worst];
+	return true;
+}
+
+/* sessions delete client ADDR6[/LEN] | pool4 ADDR4 | all */
+static int answer_delete(const struct control_view *v, const char *request, FILE *f)
+{
+	struct nat64_delete_filter flt = {.by = NAT64_DEL_ALL};
+	char what[16] = "", arg[INET6_ADDRSTRLEN + 8] = "";
+	size_t n;
+
+	if (!v->nat) {
+		fprintf(f, "error: stateless mode has no sessions\n");
+		return -1;
+	}
+	sscanf(request, "%*s %*s %15s %49s", what, arg);
+	if (strcmp(what, "client") == 0) {
+		flt.by = NAT64_DEL_CLIENT;
+		if (prefix6_parse(arg, &flt.client) < 0) {
+			fprintf(f,
+			        "error: sessions delete: '%s' is not an IPv6 address or prefix\n",
+			        arg);
+			return -1;
+		}
+	} else if (strcmp(what, "pool4") == 0) {
+		flt.by = NAT64_DEL_POOL4;
+		if (addr4_parse(arg, &flt.addr4) < 0) {
+			fprintf(f, "error: sessions delete: '%s' is not an IPv4 address\n", arg);
+			return -1;
+		}
+	} else if (strcmp(what, "all") != 0) {
+		fprintf(f, "error: sessions delete: give --client ADDR6, --pool4 ADDR4 or --all\n");
+		return -1;
+	}
+	n = nat64_delete(v->nat, &flt);
+	fprintf(f, "%zu session(s) deleted\n", n);
+	return 0;
+}
+
 static void answer_status(const struct control_view *v, bool json, FILE *f)
 {
 	const struct tun64_config *c = v->cfg;
-	char p6[INET6_ADDRSTRLEN + 4], a4[INET_ADDRSTRLEN];
+	char p6[INET6_ADDRSTRLEN + 4];
 	const char *mode = c->mode == XLAT_STATEFUL ? "stateful" : "stateless";
 
 	config_prefix_str(c, p6, sizeof(p6)); /* "ADDR/LEN" or "none" */
@@ -93,11 +200,12 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 		        "\"routes\":%s,\"uptime\":%llu,\"pool4\":[",
 		        mode, p6, v->tun_name, v->workers, v->routes_installed ? "true" : "false",
 		        (unsigned long long)v->uptime_s);
-		for (size_t i = 0; i < c->n_pool4; i++)
-			fprintf(f, "%s{\"prefix\":\"%s/%u\",\"ports\":\"%u-%u\"}", i ? "," : "",
-			        addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
-			        c->pool4[i].port_lo, c->pool4[i].port_hi);
+		if (v->nat)
+			json_pool4_use(v->nat, f);
 		fputc(']', f);
+		fprintf(f, ",\"withdrawn\":%s", v->withdrawn ? "true" : "false");
+		if (v->nat)
+			fprintf(f, ",\"max_sessions\":%llu", (unsigned long long)v->max_sessions);
 		if (v->offloads)
 			fprintf(f, ",\"offloads\":\"%s\"", v->offloads);
 		if (v->nat) {
@@ -122,14 +230,16 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 		fprintf(f, "offloads  %s\n", v->offloads);
 	fprintf(f, "routes    %s\nuptime    %llus\n", v->routes_installed ? "installed" : "no",
 	        (unsigned long long)v->uptime_s);
-	for (size_t i = 0; i < c->n_pool4; i++)
-		fprintf(f, "pool4     %s/%u ports %u-%u\n",
-		        addr4_str(c->pool4[i].addr, a4, sizeof(a4)), c->pool4[i].len,
-		        c->pool4[i].port_lo, c->pool4[i].port_hi);
+	if (v->withdrawn)
+		fprintf(f, "service   withdrawn (tun64ctl restore puts it back)\n");
+	if (v->nat)
+		print_pool4_use(v->nat, f);
 	if (v->nat) {
 		struct nat64_stats st;
 
 		nat64_get_stats(v->nat, &st);
+		fprintf(f, "max-sessions %llu, in use %llu\n", (unsigned long long)v->max_sessions,
+		        (unsigned long long)(st.sessions[0] + st.sessions[1] + st.sessions[2]));
 		fprintf(f, "bib       tcp %llu udp %llu icmp %llu\n", (unsigned long long)st.bib[0],
 		        (unsigned long long)st.bib[1], (unsigned long long)st.bib[2]);
 		fprintf(f, "sessions  tcp %llu udp %llu icmp %llu\n",
@@ -140,7 +250,8 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 	}
 }
 
-/* The early-drop counts (evict-unconfirmed-*), by the new flow's direction. */
+/* The early-drop counts (evict-unconfirmed-*), by the new flow's direction,
+ * and the sessions ended by a reload or on request. */
 static void add_evictions(struct nat64 *nat, struct tun64_counters *c)
 {
 	static const enum tun64_counter ctr[3] = {CTR_EVICT_TCP, CTR_EVICT_UDP, CTR_EVICT_ICMP};
@@ -151,6 +262,8 @@ static void add_evictions(struct nat64 *nat, struct tun64_counters *c)
 	for (int d = 0; d < 2; d++)
 		for (int p = 0; p < 3; p++)
 			c->v[dir[d]][ctr[p]] += st.evicted_by_dir[d][p];
+	c->v[DIR_6TO4][CTR_ENDED_POOL4_REMOVED] += st.ended_pool4_removed;
+	c->v[DIR_6TO4][CTR_SESSIONS_DELETED] += st.deleted;
 }
 
 /* Every counter, zero or not, so scripts can rely on the names. */
@@ -323,6 +436,8 @@ int control_answer(const char *request, const struct control_view *v, FILE *f)
 		answer_status(v, json, f);
 	else if (strcmp(cmd, "stats") == 0)
 		answer_stats(v, json, explain, f);
+	else if (strcmp(cmd, "sessions") == 0 && strncmp(request, "sessions delete", 15) == 0)
+		return answer_delete(v, request, f);
 	else if (strcmp(cmd, "sessions") == 0)
 		answer_sessions(v, json, f);
 	else if (strcmp(cmd, "bib") == 0)

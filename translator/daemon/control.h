@@ -22,6 +22,8 @@ struct control_view {
 	unsigned workers;
 	const char *offloads; /* "csum tso4 tso6 ..." or "off (why)"; NULL: not shown */
 	bool routes_installed;
+	bool withdrawn;        /* tun64ctl withdraw: out of service */
+	uint64_t max_sessions; /* effective (max-sessions 0: sized to memory) */
 	uint64_t uptime_s;
 	uint64_t now_ms;      /* the sessions' clock (CLOCK_MONOTONIC) now */
 	uint64_t now_wall_ms; /* the wall clock (CLOCK_REALTIME) at the same moment */
@@ -41,6 +43,11 @@ int control_listen(const char *path, char *err, size_t errlen);
  * request was not understood (the answer then says why). "reload" is the
  * caller's: it is not handled here. Pure formatting, no I/O but f. */
 int control_answer(const char *request, const struct control_view *v, FILE *f);
+
+/* pool4 in use, all active ranges and protocols together: the largest
+ * share of any protocol, in per mille, with its used and total ports.
+ * False without ranges. (status and the threshold log, watch.c) */
+bool control_pool4_fill(struct nat64 *nat, uint64_t *used, uint64_t *total);
 
 /* Remove the socket file. */
 void control_close(int fd, const char *path);

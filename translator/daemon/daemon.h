@@ -81,6 +81,7 @@ struct daemon {
 	/* metrics (metrics.h): the endpoint, NULL when off; reloads (main thread) */
 	struct metrics_server *metrics;
 	uint64_t reloads_ok, reloads_failed;
+	bool withdrawn;   /* engine: tun64ctl withdraw, until restore */
 };
 
 static inline uint64_t now_ms(void)
@@ -116,6 +117,8 @@ int engine_wait(struct daemon *d, uint32_t want_a, uint32_t want_b, struct ps_ms
 int engine_request(struct daemon *d, uint32_t type, uint32_t want_a, uint32_t want_b,
                    struct ps_msg **reply);
 int engine_read_parent(struct daemon *d);
+/* A message that needs no reply (PS_ROUTES, PS_WITHDRAW, PS_RESTORE). */
+int engine_tell(struct daemon *d, uint32_t type, const void *payload, size_t len);
 void engine_take_tun(struct daemon *d, const struct ps_msg *m);
 int fetch_config(struct daemon *d, struct tun64_config *nc, char *err, size_t errlen);
 
@@ -132,6 +135,9 @@ void log_counters(const struct daemon *d);
 /* setup.c */
 void sd_notify_ready(void);
 struct routes *setup_routes(const struct daemon *d);
+/* The IPv4 prefixes routed into the tun: pool4 (stateful) or `map`. */
+size_t route_prefixes(const struct tun64_config *c, struct prefix4 out[ROUTES_MAX_PREFIX4]);
+void update_routes(struct daemon *d, const struct prefix4 *p, size_t n);
 int setup_masquerade(const struct daemon *d);
 void remove_masquerade(const struct daemon *d);
 

@@ -74,6 +74,32 @@ static void log_started(const struct daemon *d)
 	log_info("ready");
 }
 
+/* Stateless ICMPv4 errors come from ipv4-addr (ICMPv6 ones from
+ * ipv6-addr): from a private or documentation address, bogon filters drop
+ * them, Fragmentation Needed among them, and PMTUD breaks for everyone
+ * behind the translator. */
+static void warn_own_addresses(const struct tun64_config *c)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (c->mode != XLAT_STATELESS)
+		return;
+	if (!addr4_is_global(c->ipv4_addr))
+		log_warn("ipv4-addr %s is not a global address: ICMPv4 errors from it (PMTUD's "
+		         "Fragmentation Needed too) may be dropped on the Internet",
+		         addr4_str(c->ipv4_addr, a, sizeof(a)));
+	/* ULA fc00::/7, link-local fe80::/10, documentation 2001:db8::/32,
+	 * and ::/8 (unspecified, loopback, IPv4-compatible) */
+	if ((c->ipv6_addr[0] & 0xfe) == 0xfc ||
+	    (c->ipv6_addr[0] == 0xfe && (c->ipv6_addr[1] & 0xc0) == 0x80) ||
+	    (c->ipv6_addr[0] == 0x20 && c->ipv6_addr[1] == 0x01 && c->ipv6_addr[2] == 0x0d &&
+	     c->ipv6_addr[3] == 0xb8) ||
+	    c->ipv6_addr[0] == 0)
+		log_warn("ipv6-addr %s is not a global address: ICMPv6 errors from it may be "
+		         "dropped on the Internet",
+		         addr6_str(c->ipv6_addr, a, sizeof(a)));
+}
+
 /* Root goes, then every capability, then the system calls the engine does
  * not need. Before any thread starts: the threads inherit all three. */
 static int confine(struct daemon *d)
@@ -164,6 +190,7 @@ int engine_main(struct daemon *d, FILE *state_in)
 	if (start_workers(d) < 0)
 		goto out;
 	log_started(d);
+	warn_own_addresses(d->cfg);
 	if (ps_send(d->ps_fd, PS_READY, NULL, 0, NULL, 0) < 0)
 		log_warn("telling the parent we are ready: %s", strerror(errno));
 	status = main_loop(d, sfd, tfd);

@@ -56,6 +56,15 @@ int engine_request(struct daemon *d, uint32_t type, uint32_t want_a, uint32_t wa
 	return engine_wait(d, want_a, want_b, reply);
 }
 
+int engine_tell(struct daemon *d, uint32_t type, const void *payload, size_t len)
+{
+	if (ps_send(d->ps_fd, type, payload, len, NULL, 0) < 0) {
+		log_err("to the parent: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int engine_read_parent(struct daemon *d)
 {
 	int r = ps_recv(d->ps_fd, &msg);

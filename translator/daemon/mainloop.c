@@ -22,6 +22,21 @@
 #include "privsep.h"
 #include "sandbox.h"
 #include "tunif.h"
+#include "watch.h"
+
+/* tun64ctl withdraw / restore: the parent owns the routes and the link. */
+static void set_service(struct daemon *d, bool in, FILE *f)
+{
+	if (engine_tell(d, in ? PS_RESTORE : PS_WITHDRAW, NULL, 0) < 0) {
+		fprintf(f, "error: the parent did not take the request\n");
+		return;
+	}
+	d->withdrawn = !in;
+	log_info("tun64ctl %s", in ? "restore" : "withdraw");
+	fprintf(f, "%s\n",
+	        in ? "restored: tun up, routes back"
+	           : "withdrawn: tun down, routes removed (tun64ctl restore puts them back)");
+}
 
 /* One control request: read a line, answer, close. The client gets a second
  * to send its line; the answer is built in memory first so a slow reader
@@ -55,6 +70,13 @@ static void serve_control(struct daemon *d)
 	v.tun_name = d->tun.name;
 	v.workers = d->nstarted;
 	v.routes_installed = d->cfg->routes;
+	v.withdrawn = d->withdrawn;
+	if (d->nat) {
+		struct nat64_config ncfg;
+
+		fill_nat64_config(d->cfg, &ncfg);
+		v.max_sessions = ncfg.max_sessions;
+	}
 	v.offloads = tunif_offload_str(&d->tun, offloads, sizeof(offloads));
 	v.now_ms = now_ms();
 	v.now_wall_ms = wall_now_ms();
@@ -72,6 +94,8 @@ static void serve_control(struct daemon *d)
 
 			fprintf(f, "%s%s\n", rc < 0 ? "error: " : "", msg);
 			log_msg(rc < 0 ? LOG_LVL_ERROR : LOG_LVL_INFO, "tun64ctl reload: %s", msg);
+		} else if (strcmp(req, "withdraw") == 0 || strcmp(req, "restore") == 0) {
+			set_service(d, req[0] == 'r', f);
 		} else {
 			control_answer(req, &v, f);
 		}
@@ -109,6 +133,37 @@ static int recreate_tun(struct daemon *d)
 		return -1;
 	log_info("%s re-created; translating again", d->tun.name);
 	return 0;
+}
+
+/* Once a second: pool4 and max-sessions against their thresholds (watch.h),
+ * from figures that cost no more than a status. */
+static void watch_limits(struct daemon *d)
+{
+	static struct watch pool_w, sess_w;
+	char lines[WATCH_MAX_LINES][WATCH_LINE];
+	struct tun64_counters c;
+	struct nat64_config ncfg;
+	struct nat64_stats st;
+	uint64_t used = 0, total = 0;
+	size_t n;
+
+	sum_counters(d, &c);
+	if (!control_pool4_fill(d->nat, &used, &total))
+		used = total = 0;
+	n = watch_step(&pool_w, "pool4", used, total,
+	               c.v[DIR_6TO4][CTR_DROP_POOL4_EXHAUSTED] +
+	                   c.v[DIR_4TO6][CTR_DROP_POOL4_EXHAUSTED],
+	               lines);
+	for (size_t i = 0; i < n; i++)
+		log_warn("%s", lines[i]);
+	nat64_get_stats(d->nat, &st);
+	fill_nat64_config(d->cfg, &ncfg);
+	n = watch_step(
+	    &sess_w, "max-sessions", st.sessions[0] + st.sessions[1] + st.sessions[2],
+	    ncfg.max_sessions,
+	    c.v[DIR_6TO4][CTR_DROP_SESSION_LIMIT] + c.v[DIR_4TO6][CTR_DROP_SESSION_LIMIT], lines);
+	for (size_t i = 0; i < n; i++)
+		log_warn("%s", lines[i]);
 }
 
 /* The main loop's one-second timer, made before the seccomp filter (which
@@ -170,8 +225,10 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 
 			if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 				log_debug("timerfd: %s", strerror(errno));
-			if (d->nat)
+			if (d->nat) {
 				nat64_expire(d->nat, now_ms());
+				watch_limits(d);
+			}
 			if (d->nat && d->cfg->state_file[0] && d->cfg->state_save_interval &&
 			    now_ms() - saved_ms >= (uint64_t)d->cfg->state_save_interval * 1000) {
 				state_save(d, true);

@@ -38,6 +38,40 @@ struct parent {
 
 static struct ps_msg pmsg; /* from the engine; main thread only */
 
+_Static_assert(PS_MAX_ROUTES == ROUTES_MAX_PREFIX4, "PS_ROUTES carries a routes_spec's prefixes");
+
+/* PS_ROUTES: the reload's IPv4 prefixes (checked by ps_check_from_engine). */
+static void new_routes(struct parent *p, const struct ps_routes *m)
+{
+	struct prefix4 pfx[ROUTES_MAX_PREFIX4];
+
+	for (uint32_t i = 0; i < m->n; i++) {
+		pfx[i].addr = m->p[i].addr;
+		pfx[i].len = m->p[i].len;
+	}
+	update_routes(p->d, pfx, m->n);
+}
+
+/* PS_WITHDRAW / PS_RESTORE (tun64ctl): out of service and back. The
+ * healer leaves a withdrawn box alone (routes_heal). */
+static void set_service(struct parent *p, bool in)
+{
+	char err[512];
+
+	if (!p->d->routes)
+		return;
+	if (!in) {
+		if (routes_withdraw(p->d->routes, err, sizeof(err)) < 0)
+			log_err("withdraw: %s", err);
+		else
+			log_info("withdrawn: %s down, its routes removed", p->d->tun.name);
+	} else if (routes_restore(p->d->routes, err, sizeof(err)) < 0) {
+		log_err("restore: %s", err);
+	} else {
+		log_info("restored: %s up, its routes back", p->d->tun.name);
+	}
+}
+
 static int send_tun(struct daemon *d)
 {
 	struct ps_tun t = {0};
@@ -217,6 +251,13 @@ static void from_engine(struct parent *p)
 		break;
 	case PS_CONFIG_REQ:
 		send_config(p);
+		break;
+	case PS_ROUTES:
+		new_routes(p, &pmsg.u.routes);
+		break;
+	case PS_WITHDRAW:
+	case PS_RESTORE:
+		set_service(p, pmsg.h.type == PS_RESTORE);
 		break;
 	case PS_STATE_BEGIN:
 		periodic = pmsg.u.begin.periodic;

@@ -21,6 +21,10 @@
 #include "config.h"
 #include "tunif.h"
 
+/* IPv4 prefixes in a PS_ROUTES (routes.h ROUTES_MAX_PREFIX4, asserted in
+ * parent.c). */
+#define PS_MAX_ROUTES 64
+
 /* Bytes of state file per PS_STATE_DATA message. */
 #define PS_STATE_CHUNK 16384
 
@@ -32,6 +36,9 @@ enum ps_type {
 	PS_STATE_DATA,  /* 1..PS_STATE_CHUNK bytes of the file */
 	PS_STATE_END,   /* struct ps_state_end: write it out (or drop it) */
 	PS_CONFIG_REQ,  /* no payload: read the configuration again (reload) */
+	PS_ROUTES,      /* struct ps_routes: the IPv4 routes after a reload */
+	PS_WITHDRAW,    /* no payload: out of service (routes gone, tun down) */
+	PS_RESTORE,     /* no payload: back in service */
 	/* parent -> engine */
 	PS_STOP = 64,  /* no payload: stop, save the state, exit */
 	PS_TUN,        /* struct ps_tun and nqueues fds: the tun (again) */
@@ -53,6 +60,19 @@ struct ps_state_end {
 	uint32_t ok; /* 0 or 1: the engine serialized the whole table */
 	uint32_t pad;
 	uint64_t sessions;
+};
+
+/* The IPv4 prefixes routed into the tun after a reload: pool4 (stateful)
+ * or the `map` lines (stateless); the parent also gives them to the
+ * masquerade rule. */
+struct ps_routes {
+	uint32_t n; /* 0 .. PS_MAX_ROUTES */
+	uint32_t pad;
+	struct ps_prefix4 {
+		uint32_t addr; /* host order, host bits zero */
+		uint8_t len;   /* 0..32 */
+		uint8_t pad[3];
+	} p[PS_MAX_ROUTES];
 };
 
 struct ps_tun {
@@ -78,6 +98,7 @@ struct ps_msg {
 		struct ps_state_begin begin;
 		struct ps_state_end end;
 		struct ps_tun tun;
+		struct ps_routes routes;
 		struct ps_error error;
 		struct tun64_config cfg;
 		uint8_t raw[PS_MAX_PAYLOAD];

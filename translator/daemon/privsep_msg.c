@@ -116,6 +116,31 @@ static bool terminated(const char *s, size_t cap)
 	return memchr(s, '\0', cap) != NULL;
 }
 
+/* Every prefix well formed (host bits zero), the unused tail and the
+ * padding zero: nothing the parent would route is left to chance. */
+static const char *check_routes(const void *payload, size_t n)
+{
+	struct ps_routes r;
+
+	if (n != sizeof(r))
+		return "PS_ROUTES: wrong length";
+	memcpy(&r, payload, sizeof(r));
+	if (r.n > PS_MAX_ROUTES || r.pad != 0)
+		return "PS_ROUTES: bad count";
+	for (size_t i = 0; i < PS_MAX_ROUTES; i++) {
+		const struct ps_prefix4 *p = &r.p[i];
+		uint32_t mask = p->len == 0 ? 0 : ~0U << (32 - p->len);
+
+		if (p->pad[0] || p->pad[1] || p->pad[2])
+			return "PS_ROUTES: bad padding";
+		if (i >= r.n && (p->addr || p->len))
+			return "PS_ROUTES: data past the count";
+		if (i < r.n && (p->len > 32 || (p->addr & ~mask)))
+			return "PS_ROUTES: bad prefix";
+	}
+	return NULL;
+}
+
 const char *ps_check_from_engine(const struct ps_hdr *h, const void *payload, size_t n, int nfds,
                                  struct ps_seq *seq)
 {
@@ -130,11 +155,17 @@ const char *ps_check_from_engine(const struct ps_hdr *h, const void *payload, si
 	case PS_READY:
 	case PS_TUN_LOST:
 	case PS_CONFIG_REQ:
+	case PS_WITHDRAW:
+	case PS_RESTORE:
 		if (n != 0)
 			return "payload on a message that has none";
 		if (seq->saving)
 			return "request inside a state save";
 		return NULL;
+	case PS_ROUTES:
+		if (seq->saving)
+			return "request inside a state save";
+		return check_routes(payload, n);
 	case PS_STATE_BEGIN:
 		if (n != sizeof(b))
 			return "PS_STATE_BEGIN: wrong length";

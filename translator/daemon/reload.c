@@ -3,11 +3,13 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "nat64.h"
+#include "privsep.h"
 
 /* Wait (bounded) until every worker has loaded the current live config, so
  * the retired one is no longer read and can be freed. Workers pass the top of
@@ -27,6 +29,51 @@ static bool workers_caught_up(struct daemon *d)
 		usleep(20000);
 	}
 	return false;
+}
+
+/* The routes into the tun follow pool4 (stateful) or `map` (stateless):
+ * the parent, which owns them, gets the new set when it changed. */
+static void send_routes(struct daemon *d, const struct tun64_config *old,
+                        const struct tun64_config *nc)
+{
+	struct prefix4 a[ROUTES_MAX_PREFIX4], b[ROUTES_MAX_PREFIX4];
+	size_t na = route_prefixes(old, a), nb = route_prefixes(nc, b);
+	struct ps_routes m = {0};
+
+	if (na == nb && memcmp(a, b, na * sizeof(a[0])) == 0)
+		return;
+	m.n = (uint32_t)nb;
+	for (size_t i = 0; i < nb; i++) {
+		m.p[i].addr = b[i].addr;
+		m.p[i].len = b[i].len;
+	}
+	engine_tell(d, PS_ROUTES, &m, sizeof(m));
+}
+
+static bool timeout_shorter(const struct tun64_config *old, const struct tun64_config *nc)
+{
+	return nc->timeout_udp < old->timeout_udp || nc->timeout_icmp < old->timeout_icmp ||
+	       nc->timeout_tcp_est < old->timeout_tcp_est ||
+	       nc->timeout_tcp_trans < old->timeout_tcp_trans;
+}
+
+/* What a reload does to live sessions: those on a pool4 range that left
+ * end now (their (T,t) is no longer routed to us), and a shorter timeout
+ * applies to running timers too. */
+static void reload_sessions(struct daemon *d, const struct tun64_config *old,
+                            const struct tun64_config *nc)
+{
+	struct nat64_delete_filter f = {.by = NAT64_DEL_OUTSIDE_POOL4};
+	size_t n;
+
+	n = nat64_delete(d->nat, &f);
+	if (n)
+		log_info("reload: %zu session(s) ended: their pool4 range was removed", n);
+	if (timeout_shorter(old, nc)) {
+		n = nat64_clamp_timers(d->nat, now_ms());
+		if (n)
+			log_info("reload: %zu session timer(s) cut to the shorter timeout", n);
+	}
 }
 
 /* SIGHUP / tun64ctl reload: read the configuration again (the parent does,
@@ -71,6 +118,9 @@ int reload(struct daemon *d, char *msg, size_t msglen)
 	}
 	d->retired = atomic_exchange(&d->live, nl);
 	atomic_fetch_add(&d->gen, 1);
+	if (d->nat)
+		reload_sessions(d, d->cfg, nc);
+	send_routes(d, d->cfg, nc);
 	free(d->cfg);
 	d->cfg = nc;
 	log_set_level(nc->log_level);

@@ -53,6 +53,27 @@ static void routes_log(int level, const char *fmt, ...)
 	log_msg(level, "%s", line);
 }
 
+size_t route_prefixes(const struct tun64_config *c, struct prefix4 out[ROUTES_MAX_PREFIX4])
+{
+	size_t n = 0;
+
+	if (c->mode == XLAT_STATEFUL) {
+		for (size_t i = 0; i < c->n_pool4 && n < ROUTES_MAX_PREFIX4; i++) {
+			out[n].addr = c->pool4[i].addr;
+			out[n++].len = c->pool4[i].len;
+		}
+	} else if (!config_prefix_none(c)) {
+		/* Stateless: IPv4 addresses that stand for IPv6 hosts (EAM) route
+		 * into us. With `prefix none` the IPv4 hosts are map lines too, and
+		 * which side of a line stands for hosts across the tun only the
+		 * operator knows (a route for an IPv4 host's own address would
+		 * loop): no map routes then, tun64.conf(5). */
+		for (size_t i = 0; i < c->n_map && n < ROUTES_MAX_PREFIX4; i++)
+			out[n++] = c->map[i].p4;
+	}
+	return n;
+}
+
 struct routes *setup_routes(const struct daemon *d)
 {
 	struct routes_spec spec = {0};
@@ -63,21 +84,7 @@ struct routes *setup_routes(const struct daemon *d)
 	spec.mtu = d->cfg->mtu;
 	spec.install_routes = d->cfg->routes;
 	spec.prefix6 = d->cfg->prefix;
-	if (d->cfg->mode == XLAT_STATEFUL) {
-		for (size_t i = 0; i < d->cfg->n_pool4 && i < ROUTES_MAX_PREFIX4; i++) {
-			spec.prefix4[i].addr = d->cfg->pool4[i].addr;
-			spec.prefix4[i].len = d->cfg->pool4[i].len;
-		}
-		spec.n_prefix4 = d->cfg->n_pool4;
-	} else if (!config_prefix_none(d->cfg)) {
-		/* Stateless: IPv4 addresses that stand for IPv6 hosts (EAM) route into us.
-		 * With `prefix none` the IPv4 hosts are map lines too, and which
-		 * side of a line stands for hosts across the tun only the operator
-		 * knows (a route for an IPv4 host's own address would loop): no
-		 * map routes then, tun64.conf(5). */
-		for (size_t i = 0; i < d->cfg->n_map && i < ROUTES_MAX_PREFIX4; i++)
-			spec.prefix4[spec.n_prefix4++] = d->cfg->map[i].p4;
-	}
+	spec.n_prefix4 = route_prefixes(d->cfg, spec.prefix4);
 	r = routes_setup(&spec, routes_log, err, sizeof(err));
 	if (!r)
 		log_err("%s", err);
@@ -104,6 +111,27 @@ int setup_masquerade(const struct daemon *d)
 	}
 	log_info("masquerade: pool4 leaving %s", d->cfg->masquerade);
 	return 0;
+}
+
+/* PS_ROUTES (a reload changed pool4 or `map`): routes, and the masquerade
+ * rule, which names pool4, replaced in one nftables transaction. */
+void update_routes(struct daemon *d, const struct prefix4 *p, size_t n)
+{
+	struct routes_spec spec = {0};
+	char err[512];
+
+	if (!d->routes)
+		return;
+	memcpy(spec.prefix4, p, n * sizeof(*p));
+	spec.n_prefix4 = n;
+	if (routes_update(d->routes, &spec, err, sizeof(err)) < 0)
+		log_err("%s", err);
+	if (d->cfg->masquerade[0] && d->cfg->mode == XLAT_STATEFUL) {
+		if (masq_install(d->cfg->masquerade, p, n, err, sizeof(err)) < 0)
+			log_err("%s", err);
+		else
+			log_info("masquerade: pool4 of the reload leaving %s", d->cfg->masquerade);
+	}
 }
 
 void remove_masquerade(const struct daemon *d)

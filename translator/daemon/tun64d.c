@@ -71,6 +71,13 @@ int main(int argc, char **argv)
 	}
 	if (d.cli.check) {
 		config_print(d.cfg, stdout);
+		if (d.cfg->mode == XLAT_STATEFUL && !d.cfg->max_sessions) {
+			struct nat64_config n;
+
+			fill_nat64_config(d.cfg, &n);
+			printf("# max-sessions 0: %llu here (one per 16 KiB of memory)\n",
+			       (unsigned long long)n.max_sessions);
+		}
 		status = 0;
 		goto out_cfg;
 	}

@@ -304,6 +304,8 @@ void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st)
 			    atomic_load_explicit(&nat->evicted[d][p], memory_order_relaxed);
 		st->evicted[p] = st->evicted_by_dir[0][p] + st->evicted_by_dir[1][p];
 	}
+	st->ended_pool4_removed = atomic_load(&nat->ended_pool4_removed);
+	st->deleted = atomic_load(&nat->deleted);
 }
 
 void nat64_foreach_pool4(struct nat64 *nat, int (*cb)(const struct nat64_pool4_use *, void *),

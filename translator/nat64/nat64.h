@@ -136,9 +136,44 @@ struct nat64 *nat64_new(const struct nat64_config *cfg);
 void nat64_free(struct nat64 *nat);
 
 /* Change timeouts, max_sessions, the per-client quota, allow6 and static BIB
- * entries of a live table (reload); pool4 additions are allowed, removals
- * keep existing entries. */
+ * entries of a live table (reload); pool4 additions are allowed, and a
+ * removed range allocates no more (its entries stay until
+ * nat64_delete(NAT64_DEL_OUTSIDE_POOL4) ends them). Running timers are
+ * untouched (nat64_clamp_timers cuts them). */
 int nat64_reconfigure(struct nat64 *nat, const struct nat64_config *cfg);
+
+/* Which sessions nat64_delete ends. */
+enum nat64_delete_by {
+	NAT64_DEL_ALL,
+	NAT64_DEL_CLIENT,        /* X' inside client */
+	NAT64_DEL_POOL4,         /* T == addr4 */
+	NAT64_DEL_OUTSIDE_POOL4, /* dynamic (T,t) in no active pool4 range */
+};
+struct nat64_delete_filter {
+	enum nat64_delete_by by;
+	struct prefix6 client;
+	uint32_t addr4; /* host order */
+};
+
+/* End the matching sessions now (their dynamic BIB entries go with their
+ * last session, and the ports back to pool4). Returns how many; counted in
+ * nat64_stats (ended_pool4_removed for NAT64_DEL_OUTSIDE_POOL4, else
+ * deleted). */
+size_t nat64_delete(struct nat64 *nat, const struct nat64_delete_filter *f);
+
+/* After a reload shortened a timeout: no session expires later than now_ms
+ * plus the timeout of its timer now. Returns the number of timers cut. */
+size_t nat64_clamp_timers(struct nat64 *nat, uint64_t now_ms);
+
+/* pool4 use of one active range: ports in use and ports there are, per
+ * protocol (0 TCP, 1 UDP, 2 ICMP), all its addresses together. */
+struct nat64_range_use {
+	struct pool4_range range;
+	bool active;
+	uint64_t used[3], total[3];
+};
+/* Fills out[] with the active ranges (at most max); returns how many. */
+size_t nat64_pool4_ranges(struct nat64 *nat, struct nat64_range_use *out, size_t max);
 
 /* IPv6 -> IPv4 (RFC 6146 §3.5). Finds or creates the BIB entry and session,
  * updates the TCP state machine with tcp_flags (0 for UDP/ICMP), refreshes
@@ -170,6 +205,8 @@ struct nat64_stats {
 	uint64_t evicted[3]; /* unconfirmed sessions dropped for a new flow */
 	/* The same by the new flow's direction: [0] from IPv6, [1] from IPv4. */
 	uint64_t evicted_by_dir[2][3];
+	uint64_t ended_pool4_removed; /* sessions ended: their pool4 range left */
+	uint64_t deleted;             /* sessions ended by nat64_delete on request */
 };
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
 

@@ -6,7 +6,8 @@
  * entries and sessions), quota.c (per-client and global session counts),
  * tcp_state.c (RFC 6146 §3.5.2 state machine), expiry.c (timer lists,
  * nat64_expire), export.c (state file), static_bib.c, setup.c (new, free,
- * reconfigure), table.c (hash table, slab), pool4.c ((T,t) ownership).
+ * reconfigure), table.c (hash table, slab), pool4.c ((T,t) ownership),
+ * purge.c (sessions ended by the operator or a reload, pool4 use).
  *
  * Layout
  *   - NSHARDS shards, each with a mutex. A BIB entry lives in the shard picked
@@ -222,6 +223,8 @@ struct nat64 {
 	_Atomic uint32_t addr_share_pct; /* share of max_per_client per address */
 	_Atomic uint64_t evicted[2][3];  /* [0 new flow 6->4, 1 4->6][proto index] */
 	_Atomic uint64_t timeout_ms[TIMER_MAX];
+	_Atomic uint64_t ended_pool4_removed; /* purge.c: their range left pool4 */
+	_Atomic uint64_t deleted;             /* purge.c: tun64ctl sessions delete */
 	atomic_bool adf;
 	pthread_mutex_t cfg_lock;
 	/* static BIB entries installed (cfg_lock) */

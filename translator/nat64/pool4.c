@@ -427,3 +427,43 @@ void pool4_foreach_use(const struct pool4 *p, int (*cb)(const struct nat64_pool4
 		}
 	}
 }
+
+bool pool4_active_at(const struct pool4 *p, uint32_t addr, uint16_t port)
+{
+	size_t n = atomic_load_explicit(&p->n, memory_order_acquire);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct p4range *r = &p->r[i];
+
+		if ((addr & prefix_mask(r->cfg.len)) == r->cfg.addr && port >= r->cfg.port_lo &&
+		    port <= r->cfg.port_hi)
+			return atomic_load_explicit(&r->active, memory_order_relaxed);
+	}
+	return false;
+}
+
+bool pool4_range_use(const struct pool4 *p, size_t idx, struct pool4_range *cfg, bool *active,
+                     uint64_t used[3], uint64_t total[3])
+{
+	const struct p4range *r;
+
+	if (idx >= atomic_load_explicit(&p->n, memory_order_acquire))
+		return false;
+	r = &p->r[idx];
+	*cfg = r->cfg;
+	*active = atomic_load_explicit(&r->active, memory_order_relaxed);
+	for (int pi = 0; pi < N_PROTO; pi++) {
+		used[pi] = total[pi] = 0;
+		for (int part = 0; part < N_PART; part++) {
+			uint32_t first, last;
+
+			if (!part_bits(r, pi, part, &first, &last))
+				continue;
+			total[pi] += (uint64_t)r->naddr * (last - first + 1);
+			for (uint32_t ai = 0; ai < r->naddr; ai++)
+				used[pi] += atomic_load_explicit(addr_used(r, ai, pi, part),
+				                                 memory_order_relaxed);
+		}
+	}
+	return true;
+}

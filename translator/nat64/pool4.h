@@ -62,6 +62,16 @@ void pool4_release(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port)
 /* nat64_foreach_pool4's walk (nat64.h). */
 void pool4_foreach_use(const struct pool4 *p, int (*cb)(const struct nat64_pool4_use *, void *),
                        void *arg);
+/* Is (addr, port) in a range that allocates now? (reload ends the sessions
+ * of ranges that left the configuration.) */
+bool pool4_active_at(const struct pool4 *p, uint32_t addr, uint16_t port);
+
+/* Range idx: its line, whether it is active, and per protocol (0 TCP, 1
+ * UDP, 2 ICMP) the ports in use and the ports it has, all its addresses
+ * together. Reads relaxed counters: cheap, a moment's view. False if there
+ * is no range idx. */
+bool pool4_range_use(const struct pool4 *p, size_t idx, struct pool4_range *cfg, bool *active,
+                     uint64_t used[3], uint64_t total[3]);
 
 /* xorshift64* step; state must be non-zero. */
 uint64_t pool4_rand(uint64_t *state);
