@@ -53,6 +53,8 @@ static void usage(FILE *f)
 	    "  sessions               live NAT64 sessions\n"
 	    "  reload                 make tun64d re-read its configuration file\n"
 	    "  bib                    the binding table (BIB): client#port, pool4#port\n"
+	    "  fast-path on|off       switch the kernel fast path at run time (sessions\n"
+	    "                         stay); off: tcpdump on the tun sees every packet\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE      configuration file (default %s if it exists,\n"
@@ -370,7 +372,7 @@ static bool is_socket_cmd(const char *cmd)
 {
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
 	       strcmp(cmd, "sessions") == 0 || strcmp(cmd, "bib") == 0 ||
-	       strcmp(cmd, "reload") == 0;
+	       strcmp(cmd, "reload") == 0 || strcmp(cmd, "fast-path") == 0;
 }
 
 /* A daemon of this release that does not know the request. */
@@ -412,8 +414,16 @@ static int cmd_socket(const struct ctl_args *a)
 			close(fd);
 		return rc;
 	}
-	snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
-	         a->explain ? " explain" : "");
+	if (strcmp(a->command, "fast-path") == 0) {
+		if (!a->operand || (strcmp(a->operand, "on") && strcmp(a->operand, "off"))) {
+			close(fd);
+			return fail("fast-path: on or off");
+		}
+		snprintf(req, sizeof(req), "fast-path %s\n", a->operand);
+	} else {
+		snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
+		         a->explain ? " explain" : "");
+	}
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
 		rc = fail("%s: %s", sun.sun_path, strerror(errno));
 		close(fd);

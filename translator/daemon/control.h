@@ -23,6 +23,10 @@ struct control_view {
 	const char *offloads; /* "csum tso4 tso6 ..." or "off (why)"; NULL: not shown */
 	bool routes_installed;
 	uint64_t uptime_s;
+	/* the tc fast path's counters (stats), n_fastpath 0: not in use */
+	const uint64_t *fastpath;
+	const char *const *fastpath_names;
+	size_t n_fastpath;
 };
 
 /* Create the listening socket (its directory too), mode 0660 so only root
