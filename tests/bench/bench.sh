@@ -34,7 +34,10 @@
 # Environment:
 #   BENCH_TIME=10          seconds per iperf3 test
 #   BENCH_REPEAT=1         iperf3 runs per test; the table shows the median
-#   BENCH_VARIANTS="kernel tayga tun64-w1 tun64"   which variants, in order
+#   BENCH_VARIANTS="kernel tayga tun64-w1 tun64-nofp tun64-fp"   which variants, in
+#                          order; tun64-nofp / tun64-fp: all workers, fast-path no / yes
+#                          (tun64: all workers, fast-path auto). A flow enters the fast
+#                          path about a second after its handshake.
 #   BENCH_PERF=FILE        also profile the translator (tun64d, tayga) with
 #                          perf record -g (cpu-clock) during one extra TCP1 run
 #                          and write the top of `perf report` to FILE.VARIANT
@@ -47,7 +50,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 BUILD=${1:-build}
 BENCH_TIME=${BENCH_TIME:-10}
-BENCH_VARIANTS=${BENCH_VARIANTS:-"kernel tayga tun64-w1 tun64"}
+BENCH_VARIANTS=${BENCH_VARIANTS:-"kernel tayga tun64-w1 tun64-nofp tun64-fp"}
+TUN64_VARIANTS="tun64-w1 tun64 tun64-nofp tun64-fp"
 BENCH_PERF=${BENCH_PERF:-}
 BENCH_REPEAT=${BENCH_REPEAT:-1}
 NCPU=$(nproc)
@@ -75,6 +79,8 @@ variant_label() {
 	tayga) echo "TAYGA" ;;
 	tun64-w1) echo "tun64 workers=1" ;;
 	tun64) echo "tun64 workers=$NCPU" ;;
+	tun64-nofp) echo "tun64 fast-path no" ;;
+	tun64-fp) echo "tun64 fast-path yes" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -159,6 +165,8 @@ setup_variant() {
 	tayga) setup_tayga ;;
 	tun64-w1) setup_tun64 tun64-w1 --workers 1 ;;
 	tun64) setup_tun64 tun64 ;;
+	tun64-nofp) setup_tun64 tun64-nofp --fast-path no ;;
+	tun64-fp) setup_tun64 tun64-fp --fast-path yes ;;
 	*) note "$1" "unknown variant"; return 1 ;;
 	esac
 }
@@ -488,7 +496,7 @@ print_table() {
 	done
 	echo
 	echo "ratios (ping: RTT ratio, lower is better; others: higher is better)"
-	for tun in tun64-w1 tun64; do
+	for tun in $TUN64_VARIANTS; do
 		case " $BENCH_VARIANTS " in *" $tun "*) ;; *) continue ;; esac
 		for v in tayga kernel; do
 			case " $BENCH_VARIANTS " in *" $v "*) ;; *) continue ;; esac
@@ -519,7 +527,7 @@ print_targets() {
 	local tay_added
 	tay_added=$(added_rtt "${RESULT[tayga:ping]:-n/a}" "$k")
 	echo "targets (TAYGA added RTT over kernel: $tay_added µs)"
-	for tun in tun64-w1 tun64; do
+	for tun in $TUN64_VARIANTS; do
 		case " $BENCH_VARIANTS " in *" $tun "*) ;; *) continue ;; esac
 		local added
 		added=$(added_rtt "${RESULT[$tun:ping]}" "$k")

@@ -34,6 +34,43 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static bool zero_bytes(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* PS_FP_ADD / PS_FP_DEL: count 1..128, then 128 sessions of 56 bytes
+ * (proto, 3 zero bytes, addresses, ports at 36/38 and 48/50, the
+ * Identification, 2 zero bytes); unused entries all zero. */
+static bool model_fp_batch(const uint8_t *p, size_t n)
+{
+	uint32_t cnt;
+
+	if (n != 8 + 128 * 56 || get32(p + 4) != 0)
+		return false;
+	cnt = get32(p);
+	if (cnt < 1 || cnt > 128)
+		return false;
+	for (uint32_t i = 0; i < cnt; i++) {
+		const uint8_t *e = p + 8 + i * 56;
+
+		if ((e[0] != 6 && e[0] != 17 && e[0] != 1) || !zero_bytes(e + 1, 3) ||
+		    !zero_bytes(e + 54, 2))
+			return false;
+		if (e[0] == 1 && (get16(e + 36) != get16(e + 38) || get16(e + 48) != get16(e + 50)))
+			return false;
+	}
+	return zero_bytes(p + 8 + cnt * 56, (128 - cnt) * 56);
+}
+
 /* The rules of privsep.h, written out again independently. */
 static bool model_ok(uint32_t type, const uint8_t *p, size_t n, uint32_t len, int nfds,
                      bool *saving)
@@ -44,7 +81,14 @@ static bool model_ok(uint32_t type, const uint8_t *p, size_t n, uint32_t len, in
 	case PS_READY:
 	case PS_TUN_LOST:
 	case PS_CONFIG_REQ:
+	case PS_FP_POLL:
 		return n == 0 && !*saving;
+	case PS_FP_CONFIG:
+		return n == 12 && !*saving && get32(p) <= 1 && p[8] <= 1 && p[9] <= 1 &&
+		       zero_bytes(p + 10, 2);
+	case PS_FP_ADD:
+	case PS_FP_DEL:
+		return !*saving && model_fp_batch(p, n);
 	case PS_STATE_BEGIN:
 		if (n != 4 || get32(p) > 1 || *saving)
 			return false;

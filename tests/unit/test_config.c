@@ -130,7 +130,8 @@ static const char every_key[] = "# a full configuration\n"
                                 "flow-label hash\n"
                                 "filtering address-dependent\n"
                                 "metrics 127.0.0.1:9164\n"
-                                "pref64-announce lan6\n";
+                                "pref64-announce lan6\n"
+                                "fast-path no\n";
 
 START_TEST(parse_every_key)
 {
@@ -705,6 +706,7 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_int_eq(a->flow_label_hash, b->flow_label_hash);
 	ck_assert_int_eq(a->filtering_adf, b->filtering_adf);
 	ck_assert_str_eq(a->pref64_announce, b->pref64_announce);
+	ck_assert_uint_eq(a->fast_path, b->fast_path);
 	ck_assert_str_eq(a->state_file, b->state_file);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
 	ck_assert_str_eq(a->user, b->user);
@@ -839,7 +841,8 @@ START_TEST(print_defaults_exact)
 	                           "udp-zero-checksum compute\n"
 	                           "tos copy\n"
 	                           "flow-label zero\n"
-	                           "filtering endpoint-independent\n";
+	                           "filtering endpoint-independent\n"
+	                           "fast-path auto\n";
 	char *s;
 
 	config_defaults(&cfg);

@@ -701,6 +701,37 @@ START_TEST(test_tcp_v4_close_first)
 }
 END_TEST
 
+static int first_confirmed(const struct nat64_session_info *in, void *arg)
+{
+	*(int *)arg = in->confirmed;
+	return 1;
+}
+
+/* The fast path's last-seen times (nat64_session_touch): forward only,
+ * ESTABLISHED (and UDP/ICMP) only, and only sessions that exist. */
+START_TEST(test_session_touch)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	uint16_t t = tcp_open(n, 1, 4000, 0, 1 * SEC);
+	int confirmed = -1;
+
+	nat64_foreach_session(n, first_confirmed, &confirmed);
+	ck_assert_int_eq(confirmed, 1);
+	ck_assert(nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 80, 100 * SEC));
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, 100 * SEC + T_EST * SEC);
+	/* an older time does not take the timer back */
+	ck_assert(nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 80, 50 * SEC));
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, 100 * SEC + T_EST * SEC);
+	ck_assert(!nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 81, 100 * SEC));
+	ck_assert(!nat64_session_touch(n, IPPROTO_UDP, POOL_ADDR, t, SERVER1, 80, 100 * SEC));
+	/* reset: the short timer stays */
+	tcp4(n, t, 1, 4000, NAT64_TCP_RST, 110 * SEC);
+	ck_assert(nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 80, 120 * SEC));
+	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_TRANS, 110 * SEC + T_TRANS * SEC);
+	nat64_free(n);
+}
+END_TEST
+
 START_TEST(test_tcp_rst_trans)
 {
 	struct nat64 *n = new_small(1024, 65535);
@@ -2130,6 +2161,7 @@ static Suite *nat64_suite(void)
 	tcase_add_test(tc, test_tcp_v6_close_first);
 	tcase_add_test(tc, test_tcp_v4_close_first);
 	tcase_add_test(tc, test_tcp_rst_trans);
+	tcase_add_test(tc, test_session_touch);
 	tcase_add_test(tc, test_tcp_established_expiry);
 	tcase_add_test(tc, test_tcp_v6_syn_unanswered);
 	tcase_add_test(tc, test_tcp_needs_syn);

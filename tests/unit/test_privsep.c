@@ -140,6 +140,98 @@ START_TEST(routes_messages_checked)
 }
 END_TEST
 
+/* The fast-path messages (issue 13): the engine's requests and batches, the
+ * parent's updates. */
+START_TEST(fastpath_messages_checked)
+{
+	static struct ps_fp_batch b;
+	static struct ps_fp_seen v;
+	struct ps_fp_config c = {.enabled = 1, .mtu = 1500, .lowest_ipv6_mtu = 1280, .tos_zero = 1};
+	struct ps_fp_counters n = {{0}};
+	struct ps_seq seq = {0};
+	struct ps_state_begin sb = {0};
+	struct ps_hdr h = {PS_FP_CONFIG, sizeof(c)};
+
+	ck_assert_ptr_null(ps_check_from_engine(&h, &c, sizeof(c), 0, &seq));
+	c.enabled = 2;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &c, sizeof(c), 0, &seq));
+	c.enabled = 1;
+	c.flow_label_hash = 2;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &c, sizeof(c), 0, &seq));
+	c.flow_label_hash = 0;
+	c.pad = 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &c, sizeof(c), 0, &seq));
+	h.len = sizeof(c) - 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &c, sizeof(c) - 1, 0, &seq));
+
+	h = (struct ps_hdr){PS_FP_POLL, 0};
+	ck_assert_ptr_null(ps_check_from_engine(&h, NULL, 0, 0, &seq));
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, NULL, 0, 1, &seq)); /* an fd */
+
+	memset(&b, 0, sizeof(b));
+	b.n = 2;
+	b.s[0].proto = 6;
+	b.s[0].sport6 = 40000;
+	b.s[0].dport6 = 80;
+	b.s[1].proto = 1; /* ICMP echo: one identifier each side */
+	b.s[1].sport6 = b.s[1].dport6 = 7;
+	b.s[1].sport4 = b.s[1].dport4 = 9;
+	h = (struct ps_hdr){PS_FP_ADD, sizeof(b)};
+	ck_assert_ptr_null(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	h.type = PS_FP_DEL;
+	ck_assert_ptr_null(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	b.s[1].dport4 = 10;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	b.s[1].dport4 = 9;
+	b.s[0].proto = 47; /* GRE */
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	b.s[0].proto = 17;
+	b.s[0].pad[1] = 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	b.s[0].pad[1] = 0;
+	b.s[2].proto = 6; /* after the n-th */
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	b.s[2].proto = 0;
+	b.n = 0;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	b.n = PS_FP_BATCH + 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	b.n = 2;
+	h.len = sizeof(b) - 1;
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b) - 1, 0, &seq));
+
+	/* not inside a state save */
+	h = (struct ps_hdr){PS_STATE_BEGIN, sizeof(sb)};
+	ck_assert_ptr_null(ps_check_from_engine(&h, &sb, sizeof(sb), 0, &seq));
+	h = (struct ps_hdr){PS_FP_ADD, sizeof(b)};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &b, sizeof(b), 0, &seq));
+	h = (struct ps_hdr){PS_FP_POLL, 0};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, NULL, 0, 0, &seq));
+
+	/* the parent's updates, as the engine checks them */
+	h = (struct ps_hdr){PS_FP_COUNTERS, sizeof(n)};
+	ck_assert_ptr_null(ps_check_from_parent(&h, &n, sizeof(n), 0));
+	h.len = sizeof(n) - 8;
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &n, sizeof(n) - 8, 0));
+	memset(&v, 0, sizeof(v));
+	v.n = 1;
+	v.t[0].proto = 6;
+	v.t[0].dir = 1;
+	h = (struct ps_hdr){PS_FP_SEEN, sizeof(v)};
+	ck_assert_ptr_null(ps_check_from_parent(&h, &v, sizeof(v), 0));
+	v.t[0].dir = 2;
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
+	v.t[0].dir = 0;
+	v.n = PS_FP_BATCH + 1;
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
+	/* an engine type from the parent, a parent type from the engine */
+	h = (struct ps_hdr){PS_FP_POLL, 0};
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, NULL, 0, 0));
+	h = (struct ps_hdr){PS_FP_COUNTERS, sizeof(n)};
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &n, sizeof(n), 0, &(struct ps_seq){0}));
+}
+END_TEST
+
 /* In a child: confine, use the allow-list, then open a file. */
 static int confined_child(bool forbidden)
 {
@@ -220,6 +312,7 @@ int main(void)
 	tcase_add_test(tc, roundtrip_with_fds);
 	tcase_add_test(tc, engine_messages_checked);
 	tcase_add_test(tc, routes_messages_checked);
+	tcase_add_test(tc, fastpath_messages_checked);
 	tcase_add_test(tc, sandbox_allows_and_kills);
 	tcase_add_test(tc, sandbox_list_has_no_file_opening);
 	suite_add_tcase(s, tc);

@@ -48,6 +48,7 @@ struct tun64_config {
 	bool persist;
 	bool offload;           /* tun offloads: vnet header, checksum, TSO/USO (restart only) */
 	bool udp_coalesce;      /* UDP datagrams of one flow written as one USO packet */
+	unsigned fast_path;     /* enum fast_path_mode: the tc BPF fast path (restart only) */
 	bool allow_private_wkp; /* RFC 6052 §3.1 override */
 	char state_file[PATH_MAX];
 	/* s between saves of state-file while running; 0: exit only */
@@ -80,6 +81,9 @@ struct tun64_config {
 	 * lines were ("FILE:LINE" or "--KEY"), for the errors of finalize */
 	char where_map[80], where_bib[80], where_masquerade[80];
 };
+
+/* fast-path auto|yes|no (the config word's index) */
+enum fast_path_mode { FAST_PATH_AUTO = 0, FAST_PATH_YES, FAST_PATH_NO };
 
 #define CONFIG_DEFAULT_PATH "/etc/tun64/tun64.conf"
 

@@ -89,6 +89,9 @@ static const char *const FLOW_LABEL[] = {"zero", "hash", NULL};
  * independent, the default), or only hosts the client already talks to? */
 static const char *const FILTERING[] = {"endpoint-independent", "address-dependent", NULL};
 
+/* fast path (issue 13): the order is enum fast_path_mode */
+static const char *const FAST_PATH[] = {"auto", "yes", "no", NULL};
+
 #define FIELD(f)                                                                                   \
 	.off = offsetof(struct tun64_config, f), .size = sizeof(((struct tun64_config *)0)->f)
 #define GIVEN(f) .given = offsetof(struct tun64_config, f) + 1
@@ -286,6 +289,9 @@ static const struct config_key KEYS[] = {
      FIELD(pref64_announce),
      .flags = KF_OPTIONAL,
      .check = check_ifname},
+    /* fast path (issue 13): the tc BPF program on the tun; restart only
+     * (tun64ctl fast-path on|off switches it at run time) */
+    {.name = "fast-path", ENUM(FAST_PATH), FIELD(fast_path), .def = "auto"},
 };
 
 #define N_KEYS (sizeof(KEYS) / sizeof(KEYS[0]))

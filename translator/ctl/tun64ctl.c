@@ -63,6 +63,8 @@ static void usage(FILE *f)
 	    "  restore                back in service after withdraw\n"
 	    "  reload                 make tun64d re-read its configuration file\n"
 	    "  bib                    the binding table (BIB): client#port, pool4#port\n"
+	    "  fast-path on|off       switch the kernel fast path at run time (sessions\n"
+	    "                         stay); off: tcpdump on the tun sees every packet\n"
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE      configuration file (default %s if it exists,\n"
@@ -426,7 +428,7 @@ static bool is_socket_cmd(const char *cmd)
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
 	       strcmp(cmd, "sessions") == 0 || strcmp(cmd, "bib") == 0 ||
 	       strcmp(cmd, "reload") == 0 || strcmp(cmd, "withdraw") == 0 ||
-	       strcmp(cmd, "restore") == 0;
+	       strcmp(cmd, "restore") == 0 || strcmp(cmd, "fast-path") == 0;
 }
 
 /* A daemon of this release that does not know the request. */
@@ -480,6 +482,12 @@ static int cmd_socket(const struct ctl_args *a)
 		         a->client  ? a->client
 		         : a->pool4 ? a->pool4
 		                    : "");
+	} else if (strcmp(a->command, "fast-path") == 0) {
+		if (!a->operand || (strcmp(a->operand, "on") && strcmp(a->operand, "off"))) {
+			close(fd);
+			return fail("fast-path: on or off");
+		}
+		snprintf(req, sizeof(req), "fast-path %s\n", a->operand);
 	} else {
 		snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
 		         a->explain ? " explain" : "");

@@ -266,6 +266,30 @@ static void add_evictions(struct nat64 *nat, struct tun64_counters *c)
 	c->v[DIR_6TO4][CTR_SESSIONS_DELETED] += st.deleted;
 }
 
+/* The tc fast path's counters (as fastpath_counter_name() names them),
+ * with fastpath.translated, both directions, first. */
+static void answer_fastpath(const struct control_view *v, bool json, bool explain, FILE *f)
+{
+	unsigned long long total = 0;
+
+	if (v->n_fastpath < 2)
+		return;
+	total = (unsigned long long)(v->fastpath[0] + v->fastpath[1]);
+	for (size_t i = 0; i <= v->n_fastpath; i++) {
+		const char *name = i ? v->fastpath_names[i - 1] : "fastpath.translated";
+		unsigned long long n = i ? (unsigned long long)v->fastpath[i - 1] : total;
+
+		if (json)
+			fprintf(f, ",\"%s\":%llu", name, n);
+		else if (explain)
+			fprintf(f, "%-4s %-28s %12llu  %s\n", "bpf", name, n,
+			        i ? "packets of the tc fast path (tun64.conf(5) fast-path)"
+			          : "packets the tc fast path translated, both directions");
+		else
+			fprintf(f, "%-4s %-28s %12llu\n", "bpf", name, n);
+	}
+}
+
 /* Every counter, zero or not, so scripts can rely on the names. */
 static void answer_stats(const struct control_view *v, bool json, bool explain, FILE *f)
 {
@@ -291,6 +315,7 @@ static void answer_stats(const struct control_view *v, bool json, bool explain, 
 				        n);
 		}
 	}
+	answer_fastpath(v, json, explain, f);
 	if (json)
 		fputs("}\n", f);
 }

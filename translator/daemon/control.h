@@ -27,6 +27,10 @@ struct control_view {
 	uint64_t uptime_s;
 	uint64_t now_ms;      /* the sessions' clock (CLOCK_MONOTONIC) now */
 	uint64_t now_wall_ms; /* the wall clock (CLOCK_REALTIME) at the same moment */
+	/* the tc fast path's counters (stats), n_fastpath 0: not in use */
+	const uint64_t *fastpath;
+	const char *const *fastpath_names;
+	size_t n_fastpath;
 };
 
 /* ms since the Unix epoch as ISO 8601 UTC with milliseconds

@@ -28,6 +28,8 @@
 #define WORKER_POLL_MS 200
 
 struct daemon;
+struct fastpath;
+struct fp_engine;
 
 struct worker {
 	pthread_t thread;
@@ -82,6 +84,12 @@ struct daemon {
 	struct metrics_server *metrics;
 	uint64_t reloads_ok, reloads_failed;
 	bool withdrawn;   /* engine: tun64ctl withdraw, until restore */
+	/* the tc fast path (parent_fastpath.c, engine_fastpath.c) */
+	struct fastpath *fp;   /* parent: loaded and attached; NULL: not in use */
+	uint64_t fp_since_ns;  /* parent: when the engine last polled */
+	bool fp_avail;         /* engine: the parent attached it (ps_tun.fastpath) */
+	bool fp_on;            /* engine: tun64ctl fast-path on|off */
+	struct fp_engine *fpe; /* engine: the sessions in it, its counters */
 };
 
 static inline uint64_t now_ms(void)
@@ -121,6 +129,20 @@ int engine_read_parent(struct daemon *d);
 int engine_tell(struct daemon *d, uint32_t type, const void *payload, size_t len);
 void engine_take_tun(struct daemon *d, const struct ps_msg *m);
 int fetch_config(struct daemon *d, struct tun64_config *nc, char *err, size_t errlen);
+
+/* parent_fastpath.c: the maps, on the engine's behalf */
+int pfp_open(struct daemon *d);
+void pfp_reattach(struct daemon *d);
+void pfp_close(struct daemon *d);
+void pfp_message(struct daemon *d, const struct ps_msg *m);
+
+/* engine_fastpath.c: which sessions go in, their timers, the counters */
+void efp_tick(struct daemon *d);
+void efp_message(struct daemon *d, const struct ps_msg *m);
+void efp_configure(struct daemon *d);
+int efp_switch(struct daemon *d, const char *arg, char *msg, size_t msglen);
+size_t efp_counters(const struct daemon *d, const uint64_t **values, const char *const **names);
+void efp_free(struct daemon *d);
 
 /* cli.c */
 int parse_cli(int argc, char **argv, struct cli *cli);

@@ -142,6 +142,7 @@ static void engine_teardown(struct daemon *d, bool ran)
 	nat64_free(d->nat);
 	frag_table_free(d->frags);
 	synhold_free(d->synhold);
+	efp_free(d);
 	live_free(d->retired);
 	live_free(atomic_load(&d->live));
 }
@@ -191,6 +192,8 @@ int engine_main(struct daemon *d, FILE *state_in)
 		goto out;
 	log_started(d);
 	warn_own_addresses(d->cfg);
+	d->fp_on = true;
+	efp_configure(d);
 	if (ps_send(d->ps_fd, PS_READY, NULL, 0, NULL, 0) < 0)
 		log_warn("telling the parent we are ready: %s", strerror(errno));
 	status = main_loop(d, sfd, tfd);

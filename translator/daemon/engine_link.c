@@ -42,6 +42,8 @@ int engine_wait(struct daemon *d, uint32_t want_a, uint32_t want_b, struct ps_ms
 		ps_close_fds(&msg);
 		if (msg.h.type == PS_STOP)
 			d->stop_asked = true;
+		else
+			efp_message(d, &msg); /* fast-path updates between */
 	}
 }
 
@@ -75,9 +77,12 @@ int engine_read_parent(struct daemon *d)
 		d->parent_gone = true;
 		return -1;
 	}
-	if (ps_check_from_parent(&msg.h, &msg.u, msg.h.len, msg.nfds) == NULL &&
-	    msg.h.type == PS_STOP)
-		d->stop_asked = true;
+	if (ps_check_from_parent(&msg.h, &msg.u, msg.h.len, msg.nfds) == NULL) {
+		if (msg.h.type == PS_STOP)
+			d->stop_asked = true;
+		else
+			efp_message(d, &msg);
+	}
 	ps_close_fds(&msg); /* a reply nobody waits for: nothing to keep */
 	return 0;
 }
@@ -113,5 +118,6 @@ void engine_take_tun(struct daemon *d, const struct ps_msg *m)
 	d->tun.nqueues = t->nqueues;
 	d->tun.vnet_hdr_len = t->vnet_hdr_len;
 	d->tun.offloads = t->offloads;
+	d->fp_avail = t->fastpath != 0;
 	d->nworkers = (unsigned)t->nqueues;
 }

@@ -81,6 +81,7 @@ static void serve_control(struct daemon *d)
 	v.now_ms = now_ms();
 	v.now_wall_ms = wall_now_ms();
 	v.uptime_s = (v.now_ms - d->started_ms) / 1000;
+	v.n_fastpath = efp_counters(d, &v.fastpath, &v.fastpath_names);
 	f = open_memstream(&ans, &ans_len);
 	if (f) {
 		char msg[CONFIG_ERRLEN + 64];
@@ -96,6 +97,12 @@ static void serve_control(struct daemon *d)
 			log_msg(rc < 0 ? LOG_LVL_ERROR : LOG_LVL_INFO, "tun64ctl reload: %s", msg);
 		} else if (strcmp(req, "withdraw") == 0 || strcmp(req, "restore") == 0) {
 			set_service(d, req[0] == 'r', f);
+		} else if (strncmp(req, "fast-path ", 10) == 0) {
+			int rc = efp_switch(d, req + 10, msg, sizeof(msg));
+
+			fprintf(f, "%s%s\n", rc < 0 ? "error: " : "", msg);
+			if (rc == 0)
+				log_info("tun64ctl %s", msg);
 		} else {
 			control_answer(req, &v, f);
 		}
@@ -229,6 +236,7 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 				nat64_expire(d->nat, now_ms());
 				watch_limits(d);
 			}
+			efp_tick(d);
 			if (d->nat && d->cfg->state_file[0] && d->cfg->state_save_interval &&
 			    now_ms() - saved_ms >= (uint64_t)d->cfg->state_save_interval * 1000) {
 				state_save(d, true);

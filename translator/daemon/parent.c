@@ -82,6 +82,7 @@ static int send_tun(struct daemon *d)
 	t.vnet_hdr_len = (uint32_t)d->tun.vnet_hdr_len;
 	t.offloads = d->tun.offloads;
 	t.existed = d->tun.existed;
+	t.fastpath = d->fp != NULL;
 	return ps_send(d->ps_fd, PS_TUN, &t, sizeof(t), d->tun.fd, d->tun.nqueues);
 }
 
@@ -103,7 +104,11 @@ static int setup(struct daemon *d)
 		goto out_tun;
 	if (setup_masquerade(d) < 0)
 		goto out_routes;
+	if (pfp_open(d) < 0)
+		goto out_masq;
 	return 0;
+out_masq:
+	remove_masquerade(d);
 out_routes:
 	routes_teardown(d->routes);
 	d->routes = NULL;
@@ -127,6 +132,7 @@ static void recreate_tun(struct parent *p)
 		log_warn("%s", err);
 	if (d->routes && routes_heal(d->routes, err, sizeof(err)) < 0)
 		goto fail;
+	pfp_reattach(d); /* the old hook went with the old link */
 	if (send_tun(d) < 0)
 		log_err("handing the tun to the engine: %s", strerror(errno));
 	return;
@@ -268,6 +274,12 @@ static void from_engine(struct parent *p)
 		break;
 	case PS_STATE_END:
 		state_end(p, &pmsg.u.end, periodic);
+		break;
+	case PS_FP_CONFIG:
+	case PS_FP_ADD:
+	case PS_FP_DEL:
+	case PS_FP_POLL:
+		pfp_message(d, &pmsg);
 		break;
 	}
 }
@@ -454,6 +466,7 @@ int parent_main(struct daemon *d, int sfd)
 	control_close(d->control_fd, d->cfg->control_socket);
 	if (ran) {
 		pref64_stop(&p.ra); /* first: clients stop using the prefix */
+		pfp_close(d);
 		remove_masquerade(d);
 		routes_teardown(d->routes);
 		if (!d->cfg->persist && d->tun.existed)

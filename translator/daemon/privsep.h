@@ -39,12 +39,18 @@ enum ps_type {
 	PS_ROUTES,      /* struct ps_routes: the IPv4 routes after a reload */
 	PS_WITHDRAW,    /* no payload: out of service (routes gone, tun down) */
 	PS_RESTORE,     /* no payload: back in service */
+	PS_FP_CONFIG,   /* struct ps_fp_config: the fast path's settings */
+	PS_FP_ADD,      /* struct ps_fp_batch: sessions into the fast path */
+	PS_FP_DEL,      /* struct ps_fp_batch: sessions out of it */
+	PS_FP_POLL,     /* no payload: send what moved (PS_FP_SEEN) and the counters */
 	/* parent -> engine */
-	PS_STOP = 64,  /* no payload: stop, save the state, exit */
-	PS_TUN,        /* struct ps_tun and nqueues fds: the tun (again) */
-	PS_TUN_FAIL,   /* no payload: the tun could not be re-created */
-	PS_CONFIG,     /* struct tun64_config: the file read again */
-	PS_CONFIG_ERR, /* struct ps_error: why it was not */
+	PS_STOP = 64,   /* no payload: stop, save the state, exit */
+	PS_TUN,         /* struct ps_tun and nqueues fds: the tun (again) */
+	PS_TUN_FAIL,    /* no payload: the tun could not be re-created */
+	PS_CONFIG,      /* struct tun64_config: the file read again */
+	PS_CONFIG_ERR,  /* struct ps_error: why it was not */
+	PS_FP_SEEN,     /* struct ps_fp_seen: fast-path sessions that carried packets */
+	PS_FP_COUNTERS, /* struct ps_fp_counters: the program's counters, summed */
 };
 
 struct ps_hdr {
@@ -82,6 +88,63 @@ struct ps_tun {
 	uint32_t vnet_hdr_len;
 	uint32_t offloads;
 	uint32_t existed;
+	uint32_t fastpath; /* 0 or 1: the tc fast path is attached to it */
+};
+
+/* The tc fast path (translator/fastpath/fastpath.h). The parent holds the
+ * BPF maps: with kernel.unprivileged_bpf_disabled the engine cannot use a
+ * map fd even if it had one. The engine decides which sessions go in (it
+ * owns the tables) and batches them, at most once a second per kind, so the
+ * message rate stays low. */
+#define PS_FP_BATCH 128
+#define PS_FP_NCOUNTERS 17 /* FP_COUNTER_MAX, checked where both are known */
+
+struct ps_fp_config {
+	uint32_t enabled; /* 0 or 1 */
+	uint16_t mtu, lowest_ipv6_mtu;
+	uint8_t tos_zero, flow_label_hash; /* 0 or 1 */
+	uint16_t pad;
+};
+
+/* One session as struct fastpath_session (host order), plus the first IPv4
+ * Identification of its 6to4 packets (RFC 7739 §5.1, drawn by the engine). */
+struct ps_fp_sess {
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint8_t pad[3];
+	uint8_t src6[16], dst6[16];
+	uint16_t sport6, dport6;
+	uint32_t src4, dst4;
+	uint16_t sport4, dport4;
+	uint16_t ipv4_id;
+	uint16_t pad2;
+};
+
+struct ps_fp_batch {
+	uint32_t n; /* 1..PS_FP_BATCH; the entries after n are zero */
+	uint32_t pad;
+	struct ps_fp_sess s[PS_FP_BATCH];
+};
+
+/* One direction of a fast-path session that carried packets since the last
+ * poll, named by its IPv4 side: (T,t) the pool4 address, (Z,z) the server. */
+struct ps_fp_touch {
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint8_t dir;   /* 0: 6to4, 1: 4to6 */
+	uint16_t port4, rport4;
+	uint16_t pad;
+	uint32_t addr4, remote4;
+	uint64_t last_seen_ms; /* CLOCK_MONOTONIC, as now_ms() */
+	uint64_t packets, bytes;
+};
+
+struct ps_fp_seen {
+	uint32_t n; /* 1..PS_FP_BATCH */
+	uint32_t pad;
+	struct ps_fp_touch t[PS_FP_BATCH];
+};
+
+struct ps_fp_counters {
+	uint64_t c[PS_FP_NCOUNTERS]; /* enum fp_counter order */
 };
 
 struct ps_error {
@@ -100,6 +163,10 @@ struct ps_msg {
 		struct ps_tun tun;
 		struct ps_routes routes;
 		struct ps_error error;
+		struct ps_fp_config fpc;
+		struct ps_fp_batch fpb;
+		struct ps_fp_seen fps;
+		struct ps_fp_counters fpn;
 		struct tun64_config cfg;
 		uint8_t raw[PS_MAX_PAYLOAD];
 	} u;

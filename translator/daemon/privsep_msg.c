@@ -8,6 +8,10 @@
 
 #include "privsep.h"
 
+_Static_assert(sizeof(struct ps_fp_batch) <= PS_MAX_PAYLOAD &&
+                   sizeof(struct ps_fp_seen) <= PS_MAX_PAYLOAD,
+               "fast-path batches fit a message");
+
 int ps_send(int fd, uint32_t type, const void *payload, size_t len, const int *fds, int nfds)
 {
 	struct ps_hdr h = {.type = type, .len = (uint32_t)len};
@@ -141,6 +145,56 @@ static const char *check_routes(const void *payload, size_t n)
 	return NULL;
 }
 
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static bool fp_proto(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 1; /* TCP, UDP, ICMP */
+}
+
+static const char *check_fp_config(const void *payload, size_t n)
+{
+	struct ps_fp_config c;
+
+	if (n != sizeof(c))
+		return "PS_FP_CONFIG: wrong length";
+	memcpy(&c, payload, sizeof(c));
+	if (c.enabled > 1 || c.tos_zero > 1 || c.flow_label_hash > 1 || c.pad != 0)
+		return "PS_FP_CONFIG: bad field";
+	return NULL;
+}
+
+/* Each session well formed (an ICMP echo session has its identifier as both
+ * ports), nothing after the n-th. */
+static const char *check_fp_batch(const void *payload, size_t n)
+{
+	const struct ps_fp_batch *b = payload;
+
+	if (n != sizeof(*b))
+		return "PS_FP_ADD/DEL: wrong length";
+	if (b->n < 1 || b->n > PS_FP_BATCH || b->pad != 0)
+		return "PS_FP_ADD/DEL: bad count";
+	for (uint32_t i = 0; i < b->n; i++) {
+		const struct ps_fp_sess *e = &b->s[i];
+
+		if (!fp_proto(e->proto) || !all_zero(e->pad, sizeof(e->pad)) || e->pad2 != 0)
+			return "PS_FP_ADD/DEL: bad session";
+		if (e->proto == 1 && (e->sport6 != e->dport6 || e->sport4 != e->dport4))
+			return "PS_FP_ADD/DEL: ICMP identifiers differ";
+	}
+	if (!all_zero(&b->s[b->n], (PS_FP_BATCH - b->n) * sizeof(b->s[0])))
+		return "PS_FP_ADD/DEL: data after the last session";
+	return NULL;
+}
+
 const char *ps_check_from_engine(const struct ps_hdr *h, const void *payload, size_t n, int nfds,
                                  struct ps_seq *seq)
 {
@@ -157,6 +211,7 @@ const char *ps_check_from_engine(const struct ps_hdr *h, const void *payload, si
 	case PS_CONFIG_REQ:
 	case PS_WITHDRAW:
 	case PS_RESTORE:
+	case PS_FP_POLL:
 		if (n != 0)
 			return "payload on a message that has none";
 		if (seq->saving)
@@ -192,6 +247,11 @@ const char *ps_check_from_engine(const struct ps_hdr *h, const void *payload, si
 			return "PS_STATE_END outside a state save";
 		seq->saving = false;
 		return NULL;
+	case PS_FP_CONFIG:
+		return seq->saving ? "request inside a state save" : check_fp_config(payload, n);
+	case PS_FP_ADD:
+	case PS_FP_DEL:
+		return seq->saving ? "request inside a state save" : check_fp_batch(payload, n);
 	default:
 		return "unknown message type";
 	}
@@ -217,9 +277,25 @@ const char *ps_check_from_parent(const struct ps_hdr *h, const void *payload, si
 			return "PS_TUN: one fd per queue";
 		if (!terminated(t.name, sizeof(t.name)))
 			return "PS_TUN: name not terminated";
+		if (t.fastpath > 1)
+			return "PS_TUN: fastpath not 0 or 1";
 		return NULL;
 	case PS_CONFIG:
 		return n == sizeof(struct tun64_config) ? NULL : "PS_CONFIG: wrong length";
+	case PS_FP_SEEN: {
+		const struct ps_fp_seen *v = payload;
+
+		if (n != sizeof(*v))
+			return "PS_FP_SEEN: wrong length";
+		if (v->n < 1 || v->n > PS_FP_BATCH)
+			return "PS_FP_SEEN: bad count";
+		for (uint32_t i = 0; i < v->n; i++)
+			if (!fp_proto(v->t[i].proto) || v->t[i].dir > 1)
+				return "PS_FP_SEEN: bad entry";
+		return NULL;
+	}
+	case PS_FP_COUNTERS:
+		return n == sizeof(struct ps_fp_counters) ? NULL : "PS_FP_COUNTERS: wrong length";
 	case PS_CONFIG_ERR:
 		if (n != sizeof(struct ps_error))
 			return "PS_CONFIG_ERR: wrong length";

@@ -86,6 +86,7 @@ int reload(struct daemon *d, char *msg, size_t msglen)
 	struct nat64_config ncfg;
 	struct live *nl;
 	const char *key;
+	bool fp_policy;
 
 	if (!nc) {
 		snprintf(msg, msglen, "reload: out of memory");
@@ -116,6 +117,9 @@ int reload(struct daemon *d, char *msg, size_t msglen)
 			goto refuse;
 		}
 	}
+	fp_policy = d->cfg->mtu != nc->mtu || d->cfg->lowest_ipv6_mtu != nc->lowest_ipv6_mtu ||
+	            d->cfg->tos_zero != nc->tos_zero ||
+	            d->cfg->flow_label_hash != nc->flow_label_hash;
 	d->retired = atomic_exchange(&d->live, nl);
 	atomic_fetch_add(&d->gen, 1);
 	if (d->nat)
@@ -123,6 +127,8 @@ int reload(struct daemon *d, char *msg, size_t msglen)
 	send_routes(d, d->cfg, nc);
 	free(d->cfg);
 	d->cfg = nc;
+	if (fp_policy)
+		efp_configure(d); /* the program follows the same policy as the workers */
 	log_set_level(nc->log_level);
 	snprintf(msg, msglen, "configuration reloaded");
 	d->reloads_ok++; /* tun64_reloads_total (metrics.c) */

@@ -89,10 +89,8 @@ int fastpath_attach(struct fastpath *fp, int ifindex)
 	return 0;
 }
 
-void fastpath_close(struct fastpath *fp)
+void fastpath_detach(struct fastpath *fp)
 {
-	if (!fp)
-		return;
 	if (fp->attached) {
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FASTPATH_TC_HANDLE,
 		            .priority = FASTPATH_TC_PRIORITY);
@@ -106,6 +104,15 @@ void fastpath_close(struct fastpath *fp)
 			bpf_tc_hook_destroy(&fp->hook);
 		}
 	}
+	fp->attached = false;
+	fp->hook_created = false;
+}
+
+void fastpath_close(struct fastpath *fp)
+{
+	if (!fp)
+		return;
+	fastpath_detach(fp);
 	fastpath_bpf__destroy(fp->skel);
 	free(fp);
 }
@@ -222,6 +229,28 @@ int fastpath_session_stats(struct fastpath *fp, const struct fastpath_session *s
 			st->last_seen_ms = v.last_seen_ns / 1000000;
 	}
 	return 0;
+}
+
+int fastpath_foreach_seen(struct fastpath *fp, uint64_t since_ns,
+                          int (*cb)(const struct fp_key *, const struct fp_session *, void *),
+                          void *arg)
+{
+	int fd = bpf_map__fd(fp->skel->maps.fp_sessions);
+	struct fp_key key, next;
+	struct fp_session v;
+	bool first = true;
+
+	/* A key deleted under us makes get_next_key start over from the first
+	 * key: some entries may then be reported twice, which is harmless. */
+	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue; /* deleted meanwhile */
+		if (v.last_seen_ns > since_ns && cb(&key, &v, arg))
+			break;
+	}
+	return 0; /* ENOENT: the end of the map */
 }
 
 int fastpath_counters(struct fastpath *fp, uint64_t out[FP_COUNTER_MAX])

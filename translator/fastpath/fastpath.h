@@ -52,6 +52,9 @@ int fastpath_open(struct fastpath **out);
 /* Attach to the egress of the tun ifindex (clsact; made if missing) and
  * make it the redirect target. */
 int fastpath_attach(struct fastpath *fp, int ifindex);
+/* Forget the hook (the tun went away and took it) so that
+ * fastpath_attach() can attach to its successor; the maps stay. */
+void fastpath_detach(struct fastpath *fp);
 /* Detach (if attached) and free. The kernel removes the hook itself when
  * the device goes away. */
 void fastpath_close(struct fastpath *fp);
@@ -65,6 +68,13 @@ int fastpath_session_add(struct fastpath *fp, const struct fastpath_session *s, 
 int fastpath_session_del(struct fastpath *fp, const struct fastpath_session *s);
 int fastpath_session_stats(struct fastpath *fp, const struct fastpath_session *s,
                            struct fastpath_session_stats *st);
+
+/* Calls cb for each map entry (one direction of a session) whose last
+ * packet went by after since_ns (CLOCK_MONOTONIC ns): key, value. Stops
+ * early when cb returns non-zero. Returns 0 or a negative errno. */
+int fastpath_foreach_seen(struct fastpath *fp, uint64_t since_ns,
+                          int (*cb)(const struct fp_key *, const struct fp_session *, void *),
+                          void *arg);
 
 /* The per-CPU counters summed (index enum fp_counter), and their names for
  * tun64ctl stats ("fastpath.translated-6to4", "fastpath.punted.no-session"). */

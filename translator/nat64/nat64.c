@@ -276,6 +276,35 @@ bool nat64_bib_lookup6(struct nat64 *nat, uint8_t proto, const uint8_t addr6[16]
 	return b != NULL;
 }
 
+bool nat64_session_touch(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_t port4,
+                         uint32_t remote4, uint16_t rport4, uint64_t last_seen_ms)
+{
+	struct taddr4 z = {.addr = remote4, .port = rport4};
+	uint64_t h4;
+	struct shard *sh;
+	struct bib *b;
+	struct session *s = NULL;
+
+	if (nat64_proto_index(proto) < 0)
+		return false;
+	h4 = hash4(nat, proto, addr4, port4);
+	sh = shard_of(nat, h4);
+	pthread_mutex_lock(&sh->lock);
+	b = bib4_find(sh, h4, proto, addr4, port4);
+	if (b)
+		s = session_find(sh, sess_hash(nat, b, &z), b, &z);
+	/* RFC 6146 §3.5.2.2: only ESTABLISHED is refreshed by any packet */
+	if (s && (proto != IPPROTO_TCP || s->state == NAT64_TCP_ESTABLISHED)) {
+		enum timer_class tc = timer_for(proto, (enum nat64_tcp_state)s->state);
+		uint64_t t = atomic_load_explicit(&nat->timeout_ms[tc], memory_order_relaxed);
+
+		if (last_seen_ms + t > s->expires_ms)
+			session_arm(nat, sh, s, last_seen_ms);
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return s != NULL;
+}
+
 /* ---- introspection ---- */
 
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st)
@@ -329,6 +358,7 @@ static void session_info(const struct session *s, struct nat64_session_info *in)
 	in->state = (enum nat64_tcp_state)s->state;
 	in->expires_ms = s->expires_ms;
 	in->created_ms = s->created_ms;
+	in->confirmed = s->uc == NULL;
 }
 
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),

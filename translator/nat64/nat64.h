@@ -256,7 +256,17 @@ struct nat64_session_info {
 	enum nat64_tcp_state state;
 	uint64_t expires_ms;
 	uint64_t created_ms; /* same clock; a session restored from the state file: restore time */
+	bool confirmed; /* packets seen both ways (never evicted) */
 };
+
+/* A packet of session (proto, T, t, Z, z) went by at last_seen_ms without
+ * passing nat64_in / nat64_out (tun64d's kernel fast path, which takes
+ * only packets that change no TCP state). Refreshes the timer as such a
+ * packet would, never backwards: UDP, ICMP and TCP ESTABLISHED sessions
+ * only, so a closing or reset session keeps its short timer. For ICMP echo,
+ * rport4 is the identifier t. Returns false if there is no such session. */
+bool nat64_session_touch(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_t port4,
+                         uint32_t remote4, uint16_t rport4, uint64_t last_seen_ms);
 
 struct nat64_bib_info {
 	uint8_t proto;
