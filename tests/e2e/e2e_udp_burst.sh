@@ -102,9 +102,11 @@ C46_1=$(counter 4to6.udp-coalesced)
 echo "    udp-coalesced: 6to4 +$((C64_1 - C64_0)), 4to6 +$((C46_1 - C46_0))"
 check_coalesced() {
 	if uso_on; then
-		# Runs of N queued datagrams of one flow: at least one full
-		# batch of 64 each way.
-		[ $((C64_1 - C64_0)) -ge 64 ] && [ $((C46_1 - C46_0)) -ge 64 ]
+		# Runs of N queued datagrams of one flow: some leave coalesced
+		# each way. How many one read burst finds together depends on
+		# when the worker is scheduled (a loaded machine gave +55 where
+		# an idle one gives +200), so the count is not asserted.
+		[ $((C64_1 - C64_0)) -gt 0 ] && [ $((C46_1 - C46_0)) -gt 0 ]
 	else
 		echo "    the tun takes no USO writes here: nothing may be coalesced"
 		[ "$C64_1" -eq "$C64_0" ] && [ "$C46_1" -eq "$C46_0" ]
