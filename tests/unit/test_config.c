@@ -1,4 +1,4 @@
-/* Unit tests for translator/conf/config.c: defaults, every key, long options,
+/* Unit tests for translator/conf/config_file.c: defaults, every key, long options,
  * exact error messages (file, line, key), finalize, print -> parse round trip. */
 #include <check.h>
 #include <netinet/in.h>
