@@ -69,6 +69,10 @@ struct tun64_config {
 	bool tos_zero;           /* tos zero (default copy) */
 	bool filtering_adf;      /* filtering address-dependent (default endpoint-independent) */
 	bool flow_label_hash;    /* flow-label hash (default zero) */
+	/* session-log (issue 14): "" off, "syslog", or a file path */
+	char session_log[PATH_MAX];
+	bool session_log_dst;      /* session-log-destination */
+	unsigned pool4_block_size; /* ports per block; 0: per-port */
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default; /* true while pool4 is the built-in default */
 };
