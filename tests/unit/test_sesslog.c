@@ -3,6 +3,7 @@
  * (translator/nat64/pblock.c). */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,7 @@ END_TEST
 struct producer {
 	struct sesslog_ring *r;
 	int id, n;
+	atomic_int *done;
 };
 
 static void *produce(void *arg)
@@ -84,6 +86,7 @@ static void *produce(void *arg)
 		rec.ev.port4 = (uint16_t)p->id;
 		sesslog_push(p->r, &rec);
 	}
+	atomic_fetch_add(p->done, 1);
 	return NULL;
 }
 
@@ -97,25 +100,26 @@ START_TEST(ring_many_producers)
 	int next[4] = {0};
 	uint64_t got = 0;
 	struct sesslog_rec out;
-	int running = 4;
+	atomic_int done = 0;
 
 	ck_assert_int_eq(sesslog_ring_init(&r, 1024), 0);
 	for (int i = 0; i < 4; i++) {
-		p[i] = (struct producer){&r, i, 20000};
+		p[i] = (struct producer){&r, i, 20000, &done};
 		pthread_create(&t[i], NULL, produce, &p[i]);
 	}
-	while (running) {
+	for (;;) {
+		bool last = atomic_load(&done) == 4;
+
 		while (sesslog_pop(&r, &out)) {
 			ck_assert_int_ge(out.ev.port6, next[out.ev.port4]);
 			next[out.ev.port4] = out.ev.port6 + 1;
 			got++;
 		}
-		running = 0;
-		for (int i = 0; i < 4; i++)
-			running += pthread_tryjoin_np(t[i], NULL) != 0;
+		if (last)
+			break;
 	}
-	while (sesslog_pop(&r, &out))
-		got++;
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
 	ck_assert_uint_eq(got + sesslog_lost(&r), 80000);
 	sesslog_ring_destroy(&r);
 }

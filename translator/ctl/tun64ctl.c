@@ -33,6 +33,7 @@ struct ctl_args {
 	const char *socket_path;
 	bool json;
 	bool explain;
+	bool follow;
 };
 
 static void usage(FILE *f)
@@ -51,6 +52,9 @@ static void usage(FILE *f)
 	    "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
 	    "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
 	    "  sessions               live NAT64 sessions\n"
+	    "  sessions --follow      mappings, sessions and port blocks as they are made\n"
+	    "                         and removed, one JSON line each, until interrupted\n"
+	    "  blocks                 port blocks (pool4-block-size): client, pool4 ports\n"
 	    "  reload                 make tun64d re-read its configuration file\n"
 	    "  bib                    the binding table (BIB): client#port, pool4#port\n"
 	    "\n"
@@ -120,6 +124,10 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 		}
 		if (strcmp(arg, "--explain") == 0) {
 			a->explain = true;
+			continue;
+		}
+		if (strcmp(arg, "--follow") == 0) {
+			a->follow = true;
 			continue;
 		}
 		if (is_option(arg, "--prefix")) {
@@ -370,7 +378,7 @@ static bool is_socket_cmd(const char *cmd)
 {
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
 	       strcmp(cmd, "sessions") == 0 || strcmp(cmd, "bib") == 0 ||
-	       strcmp(cmd, "reload") == 0;
+	       strcmp(cmd, "blocks") == 0 || strcmp(cmd, "reload") == 0;
 }
 
 /* A daemon of this release that does not know the request. */
@@ -412,8 +420,8 @@ static int cmd_socket(const struct ctl_args *a)
 			close(fd);
 		return rc;
 	}
-	snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
-	         a->explain ? " explain" : "");
+	snprintf(req, sizeof(req), "%s%s%s%s\n", a->command, a->follow ? " follow" : "",
+	         a->json ? " json" : "", a->explain ? " explain" : "");
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
 		rc = fail("%s: %s", sun.sun_path, strerror(errno));
 		close(fd);
@@ -431,6 +439,8 @@ static int cmd_socket(const struct ctl_args *a)
 		}
 		first = false;
 		fwrite(buf, 1, (size_t)n, failed ? stderr : stdout);
+		if (a->follow)
+			fflush(stdout); /* a pipe sees each batch as it comes */
 	}
 	close(fd);
 	if (n < 0)
@@ -453,6 +463,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (a.follow && strcmp(a.command, "sessions") != 0)
+		return fail("--follow: only with sessions");
 	if (strcmp(a.command, "map") == 0)
 		return cmd_map(&a);
 	if (is_socket_cmd(a.command))

@@ -73,11 +73,12 @@ struct daemon {
 	atomic_bool stop;
 	atomic_bool tun_lost; /* a worker saw the tun go away (ip link del) */
 	/* privilege separation (privsep.h) */
-	int ps_fd;        /* our end of the socketpair */
-	pid_t engine;     /* parent: the engine's pid */
-	pid_t parent_pid; /* engine: the parent's pid */
-	bool parent_gone; /* engine: the parent died or broke the protocol */
-	bool stop_asked;  /* engine: PS_STOP came while waiting for a reply */
+	int ps_fd;                /* our end of the socketpair */
+	pid_t engine;             /* parent: the engine's pid */
+	pid_t parent_pid;         /* engine: the parent's pid */
+	bool parent_gone;         /* engine: the parent died or broke the protocol */
+	bool stop_asked;          /* engine: PS_STOP came while waiting for a reply */
+	struct sesslog_out *slog; /* engine, stateful: session-log (sesslog_out.h) */
 };
 
 static inline uint64_t now_ms(void)

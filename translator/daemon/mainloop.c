@@ -20,6 +20,7 @@
 #include "nat64.h"
 #include "privsep.h"
 #include "sandbox.h"
+#include "sesslog_out.h"
 #include "tunif.h"
 
 /* One control request: read a line, answer, close. The client gets a second
@@ -48,9 +49,25 @@ static void serve_control(struct daemon *d)
 	}
 	req[n] = '\0';
 	req[strcspn(req, "\r\n")] = '\0';
+	/* `sessions --follow`: the connection stays open and gets the events
+	 * as JSON lines from the drain (sesslog_out.c) */
+	if (strncmp(req, "sessions follow", 15) == 0) {
+		const char *why = !d->slog ? "error: stateless mode: no sessions to follow\n"
+		                           : "error: too many followers\n";
+
+		if (d->slog && sesslog_out_follow(d->slog, fd) == 0)
+			return;
+		send(fd, why, strlen(why), MSG_NOSIGNAL);
+		close(fd);
+		return;
+	}
 	v.cfg = d->cfg;
 	v.nat = d->nat;
 	sum_counters(d, &v.counters);
+	if (d->slog) {
+		v.counters.v[DIR_6TO4][CTR_SESSLOG_LOST] += sesslog_out_lost(d->slog);
+		v.counters.v[DIR_6TO4][CTR_SESSLOG_FOLLOW_LOST] += sesslog_out_follow_lost(d->slog);
+	}
 	v.tun_name = d->tun.name;
 	v.workers = d->nstarted;
 	v.routes_installed = d->cfg->routes;
@@ -168,6 +185,8 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 				log_debug("timerfd: %s", strerror(errno));
 			if (d->nat)
 				nat64_expire(d->nat, now_ms());
+			if (d->slog)
+				sesslog_out_drain(d->slog);
 			if (d->nat && d->cfg->state_file[0] && d->cfg->state_save_interval &&
 			    now_ms() - saved_ms >= (uint64_t)d->cfg->state_save_interval * 1000) {
 				state_save(d, true);
