@@ -144,6 +144,10 @@ START_TEST(line_text_exact)
 	sesslog_format_line(&r, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "2026-12-06T20:38:59.123Z block-add udp 2001:db8:6::2 "
 	                      "198.51.100.1:2048-2111");
+	r.wall_ms = 951782400000ULL + 86399999; /* a leap day, its last ms */
+	sesslog_format_line(&r, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2000-02-29T23:59:59.999Z block-add udp 2001:db8:6::2 "
+	                      "198.51.100.1:2048-2111");
 	r.wall_ms = 5; /* milliseconds keep three digits */
 	sesslog_format_line(&r, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "1970-01-01T00:00:00.005Z block-add udp 2001:db8:6::2 "

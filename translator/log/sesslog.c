@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int sesslog_ring_init(struct sesslog_ring *r, size_t cap)
 {
@@ -74,14 +73,34 @@ uint64_t sesslog_lost(const struct sesslog_ring *r)
 	return atomic_load_explicit(&r->lost, memory_order_relaxed);
 }
 
+/* Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil,
+ * inverted). Not gmtime_r: glibc's reads the time zone on first use, which
+ * opens /etc/localtime, a system call the engine's filter kills. */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 void sesslog_time(uint64_t wall_ms, char buf[48])
 {
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
+	uint64_t s = wall_ms / 1000;
+	unsigned mon, day, sod = (unsigned)(s % 86400);
+	int year;
 
-	gmtime_r(&t, &tm);
-	snprintf(buf, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(wall_ms % 1000));
+	civil_from_days((int64_t)(s / 86400), &year, &mon, &day);
+	snprintf(buf, 48, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", year, mon, day, sod / 3600,
+	         sod / 60 % 60, sod % 60, (unsigned)(wall_ms % 1000));
 }
 
 const char *sesslog_kind_name(uint8_t kind)
