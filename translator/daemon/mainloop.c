@@ -141,6 +141,16 @@ int main_timer(void)
 	return tfd;
 }
 
+/* Is a message from the parent still waiting? The signal handled before
+ * may have been a reload whose wait (engine_wait) read it already, e.g. the
+ * PS_LOGFD the parent sends with SIGHUP: a blocking read would then hang. */
+static bool parent_pending(const struct daemon *d)
+{
+	struct pollfd p = {.fd = d->ps_fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0;
+}
+
 /* Main thread: signals, the expiry timer tfd, the parent. Returns exit
  * status. */
 int main_loop(struct daemon *d, int sfd, int tfd)
@@ -194,7 +204,8 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 			}
 		}
 		/* PS_STOP (SIGTERM to the parent), or the parent is gone. */
-		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && engine_read_parent(d) < 0) {
+		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && parent_pending(d) &&
+		    engine_read_parent(d) < 0) {
 			status = 1;
 			break;
 		}
