@@ -312,7 +312,8 @@ struct nat64_import_stats {
 
 /* Re-create saved sessions, each expiring remaining_ms after now_ms (capped
  * at the configured timeout of its state), and their dynamic BIB entries with
- * the SAME (T,t), which is claimed in pool4. Sorts s[] by remaining_ms first
+ * the SAME (T,t), which is claimed in pool4 (with block_size, the client's
+ * port block holding t is derived again and claimed whole). Sorts s[] by remaining_ms first
  * so the timer lists stay in order. Adds to *st; returns NAT64_NOMEM if
  * memory ran out (the rest is then skipped), NAT64_OK otherwise. */
 enum nat64_result nat64_import(struct nat64 *nat, struct nat64_saved_session *s, size_t n,
