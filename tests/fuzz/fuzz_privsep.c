@@ -166,6 +166,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     : type == PS_TUN  ? n != sizeof(struct ps_tun)
 		                       : type == PS_CONFIG_ERR && n != sizeof(struct ps_error)))
 			abort();
+		/* PS_LOGFD: exactly one fd and a reopen flag of 0 or 1 */
+		if (!why && type == PS_LOGFD &&
+		    (n != sizeof(struct ps_logfd) || nfds != 1 ||
+		     ((const struct ps_logfd *)(const void *)data)->reopen > 1))
+			abort();
 		data += n;
 		size -= n;
 	}

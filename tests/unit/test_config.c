@@ -131,7 +131,10 @@ static const char every_key[] = "# a full configuration\n"
                                 "filtering address-dependent\n"
                                 "metrics 127.0.0.1:9164\n"
                                 "pref64-announce lan6\n"
-                                "fast-path no\n";
+                                "fast-path no\n"
+                                "session-log /var/log/tun64/sessions.log\n"
+                                "session-log-destination yes\n"
+                                "pool4-block-size 64\n";
 
 START_TEST(parse_every_key)
 {
@@ -377,6 +380,46 @@ START_TEST(is_key)
 	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
 	    "offload",           "filtering",    "udp-coalesce", "state-save-interval",
 	    "icmp-unreachable", "max-sessions-per-address", "metrics", "pref64-announce",
+	    "tun-device",
+	    "mode",
+	    "prefix",
+	    "pool4",
+	    "ipv4-addr",
+	    "ipv6-addr",
+	    "map",
+	    "bib",
+	    "allow6",
+	    "mtu",
+	    "lowest-ipv6-mtu",
+	    "workers",
+	    "max-sessions",
+	    "timeout-udp",
+	    "timeout-tcp-est",
+	    "timeout-tcp-trans",
+	    "timeout-icmp",
+	    "routes",
+	    "persist",
+	    "state-file",
+	    "control-socket",
+	    "user",
+	    "group",
+	    "log-level",
+	    "wkp-allow-private",
+	    "max-sessions-per-client",
+	    "icmp-error-rate",
+	    "icmp-error-burst",
+	    "rfc6791-pool4",
+	    "rfc6791-pool6",
+	    "udp-zero-checksum",
+	    "tos",
+	    "flow-label",
+	    "masquerade",
+	    "offload",
+	    "filtering",
+	    "udp-coalesce",
+	    "state-save-interval",
+	    "icmp-unreachable",
+	    "max-sessions-per-address",
 	};
 	size_t i;
 
@@ -415,7 +458,8 @@ static const struct error_case errors[] = {
     {"max-sessions 4294967296\n",
      "t.conf:1: max-sessions: 4294967296 is out of range (0..4294967295)"},
     {"timeout-udp 0\n", "t.conf:1: timeout-udp: 0 is out of range (1..2592000)"},
-    {"state-save-interval 86401\n", "t.conf:1: state-save-interval: 86401 is out of range (0..86400)"},
+    {"state-save-interval 86401\n",
+     "t.conf:1: state-save-interval: 86401 is out of range (0..86400)"},
     {"timeout-tcp-est 2592001\n",
      "t.conf:1: timeout-tcp-est: 2592001 is out of range (1..2592000)"},
     {"timeout-tcp-trans x\n", "t.conf:1: timeout-tcp-trans: 'x' is not a number"},
@@ -494,6 +538,9 @@ static const struct error_case errors[] = {
     {"udp-zero-checksum yes\n", "t.conf:1: udp-zero-checksum: 'yes': expected compute or drop"},
     {"tos 0\n", "t.conf:1: tos: '0': expected copy or zero"},
     {"flow-label random\n", "t.conf:1: flow-label: 'random': expected zero or hash"},
+    {"session-log relative.log\n",
+     "t.conf:1: session-log: 'relative.log': 'syslog' or an absolute file path"},
+    {"pool4-block-size 5000\n", "t.conf:1: pool4-block-size: 5000 is out of range (0..4096)"},
     {"filtering strict\n",
      "t.conf:1: filtering: 'strict': expected endpoint-independent or address-dependent"},
     {"group -g\n", "t.conf:1: group: '-g' is not a valid name"},
@@ -707,6 +754,9 @@ static void assert_same_config(const struct tun64_config *a, const struct tun64_
 	ck_assert_int_eq(a->filtering_adf, b->filtering_adf);
 	ck_assert_str_eq(a->pref64_announce, b->pref64_announce);
 	ck_assert_uint_eq(a->fast_path, b->fast_path);
+	ck_assert_str_eq(a->session_log, b->session_log);
+	ck_assert_int_eq(a->session_log_dst, b->session_log_dst);
+	ck_assert_uint_eq(a->pool4_block_size, b->pool4_block_size);
 	ck_assert_str_eq(a->state_file, b->state_file);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
 	ck_assert_str_eq(a->user, b->user);
@@ -842,7 +892,9 @@ START_TEST(print_defaults_exact)
 	                           "tos copy\n"
 	                           "flow-label zero\n"
 	                           "filtering endpoint-independent\n"
-	                           "fast-path auto\n";
+	                           "fast-path auto\n"
+	                           "session-log-destination no\n"
+	                           "pool4-block-size 0\n";
 	char *s;
 
 	config_defaults(&cfg);
@@ -969,7 +1021,7 @@ START_TEST(load_file_writers)
 	config_defaults(&cfg);
 	ck_assert_int_eq(config_load_file(&cfg, path, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: writable by everyone; refusing it (chmod o-w %s)", path,
-		 path);
+	         path);
 	ck_assert_str_eq(err, want);
 	ck_assert_uint_eq(cfg.mtu, 1500); /* nothing was read */
 
@@ -977,8 +1029,8 @@ START_TEST(load_file_writers)
 	ck_assert_int_eq(fchmod(fd, 0664), 0);
 	ck_assert_int_eq(config_load_file(&cfg, path, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want),
-		 "%s: writable by group %u, not root's; refusing it (chmod g-w %s)", path,
-		 (unsigned)other, path);
+	         "%s: writable by group %u, not root's; refusing it (chmod g-w %s)", path,
+	         (unsigned)other, path);
 	ck_assert_str_eq(err, want);
 
 	ck_assert_int_eq(fchmod(fd, 0644), 0);

@@ -69,6 +69,41 @@ START_TEST(roundtrip_with_fds)
 }
 END_TEST
 
+/* PS_LOGFD: the session-log file, one fd, checked by the engine. */
+START_TEST(logfd_checked)
+{
+	struct ps_logfd l = {.reopen = 1};
+	struct ps_hdr h = {PS_LOGFD, sizeof(l)};
+	int sv[2], fd;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_eq(ps_send(sv[0], PS_LOGFD, &l, sizeof(l), &fd, 1), 0);
+	ck_assert_int_eq(ps_recv(sv[1], &m), 1);
+	ck_assert_uint_eq(m.h.type, PS_LOGFD);
+	ck_assert_int_eq(m.nfds, 1);
+	ck_assert_ptr_null(ps_check_from_parent(&m.h, &m.u, m.h.len, m.nfds));
+	ck_assert_uint_eq(m.u.logfd.reopen, 1);
+	ps_close_fds(&m);
+	ck_assert_str_eq(ps_check_from_parent(&h, &l, sizeof(l), 0), "PS_LOGFD: one fd");
+	ck_assert_str_eq(ps_check_from_parent(&h, &l, sizeof(l), 2), "PS_LOGFD: one fd");
+	l.reopen = 2;
+	ck_assert_str_eq(ps_check_from_parent(&h, &l, sizeof(l), 1), "PS_LOGFD: reopen not 0 or 1");
+	h.len = 2;
+	ck_assert_str_eq(ps_check_from_parent(&h, &l, 2, 1), "PS_LOGFD: wrong length");
+	/* never from the engine */
+	struct ps_seq seq = {0};
+	h.len = sizeof(l);
+	ck_assert_ptr_nonnull(ps_check_from_engine(&h, &l, sizeof(l), 0, &seq));
+	/* other parent messages still carry no fd */
+	h = (struct ps_hdr){PS_STOP, 0};
+	ck_assert_str_eq(ps_check_from_parent(&h, NULL, 0, 1), "unexpected file descriptors");
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 START_TEST(engine_messages_checked)
 {
 	struct ps_seq seq = {0};
@@ -313,6 +348,7 @@ int main(void)
 	tcase_add_test(tc, engine_messages_checked);
 	tcase_add_test(tc, routes_messages_checked);
 	tcase_add_test(tc, fastpath_messages_checked);
+	tcase_add_test(tc, logfd_checked);
 	tcase_add_test(tc, sandbox_allows_and_kills);
 	tcase_add_test(tc, sandbox_list_has_no_file_opening);
 	suite_add_tcase(s, tc);

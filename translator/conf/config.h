@@ -74,6 +74,10 @@ struct tun64_config {
 	char metrics[64];
 	/* pref64-announce: RAs with the RFC 8781 PREF64 option on this link; "" = off */
 	char pref64_announce[IFNAMSIZ];
+	/* session-log (issue 14): "" off, "syslog", or a file path */
+	char session_log[PATH_MAX];
+	bool session_log_dst;      /* session-log-destination */
+	unsigned pool4_block_size; /* ports per block; 0: per-port */
 	/* internal: pool4 lines as given (prefix only), for routes */
 	bool pool4_default;               /* true while pool4 is the built-in default */
 	char prefix_where[PATH_MAX + 32]; /* "FILE:LINE" of the prefix line, for errors */

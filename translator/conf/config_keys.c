@@ -65,6 +65,14 @@ static int check_account_name(const char *v, char *w)
 	return 0;
 }
 
+/* session-log: syslog, or an absolute path (the parent opens it). */
+static int check_session_log(const char *v, char *w)
+{
+	if (strcmp(v, "syslog") != 0 && v[0] != '/')
+		return cfg_why(w, "'%s': 'syslog' or an absolute file path", v);
+	return 0;
+}
+
 /* state-save-interval means nothing without a state-file. */
 static bool has_state_file(const struct tun64_config *c)
 {
@@ -292,6 +300,18 @@ static const struct config_key KEYS[] = {
     /* fast path (issue 13): the tc BPF program on the tun; restart only
      * (tun64ctl fast-path on|off switches it at run time) */
     {.name = "fast-path", ENUM(FAST_PATH), FIELD(fast_path), .def = "auto"},
+    /* session-log and port blocks (issue 14 item 1, 2): restart only, the
+     * parent opens the file and the block size shapes pool4 */
+    {.name = "session-log",
+     .type = CT_STRING,
+     FIELD(session_log),
+     .flags = KF_OPTIONAL,
+     .check = check_session_log},
+    {.name = "session-log-destination", .type = CT_BOOL, FIELD(session_log_dst), .def = "no"},
+    {.name = "pool4-block-size",
+     UINT(0, NAT64_MAX_BLOCK_SIZE),
+     FIELD(pool4_block_size),
+     .def = "0"},
 };
 
 #define N_KEYS (sizeof(KEYS) / sizeof(KEYS[0]))

@@ -92,6 +92,7 @@ void fill_nat64_config(const struct tun64_config *c, struct nat64_config *n)
 	n->max_sessions_per_client =
 	    c->max_sessions_per_client ? c->max_sessions_per_client : n->max_sessions / 4;
 	n->max_sessions_per_address_pct = c->max_sessions_per_address;
+	n->block_size = c->pool4_block_size;
 	n->allow6 = c->allow6;
 	n->n_allow6 = c->n_allow6;
 	n->address_dependent_filtering = c->filtering_adf;

@@ -36,6 +36,7 @@ struct ctl_args {
 	bool explain;
 	const char *client, *pool4; /* sessions delete --client / --pool4 */
 	bool all;                   /* sessions delete --all */
+	bool follow;
 };
 
 static void usage(FILE *f)
@@ -61,6 +62,9 @@ static void usage(FILE *f)
 	    "  withdraw               out of service: tun down, its routes removed; the\n"
 	    "                         daemon keeps its state and does not put them back\n"
 	    "  restore                back in service after withdraw\n"
+	    "  sessions --follow      mappings, sessions and port blocks as they are made\n"
+	    "                         and removed, one JSON line each, until interrupted\n"
+	    "  blocks                 port blocks (pool4-block-size): client, pool4 ports\n"
 	    "  reload                 make tun64d re-read its configuration file\n"
 	    "  bib                    the binding table (BIB): client#port, pool4#port\n"
 	    "  fast-path on|off       switch the kernel fast path at run time (sessions\n"
@@ -144,6 +148,9 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 		} else if (is_option(arg, "--pool4")) {
 			slot = &a->pool4;
 			name = "--pool4";
+		} else if (strcmp(arg, "--follow") == 0) {
+			a->follow = true;
+			continue;
 		} else if (is_option(arg, "--prefix")) {
 			slot = &a->prefix;
 			name = "--prefix";
@@ -428,7 +435,8 @@ static bool is_socket_cmd(const char *cmd)
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
 	       strcmp(cmd, "sessions") == 0 || strcmp(cmd, "bib") == 0 ||
 	       strcmp(cmd, "reload") == 0 || strcmp(cmd, "withdraw") == 0 ||
-	       strcmp(cmd, "restore") == 0 || strcmp(cmd, "fast-path") == 0;
+	       strcmp(cmd, "restore") == 0 || strcmp(cmd, "fast-path") == 0 ||
+	       strcmp(cmd, "blocks") == 0;
 }
 
 /* A daemon of this release that does not know the request. */
@@ -489,8 +497,8 @@ static int cmd_socket(const struct ctl_args *a)
 		}
 		snprintf(req, sizeof(req), "fast-path %s\n", a->operand);
 	} else {
-		snprintf(req, sizeof(req), "%s%s%s\n", a->command, a->json ? " json" : "",
-		         a->explain ? " explain" : "");
+		snprintf(req, sizeof(req), "%s%s%s%s\n", a->command, a->follow ? " follow" : "",
+		         a->json ? " json" : "", a->explain ? " explain" : "");
 	}
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
 		rc = fail("%s: %s", sun.sun_path, strerror(errno));
@@ -509,6 +517,8 @@ static int cmd_socket(const struct ctl_args *a)
 		}
 		first = false;
 		fwrite(buf, 1, (size_t)n, failed ? stderr : stdout);
+		if (a->follow)
+			fflush(stdout); /* a pipe sees each batch as it comes */
 	}
 	close(fd);
 	if (n < 0)
@@ -531,6 +541,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (a.follow && strcmp(a.command, "sessions") != 0)
+		return fail("--follow: only with sessions");
 	if (strcmp(a.command, "map") == 0)
 		return cmd_map(&a);
 	if (strcmp(a.command, "pref64") == 0)

@@ -220,6 +220,13 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 			        (unsigned long long)st.bib[2], (unsigned long long)st.sessions[0],
 			        (unsigned long long)st.sessions[1],
 			        (unsigned long long)st.sessions[2], (unsigned long long)st.clients);
+			if (c->pool4_block_size)
+				fprintf(f,
+				        ",\"blocks\":{\"tcp\":%llu,\"udp\":%llu,\"icmp\":%llu,"
+				        "\"size\":%u}",
+				        (unsigned long long)st.blocks[0],
+				        (unsigned long long)st.blocks[1],
+				        (unsigned long long)st.blocks[2], c->pool4_block_size);
 		}
 		fprintf(f, "}\n");
 		return;
@@ -247,6 +254,10 @@ static void answer_status(const struct control_view *v, bool json, FILE *f)
 		        (unsigned long long)st.sessions[2]);
 		fprintf(f, "clients   %llu (IPv6 /64s with sessions)\n",
 		        (unsigned long long)st.clients);
+		if (c->pool4_block_size)
+			fprintf(f, "blocks    tcp %llu udp %llu icmp %llu (%u ports each)\n",
+			        (unsigned long long)st.blocks[0], (unsigned long long)st.blocks[1],
+			        (unsigned long long)st.blocks[2], c->pool4_block_size);
 	}
 }
 
@@ -450,6 +461,41 @@ static void answer_bib(const struct control_view *v, bool json, FILE *f)
 		fputs("]\n", f);
 }
 
+static int print_block(const struct nat64_block_info *b, void *arg)
+{
+	struct session_print *p = arg;
+	char a6[INET6_ADDRSTRLEN], a4[INET_ADDRSTRLEN];
+
+	addr6_str(b->addr6, a6, sizeof(a6));
+	addr4_str(b->addr4, a4, sizeof(a4));
+	if (p->json)
+		fprintf(p->f,
+		        "%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv4\":\"%s\",\"port_first\":%u,"
+		        "\"port_last\":%u,\"used\":%u}",
+		        p->first ? "" : ",", proto_name(b->proto), a6, a4, b->first, b->last,
+		        b->used);
+	else
+		fprintf(p->f, "%-4s %s  %s#%u-%u  %u\n", proto_name(b->proto), a6, a4, b->first,
+		        b->last, b->used);
+	p->first = false;
+	return 0;
+}
+
+/* pool4-block-size: the port blocks each IPv6 address holds. */
+static void answer_blocks(const struct control_view *v, bool json, FILE *f)
+{
+	struct session_print p = {.f = f, .json = json, .first = true};
+
+	if (json)
+		fputc('[', f);
+	else
+		fprintf(f, "%-4s %s  %s  %s\n", "prot", "ipv6", "pool4#ports", "used");
+	if (v->nat)
+		nat64_foreach_block(v->nat, print_block, &p);
+	if (json)
+		fputs("]\n", f);
+}
+
 int control_answer(const char *request, const struct control_view *v, FILE *f)
 {
 	char cmd[32] = "";
@@ -467,6 +513,8 @@ int control_answer(const char *request, const struct control_view *v, FILE *f)
 		answer_sessions(v, json, f);
 	else if (strcmp(cmd, "bib") == 0)
 		answer_bib(v, json, f);
+	else if (strcmp(cmd, "blocks") == 0)
+		answer_blocks(v, json, f);
 	else {
 		fprintf(f, "error: unknown request '%s'\n", cmd);
 		return -1;

@@ -90,6 +90,7 @@ struct daemon {
 	bool fp_avail;         /* engine: the parent attached it (ps_tun.fastpath) */
 	bool fp_on;            /* engine: tun64ctl fast-path on|off */
 	struct fp_engine *fpe; /* engine: the sessions in it, its counters */
+	struct sesslog_out *slog; /* engine, stateful: session-log (sesslog_out.h) */
 };
 
 static inline uint64_t now_ms(void)

@@ -22,6 +22,7 @@
 #include "nat64.h"
 #include "privsep.h"
 #include "sandbox.h"
+#include "sesslog_out.h"
 #include "synhold.h"
 
 /* The engine's signals: reload, counters, the tun lost (from a worker).
@@ -47,6 +48,14 @@ static int open_tables(struct daemon *d, FILE *state_in)
 
 	fill_nat64_config(d->cfg, &ncfg);
 	ncfg.seed = random_seed();
+	/* before nat64_new: restored sessions are logged too */
+	d->slog = sesslog_out_new(d->cfg);
+	if (!d->slog) {
+		log_err("session-log: out of memory");
+		return -1;
+	}
+	ncfg.event_cb = sesslog_out_event;
+	ncfg.event_ctx = d->slog;
 	d->nat = nat64_new(&ncfg);
 	if (!d->nat) {
 		log_err("cannot create the NAT64 tables (max-sessions %llu)",
@@ -140,6 +149,7 @@ static void engine_teardown(struct daemon *d, bool ran)
 	if (ran && d->nat && d->cfg->state_file[0] && !d->parent_gone)
 		state_save(d, false);
 	nat64_free(d->nat);
+	sesslog_out_free(d->slog); /* writes out the last events */
 	frag_table_free(d->frags);
 	synhold_free(d->synhold);
 	efp_free(d);

@@ -4,14 +4,26 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "privsep.h"
+#include "sesslog_out.h"
 
 /* One message buffer for the engine's main thread, the only one that talks
  * to the parent (a struct tun64_config is too big for the stack). */
 static struct ps_msg msg;
+
+/* PS_LOGFD, whenever it comes: the session-log file, swapped in. */
+static void take_logfd(struct daemon *d, struct ps_msg *m)
+{
+	if (d->slog)
+		sesslog_out_take_fd(d->slog, m->fds[0]);
+	else
+		close(m->fds[0]);
+	m->nfds = 0;
+}
 
 /* Wait for the parent's reply (want_a or want_b) to what was just sent. A
  * PS_STOP on the way is remembered (d->stop_asked). Returns 0 with msg
@@ -39,6 +51,8 @@ int engine_wait(struct daemon *d, uint32_t want_a, uint32_t want_b, struct ps_ms
 			*out = &msg;
 			return 0;
 		}
+		if (msg.h.type == PS_LOGFD)
+			take_logfd(d, &msg);
 		ps_close_fds(&msg);
 		if (msg.h.type == PS_STOP)
 			d->stop_asked = true;
@@ -80,6 +94,8 @@ int engine_read_parent(struct daemon *d)
 	if (ps_check_from_parent(&msg.h, &msg.u, msg.h.len, msg.nfds) == NULL) {
 		if (msg.h.type == PS_STOP)
 			d->stop_asked = true;
+		else if (msg.h.type == PS_LOGFD)
+			take_logfd(d, &msg);
 		else
 			efp_message(d, &msg);
 	}

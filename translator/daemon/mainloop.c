@@ -21,6 +21,7 @@
 #include "nat64.h"
 #include "privsep.h"
 #include "sandbox.h"
+#include "sesslog_out.h"
 #include "tunif.h"
 #include "watch.h"
 
@@ -64,9 +65,25 @@ static void serve_control(struct daemon *d)
 	}
 	req[n] = '\0';
 	req[strcspn(req, "\r\n")] = '\0';
+	/* `sessions --follow`: the connection stays open and gets the events
+	 * as JSON lines from the drain (sesslog_out.c) */
+	if (strncmp(req, "sessions follow", 15) == 0) {
+		const char *why = !d->slog ? "error: stateless mode: no sessions to follow\n"
+		                           : "error: too many followers\n";
+
+		if (d->slog && sesslog_out_follow(d->slog, fd) == 0)
+			return;
+		send(fd, why, strlen(why), MSG_NOSIGNAL);
+		close(fd);
+		return;
+	}
 	v.cfg = d->cfg;
 	v.nat = d->nat;
 	sum_counters(d, &v.counters);
+	if (d->slog) {
+		v.counters.v[DIR_6TO4][CTR_SESSLOG_LOST] += sesslog_out_lost(d->slog);
+		v.counters.v[DIR_6TO4][CTR_SESSLOG_FOLLOW_LOST] += sesslog_out_follow_lost(d->slog);
+	}
 	v.tun_name = d->tun.name;
 	v.workers = d->nstarted;
 	v.routes_installed = d->cfg->routes;
@@ -189,6 +206,16 @@ int main_timer(void)
 	return tfd;
 }
 
+/* Is a message from the parent still waiting? The signal handled before
+ * may have been a reload whose wait (engine_wait) read it already, e.g. the
+ * PS_LOGFD the parent sends with SIGHUP: a blocking read would then hang. */
+static bool parent_pending(const struct daemon *d)
+{
+	struct pollfd p = {.fd = d->ps_fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0;
+}
+
 /* Main thread: signals, the expiry timer tfd, the parent. Returns exit
  * status. */
 int main_loop(struct daemon *d, int sfd, int tfd)
@@ -237,6 +264,8 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 				watch_limits(d);
 			}
 			efp_tick(d);
+			if (d->slog)
+				sesslog_out_drain(d->slog);
 			if (d->nat && d->cfg->state_file[0] && d->cfg->state_save_interval &&
 			    now_ms() - saved_ms >= (uint64_t)d->cfg->state_save_interval * 1000) {
 				state_save(d, true);
@@ -244,7 +273,8 @@ int main_loop(struct daemon *d, int sfd, int tfd)
 			}
 		}
 		/* PS_STOP (SIGTERM to the parent), or the parent is gone. */
-		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && engine_read_parent(d) < 0) {
+		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && parent_pending(d) &&
+		    engine_read_parent(d) < 0) {
 			status = 1;
 			break;
 		}

@@ -117,6 +117,30 @@ out_tun:
 	return -1;
 }
 
+/* session-log FILE: opened here, as root (the engine could not open a
+ * file root owns, nor anything once confined), and handed over; again on
+ * SIGHUP, so logrotate can move the file away. Returns -1 if it cannot be
+ * opened. */
+static int send_logfd(struct daemon *d, bool reopen)
+{
+	const char *path = d->cfg->session_log;
+	struct ps_logfd l = {.reopen = reopen};
+	int fd, rc;
+
+	if (d->cfg->mode != XLAT_STATEFUL || !path[0] || strcmp(path, "syslog") == 0)
+		return 0;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd < 0) {
+		log_err("session-log %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = ps_send(d->ps_fd, PS_LOGFD, &l, sizeof(l), &fd, 1);
+	if (rc < 0)
+		log_err("handing session-log %s to the engine: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 /* PS_TUN_LOST: the link was deleted from outside. Open it again (a new
  * link), put link state and routes back, hand the new fds over. */
 static void recreate_tun(struct parent *p)
@@ -301,6 +325,8 @@ static void on_signal(struct parent *p, int sfd)
 			kill(p->d->engine, SIGKILL);
 		break;
 	case SIGHUP:
+		send_logfd(p->d, true); /* on failure the engine keeps the old file */
+		                        /* fall through */
 	case SIGUSR1:
 		kill(p->d->engine, (int)si.ssi_signo); /* reload, counters: the engine's */
 		break;
@@ -451,6 +477,13 @@ int parent_main(struct daemon *d, int sfd)
 		ps_send(d->ps_fd, PS_STOP, NULL, 0, NULL, 0);
 		p.stopping = true;
 		p.status = 1;
+	} else if (send_logfd(d, false) < 0) {
+		ps_send(d->ps_fd, PS_STOP, NULL, 0, NULL, 0);
+		p.stopping = true;
+		p.status = 1;
+		remove_masquerade(d);
+		routes_teardown(d->routes);
+		tunif_close(&d->tun);
 	} else if (send_tun(d) < 0) {
 		log_err("handing the tun to the engine: %s", strerror(errno));
 		kill(d->engine, SIGKILL);

@@ -6,7 +6,7 @@
  *
  * One message is one SOCK_SEQPACKET record: a struct ps_hdr, then exactly
  * hdr.len bytes of payload (a fixed struct for every type but
- * PS_STATE_DATA), plus file descriptors for PS_TUN only. The receiver checks
+ * PS_STATE_DATA), plus file descriptors for PS_TUN and PS_LOGFD only. The receiver checks
  * every message before it acts (ps_check_from_engine, ps_check_from_parent):
  * the parent trusts nothing the engine says. */
 #ifndef TUN64_PRIVSEP_H
@@ -51,6 +51,7 @@ enum ps_type {
 	PS_CONFIG_ERR,  /* struct ps_error: why it was not */
 	PS_FP_SEEN,     /* struct ps_fp_seen: fast-path sessions that carried packets */
 	PS_FP_COUNTERS, /* struct ps_fp_counters: the program's counters, summed */
+	PS_LOGFD,       /* struct ps_logfd and one fd: the session-log file (again) */
 };
 
 struct ps_hdr {
@@ -147,6 +148,12 @@ struct ps_fp_counters {
 	uint64_t c[PS_FP_NCOUNTERS]; /* enum fp_counter order */
 };
 
+/* session-log FILE: the parent opens it (root may own /var/log), at start
+ * and again on SIGHUP for logrotate; the engine writes to the fd. */
+struct ps_logfd {
+	uint32_t reopen; /* 0 at start, 1 after SIGHUP */
+};
+
 struct ps_error {
 	char msg[CONFIG_ERRLEN + 64];
 };
@@ -162,6 +169,7 @@ struct ps_msg {
 		struct ps_state_end end;
 		struct ps_tun tun;
 		struct ps_routes routes;
+		struct ps_logfd logfd;
 		struct ps_error error;
 		struct ps_fp_config fpc;
 		struct ps_fp_batch fpb;
@@ -199,7 +207,8 @@ const char *ps_check_from_engine(const struct ps_hdr *h, const void *payload, si
                                  struct ps_seq *seq);
 
 /* The engine's check of a message from the parent (known type, exact
- * length, strings terminated, one fd per queue). NULL if valid. */
+ * length, strings terminated, one fd per queue, one fd with PS_LOGFD).
+ * NULL if valid. */
 const char *ps_check_from_parent(const struct ps_hdr *h, const void *payload, size_t n, int nfds);
 
 #endif

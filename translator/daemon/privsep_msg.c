@@ -263,7 +263,7 @@ const char *ps_check_from_parent(const struct ps_hdr *h, const void *payload, si
 
 	if (h->len != n)
 		return "length does not match the header";
-	if (h->type != PS_TUN && nfds != 0)
+	if (h->type != PS_TUN && h->type != PS_LOGFD && nfds != 0)
 		return "unexpected file descriptors";
 	switch (h->type) {
 	case PS_STOP:
@@ -296,6 +296,14 @@ const char *ps_check_from_parent(const struct ps_hdr *h, const void *payload, si
 	}
 	case PS_FP_COUNTERS:
 		return n == sizeof(struct ps_fp_counters) ? NULL : "PS_FP_COUNTERS: wrong length";
+	case PS_LOGFD:
+		if (n != sizeof(struct ps_logfd))
+			return "PS_LOGFD: wrong length";
+		if (nfds != 1)
+			return "PS_LOGFD: one fd";
+		if (((const struct ps_logfd *)payload)->reopen > 1)
+			return "PS_LOGFD: reopen not 0 or 1";
+		return NULL;
 	case PS_CONFIG_ERR:
 		if (n != sizeof(struct ps_error))
 			return "PS_CONFIG_ERR: wrong length";

@@ -24,7 +24,7 @@ static const struct allowed allow_list[] = {
     /* the packet path (worker.c, tunif/) */
     {"read", "tun reads; signalfd and timerfd reads in the main loop"},
     {"readv", "tun reads with the virtio-net header (tunif_read_vnet)"},
-    {"write", "tun writes; log lines to stderr"},
+    {"write", "tun writes; log lines to stderr; session-log lines to the file the parent opened"},
     {"writev", "tun writes with the virtio-net header (tunif_write_vnet)"},
     {"poll", "workers wait for their tun queue; the main loop waits for its fds"},
     {"ppoll", "poll() on architectures without the poll syscall"},
@@ -60,7 +60,8 @@ static const struct allowed allow_list[] = {
     {"accept4", "a tun64ctl connection"},
     {"setsockopt", "its send and receive timeouts"},
     {"recvfrom", "its request line (recv)"},
-    {"sendto", "its answer (send)"},
+    {"sendto", "its answer (send); session-log to /dev/log (connected before the filter) and "
+               "to `sessions --follow` readers"},
     {"close", "closing connections, tun fds of a lost tun, files"},
     {"fstat", "stdio on a new stream (open_memstream, fopencookie)"},
     {"newfstatat", "fstat on newer glibc"},

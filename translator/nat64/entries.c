@@ -70,6 +70,27 @@ void idx6_unlink(struct stripe *st, struct bib *b, uint64_t h6)
 	b->in_idx6 = false;
 }
 
+/* session-log: a BIB entry (s NULL) or a session came or went. */
+static void entry_event(struct nat64 *nat, const struct bib *b, const struct session *s,
+                        uint8_t kind)
+{
+	struct nat64_event ev = {.kind = kind,
+	                         .proto = b->proto,
+	                         .port6 = b->port6,
+	                         .addr4 = b->addr4,
+	                         .port4 = b->port4,
+	                         .port4_last = b->port4};
+
+	if (!nat->event_cb)
+		return;
+	memcpy(ev.addr6, b->addr6, 16);
+	if (s) {
+		ev.remote4 = s->remote4;
+		ev.rport4 = s->rport;
+	}
+	nat64_emit(nat, &ev);
+}
+
 /* New BIB entry in shard sh (locked); not yet in the IPv6 index. */
 struct bib *bib_create(struct nat64 *nat, struct shard *sh, uint64_t h4, uint8_t proto,
                        const uint8_t addr6[16], uint16_t port6, uint32_t addr4, uint16_t port4)
@@ -88,6 +109,7 @@ struct bib *bib_create(struct nat64 *nat, struct shard *sh, uint64_t h4, uint8_t
 		htab_grow(&sh->bib4, nat, node4_hash);
 	htab_insert(&sh->bib4, &b->node4, h4);
 	sh->n_bib[nat64_proto_index(proto)]++;
+	entry_event(nat, b, NULL, NAT64_EV_BIB_ADD);
 	return b;
 }
 
@@ -98,6 +120,7 @@ void bib_kill(struct nat64 *nat, struct shard *sh, struct bib *b)
 	htab_remove(&sh->bib4, &b->node4, bib_hash4(nat, b));
 	sh->n_bib[nat64_proto_index(b->proto)]--;
 	b->dead = true;
+	entry_event(nat, b, NULL, NAT64_EV_BIB_DEL);
 }
 
 struct session *session_find(struct shard *sh, uint64_t hs, const struct bib *b,
@@ -148,6 +171,7 @@ struct session *session_insert(struct nat64 *nat, struct shard *sh, struct bib *
 		htab_grow(&sh->sess, nat, sess_node_hash);
 	htab_insert(&sh->sess, &s->node, hs);
 	sh->n_sess[nat64_proto_index(b->proto)]++;
+	entry_event(nat, b, s, NAT64_EV_SESSION_ADD);
 	return s;
 }
 
@@ -172,6 +196,7 @@ struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session 
 	struct bib *b = s->bib;
 	struct taddr4 z = session_remote(s);
 
+	entry_event(nat, b, s, NAT64_EV_SESSION_DEL);
 	htab_remove(&sh->sess, &s->node, sess_hash(nat, b, &z));
 	lru_unlink(&sh->timers[s->timer], s);
 	if (s->bib_prev)

@@ -123,7 +123,7 @@ void bury_bibs(struct nat64 *nat, struct shard *sh, struct bib **dead, size_t n)
 		if (b->in_idx6)
 			idx6_unlink(st, b, h6);
 		pthread_mutex_unlock(&st->lock);
-		pool4_release(nat->pool, b->proto, b->addr4, b->port4);
+		port_put(nat, b->proto, b->addr6, b->addr4, b->port4);
 	}
 	pthread_mutex_lock(&sh->lock);
 	for (size_t i = 0; i < n; i++)

@@ -124,7 +124,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 
 	if (!source_allowed(nat, e->v6.addr))
 		return IMPORT_NOT_ALLOWED;
-	switch (pool4_claim(nat->pool, e->proto, e->v4.addr, e->v4.port)) {
+	switch (port_claim(nat, e->proto, e->v6.addr, e->v4.addr, e->v4.port)) {
 	case POOL4_OUTSIDE:
 		return IMPORT_OUTSIDE;
 	case POOL4_BUSY:
@@ -134,7 +134,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 	}
 	r = session_reserve(nat, e->v6.addr, NULL);
 	if (r != NAT64_OK) {
-		pool4_release(nat->pool, e->proto, e->v4.addr, e->v4.port);
+		port_put(nat, e->proto, e->v6.addr, e->v4.addr, e->v4.port);
 		return reserve_outcome(r);
 	}
 	pthread_mutex_lock(&sh->lock);
@@ -152,7 +152,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 	}
 	pthread_mutex_unlock(&sh->lock);
 	if (!b) {
-		pool4_release(nat->pool, e->proto, e->v4.addr, e->v4.port);
+		port_put(nat, e->proto, e->v6.addr, e->v4.addr, e->v4.port);
 		session_unreserve(nat, e->v6.addr);
 		return IMPORT_NOMEM;
 	}

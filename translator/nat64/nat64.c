@@ -97,13 +97,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	r = session_reserve(nat, f->src6, victim);
 	if (r != NAT64_OK)
 		return r;
-	t4 = f->want4;
-	t = f->want_port;
-	if ((t < 1024) != (f->sport < 1024)) /* §3.5.1.1: keep the port's range */
-		t4 = 0;
-	if ((t4 == 0 || pool4_claim(nat->pool, f->proto, t4, t) != POOL4_CLAIMED) &&
-	    !pool4_alloc(nat->pool, f->proto, (uint32_t)hash_addr6(nat, f->src6), f->sport,
-	                 &st->rng, &t4, &t)) {
+	if (!port_get(nat, st, f, &t4, &t)) {
 		session_unreserve(nat, f->src6);
 		return NAT64_POOL4_EXHAUSTED;
 	}
@@ -122,7 +116,7 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	}
 	pthread_mutex_unlock(&sh->lock);
 	if (!b) {
-		pool4_release(nat->pool, f->proto, t4, t);
+		port_put(nat, f->proto, f->src6, t4, t);
 		session_unreserve(nat, f->src6);
 		return NAT64_NOMEM;
 	}
@@ -335,6 +329,7 @@ void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st)
 	}
 	st->ended_pool4_removed = atomic_load(&nat->ended_pool4_removed);
 	st->deleted = atomic_load(&nat->deleted);
+	pblock_count(nat, st->blocks);
 }
 
 void nat64_foreach_pool4(struct nat64 *nat, int (*cb)(const struct nat64_pool4_use *, void *),

@@ -57,6 +57,38 @@ struct nat64_static_bib {
 	uint16_t port6;
 };
 
+/* What nat64_config.event_cb is told (session-log): a mapping, a session
+ * or a port block was created or removed. */
+enum nat64_event_kind {
+	NAT64_EV_BIB_ADD = 0,
+	NAT64_EV_BIB_DEL,
+	NAT64_EV_SESSION_ADD,
+	NAT64_EV_SESSION_DEL,
+	NAT64_EV_BLOCK_ADD, /* port4..port4_last given to addr6 (block_size > 0) */
+	NAT64_EV_BLOCK_DEL,
+	NAT64_EV_KINDS,
+};
+
+struct nat64_event {
+	uint8_t kind; /* enum nat64_event_kind */
+	uint8_t proto;
+	uint16_t port6;      /* x (0 for blocks) */
+	uint8_t addr6[16];   /* X' */
+	uint32_t addr4;      /* T */
+	uint16_t port4;      /* t, or a block's first port */
+	uint16_t port4_last; /* a block's last port; == port4 otherwise */
+	uint32_t remote4;    /* Z (sessions only) */
+	uint16_t rport4;     /* z (sessions only) */
+};
+
+/* Called under table locks, from any thread that changes the tables: must
+ * not block nor call back into nat64 (the daemon pushes onto a lock-free
+ * ring, sesslog.h). */
+typedef void (*nat64_event_fn)(void *ctx, const struct nat64_event *ev);
+
+/* pool4-block-size: at most this many ports per block. */
+#define NAT64_MAX_BLOCK_SIZE 4096
+
 struct nat64_config {
 	const struct pool4_range *pool4;
 	size_t n_pool4;
@@ -85,6 +117,14 @@ struct nat64_config {
 	/* Share of max_sessions_per_client one IPv6 address may hold, in
 	 * percent (1..100; 0: the default, NAT64_DEFAULT_ADDRESS_SHARE). */
 	uint32_t max_sessions_per_address_pct;
+	/* session-log: told of every mapping, session and block created and
+	 * removed; NULL: nobody. Fixed at nat64_new (reconfigure keeps it). */
+	nat64_event_fn event_cb;
+	void *event_ctx;
+	/* pool4-block-size (RFC 7422): each IPv6 address gets blocks of this
+	 * many consecutive ports on one pool4 address (0: per-port allocation).
+	 * Fixed at nat64_new. */
+	uint32_t block_size;
 };
 /* Room for a household: four hosts busy at once fill the /64's quota. */
 #define NAT64_DEFAULT_ADDRESS_SHARE 25
@@ -207,6 +247,7 @@ struct nat64_stats {
 	uint64_t evicted_by_dir[2][3];
 	uint64_t ended_pool4_removed; /* sessions ended: their pool4 range left */
 	uint64_t deleted;             /* sessions ended by nat64_delete on request */
+	uint64_t blocks[3]; /* port blocks held (pool4-block-size) */
 };
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
 
@@ -278,6 +319,20 @@ struct nat64_bib_info {
 	bool is_static;
 };
 
+/* A port block held by an IPv6 address (pool4-block-size). */
+struct nat64_block_info {
+	uint8_t proto;
+	uint8_t addr6[16];
+	uint32_t addr4;
+	uint16_t first, last; /* ports */
+	uint32_t used;        /* BIB entries on it */
+};
+
+/* Calls cb for each port block; stops early if cb returns non-zero. Takes
+ * block-table locks one at a time: cb must not call back into nat. */
+void nat64_foreach_block(struct nat64 *nat, int (*cb)(const struct nat64_block_info *, void *),
+                         void *arg);
+
 /* Calls cb for each BIB entry (static ones too); same rules as below. */
 void nat64_foreach_bib(struct nat64 *nat, int (*cb)(const struct nat64_bib_info *, void *),
                        void *arg);
@@ -321,7 +376,8 @@ struct nat64_import_stats {
 
 /* Re-create saved sessions, each expiring remaining_ms after now_ms (capped
  * at the configured timeout of its state), and their dynamic BIB entries with
- * the SAME (T,t), which is claimed in pool4. Sorts s[] by remaining_ms first
+ * the SAME (T,t), which is claimed in pool4 (with block_size, the client's
+ * port block holding t is derived again and claimed whole). Sorts s[] by remaining_ms first
  * so the timer lists stay in order. Adds to *st; returns NAT64_NOMEM if
  * memory ran out (the rest is then skipped), NAT64_OK otherwise. */
 enum nat64_result nat64_import(struct nat64 *nat, struct nat64_saved_session *s, size_t n,

@@ -233,6 +233,12 @@ struct nat64 {
 	/* allow6: written holding every stripe, read holding any one */
 	struct prefix6 allow6[NAT64_MAX_ALLOW6];
 	size_t n_allow6;
+	/* session-log (fixed at nat64_new) */
+	nat64_event_fn event_cb;
+	void *event_ctx;
+	/* pool4-block-size (pblock.c; NULL and 0: per-port) */
+	struct pblock_table *blocks;
+	uint32_t block_size;
 };
 
 /* ---- hashing ---- */
@@ -389,6 +395,24 @@ struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session 
 /* Phase 2 and 3 of nat64_expire for n entries bib_kill took out of shard
  * sh (no lock held). */
 void bury_bibs(struct nat64 *nat, struct shard *sh, struct bib **dead, size_t n);
+
+/* ---- pblock.c: ports of dynamic entries, port blocks, events ---- */
+
+/* Tell event_cb, if any (any lock may be held: it does not block). */
+void nat64_emit(struct nat64 *nat, const struct nat64_event *ev);
+int pblock_init(struct nat64 *nat, uint32_t block_size);
+void pblock_free(struct nat64 *nat);
+/* (T,t) for a new entry of f (stripe st locked): want4/want_port when
+ * free, else from X''s blocks or pool4. */
+bool port_get(struct nat64 *nat, struct stripe *st, const struct nat64_flow6 *f, uint32_t *t4,
+              uint16_t *t);
+/* Exactly (T,t) for X' (in one of its blocks, or a new one holding t). */
+enum pool4_claim port_claim(struct nat64 *nat, uint8_t proto, const uint8_t addr6[16], uint32_t t4,
+                            uint16_t t);
+/* Give back what port_get or port_claim gave X'. */
+void port_put(struct nat64 *nat, uint8_t proto, const uint8_t addr6[16], uint32_t t4, uint16_t t);
+/* Adds the blocks held per protocol index to n. */
+void pblock_count(struct nat64 *nat, uint64_t n[3]);
 
 /* ---- static_bib.c (cfg_lock held) ---- */
 

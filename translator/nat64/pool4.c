@@ -395,6 +395,175 @@ void pool4_release(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port)
 		atomic_fetch_sub_explicit(addr_used(r, ai, pi, part), 1, memory_order_relaxed);
 }
 
+/* ---- port blocks (pool4.h) ---- */
+
+/* Set bits [lo, lo + n) all at once or none: on a bit already set, the bits
+ * set so far are cleared again. */
+static bool claim_run(_Atomic uint64_t *w, uint32_t lo, uint32_t n)
+{
+	uint32_t hi = lo + n - 1;
+
+	for (uint32_t wi = lo / 64; wi <= hi / 64; wi++) {
+		uint64_t mask = bits_mask(wi, lo, hi);
+		uint64_t old = atomic_fetch_or(&w[wi], mask);
+
+		if (old & mask) {
+			/* ours are the bits of mask that were clear */
+			atomic_fetch_and(&w[wi], ~(mask & ~old));
+			for (uint32_t wj = lo / 64; wj < wi; wj++)
+				atomic_fetch_and(&w[wj], ~bits_mask(wj, lo, hi));
+			return false;
+		}
+	}
+	return true;
+}
+
+static void release_run(_Atomic uint64_t *w, uint32_t lo, uint32_t n)
+{
+	uint32_t hi = lo + n - 1;
+
+	for (uint32_t wi = lo / 64; wi <= hi / 64; wi++)
+		atomic_fetch_and(&w[wi], ~bits_mask(wi, lo, hi));
+}
+
+/* A free block of n on address ai: random start slot, then every slot. */
+static bool try_block(const struct p4range *r, uint32_t ai, int pi, int part, uint32_t n,
+                      uint64_t *rng, uint16_t *first_port)
+{
+	_Atomic uint32_t *used = addr_used(r, ai, pi, part);
+	uint32_t first, last, nslots, start;
+
+	if (!part_bits(r, pi, part, &first, &last) || last - first + 1 < n)
+		return false;
+	if (atomic_load_explicit(used, memory_order_relaxed) + n > last - first + 1)
+		return false;
+	nslots = (last - first + 1) / n;
+	start = (uint32_t)(pool4_rand(rng) % nslots);
+	for (uint32_t k = 0; k < nslots; k++) {
+		uint32_t bit = first + ((start + k) % nslots) * n;
+
+		if (claim_run(addr_bits(r, ai, pi), bit, n)) {
+			atomic_fetch_add_explicit(used, n, memory_order_relaxed);
+			*first_port = (uint16_t)(r->cfg.port_lo + bit);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The usable range holding address addr, or -1. */
+static int range_of_addr(const struct pool4 *p, size_t n, uint32_t addr, int pi, int part)
+{
+	for (size_t i = 0; i < n; i++)
+		if (range_usable(&p->r[i], pi, part) &&
+		    (addr & prefix_mask(p->r[i].cfg.len)) == p->r[i].cfg.addr)
+			return (int)i;
+	return -1;
+}
+
+static bool block_in_part(struct pool4 *p, int pi, int part, uint32_t addr_pref, uint32_t addr_hint,
+                          uint32_t n, uint64_t *rng, uint32_t *addr, uint16_t *first)
+{
+	size_t nr = atomic_load_explicit(&p->n, memory_order_acquire);
+	uint64_t total = 0, k;
+	int ri;
+
+	/* RFC 4787 REQ-2: the address the client already has, if it can */
+	ri = addr_pref ? range_of_addr(p, nr, addr_pref, pi, part) : -1;
+	if (ri >= 0 &&
+	    try_block(&p->r[ri], addr_pref - p->r[ri].cfg.addr, pi, part, n, rng, first)) {
+		*addr = addr_pref;
+		return true;
+	}
+	for (size_t i = 0; i < nr; i++)
+		if (range_usable(&p->r[i], pi, part))
+			total += p->r[i].naddr;
+	if (total == 0)
+		return false;
+	k = addr_hint % total;
+	ri = next_range(p, nr, nr - 1, pi, part);
+	while (ri >= 0 && k >= p->r[ri].naddr) {
+		k -= p->r[ri].naddr;
+		ri = next_range(p, nr, (size_t)ri, pi, part);
+	}
+	for (uint64_t step = 0; step < total && ri >= 0; step++) {
+		const struct p4range *r = &p->r[ri];
+
+		if (try_block(r, (uint32_t)k, pi, part, n, rng, first)) {
+			*addr = r->cfg.addr + (uint32_t)k;
+			return true;
+		}
+		if (++k == r->naddr) {
+			k = 0;
+			ri = next_range(p, nr, (size_t)ri, pi, part);
+		}
+	}
+	return false;
+}
+
+bool pool4_alloc_block(struct pool4 *p, uint8_t proto, uint32_t addr_pref, uint32_t addr_hint,
+                       uint16_t sport, uint32_t n, uint64_t *rng, uint32_t *addr, uint16_t *first)
+{
+	int pi = nat64_proto_index(proto);
+	int part;
+
+	if (pi < 0 || n == 0)
+		return false;
+	part = port_part(pi, sport);
+	if (block_in_part(p, pi, part, addr_pref, addr_hint, n, rng, addr, first))
+		return true;
+	return pi != PROTO_ICMP &&
+	       block_in_part(p, pi, part == PART_WELL_KNOWN ? PART_EPHEMERAL : PART_WELL_KNOWN,
+	                     addr_pref, addr_hint, n, rng, addr, first);
+}
+
+/* The slot of n bits in r's part that holds bit; false if none. */
+static bool block_slot(const struct p4range *r, int pi, int part, uint32_t bit, uint32_t n,
+                       uint32_t *lo)
+{
+	uint32_t first, last;
+
+	if (!part_bits(r, pi, part, &first, &last) || bit < first || bit > last)
+		return false;
+	*lo = first + (bit - first) / n * n;
+	return *lo + n - 1 <= last;
+}
+
+enum pool4_claim pool4_claim_block(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port,
+                                   uint32_t n, uint16_t *first)
+{
+	int pi = nat64_proto_index(proto);
+	const struct p4range *r = pi < 0 || n == 0 ? NULL : find_range(p, addr, port);
+	uint32_t ai, lo;
+	int part;
+
+	if (!r)
+		return POOL4_OUTSIDE;
+	ai = addr - r->cfg.addr;
+	part = port_part(pi, port);
+	if (!block_slot(r, pi, part, (uint32_t)port - r->cfg.port_lo, n, &lo))
+		return POOL4_OUTSIDE;
+	if (!claim_run(addr_bits(r, ai, pi), lo, n))
+		return POOL4_BUSY;
+	atomic_fetch_add_explicit(addr_used(r, ai, pi, part), n, memory_order_relaxed);
+	*first = (uint16_t)(r->cfg.port_lo + lo);
+	return POOL4_CLAIMED;
+}
+
+void pool4_release_block(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t first, uint32_t n)
+{
+	int pi = nat64_proto_index(proto);
+	const struct p4range *r = pi < 0 || n == 0 ? NULL : find_range(p, addr, first);
+	uint32_t ai;
+
+	if (!r)
+		return;
+	ai = addr - r->cfg.addr;
+	release_run(addr_bits(r, ai, pi), (uint32_t)first - r->cfg.port_lo, n);
+	atomic_fetch_sub_explicit(addr_used(r, ai, pi, port_part(pi, first)), n,
+	                          memory_order_relaxed);
+}
+
 void pool4_foreach_use(const struct pool4 *p, int (*cb)(const struct nat64_pool4_use *, void *),
                        void *arg)
 {

@@ -72,6 +72,20 @@ bool pool4_active_at(const struct pool4 *p, uint32_t addr, uint16_t port);
  * is no range idx. */
 bool pool4_range_use(const struct pool4 *p, size_t idx, struct pool4_range *cfg, bool *active,
                      uint64_t used[3], uint64_t total[3]);
+/* Port blocks (pool4-block-size n > 1, RFC 7422): a block is n
+ * consecutive ports at a multiple of n from the start of one part of a
+ * range (so two blocks never overlap), claimed whole. pool4_alloc_block
+ * tries addr_pref first (paired pooling, RFC 4787 REQ-2; 0: none), then the
+ * address addr_hint picks, as pool4_alloc; the block is chosen at random
+ * among the free ones of an address (RFC 6056). */
+bool pool4_alloc_block(struct pool4 *p, uint8_t proto, uint32_t addr_pref, uint32_t addr_hint,
+                       uint16_t sport, uint32_t n, uint64_t *rng, uint32_t *addr, uint16_t *first);
+/* Claim the block of n ports that holds (addr, port) (state-file import);
+ * *first is its first port. */
+enum pool4_claim pool4_claim_block(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t port,
+                                   uint32_t n, uint16_t *first);
+/* Give back a block from pool4_alloc_block or pool4_claim_block. */
+void pool4_release_block(struct pool4 *p, uint8_t proto, uint32_t addr, uint16_t first, uint32_t n);
 
 /* xorshift64* step; state must be non-zero. */
 uint64_t pool4_rand(uint64_t *state);

@@ -153,6 +153,10 @@ static int nat64_init(struct nat64 *nat, const struct nat64_config *cfg)
 	size_t nb = initial_buckets(cfg->max_sessions);
 
 	nat->hkey = mix64(cfg->seed ^ 0x6a09e667f3bcc908ULL);
+	nat->event_cb = cfg->event_cb;
+	nat->event_ctx = cfg->event_ctx;
+	if (cfg->block_size > NAT64_MAX_BLOCK_SIZE || pblock_init(nat, cfg->block_size))
+		return -1;
 	if (pthread_mutex_init(&nat->cfg_lock, NULL))
 		return -1;
 	nat->pool = pool4_new();
@@ -195,6 +199,7 @@ void nat64_free(struct nat64 *nat)
 		stripe_destroy(&nat->stripes[i]);
 	for (size_t i = 0; i < NQUOTA; i++)
 		quota_destroy(&nat->quota[i]);
+	pblock_free(nat);
 	pool4_free(nat->pool);
 	free(nat->statics);
 	pthread_mutex_destroy(&nat->cfg_lock);

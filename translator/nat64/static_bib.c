@@ -105,7 +105,7 @@ static void static_remove(struct nat64 *nat, const struct nat64_static_bib *e)
 			/* both locks held: nobody else can reach b */
 			bib_kill(nat, sh, b);
 			idx6_unlink(st, b, h6);
-			pool4_release(nat->pool, b->proto, b->addr4, b->port4);
+			port_put(nat, b->proto, b->addr6, b->addr4, b->port4);
 			slab_free(&sh->bib_slab, b);
 		}
 		pthread_mutex_unlock(&sh->lock);
