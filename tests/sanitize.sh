@@ -221,7 +221,7 @@ run_tsan() {
 	# detect_deadlocks=0: nat64_reconfigure holds cfg_lock and all 64 stripe
 	# locks (allow6), more than TSAN's deadlock detector tracks at once (64);
 	# it aborts there. Data races are still detected; the lock order is
-	# documented in translator/nat64/nat64_internal.h.
+	# documented in translator/nat64/tables.h.
 	TSAN_OPTIONS="halt_on_error=1:detect_deadlocks=0:second_deadlock_stack=1:suppressions=$ROOT/tests/tsan.supp:log_path=$logdir/tsan" \
 		ctest --test-dir build-tsan --output-on-failure -R "$TSAN_TESTS" || rc=$?
 	check_sanitizer_logs "$logdir"

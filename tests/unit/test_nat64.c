@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 
 #include "nat64.h"
-#include "nat64_internal.h" /* tcp_transition, timer_for */
+#include "tables.h" /* tcp_transition, timer_for */
 
 #define SEC 1000ULL
 #define T_UDP 300

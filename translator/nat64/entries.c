@@ -1,7 +1,7 @@
 /* BIB entries and sessions (RFC 6146 §3.1, §3.2): creation, lookup and
  * removal in the shard and stripe tables. The caller holds the locks each
- * function names (see "Lock order" in nat64_internal.h). */
-#include "nat64_internal.h"
+ * function names (see "Lock order" in tables.h). */
+#include "tables.h"
 
 /* allow6 (caller holds a stripe lock): may X' create state? Linear over at
  * most NAT64_MAX_ALLOW6 prefixes, and only for a flow's first packet. */
@@ -210,4 +210,36 @@ struct bib *session_destroy(struct nat64 *nat, struct shard *sh, struct session 
 	session_release(nat, s);
 	slab_free(&sh->sess_slab, s);
 	return !b->is_static && b->n_sessions == 0 ? b : NULL;
+}
+
+void lru_append(struct lru *l, struct session *s)
+{
+	if (!l->head) {
+		l->max_expires = 0;
+		l->disordered = false;
+	}
+	s->queued_ms = s->expires_ms;
+	if (s->queued_ms + LRU_SLACK_MS < l->max_expires)
+		l->disordered = true;
+	if (s->queued_ms > l->max_expires)
+		l->max_expires = s->queued_ms;
+	s->lru_next = NULL;
+	s->lru_prev = l->tail;
+	if (l->tail)
+		l->tail->lru_next = s;
+	else
+		l->head = s;
+	l->tail = s;
+}
+
+void lru_unlink(struct lru *l, struct session *s)
+{
+	if (s->lru_prev)
+		s->lru_prev->lru_next = s->lru_next;
+	else
+		l->head = s->lru_next;
+	if (s->lru_next)
+		s->lru_next->lru_prev = s->lru_prev;
+	else
+		l->tail = s->lru_prev;
 }

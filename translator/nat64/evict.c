@@ -1,74 +1,11 @@
-/* Early drop (see "Early drop" in nat64_internal.h): the FIFO lists of
+/* Early drop (see "Early drop" in tables.h): the FIFO lists of
  * unconfirmed sessions per quota shard, client /64 and address, and the
  * destruction of a victim popped from one. Like Linux conntrack's
  * early_drop, a flow that has not been answered is given up for a new one
  * before a new one is refused; a confirmed session is never given up. */
 #include <netinet/in.h>
 
-#include "nat64_internal.h"
-
-static struct uc_list *list_of(struct quota_shard *q, struct ucnode *n, enum uc_scope sc)
-{
-	switch (sc) {
-	case UC_CLIENT:
-		return &n->client->uc;
-	case UC_ADDR:
-		return &n->addr->uc;
-	default:
-		return &q->uc;
-	}
-}
-
-static void hint_update(struct quota_shard *q)
-{
-	atomic_store_explicit(&q->uc_oldest, q->uc.head ? q->uc.head->created_ms : UINT64_MAX,
-	                      memory_order_relaxed);
-}
-
-void uc_push(struct quota_shard *q, struct ucnode *n)
-{
-	for (int sc = 0; sc < UC_SCOPES; sc++) {
-		struct uc_list *l = list_of(q, n, (enum uc_scope)sc);
-
-		n->next[sc] = NULL;
-		n->prev[sc] = l->tail;
-		if (l->tail)
-			l->tail->next[sc] = n;
-		else
-			l->head = n;
-		l->tail = n;
-	}
-	hint_update(q);
-}
-
-void uc_unlink(struct quota_shard *q, struct ucnode *n)
-{
-	for (int sc = 0; sc < UC_SCOPES; sc++) {
-		struct uc_list *l = list_of(q, n, (enum uc_scope)sc);
-
-		if (n->prev[sc])
-			n->prev[sc]->next[sc] = n->next[sc];
-		else
-			l->head = n->next[sc];
-		if (n->next[sc])
-			n->next[sc]->prev[sc] = n->prev[sc];
-		else
-			l->tail = n->prev[sc];
-	}
-	hint_update(q);
-}
-
-struct ucnode *uc_head(struct quota_shard *q, struct client *c, struct caddr *a, enum uc_scope sc)
-{
-	switch (sc) {
-	case UC_CLIENT:
-		return c->uc.head;
-	case UC_ADDR:
-		return a->uc.head;
-	default:
-		return q->uc.head;
-	}
-}
+#include "tables.h"
 
 /* The client and address entries exist: the session is counted. */
 void uc_track(struct nat64 *nat, struct shard *sh, struct session *s, bool from6, uint64_t now_ms)

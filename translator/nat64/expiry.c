@@ -1,40 +1,8 @@
-/* Session timers and their expiry (see "Expiry" in nat64_internal.h): one
+/* Session timers and their expiry (see "Expiry" in tables.h): one
  * FIFO list per timer class and shard, refreshed lazily. */
-#include "nat64_internal.h"
+#include "tables.h"
 
 #define EXPIRE_BATCH 256 /* dead BIB entries buried per shard lock */
-
-void lru_append(struct lru *l, struct session *s)
-{
-	if (!l->head) {
-		l->max_expires = 0;
-		l->disordered = false;
-	}
-	s->queued_ms = s->expires_ms;
-	if (s->queued_ms + LRU_SLACK_MS < l->max_expires)
-		l->disordered = true;
-	if (s->queued_ms > l->max_expires)
-		l->max_expires = s->queued_ms;
-	s->lru_next = NULL;
-	s->lru_prev = l->tail;
-	if (l->tail)
-		l->tail->lru_next = s;
-	else
-		l->head = s;
-	l->tail = s;
-}
-
-void lru_unlink(struct lru *l, struct session *s)
-{
-	if (s->lru_prev)
-		s->lru_prev->lru_next = s->lru_next;
-	else
-		l->head = s->lru_next;
-	if (s->lru_next)
-		s->lru_next->lru_prev = s->lru_prev;
-	else
-		l->tail = s->lru_prev;
-}
 
 /* Same list and not earlier than queued: just the new time (nat64_expire
  * requeues it). */

@@ -5,7 +5,7 @@
 
 #include <netinet/in.h>
 
-#include "nat64_internal.h"
+#include "tables.h"
 
 static void session_saved(const struct session *s, uint64_t now_ms, struct nat64_saved_session *o)
 {

@@ -77,7 +77,7 @@ static bool key_eq(const struct frag_key *a, const struct frag_key *b)
 	       !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16);
 }
 
-static bool live(const struct frag_entry *e, uint64_t now_ms)
+static bool entry_live(const struct frag_entry *e, uint64_t now_ms)
 {
 	return e->expires_ms > now_ms;
 }
@@ -89,10 +89,10 @@ static struct frag_entry *slot_for(struct frag_set *s, const struct frag_key *k,
 	struct frag_entry *victim = &s->e[0];
 
 	for (size_t i = 0; i < FRAG_TABLE_WAYS; i++)
-		if (live(&s->e[i], now_ms) && key_eq(&s->e[i].key, k))
+		if (entry_live(&s->e[i], now_ms) && key_eq(&s->e[i].key, k))
 			return &s->e[i];
 	for (size_t i = 0; i < FRAG_TABLE_WAYS; i++) {
-		if (!live(&s->e[i], now_ms))
+		if (!entry_live(&s->e[i], now_ms))
 			return &s->e[i];
 		if (s->e[i].expires_ms < victim->expires_ms)
 			victim = &s->e[i];
@@ -122,7 +122,7 @@ bool frag_lookup(struct frag_table *t, const struct frag_key *key, uint8_t addr[
 
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < FRAG_TABLE_WAYS && !found; i++) {
-		if (live(&s->e[i], now_ms) && key_eq(&s->e[i].key, key)) {
+		if (entry_live(&s->e[i], now_ms) && key_eq(&s->e[i].key, key)) {
 			memcpy(addr, s->e[i].addr, 16);
 			found = true;
 		}

@@ -1,9 +1,9 @@
 /* RFC 6146 stateful NAT64: the per-packet lookups nat64_out (6->4) and
  * nat64_in (4->6), the read-only BIB lookups and the introspection calls.
- * The structures and their locking are described in nat64_internal.h. */
+ * The structures and their locking are described in tables.h. */
 #include <netinet/in.h>
 
-#include "nat64_internal.h"
+#include "tables.h"
 
 /* A packet of an existing session: TCP state (RFC 6146 §3.5.2.2), or
  * refresh (§3.5.1: UDP and ICMP sessions are refreshed by both directions). */

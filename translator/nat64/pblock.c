@@ -16,7 +16,7 @@
  * whole block marked. */
 #include <stdlib.h>
 
-#include "nat64_internal.h"
+#include "tables.h"
 
 #define PB_SHARDS 64
 #define PB_BUCKETS 256 /* per shard, power of two */

@@ -1,7 +1,7 @@
 /* Operator actions on live state: sessions ended on request (tun64ctl
  * sessions delete) or because their pool4 range left the configuration
  * (reload), timers cut to a shorter timeout (reload), and pool4 use. */
-#include "nat64_internal.h"
+#include "tables.h"
 
 #define PURGE_BATCH 256 /* dead BIB entries buried per shard lock */
 

@@ -1,8 +1,8 @@
 /* Session counts: the live sessions of each address against its share of
  * the quota, of each client /64 against max_sessions_per_client, and of the
  * whole table against max_sessions; early drop at those limits (evict.c).
- * See "Per-client quota" in nat64_internal.h. */
-#include "nat64_internal.h"
+ * See "Per-client quota" in tables.h. */
+#include "tables.h"
 
 #define QUOTA_SALT 0x3c6ef372fe94f82bULL
 _Static_assert(NAT64_CLIENT_PREFIX_LEN == 64, "client key is the first 8 bytes of X'");

@@ -2,7 +2,7 @@
  * nat64_reconfigure (timeouts, limits, pool4, allow6, static entries). */
 #include <stdlib.h>
 
-#include "nat64_internal.h"
+#include "tables.h"
 
 #define HTAB_INIT_TOTAL (1u << 16) /* initial buckets of a table, all shards */
 

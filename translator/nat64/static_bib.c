@@ -3,7 +3,7 @@
  * runs with cfg_lock held. */
 #include <stdlib.h>
 
-#include "nat64_internal.h"
+#include "tables.h"
 
 static bool static_same(const struct nat64_static_bib *a, const struct nat64_static_bib *b)
 {

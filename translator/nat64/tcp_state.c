@@ -2,7 +2,7 @@
  * Pure functions: the caller applies the result to its session. */
 #include <netinet/in.h>
 
-#include "nat64_internal.h"
+#include "tables.h"
 
 /* RFC 6146 §3.5.2.2: ESTABLISHED and the half-closed states run on the
  * TCP_EST timeout, the opening and closing ones on TCP_TRANS (§4 gives

@@ -81,8 +81,8 @@
  * per hash bucket (three tables, load factor 0.5..1): about 168 bytes per flow with one
  * session per BIB entry, 10^6 flows in about 168 MB. Plus 24 bytes and a bucket per client /64, at
  * most one per session. */
-#ifndef TUN64_NAT64_INTERNAL_H
-#define TUN64_NAT64_INTERNAL_H
+#ifndef TUN64_NAT64_TABLES_H
+#define TUN64_NAT64_TABLES_H
 
 #include <pthread.h>
 #include <stdalign.h>
