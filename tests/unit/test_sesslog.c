@@ -65,6 +65,7 @@ START_TEST(ring_full_counts_lost)
 		ck_assert(sesslog_pop(&r, &out));
 	ck_assert(!sesslog_pop(&r, &out));
 	ck_assert_uint_eq(sesslog_lost(&r), 2);
+	sesslog_ring_destroy(&r);
 	ck_assert_int_eq(sesslog_ring_init(&r, 6), -1); /* not a power of two */
 	sesslog_ring_destroy(&r);
 }

@@ -170,7 +170,8 @@ void efp_tick(struct daemon *d)
 	if (f->nomem) {
 		log_debug("fast path: out of memory for the session list; next second");
 	} else {
-		qsort(f->next, f->n_next, sizeof(*f->next), sess_cmp);
+		if (f->n_next > 0) /* qsort(NULL, 0, ...) is undefined */
+			qsort(f->next, f->n_next, sizeof(*f->next), sess_cmp);
 		sync_sessions(d, f);
 	}
 	if (ps_send(d->ps_fd, PS_FP_POLL, NULL, 0, NULL, 0) < 0)

@@ -133,7 +133,7 @@ static const char *check_routes(const void *payload, size_t n)
 		return "PS_ROUTES: bad count";
 	for (size_t i = 0; i < PS_MAX_ROUTES; i++) {
 		const struct ps_prefix4 *p = &r.p[i];
-		uint32_t mask = p->len == 0 ? 0 : ~0U << (32 - p->len);
+		uint32_t mask = p->len == 0 || p->len > 32 ? 0 : ~0U << (32 - p->len);
 
 		if (p->pad[0] || p->pad[1] || p->pad[2])
 			return "PS_ROUTES: bad padding";

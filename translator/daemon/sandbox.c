@@ -80,9 +80,10 @@ static const struct allowed allow_list[] = {
 };
 
 /* ASan/LSan builds (TUN64_SANITIZE) only: what the sanitizer runtime itself
- * calls for a report or the leak check at exit (it opens and lists /proc
- * with the legacy open/stat/getdents calls, reads /proc/self/maps and stops
- * the threads with ptrace from a clone). Never in a release build. */
+ * calls for a report or the leak check at exit (it asks whether stderr is a
+ * terminal, opens and lists /proc with the legacy open/stat/getdents calls,
+ * reads /proc/self/maps and stops the threads with ptrace from a clone).
+ * Never in a release build. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZER_BUILD 1
 #elif defined(__has_feature)
@@ -98,24 +99,10 @@ static const struct allowed allow_list[] = {
 #endif
 #endif
 #ifdef SANITIZER_BUILD
-static const char *const sanitizer_extra[] = {"open",
-                                              "getdents",
-                                              "stat",
-                                              "lstat",
-                                              "access",
-                                              "openat",
-                                              "readlink",
-                                              "getdents64",
-                                              "ptrace",
-                                              "prctl",
-                                              "wait4",
-                                              "sigaltstack",
-                                              "sched_getaffinity",
-                                              "getppid",
-                                              "pipe2",
-                                              "munmap",
-                                              "fstat",
-                                              "newfstatat"};
+static const char *const sanitizer_extra[] = {
+    "open",     "ioctl",      "getdents", "stat",  "lstat",     "access",      "openat",
+    "readlink", "getdents64", "ptrace",   "prctl", "wait4",     "sigaltstack", "sched_getaffinity",
+    "getppid",  "pipe2",      "munmap",   "fstat", "newfstatat"};
 #endif
 
 const char *const *sandbox_names(size_t *n)
