@@ -106,8 +106,11 @@ t64_check "fastpath.translated moved a lot (+$FP >= 500)" test "$FP" -ge 500
 FPW=$(($(counter "$T64_WORKDIR/sb.json" fastpath.translated) -
 	$(counter "$T64_WORKDIR/sa.json" fastpath.translated)))
 ENGW=$(($(engine_translated "$T64_WORKDIR/sb.json") - $(engine_translated "$T64_WORKDIR/sa.json")))
-t64_check "2 s in mid-transfer: fastpath.translated +$FPW >= 100, over 10x tun64d's +$ENGW" \
-	test "$FPW" -ge 100 -a "$FPW" -gt $((10 * ENGW))
+# How many packets one window holds depends on offloads (super-packets or
+# not) and on when the once-a-second counters fell: the fast path must carry
+# more of them than tun64d, not a given number.
+t64_check "2 s in mid-transfer: fastpath.translated +$FPW, more than tun64d's +$ENGW" \
+	test "$FPW" -gt 0 -a "$FPW" -gt "$ENGW"
 
 echo "    session expires_ms $E1 then, 2 s later, $E2"
 # tun64d itself saw (next to) none of the window's packets (checked above),
