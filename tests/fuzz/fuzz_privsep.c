@@ -47,6 +47,33 @@ static bool zero_bytes(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* PS_ROUTES: count 0..PS_MAX_ROUTES and a zero pad, then PS_MAX_ROUTES
+ * prefixes of 8 bytes (address, length 0..32, three zero bytes): the
+ * counted ones with their host bits zero, the rest all zero. */
+static bool model_routes(const uint8_t *p, size_t n)
+{
+	uint32_t cnt;
+
+	if (n != 8 + (size_t)PS_MAX_ROUTES * 8)
+		return false;
+	cnt = get32(p);
+	if (cnt > PS_MAX_ROUTES || get32(p + 4) != 0)
+		return false;
+	for (uint32_t i = 0; i < PS_MAX_ROUTES; i++) {
+		const uint8_t *e = p + 8 + (size_t)i * 8;
+		uint32_t addr = get32(e);
+		uint8_t len = e[4];
+
+		if (e[5] || e[6] || e[7])
+			return false;
+		if (i >= cnt && (addr || len))
+			return false;
+		if (i < cnt && (len > 32 || (len < 32 && (addr & (0xffffffffu >> len)))))
+			return false;
+	}
+	return true;
+}
+
 /* PS_FP_ADD / PS_FP_DEL: count 1..128, then 128 sessions of 56 bytes
  * (proto, 3 zero bytes, addresses, ports at 36/38 and 48/50, the
  * Identification, 2 zero bytes); unused entries all zero. */
@@ -81,8 +108,12 @@ static bool model_ok(uint32_t type, const uint8_t *p, size_t n, uint32_t len, in
 	case PS_READY:
 	case PS_TUN_LOST:
 	case PS_CONFIG_REQ:
+	case PS_WITHDRAW:
+	case PS_RESTORE:
 	case PS_FP_POLL:
 		return n == 0 && !*saving;
+	case PS_ROUTES:
+		return !*saving && model_routes(p, n);
 	case PS_FP_CONFIG:
 		return n == 12 && !*saving && get32(p) <= 1 && p[8] <= 1 && p[9] <= 1 &&
 		       zero_bytes(p + 10, 2);
