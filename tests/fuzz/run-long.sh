@@ -11,6 +11,10 @@
 # Findings land in WORKDIR/artifacts/<target>/. Prints the executions and the
 # findings of each target; exits 1 if there is any finding.
 #
+# FUZZ_SANITIZE=undefined builds without ASan (in build-fuzz-undefined/): about
+# four times the executions, for volume; the default is address,undefined.
+# FUZZ_TARGETS="fuzz_xlat fuzz_icmp" picks targets.
+#
 # A finding worth keeping goes to tests/fuzz/crashes/<target>/ (which
 # tests/sanitize.sh replays) or becomes a unit test.
 set -euo pipefail
@@ -19,7 +23,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$(pwd)
 SECONDS_EACH=${1:-}
 WORKDIR=${2:-/tmp/tun64-fuzz}
-TARGETS=(fuzz_xlat fuzz_icmp fuzz_config fuzz_privsep)
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-fuzz_xlat fuzz_icmp fuzz_config fuzz_privsep}"
+SANITIZE=${FUZZ_SANITIZE:-address,undefined}
+BUILD=build-fuzz
+[ "$SANITIZE" = "address,undefined" ] || BUILD=build-fuzz-${SANITIZE//,/-}
 
 case "$SECONDS_EACH" in
 '' | *[!0-9]*)
@@ -28,9 +35,10 @@ case "$SECONDS_EACH" in
 	;;
 esac
 
-cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-	-DCMAKE_C_FLAGS_DEBUG="-g -O1" -DTUN64_FUZZ=ON -DBUILD_TESTING=OFF -DTUN64_WERROR=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target "${TARGETS[@]}" >/dev/null
+cmake -S . -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	-DCMAKE_C_FLAGS_DEBUG="-g -O1" -DTUN64_FUZZ=ON -DTUN64_FUZZ_SANITIZE="$SANITIZE" \
+	-DBUILD_TESTING=OFF -DTUN64_WERROR=ON >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}" >/dev/null
 
 # With more CPUs than targets, each target gets several libFuzzer workers
 # (-fork); with fewer, the targets share the CPUs.
@@ -43,13 +51,13 @@ start_target() {
 	mkdir -p "$corpus" "$art"
 	[ "$WORKERS" -le 1 ] || fork=(-fork="$WORKERS")
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		"build-fuzz/$t" "${fork[@]}" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
+		"$BUILD/$t" "${fork[@]}" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
 		-timeout=10 -print_final_stats=1 -artifact_prefix="$art/" \
 		"$corpus" "$ROOT/tests/fuzz/corpus/$t" >"$WORKDIR/$t.log" 2>&1
 }
 
 mkdir -p "$WORKDIR"
-echo "run-long: ${TARGETS[*]} for $SECONDS_EACH s each, $WORKERS worker(s) each, in $WORKDIR"
+echo "run-long ($SANITIZE): ${TARGETS[*]} for $SECONDS_EACH s each, $WORKERS worker(s) each, in $WORKDIR"
 declare -A PIDS STATUS
 for t in "${TARGETS[@]}"; do
 	start_target "$t" &
@@ -75,7 +83,7 @@ for t in "${TARGETS[@]}"; do
 	if [ "$found" -gt 0 ] || [ "${STATUS[$t]}" -ne 0 ]; then
 		findings=1
 		grep -E 'ERROR|SUMMARY|runtime error|^    #[0-9]' "$log" | head -n 40 | sed 's/^/    /'
-		find "$WORKDIR/artifacts/$t" -type f | sed "s|^|    reproduce: build-fuzz/$t |"
+		find "$WORKDIR/artifacts/$t" -type f | sed "s|^|    reproduce: $BUILD/$t |"
 	fi
 done
 exit "$findings"
