@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a new route set changes (reload): pure, no netlink, so it is unit
  * tested (tests/unit/test_routes_diff.c). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Kernel-assisted masquerade: table ip tun64 (see masq.h) through nfnetlink.
  *
  * libnftnl builds the nftables objects and their netlink attributes; libmnl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Kernel-assisted masquerade of pool4 (config `masquerade IFNAME`): an
  * nftables table of our own, built with libnftnl, that source-NATs packets
  * from pool4 leaving IFNAME to IFNAME's address at the moment they leave:

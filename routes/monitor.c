@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The netlink helper, events side: a NETLINK_ROUTE socket (libmnl) on the
  * link and IPv4/IPv6 route groups. It only decides whether routes_heal is
  * worth calling; heal itself looks at the real state, so a false alarm

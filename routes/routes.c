@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The netlink helper, changes side: link up + MTU, the translation prefix and
  * pool4 routes into the tun, the forwarding sysctls. Uses libnl-route-3.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The netlink helper: brings the tun link up, sets its MTU, installs the
  * translation prefix and pool4 routes into it, sets the forwarding sysctls,
  * removes exactly what it added, and watches (libmnl) for the link or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* State shared by routes.c (changes, libnl-route-3) and monitor.c (events,
  * libmnl). Not part of the public interface. */
 #ifndef TUN64_ROUTES_INTERNAL_H

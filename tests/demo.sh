@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A live demonstration of tun64: builds it, makes an IPv6-only client, a
 # router running tun64d and an IPv4-only server in network namespaces, shows
 # ping, HTTP and DNS crossing the translator with tcpdump's view of the tun,

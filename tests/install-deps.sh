@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Install what building and testing tun64 needs on Debian 12, with apt-get,
 # only when something is missing (so a prepared machine needs no network).
 #

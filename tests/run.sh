@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Build tun64 and run every test (unit tests and, as root, the end-to-end
 # test across network namespaces). Run from anywhere; builds in ./build.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Build and test tun64 under the sanitizers and the fuzzers (as root; CI runs
 # it after tests/run.sh). Four steps, each fatal:
 #

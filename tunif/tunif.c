@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun device I/O. The tun carries raw IP of both families (IFF_NO_PI), so
  * the link type is "none" and `tcpdump -i <tun>` decodes it as raw IP.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun device I/O: open or create a tun (IFF_TUN | IFF_NO_PI), read, write,
  * close. Nothing else: links, addresses and routes belong to routes/. */
 #ifndef TUN64_TUNIF_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Throughput and latency of tun64d against plain kernel IPv6 forwarding (the
 # ceiling) and TAYGA, on one machine, in one run.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core_bench: microbenchmark of the NAT64 state core (translator/nat64/)
  * and of the whole packet path (xlat_packet), without a tun or a network.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Microbenchmark of the NAT64 state core and of xlat_packet (core_bench.c),
 # in a Release build, plus instruction and simulated cache-miss counts per
 # lookup from callgrind at 10 and 10^6 sessions (noise-free, unlike time).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Read one `iperf3 -J` result and print the number the benchmark table wants.
 
 Usage: iperf_json.py tcp|udp|udpsent FILE

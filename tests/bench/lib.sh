@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # Helpers of the benchmark topology, sourced by tests/bench/bench.sh. The
 # three namespaces, their cleanup and the helpers to run things in them are

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tun64ctl command-line checks: exact output and exit status.
 # usage: test_tun64ctl.sh PATH/TO/tun64ctl
 set -u

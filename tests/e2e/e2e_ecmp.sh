@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of scale-out and failover behind BGP/ECMP with BIRD 2 (the
 # recipe of docs/scaling.md): two tun64 boxes, A and B, each announce what
 # tun64d routes into its tun (the NAT64 prefix, its own pool4) to one

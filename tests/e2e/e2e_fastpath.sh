@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of the tc fast path (issue 13): with `fast-path yes`, a
 # rate-limited TCP download through tun64d runs long enough for its session
 # to be confirmed and put into the BPF program's table (once a second), so

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end flood test: bounded state under hostile input (RFC 6146 NAT64).
 #
 # One IPv6 client downloads a 20 MB file, slowly, through tun64d while the

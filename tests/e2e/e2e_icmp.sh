@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of ICMP error translation (RFC 7915 §4.2-4.3, §5.2-5.3)
 # through tun64d, on the topology of lib.sh, in stateful mode (RFC 6146,
 # pool4) or, with T64_MODE=stateless or a second argument `stateless`, in

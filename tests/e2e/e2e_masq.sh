@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of `masquerade IFNAME`: the IPv4 server has no route back to
 # pool4 (only its connected 203.0.113.0/24, no default route), like the
 # Internet behind a home router with one public address. tun64d runs with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of the Prometheus endpoint (`metrics`, docs/monitoring.md):
 # tun64d with --metrics 127.0.0.1:9164 in the router namespace, some traffic
 # through it (ping, HTTP, a failed flow), then scrapes with curl:

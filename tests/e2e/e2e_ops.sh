@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of the operator's live tools (issue 14 items 3 and 8):
 #   - a tiny pool4 (198.51.100.1/32 ports 2000-2009) logs its 80% and 95%
 #     lines and the start of its exhaustion; status shows its use;

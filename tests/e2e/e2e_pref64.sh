@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of pref64-announce: tun64d on the router announces its
 # prefix to the IPv6-only client's link (the router's lan6) in Router
 # Advertisements that carry only the RFC 8781 PREF64 option. Captured on the

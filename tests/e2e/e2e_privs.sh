@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of `user` / `group`: tun64d started as root with
 # --user nobody --group nogroup sets everything up, then its engine (the
 # unprivileged half, privsep.h) runs as nobody with no capability (every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of tun64d's privilege separation (translator/daemon/
 # privsep.h), which is always on: started as root with no `user`, tun64d runs
 # as a root parent and an engine child that runs as nobody with no capability

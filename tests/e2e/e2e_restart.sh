@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of `state-file`: tun64d restarted in the middle of a TCP
 # download (SIGTERM, then the same command again, as `systemctl restart`
 # does) saves its sessions at exit and restores them at start, so the

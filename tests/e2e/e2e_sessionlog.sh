@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of session-log and port blocks (issue 14 items 1 and 2):
 #   1. session-log FILE with short timeouts: ping, curl and dig through
 #      tun64d each log a bib-add line, and a bib-del line once they expire;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of stateful NAT64: an IPv6-only client reaches an IPv4-only
 # server through tun64d (ICMP echo, a ~4 MB HTTP download over TCP, a DNS query
 # over UDP), the tun carries both address families, and SIGTERM leaves no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of stateless translation (SIIT, RFC 7915) with an explicit
 # address mapping (RFC 7757): tun64d runs `mode stateless` with
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # End-to-end test of UDP coalescing (udp-coalesce, translator/offload/coalesce.h):
 # bursts of UDP datagrams both ways through tun64d arrive complete, in order
 # and byte for byte, and with offloads the translator wrote them as USO

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Static file server for the e2e topology: python3 httpd.py ADDRESS PORT DIR.
 
 http.server's own HTTPServer looks up the reverse DNS name of its address

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # Shared pieces of the tun64 end-to-end tests, sourced by tests/e2e/e2e_*.sh
 # and tests/demo.sh. The namespaces, their cleanup and the helpers to run

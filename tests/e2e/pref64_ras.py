@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Router Advertisements in a pcap file (tcpdump -w, Ethernet), one line each,
 for e2e_pref64.sh:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Both ends of the UDP burst test (e2e_udp_burst.sh).
 
   udp_burst.py server BIND PORT N SIZE GO_FILE SENT_FILE OUT_JSON

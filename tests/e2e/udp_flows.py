@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Send one UDP datagram from each of COUNT source ports (FIRST.. FIRST+COUNT-1)
 to ADDR PORT: COUNT flows, i.e. COUNT NAT64 mappings from one client. Paced
 in batches so the tun queue (txqueuelen 500) is not overrun.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared configuration and output checks of the fuzz targets. */
 #include "fuzz_common.h"
 

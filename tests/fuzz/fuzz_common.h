@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by the libFuzzer targets: one translator configuration per mode
  * (index 0 stateful, 1 stateless) with the documentation addresses the unit
  * and end-to-end tests use, and checks on what xlat_packet() sends. */

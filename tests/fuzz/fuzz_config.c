@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for the configuration parser: config_parse_text() and
  * config_finalize() on arbitrary text (the input up to its first NUL byte).
  *

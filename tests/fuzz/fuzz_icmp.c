@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for ICMP error translation (RFC 7915 §4.2/§4.3, §5.2/§5.3;
  * RFC 6146 §3.5 for the inner packet's state). The fuzzed bytes are the inner
  * (quoted) packet; the target wraps them in a valid outer IPv4 + ICMPv4 or

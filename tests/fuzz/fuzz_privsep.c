@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for the parent's side of tun64d's privilege separation
  * (translator/daemon/privsep.h): what a compromised engine could send.
  *

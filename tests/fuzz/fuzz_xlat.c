@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target: runs a sequence of packets through xlat_packet() with one
  * stateful and one stateless translator, so that state built by one packet
  * (BIB, sessions) is exercised by the next.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Write the seed corpus of the fuzz targets in tests/fuzz/corpus/<target>/.
 
 Run from anywhere: /usr/bin/python3 tests/fuzz/make-corpus.py

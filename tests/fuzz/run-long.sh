@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Run every fuzz target for a long time, by hand, all at once on the CPUs.
 #
 # Usage: bash tests/fuzz/run-long.sh SECONDS [WORKDIR]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # Network namespaces for the end-to-end tests (tests/e2e/lib.sh) and the
 # benchmark (tests/bench/lib.sh): the three-namespace topology both use,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Differential test of tun64d against the clean-room reference (ref.py).
 
 Generates packets (gen.py), writes them to one pcap (the i-th at i

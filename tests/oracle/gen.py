@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Packet generator for the differential run: structured cases (every ICMP
 type and code, extension headers, fragments, IPv4 options, RFC 4884
 extensions, size boundaries) and seeded random ones.  Each case is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Reference IPv4/IPv6 translator (clean room), written from the RFCs only:
 RFC 7915 (SIIT) §4-§5, RFC 6052 (address embedding), RFC 7757 (EAM),
 RFC 6791 (ICMP error sources), RFC 4884 (ICMP extensions), RFC 6946

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Long differential runs of tun64d against the reference: several seeds,
 # both modes, many packets each.  Usage: run-long.sh [SEEDS] [COUNT] [TUN64D]
 # Prints every run's summary; exits 1 if any run found a disagreement that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Stateful NAT64 reference (RFC 6146) on top of ref.py.
 
 A packet is translated in two steps: the NAPT step rewrites the port (or

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tun64d --translate IN OUT: a hand-built capture through the packet core
 # offline. Checks the verdict lines exactly, the output capture byte for byte
 # (packets built independently in translate_packets.py), the Ethernet link

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Input capture, expected output and expected verdicts for test_translate.sh.
 
 Every packet, the expected ones included, is built here by hand with struct,

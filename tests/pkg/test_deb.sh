@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Packaging test: build the .deb with cpack in a temporary build directory and
 # check it without installing it: its file list, its control fields, its
 # conffile; then run the extracted programs, verify the extracted systemd

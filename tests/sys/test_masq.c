@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* System test of routes/masq.c: the nftables masquerade table, installed and
  * removed through real nfnetlink inside a fresh network namespace per test
  * (unshare(CLONE_NEWNET) in the forked test process; nftables state is per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* System test of tunif/ and routes/: real tun devices, real netlink, inside
  * a fresh network namespace per test (unshare(CLONE_NEWNET) in the forked
  * test process), so the host's links, routes and sysctls are never touched.

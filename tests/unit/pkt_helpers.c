@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test packet builders and a reference checksum, independent of the code
  * under test: the checksum here is the textbook RFC 1071 loop over byte
  * pairs, with the pseudo-header laid out as bytes in a buffer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test helpers: builders for IPv4 / IPv6 packets carrying TCP, UDP or ICMP,
  * and a reference Internet checksum written independently of
  * translator/core/checksum.c (so tests never check the code with itself).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/addr/addr.c: RFC 6052 embedding, parsing, text forms,
  * containment, the RFC 6052 §3.1 "global" check. Expected addresses are
  * written out as bytes from the RFC text, not computed by the code under test. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/offload/coalesce.c: translated UDP datagrams of one flow
  * merged into a USO super-packet. Each super-packet is checked byte for
  * byte (headers with the lengths of the whole, the partial checksum the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/conf/config_file.c: defaults, every key, long options,
  * exact error messages (file, line, key), finalize, print -> parse round trip. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The key table (translator/conf/config_keys.c) against tun64.conf(5): every
  * key has an entry under KEYS, and the reload paragraph names exactly the
  * keys reload applies. Also the table's own rules, and that the man page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/core/eam.c: the RFC 7757 EAM table (longest match,
  * suffix copy at any bit offset, host and block maps, misses, bad tables),
  * the SIIT address translation with its RFC 6052 fallback, and the RFC 7757

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The tc fast path (translator/fastpath) against the C core: each packet
  * goes through xlat_packet (the reference) and through the BPF program by
  * BPF_PROG_TEST_RUN with the same session and settings; a packet the

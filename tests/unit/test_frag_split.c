@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for RFC 7915 §4.1 fragmentation in translator/core (xlat_4to6.c, dispatch.c): an IPv4
  * packet without DF whose translation exceeds lowest-ipv6-mtu leaves as
  * IPv6 fragments (XLAT_SEND_MANY). Expected fragments are cut by hand from

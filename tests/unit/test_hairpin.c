@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for hairpinned ICMPv6 errors in translator/core (xlat_4to6.c, dispatch.c): an ICMPv6
  * error about a packet that was itself hairpinned is addressed, once
  * translated, to the translator's own IPv4 side (stateful: RFC 6146 §3.8,

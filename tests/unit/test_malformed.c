@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hostile input (GitHub issue "Hostile input"): malformed, truncated,
  * spoofed and looping packets through xlat_packet, in stateless and
  * stateful mode. Each test asserts the verdict and EXACTLY which counters

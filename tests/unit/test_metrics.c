@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/daemon/metrics.c (the Prometheus text format
  * from a snapshot) and iso8601_utc (control.c). */
 #include <check.h>

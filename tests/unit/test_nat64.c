@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of the RFC 6146 state tables (translator/nat64/). */
 #include <check.h>
 #include <malloc.h>

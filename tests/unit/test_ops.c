@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Operator actions (issue 14 item 3): the threshold lines (watch.c), the
  * route diff of a reload (routes/diff.c), and on the NAT64 tables: sessions
  * deleted, sessions of a removed pool4 range ended, timers cut by a shorter

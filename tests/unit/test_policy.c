@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for the policies of translator/core/xlat.c: the rate limit of the
  * ICMP errors the translator originates, RFC 6791 sources for ICMP errors
  * from unmappable addresses, the RFC 7915 options (udp-zero-checksum, tos,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PREF64-only Router Advertisement (translator/core/pref64_ra.h): exact
  * bytes for every prefix length RFC 8781 §4 can carry, the Scaled Lifetime
  * rounding and cap, and what it refuses. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/daemon/privs.c: resolving user/group, handing the
  * control socket over, and the drop itself (in a child process with a
  * network namespace of its own, as root): afterwards the ids are nobody's,

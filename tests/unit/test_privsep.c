@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for tun64d's privilege separation: the parent/engine messages
  * (translator/daemon/privsep_msg.c: a round trip with fds, the checks of
  * either side) and the engine's seccomp filter (sandbox.c, in a child: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* session-log (translator/log/sesslog.c): the event ring, the exact line
  * and JSON text; and the events and port blocks of the NAT64 tables
  * (translator/nat64/pblock.c). */

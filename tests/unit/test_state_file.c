@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of the state file (translator/conf/state_file.c) and of the NAT64
  * export/import it rests on (nat64_export, nat64_import in nat64/export.c). */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for held IPv4 SYNs (translator/nat64/synhold.c and its use in
  * xlat.c): RFC 6146 §3.5.2.2 and RFC 5382 REQ-4. An IPv4 SYN with no state
  * is not answered for 6 s; an IPv6 SYN to its sender cancels it silently;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for the errors tun64 sends back for packets it discards
  * (icmp-unreachable): RFC 7915 §4.4 and §5.4, RFC 6146 §3.5. Whole packets
  * in, whole error packets out, compared byte for byte with packets built by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Byte-exact packet cases as data: every .vec file under tests/vectors (format
  * in tests/vectors/README.md) run through xlat_packet with the test fixture.
  * Each case asserts the verdict, the exact output bytes, the reference

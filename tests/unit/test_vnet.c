@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/offload/vnet.c and the offload fast path of xlat.c:
  * virtio-net headers mapped across translation, partial (offloaded)
  * transport checksums, and software segmentation of GSO packets. Expected

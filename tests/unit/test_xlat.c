@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/core/xlat.c: whole packets in, whole packets out,
  * compared byte for byte. The cases of one shape (one packet in, its exact
  * output and counters) are data in tests/vectors (test_vectors); what stays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for translator/ctl/zone.c: A records of a master file to AAAA
  * records, exact output text and exact error messages. Expected addresses are
  * worked out by hand: 203.0.113.10 = cb00:710a, 203.0.113.11 = cb00:710b,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The translator test fixture; see xlat_fixture.h. */
 #include "xlat_fixture.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The translator test fixture shared by the xlat_packet unit tests: a
  * configuration under 2001:db8:64::/96, optional NAT64 state and fragment
  * table, counters, a packet buffer with headroom, and checks on which

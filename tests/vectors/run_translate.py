@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The .vec cases (README.md here) through `tun64d -c CONF --translate`.
 
 For each case: a tun64.conf with the settings of the unit fixture

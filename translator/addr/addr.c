@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Address parsing, text forms and RFC 6052 IPv4-embedded IPv6 addresses.
  * Pure functions: no syscalls (inet_pton/inet_ntop are library code), no state. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Address types, prefix parsing and RFC 6052 IPv4-embedded IPv6 addresses.
  * IPv4 addresses are uint32_t in host byte order everywhere inside tun64;
  * IPv6 addresses are 16-byte arrays in network order. */

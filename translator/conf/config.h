@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64d configuration: defaults, the `key value` file format, long options,
  * validation. Parsing is pure (text in, struct out); config_load_file only
  * adds reading the file. Errors are one line naming file, line and key. */

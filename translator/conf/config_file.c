@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64d configuration: `key value` lines, long options, reading the file,
  * and the checks of the whole. The keys themselves (defaults, value syntax,
  * printing, reload) are rows of the table in config_keys.c.

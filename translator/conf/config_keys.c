@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The one table of configuration keys, and what is derived from it: the
  * defaults, parsing a value, printing (tun64d --check), the reload diff and
  * the list of reloadable keys. A new key is one row here plus its entry in

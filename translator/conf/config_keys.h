@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inside the configuration code (not for the daemon): the one table of keys
  * (config_keys.c) and the value parsers its rows share (config_values.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The keys with their own syntax, named by their rows in config_keys.c:
  * prefix (RFC 6052 lengths) and the repeatable pool4, map, bib and allow6. */
 #include <netinet/in.h>

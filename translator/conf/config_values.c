@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Value parsers shared by the rows of the key table: numbers, yes/no, port
  * ranges, prefixes, bounded strings. Pure; errors go to a WHYLEN buffer. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Settings derived from the configuration for the packet core; see
  * daemon_config.h. Moved verbatim from tun64d.c. */
 #include "daemon_config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What tun64d builds from a tun64_config before it translates: the read-only
  * translator settings (struct live) and the NAT64 table settings. Shared by
  * the daemon (tun64d.c) and the offline capture translator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* state-file format, version 1: text, one record a line, '\n' line ends,
  * single spaces between fields, nothing else (no comments, no blank lines):
  *

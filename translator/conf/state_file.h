@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* state-file: the NAT64 sessions saved at exit and restored at start, so a
  * restart (upgrade, `systemctl restart`) keeps every (X',x) <-> (T,t)
  * binding and live connections survive the short gap. The format is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "counters.h"
 
 static const char *const names[CTR_MAX] = {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Named packet counters. Every dropped packet increments exactly one of them.
  * Counters are kept per worker (no sharing on the per-packet path) and summed
  * by the daemon. Each counter exists once per direction (6to4, 4to6). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* RFC 7757 Explicit Address Mapping Table and SIIT address translation.
  *
  * Layout, and why: each direction keeps its own copy of the entries, sorted by

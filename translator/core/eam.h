@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Stateless address translation (SIIT): the RFC 7757 Explicit Address Mapping
  * Table (EAMT), its RFC 6052 fallback, and the RFC 7757 §4 hairpinning test.
  *

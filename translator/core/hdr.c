@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The IP header fields of RFC 7915 §4.1 and §5.1, for translated packets and
  * for the packets ICMP errors quote (§4.3, §5.3 apply the same rules): the
  * IPv6 extension header walk, traffic class and TOS, flow label, the IPv4

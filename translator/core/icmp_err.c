@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ICMP errors the translator originates (RFC 7915 §4.4, §5.4; RFC 6146
  * §3.5), rate limited per worker, and the Port Unreachable of a held SYN
  * (RFC 6146 §3.5.2.2). */

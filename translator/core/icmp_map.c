@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ICMP type, code and pointer tables of RFC 7915: §4.2 (ICMPv4 -> ICMPv6)
  * and §5.2 (ICMPv6 -> ICMPv4), informational and error messages, and the
  * Packet Too Big / Fragmentation Needed MTU. */

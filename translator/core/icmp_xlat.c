@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ICMP errors in transit, RFC 7915 §4.2-4.3 and §5.2-5.3: the outer
  * header, the type (icmp_map.c) and the quoted packet translated. */
 #include "rfc7915.h"

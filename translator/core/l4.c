@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Transport headers (RFC 7915 §4.5, §5.5): parsing TCP, UDP, ICMP echo
  * and the protocols passed as payload, and the checksum rewrite for the new
  * pseudo-header. */

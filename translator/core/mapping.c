@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Addresses and state for one packet: RFC 6052 and RFC 7757 (EAM) mapping,
  * the address checks, pool4 and the RFC 6146 lookups (BIB, sessions, the
  * first-fragment table, held SYNs). Each refusal names its counter and its

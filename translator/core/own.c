@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Packets for the translator's own addresses (ipv6-addr, ipv4-addr): an
  * echo request is answered from the address asked, anything else is refused
  * as a host would; nothing is translated to the translator itself, which

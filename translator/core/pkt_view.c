@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The outline of one IP packet (pkt_view.h). */
 #include "pkt_view.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The outline of one IP packet: family, header lengths and the transport
  * header, read once from the bytes. The offloads (vnet.c, coalesce.c) and
  * the capture describer (pcap_translate.c) share it; the translation core

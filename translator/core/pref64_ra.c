@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The bytes of an RFC 8781 PREF64-only Router Advertisement (pref64_ra.h). */
 #include <netinet/icmp6.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* RFC 8781 PREF64 in a Router Advertisement: the bytes tun64d sends
  * (translator/daemon/pref64.c sends them and keeps the schedule). Pure: a
  * prefix and a lifetime in, the ICMPv6 body out. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Private to the translation core (the files of RFC 7915: xlat*.c, hdr.c,
  * mapping.c, own.c, l4.c, icmp_*.c): the views of a packet being translated
  * and the functions the sections share, file by file, lowest first.

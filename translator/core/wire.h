@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Header fields of the translation core by name: offsets into the wire
  * formats taken from the netinet/ structs with offsetof (RFC 791, 8200, 793,
  * 768, 792, 4443), and what netinet/ lacks or gives in host byte order only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The packet translator: RFC 7915 header translation plus RFC 6146 (stateful)
  * or RFC 6052 (stateless) address mapping, over byte buffers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* IPv4 -> IPv6, RFC 7915 §4.1: the IPv4 header read, the IPv6 header (and
  * a Fragment header) written over it and into the headroom, or the
  * datagram split into IPv6 fragments that fit lowest-ipv6-mtu. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* IPv6 -> IPv4, RFC 7915 §5.1: the IPv6 header and its extension headers
  * read, the IPv4 header written over their tail. */
 #include "rfc7915.h"

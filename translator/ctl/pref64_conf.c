@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The radvd and systemd-networkd snippets of tun64ctl pref64 (pref64_conf.h). */
 #include <netinet/in.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64ctl pref64: the radvd and systemd-networkd settings that announce the
  * translation prefix in RFC 8781 PREF64 options, for a router whose own RA
  * daemon should do it instead of tun64d's pref64-announce. */

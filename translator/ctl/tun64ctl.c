@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64ctl: the command-line tool for tun64d.
  *
  * `map` computes the RFC 6052 mapping (and the RFC 7757 explicit address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* DNS master file reader for `tun64ctl map --zone` (see zone.h).
  *
  * RFC 1035 §5.1 master format, as BIND writes it: $ORIGIN, $TTL (RFC 2308

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* DNS master files (RFC 1035 §5) to AAAA records: for `tun64ctl map --zone`.
  *
  * An operator who publishes an IPv4-only host to IPv6 clients through the

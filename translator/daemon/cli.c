@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64d's command line: -c FILE, --check, --translate, and any configuration
  * key as --KEY VALUE, layered over the defaults and the file. */
 #include <stdio.h>

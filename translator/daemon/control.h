@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The daemon's control socket (tun64ctl talks to it). A client connects,
  * sends one request line "COMMAND [json]" and reads the answer until EOF. An
  * answer starting with "error: " is a failure. */

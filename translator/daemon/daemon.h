@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64d's private state, shared by its files: main (tun64d.c), the option
  * parser (cli.c), the privileged parent (parent.c) and the unprivileged
  * engine (engine.c, privsep.h), the per-queue workers (worker.c), what is set

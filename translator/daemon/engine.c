@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine: tun64d's unprivileged child (privsep.h). It builds the
  * tables, takes the tun fds from the parent, drops to `user`/`group` (or
  * nobody) with no capability, confines itself with seccomp (sandbox.c), then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine's half of the tc fast path (issue 13, privsep.h): the engine
  * owns the NAT64 tables, so it decides which sessions the BPF program may
  * translate, and the parent (which alone may call bpf()) applies that.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine's side of the socketpair to the parent (privsep.h): requests
  * and their replies, the parent's own messages, the tun fds it hands over.
  * Only the engine's main thread talks to the parent. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine's main thread once the workers run: signals, the expiry and
  * state-save timer, the parent's messages, tun64ctl requests, and taking
  * over a tun the parent re-created after it was deleted from outside. */

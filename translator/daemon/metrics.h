@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Prometheus metrics of tun64d (the `metrics` key; docs/monitoring.md):
  * the text exposition format 0.0.4, written by a pure function from a
  * snapshot, and the HTTP endpoint around it (metrics_http.c). */

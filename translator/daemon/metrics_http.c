@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The metrics endpoint: GET /metrics over HTTP/1.1 with libmicrohttpd (a
  * hand-written HTTP server is what we do not want: request parsing,
  * keep-alive and timeouts done by a library that has had them right for

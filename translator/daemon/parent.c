@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The parent: tun64d's privileged half (privsep.h). It forks the engine
  * first, so the engine inherits nothing privileged but the control socket
  * and the state file open for reading; then it makes the tun, the routes and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The parent's half of the tc fast path (issue 13, privsep.h): it loads and
  * attaches the BPF program to the tun, holds its maps, and does what the
  * engine asks of them. On Debian 12 kernels (kernel.unprivileged_bpf_disabled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64d --translate IN OUT: a capture through the packet core, offline.
  *
  * Each frame of IN is stripped of its link header and handed to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64d --translate IN OUT: run a packet capture through the packet core
  * offline, with the daemon's configuration, and write what the daemon would
  * have written back to the tun. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pref64-announce: Router Advertisements with only the PREF64 option, from
  * the parent (pref64.h). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pref64-announce IFACE: the parent's Router Advertisements that carry only
  * the PREF64 option (RFC 8781; bytes in translator/core/pref64_ra.h), on
  * the RFC 4861 §6.2.4 schedule and in answer to Router Solicitations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Dropping root in the engine after setup. No libcap: prctl, setgroups,
  * setres[ug]id and the raw capset syscall are all it takes to drop every
  * capability. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Dropping root in the engine (privsep.h) after setup: to config `user` /
  * `group`, or nobody / nogroup when none is set, with no capability at all.
  * What needs privileges (routes, link, tun, nftables, the state file) the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Privilege separation: the messages between tun64d's privileged parent and
  * its unprivileged engine (OpenBSD style, as relayd, ntpd, bgpd). The parent
  * keeps root for netlink (routes, link, sysctls), nftables, the tun device

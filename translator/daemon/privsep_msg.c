@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The parent/engine messages (privsep.h): send, receive with SCM_RIGHTS,
  * and the checks each side runs before it acts on one. */
 #include <errno.h>

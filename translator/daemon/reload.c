@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reload (SIGHUP, tun64ctl reload): build new live settings, publish them
  * with one atomic swap, and free the old ones once every worker moved on. */
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine's seccomp filter: once the tun fds, the tables and the control
  * socket are in place and root is gone, its threads may make only the system
  * calls below. Anything else kills the whole engine (SIGSYS); the parent sees

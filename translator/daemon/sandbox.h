@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine's seccomp filter (sandbox.c). */
 #ifndef TUN64_SANDBOX_H
 #define TUN64_SANDBOX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* session-log output in the engine (sesslog_out.h). Workers only push onto
  * the ring (sesslog.h); everything that can block or fail is here, on the
  * main thread, once a second. */

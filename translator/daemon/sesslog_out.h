@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The engine's end of session-log (sesslog.h): the event callback the
  * NAT64 tables call, and the main thread's drain that writes lines to the
  * file (an fd the parent opened, PS_LOGFD) or to syslog (/dev/log, opened

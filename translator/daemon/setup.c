@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What tun64d's parent sets up around the tun: routes and link state
  * (routes/), masquerade, and the systemd readiness message. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* state-file: the NAT64 sessions saved at exit (and periodically) and
  * restored at start, so a restart keeps them (state_file.h). The parent
  * opens, writes and renames the file; the engine reads and writes its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun64d: the NAT64 daemon. main() reads the configuration (cli.c) and
  * answers --check and --translate itself, in one process. Otherwise tun64d
  * runs as two (privsep.h): a privileged parent (parent.c) that owns the tun

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Threshold and exhaustion lines for pool4 and max-sessions (watch.h). */
 #include "watch.h"
 

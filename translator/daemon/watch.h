@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One log line when a resource (pool4, max-sessions) crosses 80% and 95%,
  * and when its exhaustion begins and ends: checked from the engine's 1 s
  * timer with cheap figures. Pure: the caller logs the lines. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The workers: one thread per tun queue reads a burst of packets, translates
  * each (with the virtio-net offloads when the tun has them) and writes the
  * result back, UDP datagrams coalesced until the burst ends. */

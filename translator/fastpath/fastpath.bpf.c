@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* The tc fast path (issue 13): a SCHED_CLS program on the tun's egress.
  * A packet of a session tun64d has put in the session map is translated
  * here, RFC 7915 §4.1 / §5.1 as translator/core does (xlat_4to6.c,

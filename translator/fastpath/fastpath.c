@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The tc fast path, userspace side (fastpath.h): the BPF object comes
  * embedded in the binary through its bpftool skeleton, so nothing is
  * installed beside tun64d. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The tc fast path (issue 13): the BPF program compiled by clang, embedded
 # in a bpftool skeleton header, and the tun64fastpath library that loads it
 # through libbpf. Included from the top-level CMakeLists.txt.

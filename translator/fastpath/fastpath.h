@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The tc fast path (issue 13), userspace side: loads the BPF program that
  * is built into the binary, attaches it to the tun's egress, and keeps its
  * session map. tun64d stays the authority: it puts a session in when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The maps the tc fast path shares with userspace (fastpath.bpf.c and
  * fastpath.c): plain structs of fixed-size fields, the same layout on both
  * sides. Addresses and ports are in network byte order, as on the wire. */

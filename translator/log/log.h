@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Daemon logging to stderr ("tun64d: ..."), filtered by level. systemd's
  * journal adds timestamps, so none are printed here. */
 #ifndef TUN64_LOG_H

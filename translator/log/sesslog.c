@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* session-log ring and formats (sesslog.h). */
 #include "sesslog.h"
 

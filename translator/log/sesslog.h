@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* session-log (RFC 6888 REQ-12, RFC 7422): the events of the NAT64 tables
  * (nat64.h, struct nat64_event) on their way to a file, syslog and
  * `tun64ctl sessions --follow`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* BIB entries and sessions (RFC 6146 §3.1, §3.2): creation, lookup and
  * removal in the shard and stripe tables. The caller holds the locks each
  * function names (see "Lock order" in tables.h). */

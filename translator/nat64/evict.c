@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Early drop (see "Early drop" in tables.h): the FIFO lists of
  * unconfirmed sessions per quota shard, client /64 and address, and the
  * destruction of a victim popped from one. Like Linux conntrack's

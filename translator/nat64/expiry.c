@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Session timers and their expiry (see "Expiry" in tables.h): one
  * FIFO list per timer class and shard, refreshed lazily. */
 #include "tables.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Restart without breaking connections (state file): export of live
  * sessions and import of saved ones, with their dynamic BIB entries and the
  * same (T,t). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Stateful fragment table, see frag.h. */
 #include "frag.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fragments of stateful flows (RFC 6146 §3.4, §3.5): only the first fragment
  * of a datagram carries the ports, so the address the first fragment was
  * translated to is remembered here, keyed by the datagram's (source,

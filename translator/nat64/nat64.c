@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* RFC 6146 stateful NAT64: the per-packet lookups nat64_out (6->4) and
  * nat64_in (4->6), the read-only BIB lookups and the introspection calls.
  * The structures and their locking are described in tables.h. */

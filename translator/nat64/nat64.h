@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* RFC 6146 stateful NAT64 state: pool4, BIB and session tables.
  *
  * Pure data structure: no syscalls, no global state, time is passed in by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Port blocks (pool4-block-size, RFC 7422): each IPv6 address gets blocks
  * of block_size consecutive ports on one pool4 address and its new BIB
  * entries take ports from them, so session-log writes one line per block,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pool4 port allocator: atomic bitmaps, random start, bounded scan.
  *
  * Layout: each range holds, for every address and protocol, a bitmap of

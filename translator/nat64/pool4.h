@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pool4: the IPv4 transport addresses (T,t) a stateful NAT64 hands out.
  * Internal to the NAT64 tables (nat64/); not a public interface.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Operator actions on live state: sessions ended on request (tun64ctl
  * sessions delete) or because their pool4 range left the configuration
  * (reload), timers cut to a shorter timeout (reload), and pool4 use. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Session counts: the live sessions of each address against its share of
  * the quota, of each client /64 against max_sessions_per_client, and of the
  * whole table against max_sessions; early drop at those limits (evict.c).

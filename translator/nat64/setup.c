@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Life cycle of the NAT64 tables: nat64_new, nat64_free and
  * nat64_reconfigure (timeouts, limits, pool4, allow6, static entries). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Static BIB entries (config key `bib`): installed, adopted from a live
  * dynamic entry with the same binding, or dropped on reload. Everything here
  * runs with cfg_lock held. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unsolicited IPv4 SYNs held for 6 s: see synhold.h. */
 #include "synhold.h"
 

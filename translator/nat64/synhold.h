@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unsolicited IPv4 SYNs held for 6 s (RFC 6146 §3.5.2.2, RFC 5382 REQ-4).
  *
  * An IPv4 SYN that finds no state (no BIB entry for (T,t), or a BIB entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Chained hash table and slab allocator (table.h). */
 #include "table.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Generic building blocks of the NAT64 tables: a chained hash table of
  * intrusive nodes and a slab allocator. No NAT64 knowledge, no locking: the
  * caller owns the lock that covers a table or a slab.

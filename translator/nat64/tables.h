@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared internals of the RFC 6146 NAT64 tables (BIB and sessions for TCP,
  * UDP, ICMP): the structures, their hashing and the functions the files of
  * nat64/ call in one another. Not a public interface.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TCP session states of RFC 6146 §3.5.2.2 and the timer each state runs on.
  * Pure functions: the caller applies the result to its session. */
 #include <netinet/in.h>

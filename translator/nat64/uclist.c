@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The oldest-first lists of unconfirmed sessions (early drop, tables.h):
  * one per quota shard, client /64 and address, all under the quota
  * shard's lock. Push, unlink and head are O(1). */

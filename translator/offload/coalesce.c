@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* UDP coalescing into USO super-packets (coalesce.h). */
 #include "coalesce.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* UDP coalescing on the way out: consecutive translated datagrams of one
  * flow, of one payload size, leave as a single USO super-packet
  * (VNET_GSO_UDP_L4) that the kernel cuts back into the same datagrams. One

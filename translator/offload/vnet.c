@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun offloads across translation (vnet.h). */
 #include "vnet.h"
 

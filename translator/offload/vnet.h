@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tun offloads: the virtio-net header (IFF_VNET_HDR) in front of each packet,
  * across translation. Pure functions: no syscalls, no global state.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """One IPv4 address table for every packet, outer and quoted
 (addr4_never_forwarded): RFC 3927 §7, a router must not forward a packet
 with a link-local (169.254/16) source or destination; RFC 1812 §5.3.7 the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """RFC 6946 §4 / RFC 7915 §5.1, §5.1.1: atomic fragments (Fragment header,
 offset 0, M=0) are translated as whole packets; the IPv4 header takes
 Identification = low 16 bits of the Fragment header's, MF = M = 0, DF = 0,

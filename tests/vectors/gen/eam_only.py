@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/vectors/rfc7757/eam-only.vec: stateless translation with EAM
 entries only and no RFC 6052 prefix (`prefix none`, RFC 7757 §3).
 

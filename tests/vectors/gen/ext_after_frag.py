@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """RFC 7915 §5.1 (Total Length): "If a Fragment Header is present in the
 IPv6 packet and the Next Header field of the Fragment Header is an extension
 header (other than ESP), then the packet SHOULD be dropped and logged";

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """RFC 7915 §5.1 (Protocol: copied from Next Header) and §4.5 ("a stateless
 translator MUST forward all transport protocols"): No Next Header (59)
 crosses unchanged; RFC 8200 §4.7 passes any bytes after it on unchanged.

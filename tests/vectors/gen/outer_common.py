@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Shared by the outer-packet generators (atomic.py, ext_after_frag.py, ...):
 the fixture's addresses (tests/vectors/README.md) and the .vec writer.
 Every expected packet is built field by field with scapy from the RFC rule

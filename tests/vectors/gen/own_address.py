@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Packets for the translator's own ipv4-addr / ipv6-addr are never
 translated (the other address is routed into the tun too: a loop). The
 translator answers as a host: echo request -> echo reply (RFC 4443 §4.2,

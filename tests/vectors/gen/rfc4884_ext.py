@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/vectors/rfc4884/ext-translate.vec: RFC 4884 extension structures
 carried through the translation of ICMP errors (RFC 7915 §4.2-4.3, §5.2-5.3).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/vectors/rfc7915/4.2-err-src.vec: ICMPv4 errors whose outer source
 is 0.0.0.0 or 127.0.0.1.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/vectors/rfc7915/4.3-5.3-quotes.vec: ICMP errors whose quote has no
 (whole) transport header, and errors quoting a fragment.
 

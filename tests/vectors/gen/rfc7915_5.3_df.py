@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """tests/vectors/rfc7915/5.3-inner-df.vec: the IPv4 header inside a
 translated ICMPv6 error (RFC 7915 §5.3, "as in §5.1").
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """One-off migration of the existing .vec expectations to RFC 7915 §5.3.
 
 §5.3 translates the IPv4 header inside an ICMPv6 error "as in §5.1", and

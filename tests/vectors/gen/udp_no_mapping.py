@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Stateful: an IPv4 UDP datagram to a pool4 transport address (T,t) with no
 mapping. RFC 6146 §3.5.1 discards it; the translator answers as the host
 owning (T,t) with that port closed: RFC 1122 §4.1.3.1 / RFC 792

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """RFC 7915 §4.4: an IPv4 packet the translator discards gets ICMPv4
 Destination Unreachable, code 13 (Communication Administratively
 Prohibited) back, here for the UDP datagrams without checksum that §4.5

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Shared helpers of the generators here: RFC 1071 checksums, ICMP
 messages packed field by field, and the .vec case writer. The expected
 bytes are built from the RFC rules each generator states; nothing here
