@@ -29,6 +29,16 @@
 # socket, dropped there (RcvbufErrors), read by the server (InDatagrams).
 # For kernel, forwarding runs in the softirq of the client's own send call, so
 # the client's send rate caps its "UDP64 fwd": there it is no ceiling.
+# A third table (BENCH_TESTS connrate, capacity; tests/bench/sessions.sh has
+# the method):
+#   conn/s   connection setup rate: the highest rate of TCP SYNs, each a new
+#            4-tuple, that crosses the router with no loss (binary search,
+#            RFC 9693's maximum connection establishment rate), k/s
+#   sessions the capacity test's table: tun64d with max-sessions
+#            BENCH_CAP_SESSIONS, filled by new UDP flows; its engine's RSS
+#            (MiB), RSS growth per session (bytes), and sessions per 64 MiB
+#            at that cost. TAYGA: one entry per IPv6 host, bounded by its
+#            dynamic pool. Kernel forwarding keeps no state ("-").
 # A variant or a measurement that fails prints "n/a" and the reason; the run
 # goes on. The table goes to stdout and, if BENCH_OUT is set, to that file.
 #
@@ -43,11 +53,17 @@
 #                          perf record -g (cpu-clock) during one extra TCP1 run
 #                          and write the top of `perf report` to FILE.VARIANT
 #   BENCH_KEEP_WORKDIR=1   keep the logs and iperf3 JSON in /tmp/tun64-bench.*
+#   BENCH_TESTS="throughput connrate capacity"   which tests, each on a fresh
+#                          topology per variant: throughput (ping, iperf3: the
+#                          first two tables), connrate, capacity; their own
+#                          settings are in tests/bench/sessions.sh
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR
 . "$HERE/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+. "$HERE/sessions.sh"
 
 BUILD=${1:-build}
 BENCH_TIME=${BENCH_TIME:-10}
@@ -55,6 +71,7 @@ BENCH_VARIANTS=${BENCH_VARIANTS:-"kernel tayga tun64-w1 tun64-nofp tun64-fp"}
 TUN64_VARIANTS="tun64-w1 tun64 tun64-nofp tun64-fp"
 BENCH_PERF=${BENCH_PERF:-}
 BENCH_REPEAT=${BENCH_REPEAT:-1}
+BENCH_TESTS=${BENCH_TESTS:-"throughput connrate capacity"}
 NCPU=$(nproc)
 
 METRICS="tcp1 tcp1r tcp4 udp64 udpfwd ping"
@@ -62,10 +79,13 @@ COLUMNS_SHOWN="$METRICS cpu"   # cpu: the translator's CPU % during TCP1
 # The UDP64 loss table, in path order (see the header); udpfwd is also a
 # column of the main table.
 UDP_LOSSES="udpsent tundrop udpother udpfwd udpsockdrop udpread"
+# The connrate and capacity table (sessions.sh).
+STATE_COLUMNS="connrate capsess caprss capbytes cap64"
 declare -A RESULT=() # RESULT[variant:metric] = number or "n/a"
 declare -A NOTE=()   # NOTE[variant] = why something is n/a
 TARGET=             # address the client measures against
 SERVER_BIND=        # address iperf3 -s binds to
+TUN64_EXTRA=()      # more tun64d arguments, for the test at hand
 
 note() {
 	local variant=$1
@@ -140,7 +160,7 @@ setup_tun64() {
 	b64_topology_create translator || { note "$variant" "topology setup failed"; return 1; }
 	t64_spawn "$log" "$T64_NS_ROUTER" "$BUILD/tun64d" --tun-device nat64 \
 		--prefix "$T64_PREFIX6" --pool4 "$T64_POOL4" \
-		--control-socket "$T64_WORKDIR/tun64-$variant.sock" "$@"
+		--control-socket "$T64_WORKDIR/tun64-$variant.sock" "$@" "${TUN64_EXTRA[@]}"
 	pid=$T64_LAST_PID
 	XLAT_PID=$pid
 	for ((i = 0; i < 150; i++)); do
@@ -397,6 +417,50 @@ profile_translator() {
 	t64_log "  $variant: profile written to $report"
 }
 
+wants() {
+	case " $BENCH_TESTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# run_state_tests VARIANT: connrate and capacity, each on a fresh topology.
+# tun64d gets per-client and per-address quotas as large as its table: the
+# tests' flows all come from one /64, and the defaults (a quarter of
+# max-sessions per /64, a quarter of that per address) would make tun64d
+# replace the client's own sessions instead of adding new ones.
+run_state_tests() {
+	local variant=$1 m max
+	for m in $STATE_COLUMNS; do
+		RESULT[$variant:$m]=n/a
+	done
+	if [ "$variant" = kernel ]; then
+		for m in capsess caprss capbytes cap64; do
+			RESULT[$variant:$m]=-
+		done
+	fi
+	if wants connrate; then
+		max=$((BENCH_CONNRATE_COUNT > 65536 ? BENCH_CONNRATE_COUNT : 65536))
+		TUN64_EXTRA=(--max-sessions "$max" --max-sessions-per-client "$max"
+			--max-sessions-per-address 100)
+		XLAT_PID=
+		if setup_variant "$variant" && path_works "$variant"; then
+			measure_connrate "$variant"
+		fi
+		t64_netns_teardown 2>/dev/null
+	fi
+	if wants capacity && [ "$variant" != kernel ]; then
+		TUN64_EXTRA=(--max-sessions "$BENCH_CAP_SESSIONS"
+			--max-sessions-per-client "$BENCH_CAP_SESSIONS" --max-sessions-per-address 100)
+		XLAT_PID=
+		if setup_variant "$variant" && path_works "$variant"; then
+			measure_capacity "$variant"
+		fi
+		t64_netns_teardown 2>/dev/null
+	fi
+	TUN64_EXTRA=()
+	t64_log "   conn/s ${RESULT[$variant:connrate]} k, capacity ${RESULT[$variant:capsess]}" \
+		"sessions, RSS ${RESULT[$variant:caprss]} MiB, ${RESULT[$variant:capbytes]} B/session"
+}
+
 run_variant() {
 	local variant=$1 m
 	t64_log "== $(variant_label "$variant")"
@@ -404,6 +468,16 @@ run_variant() {
 		RESULT[$variant:$m]=n/a
 	done
 	[ "$variant" = kernel ] && RESULT[$variant:cpu]=- && RESULT[$variant:tundrop]=-
+	wants throughput && run_throughput "$variant"
+	if wants connrate || wants capacity; then
+		run_state_tests "$variant"
+	fi
+	return 0
+}
+
+# run_throughput VARIANT: ping and the iperf3 tests (the first two tables).
+run_throughput() {
+	local variant=$1
 	XLAT_PID=
 	if setup_variant "$variant" && start_iperf_server "$variant" &&
 		path_works "$variant"; then
@@ -485,7 +559,60 @@ print_table() {
 		echo "WARNING: the machine was not idle when the benchmark started;" \
 			"other processes share the CPUs and lower every number"
 	fi
+	if wants throughput; then
+		echo
+		print_throughput
+	fi
+	if wants connrate || wants capacity; then
+		echo
+		print_state
+	fi
+	if [ "${#NOTE[@]}" -gt 0 ]; then
+		echo
+		echo "notes:"
+		for v in $BENCH_VARIANTS; do
+			[ -n "${NOTE[$v]:-}" ] && echo "  $(variant_label "$v"): ${NOTE[$v]}"
+		done
+	fi
+	return 0
+}
+
+state_row() {
+	printf '%-20s %9s %10s %9s %10s %12s\n' "$@"
+}
+
+# The connrate and capacity table, and conn/s ratios in the style of the first.
+print_state() {
+	local v tun m
+	local -a cells
+	echo "connection setup (TCP SYNs, each a new 4-tuple, no loss allowed above" \
+		"${BENCH_CONNRATE_LOSS} %) and session capacity (tun64d max-sessions $BENCH_CAP_SESSIONS," \
+		"new UDP flows)"
+	state_row variant "conn/s" "sessions" "RSS" "bytes per" "sessions per"
+	state_row "" "k" "in table" "MiB" "session" "64 MiB"
+	for v in $BENCH_VARIANTS; do
+		cells=()
+		for m in $STATE_COLUMNS; do
+			cells+=("${RESULT[$v:$m]:-n/a}")
+		done
+		state_row "$(variant_label "$v")" "${cells[@]}"
+	done
 	echo
+	echo "ratios of conn/s (higher is better)"
+	for tun in $TUN64_VARIANTS; do
+		case " $BENCH_VARIANTS " in *" $tun "*) ;; *) continue ;; esac
+		for v in tayga kernel; do
+			case " $BENCH_VARIANTS " in *" $v "*) ;; *) continue ;; esac
+			printf '%-20s %9s\n' "$tun / $v" \
+				"$(ratio "${RESULT[$tun:connrate]:-n/a}" "${RESULT[$v:connrate]:-n/a}")"
+		done
+	done
+}
+
+# The throughput table, its ratios, the UDP64 losses and the targets.
+print_throughput() {
+	local v m tun
+	local -a cells
 	row variant "TCP1" "TCP1-R" "TCP4" "UDP64 rx" "UDP64 fwd" "ping avg" "xlat CPU"
 	row "" "Gbit/s" "Gbit/s" "Gbit/s" "kpps" "kpps" "µs" "%, TCP1"
 	for v in $BENCH_VARIANTS; do
@@ -512,14 +639,6 @@ print_table() {
 	print_losses
 	echo
 	print_targets
-	if [ "${#NOTE[@]}" -gt 0 ]; then
-		echo
-		echo "notes:"
-		for v in $BENCH_VARIANTS; do
-			[ -n "${NOTE[$v]:-}" ] && echo "  $(variant_label "$v"): ${NOTE[$v]}"
-		done
-	fi
-	return 0
 }
 
 # The performance targets of the issue, checked for each tun64 variant.
