@@ -49,7 +49,8 @@
 #                          order; tun64-nofp / tun64-fp: all workers, fast-path no / yes
 #                          (tun64: all workers, fast-path auto). A flow enters the fast
 #                          path about a second after its handshake.
-#   BENCH_PERF=FILE        also profile the translator (tun64d, tayga) with
+#   BENCH_PERF=FILE        also profile the translator (tun64d, tayga; the whole machine
+#                          for the fast-path variants tun64-fp and tun64) with
 #                          perf record -g (cpu-clock) during one extra TCP1 run
 #                          and write the top of `perf report` to FILE.VARIANT
 #   BENCH_KEEP_WORKDIR=1   keep the logs and iperf3 JSON in /tmp/tun64-bench.*
@@ -388,7 +389,11 @@ measure_iperf() {
 profile_translator() {
 	local variant=$1 data=$T64_WORKDIR/perf-$1.data report=$BENCH_PERF.$1
 	command -v perf >/dev/null 2>&1 || { note "$variant" "perf not installed"; return; }
-	perf record -e cpu-clock -g -p "$XLAT_PID" -o "$data" -- sleep "$BENCH_TIME" \
+	# With the fast path the translation runs in the kernel, in the softirq
+	# of whoever sends: only a whole-machine profile sees it.
+	local scope=(-p "$XLAT_PID") what="-p PID"
+	case "$variant" in tun64-fp | tun64) scope=(-a) what="-a (whole machine)" ;; esac
+	perf record -e cpu-clock -g "${scope[@]}" -o "$data" -- sleep "$BENCH_TIME" \
 		>"$T64_WORKDIR/perf-$variant.log" 2>&1 &
 	local perf_pid=$!
 	sleep 0.5
@@ -396,7 +401,7 @@ profile_translator() {
 		iperf3 -c "$TARGET" -t "$BENCH_TIME" --connect-timeout 5000 >/dev/null 2>&1
 	wait "$perf_pid"
 	{
-		echo "# perf record -e cpu-clock -g -p PID ($variant) during iperf3 TCP1"
+		echo "# perf record -e cpu-clock -g $what ($variant) during iperf3 TCP1"
 		perf report -i "$data" --stdio --no-children --percent-limit 1.5 2>/dev/null |
 			grep -v '^$' | head -120
 		echo
