@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Named packet counters. Every dropped packet increments exactly one of them.
+/* Named packet counters. A refused packet increments one drop- counter, its
+ * reason; one answered with an ICMP error also icmp-error-sent (or
+ * drop-icmp-ratelimit), and a packet the tun does not take drop-write-failed
+ * after translated. tun64ctl(8) COUNTERS documents each (test_man_pages).
  * Counters are kept per worker (no sharing on the per-packet path) and summed
  * by the daemon. Each counter exists once per direction (6to4, 4to6). */
 #ifndef TUN64_COUNTERS_H

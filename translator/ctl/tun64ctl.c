@@ -3,9 +3,10 @@
  *
  * `map` computes the RFC 6052 mapping (and the RFC 7757 explicit address
  * mappings of the config file) offline, without a daemon, for one address or
- * for every A record of a DNS zone file (translator/ctl/zone.h). status, stats,
- * sessions, bib and reload ask the daemon over its control socket
- * (translator/daemon/control.h); the daemon's answer decides success. */
+ * for every A record of a DNS zone file (translator/ctl/zone.h); pref64 prints
+ * RA daemon settings offline. The other commands (the table in commands.c)
+ * ask the daemon over its control socket (translator/daemon/control.h); the
+ * daemon's answer decides success. */
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "commands.h"
 #include "config.h"
 #include "eam.h"
 #include "pref64_conf.h"
@@ -42,44 +44,22 @@ struct ctl_args {
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: tun64ctl [-c FILE] [--json] COMMAND [ARGS]\n"
-	    "\n"
-	    "commands:\n"
-	    "  map ADDR [--prefix P]  IPv4 address -> IPv4-embedded IPv6 address (RFC 6052,\n"
-	    "                         or an explicit `map` of the config, RFC 7757), and\n"
-	    "                         IPv6 -> IPv4; computed offline, no daemon needed\n"
-	    "  map --zone FILE [--prefix P]\n"
-	    "                         an AAAA record for every A record of a DNS zone\n"
-	    "                         file (FILE - is stdin); offline too\n"
-	    "  pref64                 radvd and systemd-networkd settings that announce\n"
-	    "                         the prefix to clients (RFC 8781 PREF64); offline\n"
-	    "  status                 mode, prefix, pool4, tun, workers, routes, uptime, state\n"
-	    "  stats [--explain]      every packet counter, per direction (with its meaning)\n"
-	    "  sessions               live NAT64 sessions\n"
-	    "  sessions delete --client ADDR6[/LEN] | --pool4 ADDR4 | --all\n"
-	    "                         end sessions now (their ports go back to pool4)\n"
-	    "  withdraw               out of service: tun down, its routes removed; the\n"
-	    "                         daemon keeps its state and does not put them back\n"
-	    "  restore                back in service after withdraw\n"
-	    "  sessions --follow      mappings, sessions and port blocks as they are made\n"
-	    "                         and removed, one JSON line each, until interrupted\n"
-	    "  blocks                 port blocks (pool4-block-size): client, pool4 ports\n"
-	    "  reload                 make tun64d re-read its configuration file\n"
-	    "  bib                    the binding table (BIB): client#port, pool4#port\n"
-	    "  fast-path on|off       switch the kernel fast path at run time (sessions\n"
-	    "                         stay); off: tcpdump on the tun sees every packet\n"
-	    "\n"
-	    "options:\n"
-	    "  -c, --config FILE      configuration file (default %s if it exists,\n"
-	    "                         else the built-in defaults)\n"
-	    "  --prefix P             translation prefix, overrides the configuration\n"
-	    "  -s, --socket PATH      the daemon's control socket (default: control-socket\n"
-	    "                         of the configuration, /run/tun64/tun64.sock)\n"
-	    "  --json                 machine-readable output\n"
-	    "  -h, --help             this text\n",
-	    CONFIG_DEFAULT_PATH);
+	fputs("usage: tun64ctl [-c FILE] [--json] COMMAND [ARGS]\n"
+	      "\n"
+	      "commands:\n",
+	      f);
+	ctl_commands_usage(f);
+	fprintf(f,
+	        "\n"
+	        "options:\n"
+	        "  -c, --config FILE      configuration file (default %s if it exists,\n"
+	        "                         else the built-in defaults)\n"
+	        "  --prefix P             translation prefix, overrides the configuration\n"
+	        "  -s, --socket PATH      the daemon's control socket (default: control-socket\n"
+	        "                         of the configuration, /run/tun64/tun64.sock)\n"
+	        "  --json                 machine-readable output\n"
+	        "  -h, --help             this text\n",
+	        CONFIG_DEFAULT_PATH);
 }
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -431,15 +411,6 @@ static int cmd_pref64(const struct ctl_args *a)
 	return rc;
 }
 
-static bool is_socket_cmd(const char *cmd)
-{
-	return strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
-	       strcmp(cmd, "sessions") == 0 || strcmp(cmd, "bib") == 0 ||
-	       strcmp(cmd, "reload") == 0 || strcmp(cmd, "withdraw") == 0 ||
-	       strcmp(cmd, "restore") == 0 || strcmp(cmd, "fast-path") == 0 ||
-	       strcmp(cmd, "blocks") == 0;
-}
-
 /* A daemon of this release that does not know the request. */
 static bool is_unknown_request(const char *answer)
 {
@@ -530,6 +501,7 @@ static int cmd_socket(const struct ctl_args *a)
 int main(int argc, char **argv)
 {
 	struct ctl_args a = {0};
+	const struct ctl_command *cmd;
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc == 1) {
@@ -544,11 +516,16 @@ int main(int argc, char **argv)
 	}
 	if (a.follow && strcmp(a.command, "sessions") != 0)
 		return fail("--follow: only with sessions");
-	if (strcmp(a.command, "map") == 0)
+	cmd = ctl_command_find(a.command);
+	if (!cmd)
+		return fail("%s: unknown command (see tun64ctl --help)", a.command);
+	switch (cmd->kind) {
+	case CTL_MAP:
 		return cmd_map(&a);
-	if (strcmp(a.command, "pref64") == 0)
+	case CTL_PREF64:
 		return cmd_pref64(&a);
-	if (is_socket_cmd(a.command))
+	case CTL_SOCKET:
 		return cmd_socket(&a);
+	}
 	return fail("%s: unknown command (see tun64ctl --help)", a.command);
 }
