@@ -135,7 +135,8 @@ static const char every_key[] = "# a full configuration\n"
                                 "fast-path no\n"
                                 "session-log /var/log/tun64/sessions.log\n"
                                 "session-log-destination yes\n"
-                                "pool4-block-size 64\n";
+                                "pool4-block-size 64\n"
+                                "log syslog\n";
 
 START_TEST(parse_every_key)
 {
@@ -202,6 +203,7 @@ START_TEST(parse_every_key)
 	ck_assert_str_eq(cfg.user, "nobody");
 	ck_assert_str_eq(cfg.group, "nogroup");
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_DEBUG);
+	ck_assert_int_eq(cfg.log_target, LOG_TO_SYSLOG);
 	ck_assert_uint_eq(cfg.icmp_error_rate, 0);
 	ck_assert_uint_eq(cfg.icmp_error_burst, 7);
 	ck_assert(!cfg.icmp_unreachable);
@@ -471,6 +473,7 @@ static const struct error_case errors[] = {
     {"wkp-allow-private 1\n", "t.conf:1: wkp-allow-private: '1': expected yes or no"},
     {"mode siit\n", "t.conf:1: mode: 'siit': expected stateful or stateless"},
     {"log-level verbose\n", "t.conf:1: log-level: 'verbose': expected error, warn, info or debug"},
+    {"log journald\n", "t.conf:1: log: 'journald': expected stderr or syslog"},
     {"tun-device averyveryverylongname\n",
      "t.conf:1: tun-device: 'averyveryverylongname' is too long (at most 15 characters)"},
     {"tun-device a/b\n", "t.conf:1: tun-device: 'a/b' is not a valid interface name"},
@@ -895,7 +898,8 @@ START_TEST(print_defaults_exact)
 	                           "filtering endpoint-independent\n"
 	                           "fast-path auto\n"
 	                           "session-log-destination no\n"
-	                           "pool4-block-size 0\n";
+	                           "pool4-block-size 0\n"
+	                           "log stderr\n";
 	char *s;
 
 	config_defaults(&cfg);

@@ -58,6 +58,7 @@ struct tun64_config {
 	char user[64];
 	char group[64];
 	enum log_level log_level;
+	enum log_target log_target; /* log stderr|syslog (restart only) */
 	char masquerade[IFNAMSIZ]; /* pool4 leaving this link is masqueraded; "" = off */
 	/* ICMP errors the translator originates, per worker (0 = no limit) */
 	unsigned icmp_error_rate, icmp_error_burst;
