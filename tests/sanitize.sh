@@ -144,7 +144,7 @@ run_fuzz() {
 # ---- 3. valgrind ----------------------------------------------------------------
 
 vg_ready() {
-	grep -q '^tun64d: ready' "$WORK/vg-tun64d.log" 2>/dev/null
+	grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z tun64d: ready' "$WORK/vg-tun64d.log" 2>/dev/null
 }
 
 run_valgrind() {

@@ -219,7 +219,7 @@ start_box() {
 	t64_spawn "$log" "$ns" "$BUILD/tun64d" -c "$conf" --tun-device nat64 ${T64_DAEMON_ARGS:-}
 	printf -v "PID_$box" %s "$T64_LAST_PID"
 	for ((i = 0; i < 150; i++)); do
-		grep -q '^tun64d: ready' "$log" 2>/dev/null && return 0
+		grep -qE "${T64_LOG_HEAD}ready" "$log" 2>/dev/null && return 0
 		t64_alive "$T64_LAST_PID" || return 1
 		sleep 0.1
 	done

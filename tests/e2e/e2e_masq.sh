@@ -49,7 +49,7 @@ DAEMON_PID=$T64_DAEMON_PID
 SERVER6=$(t64_map "$BUILD" "$T64_SERVER4")
 
 check_logged() {
-	grep -qx "tun64d: masquerade: pool4 leaving $WAN" "$T64_DAEMON_LOG"
+	grep -qE "${T64_LOG_HEAD}masquerade: pool4 leaving $WAN\$" "$T64_DAEMON_LOG"
 }
 t64_check "tun64d logged 'masquerade: pool4 leaving $WAN'" check_logged
 
@@ -120,7 +120,7 @@ t64_check "dig @$SERVER6 second.$T64_DNS_NAME A after the change = $T64_DNS_ANSW
 t64_check "server saw the client as $NEW_ADDR after the change" seen_from "$NEW_ADDR" second
 
 no_restart() {
-	t64_alive "$DAEMON_PID" && [ "$(grep -c '^tun64d: ready' "$T64_DAEMON_LOG")" -eq 1 ]
+	t64_alive "$DAEMON_PID" && [ "$(grep -cE "${T64_LOG_HEAD}ready" "$T64_DAEMON_LOG")" -eq 1 ]
 }
 t64_check "tun64d was not restarted (same pid $DAEMON_PID, one 'ready')" no_restart
 

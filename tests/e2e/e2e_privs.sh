@@ -43,7 +43,7 @@ ENGINE=$(pgrep -P "$PID" | head -1)
 
 check_log_line() {
 	grep "privileges dropped" "$T64_DAEMON_LOG" | sed 's/^/    /'
-	grep -q "^tun64d: privileges dropped: uid $NOBODY gid $NOGROUP, capabilities: none$" \
+	grep -qE "${T64_LOG_HEAD}privileges dropped: uid $NOBODY gid $NOGROUP, capabilities: none\$" \
 		"$T64_DAEMON_LOG"
 }
 t64_check "log: privileges dropped: uid $NOBODY gid $NOGROUP, capabilities: none" check_log_line

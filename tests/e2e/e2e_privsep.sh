@@ -53,7 +53,7 @@ start() {
 
 check_log_line() {
 	grep "privileges dropped" "$T64_DAEMON_LOG" | sed 's/^/    /'
-	grep -q "^tun64d: privileges dropped: uid $NOBODY gid $NOGROUP, capabilities: none$" \
+	grep -qE "${T64_LOG_HEAD}privileges dropped: uid $NOBODY gid $NOGROUP, capabilities: none\$" \
 		"$T64_DAEMON_LOG"
 }
 
@@ -176,7 +176,7 @@ clean_stop() {
 	t64_wait_exit "$PID" 10 || { echo "    still running"; return 1; }
 	echo "    exit status $T64_EXIT_STATUS"
 	[ "$T64_EXIT_STATUS" -eq 0 ] || return 1
-	grep -q "^tun64d: state-file $STATE: saved [0-9]* sessions$" "$T64_DAEMON_LOG" ||
+	grep -qE "${T64_LOG_HEAD}state-file $STATE: saved [0-9]* sessions\$" "$T64_DAEMON_LOG" ||
 		{ echo "    no 'saved' line"; return 1; }
 	[ "$(stat -c %a:%u "$STATE")" = 600:0 ] || { echo "    $(stat -c %a:%u "$STATE")"; return 1; }
 	t64_alive "$ENGINE" && { echo "    engine still running"; return 1; }

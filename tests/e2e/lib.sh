@@ -109,6 +109,11 @@ t64_start_server() {
 		{ cat "$T64_WORKDIR/dnsmasq.log" >&2; t64_log "dnsmasq did not start"; return 1; }
 }
 
+# The head of a tun64d log line on a plain stderr (translator/log/log.c):
+# the UTC time in milliseconds, then "tun64d: ". For grep -E.
+T64_LOG_TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
+T64_LOG_HEAD="^$T64_LOG_TS tun64d: "
+
 # Start tun64d in the router and wait (at most 15 s) for `tun64d: ready`.
 # Extra arguments go to tun64d. Returns 1 if it died or never became ready.
 t64_start_daemon() {
@@ -116,7 +121,8 @@ t64_start_daemon() {
 	shift
 	T64_DAEMON_LOG=$T64_WORKDIR/tun64d.log
 	if [ "$T64_ROUTER" = kernel ]; then
-		echo "tun64d: ready (kernel forwarding stand-in)" >"$T64_DAEMON_LOG"
+		echo "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) tun64d: ready (kernel forwarding stand-in)" \
+			>"$T64_DAEMON_LOG"
 		return 0
 	fi
 	# Our own file, so that a /etc/tun64/tun64.conf on the host cannot leak in.
@@ -134,7 +140,7 @@ EOF
 	t64_spawn "$T64_DAEMON_LOG" "$T64_NS_ROUTER" "${T64_DAEMON_CMD[@]}"
 	T64_DAEMON_PID=$T64_LAST_PID
 	for ((i = 0; i < 150; i++)); do
-		grep -q '^tun64d: ready' "$T64_DAEMON_LOG" 2>/dev/null && return 0
+		grep -qE "${T64_LOG_HEAD}ready" "$T64_DAEMON_LOG" 2>/dev/null && return 0
 		t64_alive "$T64_DAEMON_PID" || return 1
 		sleep 0.1
 	done

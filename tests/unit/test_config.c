@@ -135,7 +135,8 @@ static const char every_key[] = "# a full configuration\n"
                                 "fast-path no\n"
                                 "session-log /var/log/tun64/sessions.log\n"
                                 "session-log-destination yes\n"
-                                "pool4-block-size 64\n";
+                                "pool4-block-size 64\n"
+                                "log syslog\n";
 
 START_TEST(parse_every_key)
 {
@@ -202,6 +203,7 @@ START_TEST(parse_every_key)
 	ck_assert_str_eq(cfg.user, "nobody");
 	ck_assert_str_eq(cfg.group, "nogroup");
 	ck_assert_int_eq(cfg.log_level, LOG_LVL_DEBUG);
+	ck_assert_int_eq(cfg.log_target, LOG_TO_SYSLOG);
 	ck_assert_uint_eq(cfg.icmp_error_rate, 0);
 	ck_assert_uint_eq(cfg.icmp_error_burst, 7);
 	ck_assert(!cfg.icmp_unreachable);
@@ -354,8 +356,9 @@ END_TEST
 /* metrics ADDR:PORT: IPv4, or IPv6 in brackets; anything else refused. */
 START_TEST(metrics_address)
 {
-	static const char *const bad[] = {"9164", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536",
-	                                  "::1:9164", "[::1]", "localhost:9164", "[127.0.0.1]:80"};
+	static const char *const bad[] = {
+	    "9164",     "127.0.0.1", "127.0.0.1:0",    "127.0.0.1:65536",
+	    "::1:9164", "[::1]",     "localhost:9164", "[127.0.0.1]:80"};
 
 	ck_assert_msg(parse("metrics [::1]:9164\n") == 0, "%s", err);
 	ck_assert_str_eq(cfg.metrics, "[::1]:9164");
@@ -372,15 +375,48 @@ END_TEST
 START_TEST(is_key)
 {
 	static const char *const keys[] = {
-	    "tun-device",        "mode",         "prefix",       "pool4",       "ipv4-addr",
-	    "ipv6-addr",         "map",          "bib",          "allow6",      "mtu",
-	    "lowest-ipv6-mtu",   "workers",      "max-sessions", "timeout-udp", "timeout-tcp-est",
-	    "timeout-tcp-trans", "timeout-icmp", "routes",       "persist",     "state-file",
-	    "control-socket",    "user",         "group",        "log-level",   "wkp-allow-private",
-	    "max-sessions-per-client", "icmp-error-rate", "icmp-error-burst", "rfc6791-pool4",
-	    "rfc6791-pool6", "udp-zero-checksum", "tos", "flow-label", "masquerade",
-	    "offload",           "filtering",    "udp-coalesce", "state-save-interval",
-	    "icmp-unreachable", "max-sessions-per-address", "metrics", "pref64-announce",
+	    "tun-device",
+	    "mode",
+	    "prefix",
+	    "pool4",
+	    "ipv4-addr",
+	    "ipv6-addr",
+	    "map",
+	    "bib",
+	    "allow6",
+	    "mtu",
+	    "lowest-ipv6-mtu",
+	    "workers",
+	    "max-sessions",
+	    "timeout-udp",
+	    "timeout-tcp-est",
+	    "timeout-tcp-trans",
+	    "timeout-icmp",
+	    "routes",
+	    "persist",
+	    "state-file",
+	    "control-socket",
+	    "user",
+	    "group",
+	    "log-level",
+	    "wkp-allow-private",
+	    "max-sessions-per-client",
+	    "icmp-error-rate",
+	    "icmp-error-burst",
+	    "rfc6791-pool4",
+	    "rfc6791-pool6",
+	    "udp-zero-checksum",
+	    "tos",
+	    "flow-label",
+	    "masquerade",
+	    "offload",
+	    "filtering",
+	    "udp-coalesce",
+	    "state-save-interval",
+	    "icmp-unreachable",
+	    "max-sessions-per-address",
+	    "metrics",
+	    "pref64-announce",
 	    "tun-device",
 	    "mode",
 	    "prefix",
@@ -471,6 +507,7 @@ static const struct error_case errors[] = {
     {"wkp-allow-private 1\n", "t.conf:1: wkp-allow-private: '1': expected yes or no"},
     {"mode siit\n", "t.conf:1: mode: 'siit': expected stateful or stateless"},
     {"log-level verbose\n", "t.conf:1: log-level: 'verbose': expected error, warn, info or debug"},
+    {"log journald\n", "t.conf:1: log: 'journald': expected stderr or syslog"},
     {"tun-device averyveryverylongname\n",
      "t.conf:1: tun-device: 'averyveryverylongname' is too long (at most 15 characters)"},
     {"tun-device a/b\n", "t.conf:1: tun-device: 'a/b' is not a valid interface name"},
@@ -623,8 +660,9 @@ START_TEST(stateless_ipv4_addr)
 {
 	ck_assert_int_eq(parse("mode stateless\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "ipv4-addr: stateless mode needs it (the source of ICMPv4 errors: a "
-	                      "global address), or rfc6791-pool4 or pool4 to take it from");
+	ck_assert_str_eq(err, "t.conf: ipv4-addr: stateless mode needs it (the source of ICMPv4 "
+	                      "errors: a global address), or rfc6791-pool4 or pool4 to take it "
+	                      "from");
 	ck_assert_int_eq(parse("mode stateless\nrfc6791-pool4 203.0.113.0/30\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
 	ck_assert_uint_eq(cfg.ipv4_addr, 0xcb007101); /* 203.0.113.1 */
@@ -634,11 +672,87 @@ START_TEST(stateless_ipv4_addr)
 }
 END_TEST
 
+/* issue 14 item 5: every error from a file starts "FILE:LINE: ", or
+ * "FILE: " for a key that is missing; an option's error "--KEY: ". */
+static void finalize_error(const char *text, const char *msg)
+{
+	ck_assert_int_eq(config_parse_text(&cfg, "/etc/tun64/x.conf", text, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, msg);
+}
+
+static void parse_error(const char *text, const char *msg)
+{
+	config_defaults(&cfg);
+	ck_assert_int_eq(config_parse_text(&cfg, "/etc/tun64/x.conf", text, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, msg);
+}
+
+START_TEST(every_file_error_names_where)
+{
+	/* bad value, unknown key, bad map, bib, pool4 lines */
+	parse_error("mtu 1500\nmtu 12\n",
+	            "/etc/tun64/x.conf:2: mtu: 12 is out of range (1280..65535)");
+	parse_error("\nfrob 1\n", "/etc/tun64/x.conf:2: frob: unknown key");
+	parse_error("map 192.0.2.1\n",
+	            "/etc/tun64/x.conf:1: map: '192.0.2.1': expected IPV4[/LEN] IPV6[/LEN]");
+	parse_error("bib tcp 198.51.100.1 2001:db8::1#80\n",
+	            "/etc/tun64/x.conf:1: bib: '198.51.100.1' is not IPV4#PORT");
+	parse_error("masquerade a/b\n", "/etc/tun64/x.conf:1: masquerade: 'a/b' is not a valid "
+	                                "interface name");
+	/* duplicates */
+	parse_error("pool4 198.51.100.0/28\npool4 198.51.100.0/24\n",
+	            "/etc/tun64/x.conf:2: pool4: 198.51.100.0/24 overlaps 198.51.100.0/28 given "
+	            "before");
+	parse_error("mode stateless\nmap 192.0.2.1 2001:db8::1\n# x\nmap 192.0.2.1 2001:db8::2\n",
+	            "/etc/tun64/x.conf:4: map: 192.0.2.1 2001:db8::2: its IPv4 prefix is in a map "
+	            "given before");
+	parse_error("map 192.0.2.1 2001:db8::1\nmap 192.0.2.2 2001:db8::1\n",
+	            "/etc/tun64/x.conf:2: map: 192.0.2.2 2001:db8::1: its IPv6 prefix is in a map "
+	            "given before");
+	/* combinations: the line of the key at fault */
+	config_defaults(&cfg);
+	finalize_error("mode stateful\n\nmap 192.0.2.1 2001:db8::1\n",
+	               "/etc/tun64/x.conf:3: map: explicit address mappings need mode stateless");
+	config_defaults(&cfg);
+	finalize_error("mode stateless\nipv4-addr 192.0.2.1\nbib udp 192.168.255.1#53 "
+	               "2001:db8::1#53\n",
+	               "/etc/tun64/x.conf:3: bib: static bindings need mode stateful");
+	config_defaults(&cfg);
+	finalize_error("bib udp 198.51.100.1#53 2001:db8::1#53\npool4 198.51.100.0/28\n"
+	               "bib tcp 203.0.113.1#80 2001:db8::1#80\n",
+	               "/etc/tun64/x.conf:3: bib: 203.0.113.1 is not inside any pool4 prefix");
+	config_defaults(&cfg);
+	finalize_error(
+	    "mode stateless\nmasquerade eth0\nipv4-addr 192.0.2.1\n",
+	    "/etc/tun64/x.conf:2: masquerade: needs mode stateful (it masquerades pool4)");
+	config_defaults(&cfg);
+	finalize_error("prefix none\n", "/etc/tun64/x.conf:1: prefix: none needs mode stateless "
+	                                "(stateful NAT64 names IPv4 hosts by the prefix)");
+	/* a key that is missing: the file */
+	config_defaults(&cfg);
+	finalize_error(
+	    "mode stateless\n",
+	    "/etc/tun64/x.conf: ipv4-addr: stateless mode needs it (the source of ICMPv4 "
+	    "errors: a global address), or rfc6791-pool4 or pool4 to take it from");
+	/* options after the file: an option's error names the option */
+	config_defaults(&cfg);
+	ck_assert_int_eq(config_parse_text(&cfg, "/etc/tun64/x.conf", "pool4 198.51.100.0/28\n",
+	                                   err, sizeof(err)),
+	                 0);
+	ck_assert_int_eq(
+	    config_set(&cfg, "bib", "tcp 203.0.113.1#80 2001:db8::1#80", "--bib", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--bib: bib: 203.0.113.1 is not inside any pool4 prefix");
+}
+END_TEST
+
 START_TEST(finalize_errors)
 {
 	ck_assert_int_eq(parse("bib tcp 203.0.113.1#80 2001:db8:6::2#80\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "bib: 203.0.113.1 is not inside any pool4 prefix");
+	ck_assert_str_eq(err, "t.conf:1: bib: 203.0.113.1 is not inside any pool4 prefix");
 
 	ck_assert_int_eq(parse("mode stateless\nbib tcp 192.168.255.1#80 2001:db8:6::2#80\n"), 0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), -1);
@@ -802,7 +916,9 @@ START_TEST(prefix_none)
 {
 	char *printed;
 
-	ck_assert_int_eq(parse("mode stateless\nprefix none\nipv4-addr 192.0.2.1\nipv6-addr 2001:db8:64::1\n"), 0);
+	ck_assert_int_eq(
+	    parse("mode stateless\nprefix none\nipv4-addr 192.0.2.1\nipv6-addr 2001:db8:64::1\n"),
+	    0);
 	ck_assert_int_eq(config_finalize(&cfg, err, sizeof(err)), 0);
 	ck_assert(config_prefix_none(&cfg));
 	printed = print_to_string(&cfg);
@@ -895,7 +1011,8 @@ START_TEST(print_defaults_exact)
 	                           "filtering endpoint-independent\n"
 	                           "fast-path auto\n"
 	                           "session-log-destination no\n"
-	                           "pool4-block-size 0\n";
+	                           "pool4-block-size 0\n"
+	                           "log stderr\n";
 	char *s;
 
 	config_defaults(&cfg);
@@ -1075,6 +1192,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, finalize_ipv4_addr);
 	tcase_add_test(tc, finalize_ipv6_addr);
 	tcase_add_test(tc, finalize_errors);
+	tcase_add_test(tc, every_file_error_names_where);
 	tcase_add_test(tc, stateless_ipv4_addr);
 	tcase_add_test(tc, round_trip_every_key);
 	tcase_add_test(tc, prefix_none);

@@ -281,6 +281,13 @@ static int confined_child(bool forbidden)
 		return 11;
 	if (write(sv[0], "x", 1) != 1 || read(sv[1], buf, sizeof(buf)) != 1)
 		return 12;
+	/* `log syslog`: glibc's syslog(3) makes a new AF_UNIX socket after a
+	 * failed send; that domain alone is allowed (AF_INET below is not) */
+	int u = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (u < 0)
+		return 13;
+	close(u);
 	if (forbidden)
 		socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* not on the list */
 	return 0;
@@ -332,7 +339,7 @@ START_TEST(sandbox_list_has_no_file_opening)
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_ne(names[i], "open");
 		ck_assert_str_ne(names[i], "execve");
-		ck_assert_str_ne(names[i], "socket");
+		/* socket: only AF_UNIX (syslog), sandbox_allows_and_kills */
 		ck_assert_str_ne(names[i], "ptrace");
 	}
 }

@@ -58,7 +58,8 @@ struct tun64_config {
 	char user[64];
 	char group[64];
 	enum log_level log_level;
-	char masquerade[IFNAMSIZ]; /* pool4 leaving this link is masqueraded; "" = off */
+	enum log_target log_target; /* log stderr|syslog (restart only) */
+	char masquerade[IFNAMSIZ];  /* pool4 leaving this link is masqueraded; "" = off */
 	/* ICMP errors the translator originates, per worker (0 = no limit) */
 	unsigned icmp_error_rate, icmp_error_burst;
 	/* RFC 7915 §4.4, §5.4: discarded packets get a Destination Unreachable */
@@ -85,6 +86,12 @@ struct tun64_config {
 	/* internal (issue 14 item 5): where the first map, bib and masquerade
 	 * lines were ("FILE:LINE" or "--KEY"), for the errors of finalize */
 	char where_map[80], where_bib[80], where_masquerade[80];
+	/* internal (issue 14 item 5): the file read and the line being read
+	 * (0 outside it: an option), and each bib entry's line, so that the
+	 * errors of finalize name "FILE:LINE" or at least the file */
+	char source[PATH_MAX];
+	unsigned cur_line;
+	unsigned bib_line[CONFIG_MAX_BIB];
 };
 
 /* fast-path auto|yes|no (the config word's index) */

@@ -135,27 +135,42 @@ int config_parse_text(struct tun64_config *c, const char *name, const char *text
 	char line[LINE_MAX_LEN], where[PATH_MAX + 32];
 	unsigned lineno = 0;
 	const char *p = text;
+	int rc = 0;
 
+	snprintf(c->source, sizeof(c->source), "%s", name);
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
 		lineno++;
+		c->cur_line = lineno;
 		snprintf(where, sizeof(where), "%s:%u", name, lineno);
 		if (n >= sizeof(line)) {
 			snprintf(err, errlen, "%s: line too long (at most %d characters)", where,
 			         LINE_MAX_LEN - 1);
-			return -1;
+			rc = -1;
+			break;
 		}
 		memcpy(line, p, n);
 		line[n] = '\0';
-		if (parse_line(c, line, where, err, errlen) < 0)
-			return -1;
+		if (parse_line(c, line, where, err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
 		p += n;
 		if (*p == '\n')
 			p++;
 	}
-	return 0;
+	c->cur_line = 0; /* what comes next is an option */
+	return rc;
+}
+
+/* "FILE: " for errors of the whole (a key missing, or one whose line is not
+ * kept): the file read, "" when only options were given. */
+static const char *in_file(const struct tun64_config *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", c->source, c->source[0] ? ": " : "");
+	return buf;
 }
 
 /* The one place outside tun64d.c with I/O: reading the file. */
@@ -239,17 +254,19 @@ static uint32_t first_pool4_addr(const struct pool4_range *r)
 
 static int check_pool4(const struct tun64_config *c, char *err, size_t errlen)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], f[PATH_MAX + 2];
 	size_t i, j;
 
 	if (c->mode == XLAT_STATEFUL && c->n_pool4 == 0) {
-		snprintf(err, errlen, "pool4: stateful mode needs at least one pool4 prefix");
+		snprintf(err, errlen, "%spool4: stateful mode needs at least one pool4 prefix",
+		         in_file(c, f, sizeof(f)));
 		return -1;
 	}
 	for (i = 0; i < c->n_pool4; i++)
 		for (j = i + 1; j < c->n_pool4; j++)
 			if (cfg_pool4_overlap(&c->pool4[i], &c->pool4[j])) {
-				snprintf(err, errlen, "pool4: %s/%u overlaps %s/%u",
+				snprintf(err, errlen, "%spool4: %s/%u overlaps %s/%u",
+				         in_file(c, f, sizeof(f)),
 				         addr4_str(c->pool4[j].addr, a, sizeof(a)), c->pool4[j].len,
 				         addr4_str(c->pool4[i].addr, b, sizeof(b)),
 				         c->pool4[i].len);
@@ -273,7 +290,7 @@ static bool in_pool4(const struct tun64_config *c, uint32_t a)
 
 static int check_mode_lists(const struct tun64_config *c, char *err, size_t errlen)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], f[PATH_MAX + 16];
 	size_t i;
 
 	if (c->mode == XLAT_STATEFUL && c->n_map > 0) {
@@ -295,7 +312,11 @@ static int check_mode_lists(const struct tun64_config *c, char *err, size_t errl
 	/* RFC 6146 §3.5: T is always a pool4 address */
 	for (i = 0; i < c->n_bib; i++)
 		if (!in_pool4(c, c->bib[i].addr4)) {
-			snprintf(err, errlen, "bib: %s is not inside any pool4 prefix",
+			if (c->bib_line[i])
+				snprintf(f, sizeof(f), "%s:%u: ", c->source, c->bib_line[i]);
+			else /* an option */
+				snprintf(f, sizeof(f), "--bib: ");
+			snprintf(err, errlen, "%sbib: %s is not inside any pool4 prefix", f,
 			         addr4_str(c->bib[i].addr4, a, sizeof(a)));
 			return -1;
 		}
@@ -330,12 +351,18 @@ static int check_prefix_none(const struct tun64_config *c, char *err, size_t err
 
 int config_finalize(struct tun64_config *c, char *err, size_t errlen)
 {
+	char f[sizeof(c->prefix_where) + 2];
+
 	if (config_prefix_none(c)) {
 		if (check_prefix_none(c, err, errlen) < 0)
 			return -1;
 	} else if (!rfc6052_valid_len(c->prefix.len)) {
+		if (c->prefix_where[0])
+			snprintf(f, sizeof(f), "%s: ", c->prefix_where);
+		else
+			in_file(c, f, sizeof(f));
 		snprintf(err, errlen,
-		         "prefix: length %u is not allowed (RFC 6052: 32, 40, 48, 56, 64, 96)",
+		         "%sprefix: length %u is not allowed (RFC 6052: 32, 40, 48, 56, 64, 96)", f,
 		         c->prefix.len);
 		return -1;
 	}
@@ -350,14 +377,16 @@ int config_finalize(struct tun64_config *c, char *err, size_t errlen)
 		c->ipv4_addr = first_pool4_addr(&r);
 	} else if (!c->ipv4_addr_set && c->mode == XLAT_STATELESS && c->pool4_default) {
 		snprintf(err, errlen,
-		         "ipv4-addr: stateless mode needs it (the source of ICMPv4 errors: a "
-		         "global address), or rfc6791-pool4 or pool4 to take it from");
+		         "%sipv4-addr: stateless mode needs it (the source of ICMPv4 errors: a "
+		         "global address), or rfc6791-pool4 or pool4 to take it from",
+		         in_file(c, f, sizeof(f)));
 		return -1;
 	} else if (!c->ipv4_addr_set) {
 		if (c->n_pool4 == 0) {
 			snprintf(err, errlen,
-			         "ipv4-addr: not set and there is no pool4 to take "
-			         "it from");
+			         "%sipv4-addr: not set and there is no pool4 to take "
+			         "it from",
+			         in_file(c, f, sizeof(f)));
 			return -1;
 		}
 		c->ipv4_addr = first_pool4_addr(&c->pool4[0]);

@@ -28,6 +28,7 @@
 /* An enum field is read and written as an unsigned int. */
 _Static_assert(sizeof(enum xlat_mode) == sizeof(unsigned), "mode is an unsigned int");
 _Static_assert(sizeof(enum log_level) == sizeof(unsigned), "log-level is an unsigned int");
+_Static_assert(sizeof(enum log_target) == sizeof(unsigned), "log is an unsigned int");
 
 /* the kernel's dev_valid_name() rules */
 static int check_ifname(const char *v, char *w)
@@ -90,6 +91,7 @@ static int check_metrics(const char *v, char *w)
 
 static const char *const MODES[] = {"stateful", "stateless", NULL}; /* enum xlat_mode */
 static const char *const LOG_LEVELS[] = {"error", "warn", "info", "debug", NULL};
+static const char *const LOG_TARGETS[] = {"stderr", "syslog", NULL}; /* enum log_target */
 /* Two words on a bool field: the first means false. */
 static const char *const UDP_ZERO[] = {"compute", "drop", NULL};
 static const char *const TOS[] = {"copy", "zero", NULL};
@@ -313,6 +315,11 @@ static const struct config_key KEYS[] = {
      UINT(0, NAT64_MAX_BLOCK_SIZE),
      FIELD(pool4_block_size),
      .def = "0"},
+    /* --- logging (issue 14 item 5): where daemon lines go. Restart only:
+     * the engine opens nothing itself (its filter allows only the AF_UNIX
+     * socket syslog(3) reconnects with), so both processes must have it
+     * from the start. */
+    {.name = "log", ENUM(LOG_TARGETS), FIELD(log_target), .def = "stderr"},
 };
 
 #define N_KEYS (sizeof(KEYS) / sizeof(KEYS[0]))

@@ -138,6 +138,17 @@ int cfg_set_map(struct tun64_config *c, const char *v, char *w)
 		               "%s has %u suffix bits but %s has only %u: the IPv4 suffix must not "
 		               "be longer than the IPv6 one (RFC 7757)",
 		               tok[0], 32 - m.p4.len, tok[1], 128 - m.p6.len);
+	/* RFC 7757 §3.2: one prefix in two entries makes the mapping
+	 * ambiguous (eam_table_new refuses it too, but only at start) */
+	for (size_t i = 0; i < c->n_map; i++)
+		if ((c->map[i].p4.addr == m.p4.addr && c->map[i].p4.len == m.p4.len) ||
+		    (c->map[i].p6.len == m.p6.len && memcmp(c->map[i].p6.addr, m.p6.addr, 16) == 0))
+			return cfg_why(w, "%s %s: its %s prefix is in a map given before", tok[0],
+			               tok[1],
+			               c->map[i].p6.len == m.p6.len &&
+			                       memcmp(c->map[i].p6.addr, m.p6.addr, 16) == 0
+			                   ? "IPv6"
+			                   : "IPv4");
 	if (c->n_map == CONFIG_MAX_MAP)
 		return cfg_why(w, "too many entries (at most %d)", CONFIG_MAX_MAP);
 	c->map[c->n_map++] = m;
@@ -227,6 +238,7 @@ int cfg_set_bib(struct tun64_config *c, const char *v, char *w)
 	b.port6 = (uint16_t)p6;
 	if (c->n_bib == CONFIG_MAX_BIB)
 		return cfg_why(w, "too many entries (at most %d)", CONFIG_MAX_BIB);
+	c->bib_line[c->n_bib] = c->cur_line;
 	c->bib[c->n_bib++] = b;
 	return 0;
 }

@@ -75,9 +75,23 @@ static const struct allowed allow_list[] = {
     {"epoll_pwait", "epoll_wait on architectures without it"},
     {"epoll_ctl", "a new metrics connection joins MHD's epoll set, a closed one leaves"},
     {"shutdown", "MHD closes the write side of a finished metrics connection"},
+    /* `log syslog` (translator/log/log.c): the socket is opened before the
+     * filter, but glibc's syslog(3) closes it when a send fails (syslog
+     * daemon restarted, or none yet) and makes a new one on the next line;
+     * socket itself only for AF_UNIX, allow_a0 below */
+    {"connect", "syslog(3) reconnects to /dev/log"},
     /* the parent (privsep_msg.c) */
     {"sendmsg", "messages to the parent: requests, the state file"},
     {"recvmsg", "messages from the parent, with the tun fds (SCM_RIGHTS)"},
+};
+
+/* Allowed only with this first argument. */
+static const struct {
+	const char *name;
+	scmp_datum_t a0;
+	const char *why;
+} allow_a0[] = {
+    {"socket", AF_UNIX, "syslog(3) makes a new /dev/log socket after a failed send"},
 };
 
 /* ASan/LSan builds (TUN64_SANITIZE) only: what the sanitizer runtime itself
@@ -147,6 +161,17 @@ int sandbox_apply(char *err, size_t errlen)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 		if (rc < 0)
 			snprintf(err, errlen, "seccomp: allowing %s: %s", allow_list[i].name,
+			         strerror(-rc));
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof(allow_a0) / sizeof(allow_a0[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(allow_a0[i].name);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		                      SCMP_A0(SCMP_CMP_EQ, allow_a0[i].a0));
+		if (rc < 0)
+			snprintf(err, errlen, "seccomp: allowing %s: %s", allow_a0[i].name,
 			         strerror(-rc));
 	}
 #ifdef SANITIZER_BUILD

@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 	char err[CONFIG_ERRLEN + 64];
 	int sfd, r, status = 1;
 
+	log_detect_stderr(); /* once, before the engine's filter */
 	r = parse_cli(argc, argv, &d.cli);
 	if (r != 0)
 		return r > 0 ? 0 : 1;
@@ -87,6 +88,9 @@ int main(int argc, char **argv)
 		goto out_cfg;
 	}
 	log_set_level(d.cfg->log_level);
+	/* before the engine forks and confines itself: it shares the socket */
+	if (d.cfg->log_target == LOG_TO_SYSLOG)
+		log_to_syslog();
 	privs_default(&d.privs);
 	sfd = signals_open();
 	if (sfd < 0)
