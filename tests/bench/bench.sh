@@ -165,11 +165,11 @@ setup_tun64() {
 	pid=$T64_LAST_PID
 	XLAT_PID=$pid
 	for ((i = 0; i < 150; i++)); do
-		grep -q '^tun64d: ready' "$log" 2>/dev/null && break
+		grep -qE '(^| )tun64d: ready' "$log" 2>/dev/null && break
 		t64_alive "$pid" || break
 		sleep 0.1
 	done
-	if ! grep -q '^tun64d: ready' "$log" 2>/dev/null; then
+	if ! grep -qE '(^| )tun64d: ready' "$log" 2>/dev/null; then
 		if t64_alive "$pid"; then
 			note "$variant" "tun64d not ready in 15 s: $(tail -1 "$log" 2>/dev/null)"
 		else
