@@ -136,12 +136,14 @@ t64_check "curl through tun64d" t64_in "$T64_NS_CLIENT" curl -s -o /dev/null --m
 sl() {
 	grep -Ec "^<30>tun64d\[$ENGINE\]: $TS $1 $2 \[2001:db8:6::2\]:[0-9]+ 198\.51\.100\.([0-9]|1[0-5]):[0-9]+\$" "$SYSLOG"
 }
-t64_wait_for 5 [ "$(sl bib-add tcp)" -ge 1 ]
+tcp_added() { [ "$(sl bib-add tcp)" -ge 1 ]; }
+t64_wait_for 5 tcp_added
 t64_check "session-log: one bib-add udp (dig, one source port): $(sl bib-add udp)" \
 	[ "$(sl bib-add udp)" -eq 1 ]
 t64_check "session-log: one bib-add tcp (curl): $(sl bib-add tcp)" [ "$(sl bib-add tcp)" -eq 1 ]
 # expiry after 3 s, the drain each second
-t64_wait_for 15 [ "$(sl bib-del tcp)" -ge 1 ] && t64_wait_for 5 [ "$(sl bib-del udp)" -ge 1 ]
+dels_seen() { [ "$(sl bib-del tcp)" -ge 1 ] && [ "$(sl bib-del udp)" -ge 1 ]; }
+t64_wait_for 20 dels_seen
 t64_check "session-log: one bib-del udp after expiry: $(sl bib-del udp)" \
 	[ "$(sl bib-del udp)" -eq 1 ]
 t64_check "session-log: one bib-del tcp after expiry: $(sl bib-del tcp)" \
@@ -156,6 +158,11 @@ t64_require "syslog stand-in bound again (a new socket)" start_sink
 "$BUILD/tun64ctl" -s "$SOCK" reload >/dev/null 2>&1 # a line from the engine
 t64_check "engine reconnected under its filter: reload line arrives" \
 	t64_wait_for 5 line 30 "$ENGINE" "tun64ctl reload: .*"
+UDP_ADDS=$(sl bib-add udp)
+more_udp_adds() { [ "$(sl bib-add udp)" -gt "$UDP_ADDS" ]; }
+t64_in "$T64_NS_CLIENT" dig +short +time=2 +tries=1 "@$SERVER6" "$T64_DNS_NAME" A >/dev/null
+t64_check "session-log reconnected too: a new flow's bib-add udp arrives" \
+	t64_wait_for 5 more_udp_adds
 t64_check "engine still alive" t64_alive "$ENGINE"
 t64_check "tun64d stops cleanly" eval 'kill -TERM "$PARENT" && t64_wait_exit "$PARENT" 10 && [ "$T64_EXIT_STATUS" -eq 0 ]'
 

@@ -26,6 +26,7 @@ struct sesslog_out {
 	atomic_bool on; /* anybody to tell: a log or a follower */
 	bool logging;   /* session-log is set */
 	bool syslog;
+	bool redialed; /* this drain already tried to reconnect to /dev/log */
 	bool blocks, with_dst;
 	int fd; /* the file (from the parent) or the /dev/log socket; -1 */
 	pid_t pid;
@@ -38,15 +39,18 @@ struct sesslog_out {
 	size_t buf_lines;
 };
 
-static int open_syslog(void)
+/* Not syslog(3): its send blocks when the syslog daemon is slow, and the
+ * drain must not (lines it cannot hand over now are counted as lost). */
+static int open_syslog(bool quiet)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	strcpy(sun.sun_path, SYSLOG_PATH);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		log_warn("session-log syslog: %s: %s; lines will be counted as lost", SYSLOG_PATH,
-		         strerror(errno));
+		if (!quiet)
+			log_warn("session-log syslog: %s: %s; lines will be counted as lost",
+			         SYSLOG_PATH, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -72,7 +76,7 @@ struct sesslog_out *sesslog_out_new(const struct tun64_config *c)
 	o->blocks = c->pool4_block_size > 0;
 	o->with_dst = c->session_log_dst;
 	if (o->syslog)
-		o->fd = open_syslog();
+		o->fd = open_syslog(false);
 	atomic_init(&o->on, o->logging);
 	return o;
 }
@@ -176,6 +180,26 @@ static void flush_file(struct sesslog_out *o)
 	o->buf_lines = 0;
 }
 
+/* A syslog daemon that restarted left our socket connected to nothing: dial
+ * again, once per drain, before a line is given up as lost. */
+static void send_syslog(struct sesslog_out *o, const char *line, size_t n)
+{
+	if (o->fd >= 0 && send(o->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
+		return;
+	if (o->fd < 0 || errno != EAGAIN) {
+		if (!o->redialed) {
+			o->redialed = true;
+			if (o->fd >= 0)
+				close(o->fd);
+			o->fd = open_syslog(true);
+			if (o->fd >= 0 &&
+			    send(o->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
+				return;
+		}
+	}
+	o->write_lost++;
+}
+
 static void to_log(struct sesslog_out *o, const struct sesslog_rec *r)
 {
 	char line[512];
@@ -188,8 +212,7 @@ static void to_log(struct sesslog_out *o, const struct sesslog_rec *r)
 		return;
 	n += h;
 	if (o->syslog) {
-		if (o->fd < 0 || send(o->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n)
-			o->write_lost++;
+		send_syslog(o, line, (size_t)n);
 		return;
 	}
 	line[n++] = '\n';
@@ -204,6 +227,7 @@ void sesslog_out_drain(struct sesslog_out *o)
 {
 	struct sesslog_rec r;
 
+	o->redialed = false;
 	while (sesslog_pop(&o->ring, &r)) {
 		if (o->logging && sesslog_line_wanted(r.ev.kind, o->blocks, o->with_dst))
 			to_log(o, &r);
