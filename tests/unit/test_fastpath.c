@@ -359,7 +359,7 @@ START_TEST(sf_tcp_data_both_ways)
 	punted(pkt, n, FP_PUNT_TCP_FLAGS);
 	n = tcp4(pkt, S4, t4, 80, s.sport4, TP_RST, 0, 0);
 	punted(pkt, n, FP_PUNT_TCP_FLAGS);
-	ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+	ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 	n = tcp6(pkt, C6, S6, 40000, 80, TP_ACK, 0);
 	punted(pkt, n, FP_PUNT_NO_SESSION);
 	xf_free(f);
@@ -382,6 +382,93 @@ START_TEST(sf_echo_both_ways)
 	inet_ntop(AF_INET, &a, t4, sizeof(t4));
 	n = echo4(pkt, S4, t4, 0, s.sport4);
 	same_as_core(f, pkt, n, "echo reply 4to6");
+	xf_free(f);
+}
+END_TEST
+
+/* What fastpath_foreach_seen / the last call of fastpath_session_del
+ * report, summed per direction. */
+struct deltas {
+	struct fp_key key[2]; /* of the session (the map has others) */
+	uint64_t packets[2], bytes[2];
+	int calls;
+};
+
+static int add_delta(const struct fp_key *k, const struct fp_session *v, void *arg)
+{
+	struct deltas *d = arg;
+	int dir = k->family == FP_FAMILY_6 ? 0 : 1;
+
+	if (memcmp(k, &d->key[dir], sizeof(*k)) != 0)
+		return 0;
+	d->packets[dir] += v->packets;
+	d->bytes[dir] += v->bytes;
+	d->calls++;
+	return 0;
+}
+
+/* Per-session counts in the map value after N runs, and what userspace
+ * reports of them: deltas, each packet once, the rest when the session
+ * leaves. */
+START_TEST(sf_session_counts)
+{
+	struct xlat_fixture *f = xf_new(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
+	struct fastpath_session s;
+	struct fastpath_session_stats st;
+	struct deltas d;
+	struct fp_rewrite rw[2];
+	static struct bpf_out o;
+	char t4[INET_ADDRSTRLEN];
+	struct in_addr a;
+	size_t n6, n4;
+
+	xf_add_nat(f, &xf_nat_default);
+	n6 = udp6(pkt, C6, S6, 5001, 53, 200, 64, 0, 0);
+	s = same_as_core(f, pkt, n6, "udp 6to4");
+	memset(&d, 0, sizeof(d));
+	fastpath_session_entries(&s, d.key, rw);
+	for (int i = 0; i < 4; i++) {
+		bpf_run(pkt, n6, &o);
+		ck_assert_uint_eq(o.retval, TC_ACT_REDIRECT);
+	}
+	a.s_addr = htonl(s.src4);
+	inet_ntop(AF_INET, &a, t4, sizeof(t4));
+	n4 = udp4(pkt, S4, t4, 53, s.sport4, 500, 60, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		bpf_run(pkt, n4, &o);
+		ck_assert_uint_eq(o.retval, TC_ACT_REDIRECT);
+	}
+	ck_assert_int_eq(fastpath_session_stats(fp, &s, &st), 0);
+	ck_assert_uint_eq(st.packets[0], 5);
+	ck_assert_uint_eq(st.bytes[0], 5 * n6);
+	ck_assert_uint_eq(st.packets[1], 3);
+	ck_assert_uint_eq(st.bytes[1], 3 * n4);
+
+	ck_assert_int_eq(fastpath_foreach_seen(fp, 0, add_delta, &d), 0);
+	ck_assert_uint_eq(d.packets[0], 5);
+	ck_assert_uint_eq(d.bytes[0], 5 * n6);
+	ck_assert_uint_eq(d.packets[1], 3);
+	ck_assert_uint_eq(d.bytes[1], 3 * n4);
+	/* reported once: a second walk adds nothing */
+	ck_assert_int_eq(fastpath_foreach_seen(fp, 0, add_delta, &d), 0);
+	ck_assert_uint_eq(d.packets[0] + d.packets[1], 8);
+	/* two more, reported as the session goes */
+	bpf_run(pkt, n4, &o);
+	bpf_run(pkt, n4, &o);
+	d.calls = 0;
+	ck_assert_int_eq(fastpath_session_del(fp, &s, add_delta, &d), 0);
+	ck_assert_int_eq(d.calls, 1);
+	ck_assert_uint_eq(d.packets[1], 5);
+	ck_assert_uint_eq(d.bytes[1], 5 * n4);
+	/* in again: counts from 0, reported from 0 */
+	ck_assert_int_eq(fastpath_session_add(fp, &s, 1), 0);
+	bpf_run(pkt, n4, &o);
+	memset(d.packets, 0, sizeof(d.packets));
+	memset(d.bytes, 0, sizeof(d.bytes));
+	ck_assert_int_eq(fastpath_foreach_seen(fp, 0, add_delta, &d), 0);
+	ck_assert_uint_eq(d.packets[1], 1);
+	ck_assert_uint_eq(d.bytes[1], n4);
+	ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 	xf_free(f);
 }
 END_TEST
@@ -587,7 +674,7 @@ START_TEST(differential_random)
 		configure_like(f);
 		ck_assert_int_eq(fastpath_session_add(fp, &s, id), 0);
 		bpf_run(in, n, &o);
-		ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+		ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 		if (o.retval == TC_ACT_OK && o.moved[FP_PUNT_TOO_BIG])
 			continue;
 		ck_assert_msg(o.retval == TC_ACT_REDIRECT, "packet %d: retval %u", i, o.retval);
@@ -659,7 +746,7 @@ START_TEST(live_udp_redirect)
 	ck_assert_uint_eq(st.bytes[0], 40 + 8 + 4);
 	close(a);
 	close(b);
-	ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+	ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 	ck_assert_int_eq(fastpath_test_frames(fp, true), 0);
 }
 END_TEST
@@ -836,7 +923,7 @@ START_TEST(vector_case)
 		n_punted++;
 	}
 	if (taken)
-		fastpath_session_del(fp, &s);
+		fastpath_session_del(fp, &s, NULL, NULL);
 	xf_free(f);
 }
 END_TEST
@@ -901,6 +988,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, sf_udp_both_ways);
 	tcase_add_test(tc, sf_tcp_data_both_ways);
 	tcase_add_test(tc, sf_echo_both_ways);
+	tcase_add_test(tc, sf_session_counts);
 	tcase_add_test(tc, sl_policies);
 	tcase_add_test(tc, punts);
 	tcase_add_test(tc, gso_ids);

@@ -10,9 +10,10 @@
  * on the slow path). It compares that sorted set with the last one and sends
  * the difference in batches: new ones in, expired, closed, evicted or
  * re-mapped ones out. Then it asks for what moved: the parent answers with
- * the last-seen time of each direction that carried packets (folded into the
- * session timers, nat64_session_touch) and the program's counters (shown by
- * tun64ctl stats). Stateless mode has no sessions and no fast path. */
+ * the last-seen time of each direction that carried packets and the packets
+ * and bytes since its last answer (folded into the session's timer and
+ * counts, nat64_session_touch) and the program's counters (shown by tun64ctl
+ * stats). Stateless mode has no sessions and no fast path. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -190,9 +191,15 @@ void efp_message(struct daemon *d, const struct ps_msg *m)
 	} else if (m->h.type == PS_FP_SEEN && d->nat) {
 		for (uint32_t i = 0; i < m->u.fps.n; i++) {
 			const struct ps_fp_touch *t = &m->u.fps.t[i];
+			struct nat64_seen seen = {
+			    .last_seen_ms = t->last_seen_ms,
+			    .dir = t->dir ? NAT64_DIR_4TO6 : NAT64_DIR_6TO4,
+			    .packets = t->packets,
+			    .bytes = t->bytes,
+			};
 
 			nat64_session_touch(d->nat, t->proto, t->addr4, t->port4, t->remote4,
-			                    t->rport4, t->last_seen_ms);
+			                    t->rport4, &seen);
 		}
 	}
 }
