@@ -132,6 +132,13 @@ run_fuzz() {
 	step "libFuzzer build in build-fuzz/"
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DCMAKE_C_FLAGS_DEBUG="-g -O1" -DTUN64_FUZZ=ON -DBUILD_TESTING=OFF -DTUN64_WERROR=ON
+	# fuzz_fastpath (the BPF program against the core, BPF_PROG_TEST_RUN
+	# under ASan too) exists when the fast path is built (TUN64_FASTPATH)
+	if cmake --build build-fuzz --target help | grep -qw fuzz_fastpath; then
+		FUZZ_TARGETS+=(fuzz_fastpath)
+	else
+		echo "fuzz_fastpath: not built (no TUN64_FASTPATH): skipped"
+	fi
 	cmake --build build-fuzz -j"$JOBS" --target "${FUZZ_TARGETS[@]}"
 
 	step "fuzz smoke: ${FUZZ_TARGETS[*]}, $FUZZ_SECONDS s each"

@@ -10,8 +10,12 @@
 #   - the session stays in `tun64ctl sessions` and its timer keeps being
 #     refreshed although its packets no longer reach tun64d (the parent
 #     reports the program's last-seen times once a second);
+#   - the session's bytes 4to6 in `tun64ctl sessions --json` are at least
+#     the file's size: the packets of both paths are counted (the fast
+#     path's folded in once a second and when the session leaves it);
 #   - `tun64ctl fast-path off`: the next download still works and goes
-#     through tun64d again (its counters move, the fast path's do not).
+#     through tun64d again (its counters move, the fast path's do not), and
+#     its session's bytes are counted as well.
 #
 # Usage: e2e_fastpath.sh BUILD_DIR   (as root; run by ctest as e2e_fastpath)
 set -u
@@ -62,6 +66,30 @@ for s in json.load(sys.stdin):
     if s["proto"] == "tcp" and s["remote_port"] == port:
         best = max(best, s["expires_ms"])
 print(best)' "$T64_HTTP_PORT"
+}
+# session_bytes [SKIP_PORT]: "ipv6_port bytes_4to6" of the client's TCP
+# session to the HTTP port that carried the most bytes 4to6, not counting
+# the one from ipv6 port SKIP_PORT ("0 0": none)
+session_bytes() {
+	"$BUILD/tun64ctl" -s "$SOCK" sessions --json | /usr/bin/python3 -c '
+import json, sys
+port, skip = int(sys.argv[1]), int(sys.argv[2])
+best = (0, 0)
+for s in json.load(sys.stdin):
+    if s["proto"] == "tcp" and s["remote_port"] == port and s["ipv6_port"] != skip:
+        best = max(best, (s["bytes_4to6"], s["ipv6_port"]))
+print(best[1], best[0])' "$T64_HTTP_PORT" "${1:-0}"
+}
+# counted_at_least MIN [SKIP_PORT]: within 5 s (the fast path's counts come
+# once a second), the session's bytes 4to6 reach MIN; sets SB to what it saw
+counted_at_least() {
+	local i
+	for i in $(seq 1 10); do
+		SB=$(session_bytes "${2:-0}")
+		[ "${SB#* }" -ge "$1" ] && return 0
+		sleep 0.5
+	done
+	return 1
 }
 
 # download NAME FILE [CURL ARGS]: fetch FILE, compare it byte for byte.
@@ -120,6 +148,14 @@ echo "    session expires_ms $E1 then, 2 s later, $E2"
 t64_check "tun64ctl sessions: the session is there and its timer moved on (fast-path last-seen)" \
 	test "$E1" -gt 0 -a "$E2" -gt "$E1"
 
+BIG=$(stat -c %s "$T64_WORKDIR/www/big")
+counted_at_least "$BIG"
+DL_OK=$?
+echo "    session (client port, bytes 4to6): $SB; the file: $BIG bytes"
+t64_check "tun64ctl sessions --json: the download's session counted >= its $BIG bytes (both paths)" \
+	test "$DL_OK" -eq 0
+BIG_PORT=${SB% *}
+
 check_off() {
 	"$BUILD/tun64ctl" -s "$SOCK" fast-path off | sed 's/^/    /'
 	[ "${PIPESTATUS[0]}" -eq 0 ]
@@ -138,6 +174,11 @@ echo "    fastpath.translated +$FP, engine translated +$ENG," \
 	"punted.disabled $(counter "$T64_WORKDIR/s3.json" fastpath.punted.disabled)"
 t64_check "fast path off: tun64d translated it (+$ENG >= 50), the fast path nothing (+$FP)" \
 	test "$ENG" -ge 50 -a "$FP" -eq 0
+BLOB=$(stat -c %s "$T64_WORKDIR/www/blob")
+counted_at_least "$BLOB" "$BIG_PORT"
+DL_OK=$?
+echo "    session (client port, bytes 4to6): $SB; the file: $BLOB bytes"
+t64_check "fast path off: the session counted >= its $BLOB bytes" test "$DL_OK" -eq 0
 
 check_on() {
 	"$BUILD/tun64ctl" -s "$SOCK" fast-path on | sed 's/^/    /'

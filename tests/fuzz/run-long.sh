@@ -14,7 +14,8 @@
 #
 # FUZZ_SANITIZE=undefined builds without ASan (in build-fuzz-undefined/): about
 # four times the executions, for volume; the default is address,undefined.
-# FUZZ_TARGETS="fuzz_xlat fuzz_icmp" picks targets.
+# FUZZ_TARGETS="fuzz_xlat fuzz_icmp" picks targets. fuzz_fastpath needs root
+# (BPF) and a build with the fast path (TUN64_FASTPATH).
 #
 # A finding worth keeping goes to tests/fuzz/crashes/<target>/ (which
 # tests/sanitize.sh replays) or becomes a unit test.
@@ -24,7 +25,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$(pwd)
 SECONDS_EACH=${1:-}
 WORKDIR=${2:-/tmp/tun64-fuzz}
-read -r -a TARGETS <<<"${FUZZ_TARGETS:-fuzz_xlat fuzz_icmp fuzz_config fuzz_privsep}"
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-fuzz_xlat fuzz_icmp fuzz_config fuzz_privsep fuzz_fastpath}"
 SANITIZE=${FUZZ_SANITIZE:-address,undefined}
 BUILD=build-fuzz
 [ "$SANITIZE" = "address,undefined" ] || BUILD=build-fuzz-${SANITIZE//,/-}

@@ -16,20 +16,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <linux/if_tun.h>
 #include <linux/pkt_cls.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "fastpath.h"
+#include "fp_harness.h"
 #include "pkt_helpers.h"
 #include "xlat.h"
 #include "xlat_fixture.h"
@@ -38,49 +36,24 @@
 #define OWN6_SF "2001:db8:64::c633:6401"
 #define OWN4_SL "192.0.2.1"
 #define OWN6_SL "2001:db8:64::c000:201"
-#define ETH_LEN 14 /* BPF_PROG_TEST_RUN runs tc programs on Ethernet frames */
-#define PKT_MAX 9100
-/* The largest frame BPF_PROG_TEST_RUN takes for a tc program: a page less
- * the skb's headroom and shared info. */
-#define TEST_RUN_MAX 3700
+#define ETH_LEN FP_ETH_LEN
+#define PKT_MAX FP_PKT_MAX
+#define TEST_RUN_MAX FP_TEST_RUN_MAX
 
 static struct fastpath *fp;
 static int tun_ifindex;
 
 /* ---- running the program ---- */
 
-struct bpf_out {
-	uint32_t retval;
-	uint8_t pkt[ETH_LEN + PKT_MAX];
-	size_t len;                     /* the IP packet, moved to pkt[0] */
-	uint64_t moved[FP_COUNTER_MAX]; /* counters moved by this run */
-};
+#define bpf_out fp_run
 
 static void bpf_run_gso(const uint8_t *in, size_t len, uint16_t gso_size, struct bpf_out *o)
 {
-	static uint8_t frame[ETH_LEN + PKT_MAX];
-	struct __sk_buff ctx = {.ifindex = (uint32_t)tun_ifindex, .gso_size = gso_size};
-	uint64_t before[FP_COUNTER_MAX], after[FP_COUNTER_MAX];
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-	            .data_size_in = (uint32_t)(ETH_LEN + len), .data_out = o->pkt,
-	            .data_size_out = sizeof(o->pkt), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-	            .repeat = 1);
+	int err;
 
 	ck_assert_uint_le(ETH_LEN + len, TEST_RUN_MAX);
-	memset(frame, 0, ETH_LEN);
-	frame[12] = (in[0] >> 4) == 6 ? 0x86 : 0x08;
-	frame[13] = (in[0] >> 4) == 6 ? 0xdd : 0x00;
-	memcpy(frame + ETH_LEN, in, len);
-	ck_assert_int_eq(fastpath_counters(fp, before), 0);
-	ck_assert_msg(bpf_prog_test_run_opts(fastpath_prog_fd(fp), &opts) == 0, "test run: %s",
-	              strerror(errno));
-	ck_assert_int_eq(fastpath_counters(fp, after), 0);
-	for (int c = 0; c < FP_COUNTER_MAX; c++)
-		o->moved[c] = after[c] - before[c];
-	o->retval = opts.retval;
-	ck_assert_uint_ge(opts.data_size_out, ETH_LEN);
-	o->len = opts.data_size_out - ETH_LEN;
-	memmove(o->pkt, o->pkt + ETH_LEN, o->len);
+	err = fp_harness_run(fp, tun_ifindex, in, len, gso_size, o);
+	ck_assert_msg(err == 0, "test run: %s", strerror(-err));
 }
 
 static void bpf_run(const uint8_t *in, size_t len, struct bpf_out *o)
@@ -91,23 +64,13 @@ static void bpf_run(const uint8_t *in, size_t len, struct bpf_out *o)
 /* The program's settings from the fixture's configuration. */
 static void configure_like(const struct xlat_fixture *f)
 {
-	struct fastpath_settings s = {
-	    .enabled = true,
-	    .mtu = f->cfg.mtu,
-	    .lowest_ipv6_mtu = f->cfg.lowest_ipv6_mtu,
-	    .tos_zero = f->cfg.tos_zero,
-	    .flow_label_hash = f->cfg.flow_label_hash,
-	};
+	struct fastpath_settings s;
 
+	fp_harness_settings(&f->cfg, &s);
 	ck_assert_int_eq(fastpath_configure(fp, &s), 0);
 }
 
 /* ---- sessions from the core's own translation ---- */
-
-static size_t l4_off(const uint8_t *p)
-{
-	return (p[0] >> 4) == 6 ? 40 : (size_t)(p[0] & 0xf) * 4;
-}
 
 static uint8_t l4_proto(const uint8_t *p)
 {
@@ -121,56 +84,7 @@ static uint16_t be16_at(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static uint32_t be32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Source and destination port (ICMP: the identifier twice). */
-static void ports_of(const uint8_t *p, uint16_t *sport, uint16_t *dport)
-{
-	const uint8_t *l4 = p + l4_off(p);
-
-	if (l4_proto(p) == IPPROTO_ICMP) {
-		*sport = *dport = be16_at(l4 + 4);
-		return;
-	}
-	*sport = be16_at(l4);
-	*dport = be16_at(l4 + 2);
-}
-
-/* The session that made v6 / v4 of one packet pair (either direction):
- * what tun64d would copy into the map from its own table. */
-static void session_of(const uint8_t *in, const uint8_t *out, struct fastpath_session *s)
-{
-	const uint8_t *v6 = (in[0] >> 4) == 6 ? in : out;
-	const uint8_t *v4 = v6 == in ? out : in;
-	uint16_t p6s, p6d, p4s, p4d;
-
-	memset(s, 0, sizeof(*s));
-	s->proto = l4_proto(in);
-	ports_of(v6, &p6s, &p6d);
-	ports_of(v4, &p4s, &p4d);
-	if (v6 == in) { /* 6to4: the IPv6 packet is the client's */
-		memcpy(s->src6, v6 + 8, 16);
-		memcpy(s->dst6, v6 + 24, 16);
-		s->sport6 = p6s;
-		s->dport6 = p6d;
-		s->src4 = be32_at(v4 + 12);
-		s->dst4 = be32_at(v4 + 16);
-		s->sport4 = p4s;
-		s->dport4 = p4d;
-	} else { /* 4to6: both are the server's reply */
-		memcpy(s->src6, v6 + 24, 16);
-		memcpy(s->dst6, v6 + 8, 16);
-		s->sport6 = p6d;
-		s->dport6 = p6s;
-		s->src4 = be32_at(v4 + 16);
-		s->dst4 = be32_at(v4 + 12);
-		s->sport4 = p4d;
-		s->dport4 = p4s;
-	}
-}
+#define session_of fp_harness_session_of
 
 /* The core translates p (it must, in place); the program, given the same
  * session and its IPv4 Identification where the core's generator stood,
@@ -359,7 +273,7 @@ START_TEST(sf_tcp_data_both_ways)
 	punted(pkt, n, FP_PUNT_TCP_FLAGS);
 	n = tcp4(pkt, S4, t4, 80, s.sport4, TP_RST, 0, 0);
 	punted(pkt, n, FP_PUNT_TCP_FLAGS);
-	ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+	ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 	n = tcp6(pkt, C6, S6, 40000, 80, TP_ACK, 0);
 	punted(pkt, n, FP_PUNT_NO_SESSION);
 	xf_free(f);
@@ -382,6 +296,93 @@ START_TEST(sf_echo_both_ways)
 	inet_ntop(AF_INET, &a, t4, sizeof(t4));
 	n = echo4(pkt, S4, t4, 0, s.sport4);
 	same_as_core(f, pkt, n, "echo reply 4to6");
+	xf_free(f);
+}
+END_TEST
+
+/* What fastpath_foreach_seen / the last call of fastpath_session_del
+ * report, summed per direction. */
+struct deltas {
+	struct fp_key key[2]; /* of the session (the map has others) */
+	uint64_t packets[2], bytes[2];
+	int calls;
+};
+
+static int add_delta(const struct fp_key *k, const struct fp_session *v, void *arg)
+{
+	struct deltas *d = arg;
+	int dir = k->family == FP_FAMILY_6 ? 0 : 1;
+
+	if (memcmp(k, &d->key[dir], sizeof(*k)) != 0)
+		return 0;
+	d->packets[dir] += v->packets;
+	d->bytes[dir] += v->bytes;
+	d->calls++;
+	return 0;
+}
+
+/* Per-session counts in the map value after N runs, and what userspace
+ * reports of them: deltas, each packet once, the rest when the session
+ * leaves. */
+START_TEST(sf_session_counts)
+{
+	struct xlat_fixture *f = xf_new(XLAT_STATEFUL, OWN4_SF, OWN6_SF);
+	struct fastpath_session s;
+	struct fastpath_session_stats st;
+	struct deltas d;
+	struct fp_rewrite rw[2];
+	static struct bpf_out o;
+	char t4[INET_ADDRSTRLEN];
+	struct in_addr a;
+	size_t n6, n4;
+
+	xf_add_nat(f, &xf_nat_default);
+	n6 = udp6(pkt, C6, S6, 5001, 53, 200, 64, 0, 0);
+	s = same_as_core(f, pkt, n6, "udp 6to4");
+	memset(&d, 0, sizeof(d));
+	fastpath_session_entries(&s, d.key, rw);
+	for (int i = 0; i < 4; i++) {
+		bpf_run(pkt, n6, &o);
+		ck_assert_uint_eq(o.retval, TC_ACT_REDIRECT);
+	}
+	a.s_addr = htonl(s.src4);
+	inet_ntop(AF_INET, &a, t4, sizeof(t4));
+	n4 = udp4(pkt, S4, t4, 53, s.sport4, 500, 60, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		bpf_run(pkt, n4, &o);
+		ck_assert_uint_eq(o.retval, TC_ACT_REDIRECT);
+	}
+	ck_assert_int_eq(fastpath_session_stats(fp, &s, &st), 0);
+	ck_assert_uint_eq(st.packets[0], 5);
+	ck_assert_uint_eq(st.bytes[0], 5 * n6);
+	ck_assert_uint_eq(st.packets[1], 3);
+	ck_assert_uint_eq(st.bytes[1], 3 * n4);
+
+	ck_assert_int_eq(fastpath_foreach_seen(fp, 0, add_delta, &d), 0);
+	ck_assert_uint_eq(d.packets[0], 5);
+	ck_assert_uint_eq(d.bytes[0], 5 * n6);
+	ck_assert_uint_eq(d.packets[1], 3);
+	ck_assert_uint_eq(d.bytes[1], 3 * n4);
+	/* reported once: a second walk adds nothing */
+	ck_assert_int_eq(fastpath_foreach_seen(fp, 0, add_delta, &d), 0);
+	ck_assert_uint_eq(d.packets[0] + d.packets[1], 8);
+	/* two more, reported as the session goes */
+	bpf_run(pkt, n4, &o);
+	bpf_run(pkt, n4, &o);
+	d.calls = 0;
+	ck_assert_int_eq(fastpath_session_del(fp, &s, add_delta, &d), 0);
+	ck_assert_int_eq(d.calls, 1);
+	ck_assert_uint_eq(d.packets[1], 5);
+	ck_assert_uint_eq(d.bytes[1], 5 * n4);
+	/* in again: counts from 0, reported from 0 */
+	ck_assert_int_eq(fastpath_session_add(fp, &s, 1), 0);
+	bpf_run(pkt, n4, &o);
+	memset(d.packets, 0, sizeof(d.packets));
+	memset(d.bytes, 0, sizeof(d.bytes));
+	ck_assert_int_eq(fastpath_foreach_seen(fp, 0, add_delta, &d), 0);
+	ck_assert_uint_eq(d.packets[1], 1);
+	ck_assert_uint_eq(d.bytes[1], n4);
+	ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 	xf_free(f);
 }
 END_TEST
@@ -587,7 +588,7 @@ START_TEST(differential_random)
 		configure_like(f);
 		ck_assert_int_eq(fastpath_session_add(fp, &s, id), 0);
 		bpf_run(in, n, &o);
-		ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+		ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 		if (o.retval == TC_ACT_OK && o.moved[FP_PUNT_TOO_BIG])
 			continue;
 		ck_assert_msg(o.retval == TC_ACT_REDIRECT, "packet %d: retval %u", i, o.retval);
@@ -659,7 +660,7 @@ START_TEST(live_udp_redirect)
 	ck_assert_uint_eq(st.bytes[0], 40 + 8 + 4);
 	close(a);
 	close(b);
-	ck_assert_int_eq(fastpath_session_del(fp, &s), 0);
+	ck_assert_int_eq(fastpath_session_del(fp, &s, NULL, NULL), 0);
 	ck_assert_int_eq(fastpath_test_frames(fp, true), 0);
 }
 END_TEST
@@ -836,7 +837,7 @@ START_TEST(vector_case)
 		n_punted++;
 	}
 	if (taken)
-		fastpath_session_del(fp, &s);
+		fastpath_session_del(fp, &s, NULL, NULL);
 	xf_free(f);
 }
 END_TEST
@@ -846,23 +847,6 @@ END_TEST
 /* A tun of our own in a network namespace of our own: the program's
  * attach point, and the device BPF_PROG_TEST_RUN runs the packets on (no
  * link header, as on the real hook). */
-static int make_tun(void)
-{
-	struct ifreq ifr = {0};
-	int fd;
-
-	if (unshare(CLONE_NEWNET) != 0)
-		return -1;
-	fd = open("/dev/net/tun", O_RDWR);
-	if (fd < 0)
-		return -1;
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "fp0");
-	if (ioctl(fd, TUNSETIFF, &ifr) != 0)
-		return -1;
-	return (int)if_nametoindex("fp0");
-}
-
 int main(int argc, char **argv)
 {
 	Suite *su;
@@ -878,16 +862,7 @@ int main(int argc, char **argv)
 		printf("test_fastpath: needs root (BPF, a tun device): skipped\n");
 		return 77;
 	}
-	tun_ifindex = make_tun();
-	if (tun_ifindex <= 0) {
-		perror("test_fastpath: tun in a new namespace");
-		return EXIT_FAILURE;
-	}
-	err = fastpath_open(&fp);
-	if (err == 0)
-		err = fastpath_attach(fp, tun_ifindex);
-	if (err == 0)
-		err = fastpath_test_frames(fp, true);
+	err = fp_harness_open(&fp, &tun_ifindex);
 	if (err) {
 		fprintf(stderr, "test_fastpath: load/attach: %s\n", strerror(-err));
 		return EXIT_FAILURE;
@@ -901,6 +876,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, sf_udp_both_ways);
 	tcase_add_test(tc, sf_tcp_data_both_ways);
 	tcase_add_test(tc, sf_echo_both_ways);
+	tcase_add_test(tc, sf_session_counts);
 	tcase_add_test(tc, sl_policies);
 	tcase_add_test(tc, punts);
 	tcase_add_test(tc, gso_ids);

@@ -708,6 +708,14 @@ static int first_confirmed(const struct nat64_session_info *in, void *arg)
 	return 1;
 }
 
+/* One fast-path report of last-seen time only (no counts). */
+static bool touch_at(struct nat64 *n, uint8_t proto, uint16_t t, uint16_t z, uint64_t ms)
+{
+	struct nat64_seen seen = {.last_seen_ms = ms};
+
+	return nat64_session_touch(n, proto, POOL_ADDR, t, SERVER1, z, &seen);
+}
+
 /* The fast path's last-seen times (nat64_session_touch): forward only,
  * ESTABLISHED (and UDP/ICMP) only, and only sessions that exist. */
 START_TEST(test_session_touch)
@@ -718,17 +726,56 @@ START_TEST(test_session_touch)
 
 	nat64_foreach_session(n, first_confirmed, &confirmed);
 	ck_assert_int_eq(confirmed, 1);
-	ck_assert(nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 80, 100 * SEC));
+	ck_assert(touch_at(n, IPPROTO_TCP, t, 80, 100 * SEC));
 	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, 100 * SEC + T_EST * SEC);
 	/* an older time does not take the timer back */
-	ck_assert(nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 80, 50 * SEC));
+	ck_assert(touch_at(n, IPPROTO_TCP, t, 80, 50 * SEC));
 	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_ESTABLISHED, 100 * SEC + T_EST * SEC);
-	ck_assert(!nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 81, 100 * SEC));
-	ck_assert(!nat64_session_touch(n, IPPROTO_UDP, POOL_ADDR, t, SERVER1, 80, 100 * SEC));
+	ck_assert(!touch_at(n, IPPROTO_TCP, t, 81, 100 * SEC));
+	ck_assert(!touch_at(n, IPPROTO_UDP, t, 80, 100 * SEC));
 	/* reset: the short timer stays */
 	tcp4(n, t, 1, 4000, NAT64_TCP_RST, 110 * SEC);
-	ck_assert(nat64_session_touch(n, IPPROTO_TCP, POOL_ADDR, t, SERVER1, 80, 120 * SEC));
+	ck_assert(touch_at(n, IPPROTO_TCP, t, 80, 120 * SEC));
 	assert_tcp(n, 4000, SERVER1, 80, NAT64_TCP_TRANS, 110 * SEC + T_TRANS * SEC);
+	nat64_free(n);
+}
+END_TEST
+
+/* Per-session counts: every packet through nat64_out / nat64_in counts
+ * its IP bytes in its direction, the first (the one that made the
+ * session) included; the fast path's reports add to them. */
+START_TEST(test_session_counts)
+{
+	struct nat64 *n = new_small(1024, 65535);
+	struct nat64_flow6 f6 = flow6(IPPROTO_UDP, 1, 5000, SERVER1, 53);
+	struct nat64_flow4 f4;
+	struct nat64_session_info s;
+	struct nat64_seen seen = {.last_seen_ms = 3 * SEC, .dir = NAT64_DIR_4TO6};
+	uint32_t t4;
+	uint16_t t;
+	uint8_t x6[16];
+	uint16_t x;
+
+	for (uint32_t i = 0; i < 3; i++) {
+		f6.len = 100 + i;
+		ck_assert_int_eq(nat64_out(n, &f6, 0, 1 * SEC, &t4, &t), NAT64_OK);
+	}
+	f4 = flow4(IPPROTO_UDP, SERVER1, 53, t4, t);
+	f4.len = 1000;
+	ck_assert_int_eq(nat64_in(n, &f4, 0, 2 * SEC, x6, &x), NAT64_OK);
+	s = find_session(n, IPPROTO_UDP, 5000, SERVER1, 53);
+	ck_assert_uint_eq(s.packets[NAT64_DIR_6TO4], 3);
+	ck_assert_uint_eq(s.bytes[NAT64_DIR_6TO4], 303);
+	ck_assert_uint_eq(s.packets[NAT64_DIR_4TO6], 1);
+	ck_assert_uint_eq(s.bytes[NAT64_DIR_4TO6], 1000);
+	/* the fast path's deltas */
+	seen.packets = 10;
+	seen.bytes = 14000;
+	ck_assert(nat64_session_touch(n, IPPROTO_UDP, POOL_ADDR, t, SERVER1, 53, &seen));
+	s = find_session(n, IPPROTO_UDP, 5000, SERVER1, 53);
+	ck_assert_uint_eq(s.packets[NAT64_DIR_4TO6], 11);
+	ck_assert_uint_eq(s.bytes[NAT64_DIR_4TO6], 15000);
+	ck_assert_uint_eq(s.packets[NAT64_DIR_6TO4], 3);
 	nat64_free(n);
 }
 END_TEST
@@ -2163,6 +2210,7 @@ static Suite *nat64_suite(void)
 	tcase_add_test(tc, test_tcp_v4_close_first);
 	tcase_add_test(tc, test_tcp_rst_trans);
 	tcase_add_test(tc, test_session_touch);
+	tcase_add_test(tc, test_session_counts);
 	tcase_add_test(tc, test_tcp_established_expiry);
 	tcase_add_test(tc, test_tcp_v6_syn_unanswered);
 	tcase_add_test(tc, test_tcp_needs_syn);

@@ -253,11 +253,28 @@ START_TEST(fastpath_messages_checked)
 	v.n = 1;
 	v.t[0].proto = 6;
 	v.t[0].dir = 1;
+	v.t[0].packets = 2;
+	v.t[0].bytes = 40;
 	h = (struct ps_hdr){PS_FP_SEEN, sizeof(v)};
 	ck_assert_ptr_null(ps_check_from_parent(&h, &v, sizeof(v), 0));
 	v.t[0].dir = 2;
 	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
 	v.t[0].dir = 0;
+	v.t[0].pad = 1;
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
+	v.t[0].pad = 0;
+	/* counts: deltas of at least one packet of at least 20 bytes */
+	v.t[0].bytes = 39;
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
+	v.t[0].packets = 0;
+	v.t[0].bytes = 0;
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
+	v.t[0].packets = UINT64_MAX; /* no overflow in the check */
+	v.t[0].bytes = UINT64_MAX;
+	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
+	v.t[0].packets = 1;
+	v.t[0].bytes = 1500;
+	ck_assert_ptr_null(ps_check_from_parent(&h, &v, sizeof(v), 0));
 	v.n = PS_FP_BATCH + 1;
 	ck_assert_ptr_nonnull(ps_check_from_parent(&h, &v, sizeof(v), 0));
 	/* an engine type from the parent, a parent type from the engine */

@@ -69,7 +69,8 @@ static struct nat64 *new_nat(uint16_t lo, uint16_t hi, uint64_t seed)
 /* UDP from 2001:db8:6::n port sport to SERVER:53; returns t. */
 static uint16_t udp_out(struct nat64 *nat, uint8_t n, uint16_t sport, uint64_t now)
 {
-	struct nat64_flow6 f = {.proto = IPPROTO_UDP, .sport = sport, .dst4 = SERVER, .dport = 53};
+	struct nat64_flow6 f = {
+	    .proto = IPPROTO_UDP, .sport = sport, .dst4 = SERVER, .dport = 53, .len = 100};
 	uint32_t t4;
 	uint16_t t;
 
@@ -191,8 +192,9 @@ START_TEST(test_write_exact_bytes)
 	static const char want[] =
 	    "tun64-state 1\n"
 	    "saved-at-ms 1700000000000\n"
-	    "session udp 2001:db8:6::10 5353 198.51.100.1 40000 203.0.113.10 53 - 299000 dynamic\n"
-	    "end 1 0f0645ba\n"; /* CRC from Python's zlib.crc32 of the lines above */
+	    "session udp 2001:db8:6::10 5353 198.51.100.1 40000 203.0.113.10 53 - 299000 dynamic "
+	    "1 100 0 0\n"
+	    "end 1 6cc54fe2\n"; /* CRC from Python's zlib.crc32 of the lines above */
 	struct memfile m;
 	size_t n;
 
@@ -203,6 +205,63 @@ START_TEST(test_write_exact_bytes)
 	ck_assert_str_eq(m.buf, want);
 	free(m.buf);
 	nat64_free(nat);
+}
+END_TEST
+
+static int first_counts(const struct nat64_session_info *in, void *arg)
+{
+	*(struct nat64_session_info *)arg = *in;
+	return 1;
+}
+
+/* The counts go through the file; a line without them (version 1 as
+ * first written) still reads, with counts of 0. */
+START_TEST(test_counts_round_trip_and_old_lines)
+{
+	struct nat64 *old = new_nat(40000, 40000, 1), *nat = new_nat(40000, 40000, 2);
+	struct nat64 *nat2 = new_nat(40000, 40000, 3);
+	static const char old_body[] =
+	    "tun64-state 1\n"
+	    "saved-at-ms 1700000000000\n"
+	    "session udp 2001:db8:6::10 5353 198.51.100.1 40000 203.0.113.10 53 - 299000 dynamic\n";
+	struct nat64_flow4 g = {.proto = IPPROTO_UDP, .src4 = SERVER, .sport = 53, .len = 700};
+	struct nat64_import_stats st;
+	struct nat64_session_info in;
+	struct memfile m;
+	char err[128], buf[512];
+	uint8_t x6[16];
+	uint16_t x;
+	size_t n;
+
+	g.dport = udp_out(old, 0x10, 5353, NOW1);
+	udp_out(old, 0x10, 5353, NOW1);
+	g.dst4 = POOL_ADDR;
+	ck_assert_int_eq(nat64_in(old, &g, 0, NOW1, x6, &x), NAT64_OK);
+	m = save(old, NOW1, WALL, &n);
+	ck_assert_int_eq(restore_buf(m.buf, m.len, nat, NOW2, WALL, &st, err, sizeof(err)), 0);
+	ck_assert_uint_eq(st.sessions, 1);
+	nat64_foreach_session(nat, first_counts, &in);
+	ck_assert_uint_eq(in.packets[NAT64_DIR_6TO4], 2);
+	ck_assert_uint_eq(in.bytes[NAT64_DIR_6TO4], 200);
+	ck_assert_uint_eq(in.packets[NAT64_DIR_4TO6], 1);
+	ck_assert_uint_eq(in.bytes[NAT64_DIR_4TO6], 700);
+	free(m.buf);
+
+	with_end(old_body, 1, buf, sizeof(buf));
+	ck_assert_int_eq(restore_buf(buf, strlen(buf), nat2, NOW2, WALL, &st, err, sizeof(err)), 0);
+	ck_assert_uint_eq(st.sessions, 1);
+	nat64_foreach_session(nat2, first_counts, &in);
+	ck_assert_uint_eq(in.packets[NAT64_DIR_6TO4] + in.packets[NAT64_DIR_4TO6], 0);
+	ck_assert_uint_eq(in.bytes[NAT64_DIR_6TO4] + in.bytes[NAT64_DIR_4TO6], 0);
+	/* 12 or 13 fields: neither form */
+	with_end("tun64-state 1\nsaved-at-ms 1700000000000\n"
+	         "session udp 2001:db8:6::10 5353 198.51.100.1 40000 203.0.113.10 53 - 299000 "
+	         "dynamic 1\n",
+	         1, buf, sizeof(buf));
+	ck_assert_int_ne(read_buf(buf, strlen(buf), err, sizeof(err)), 0);
+	nat64_free(old);
+	nat64_free(nat);
+	nat64_free(nat2);
 }
 END_TEST
 
@@ -680,6 +739,7 @@ static Suite *state_file_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_write_exact_bytes);
 	tcase_add_test(tc, test_write_empty_table);
+	tcase_add_test(tc, test_counts_round_trip_and_old_lines);
 	tcase_add_test(tc, test_export_fields);
 	tcase_add_test(tc, test_round_trip_keeps_bindings);
 	tcase_add_test(tc, test_restore_claims_ports);

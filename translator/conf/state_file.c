@@ -4,7 +4,7 @@
  *
  *   tun64-state 1
  *   saved-at-ms WALL_MS
- *   session PROTO X' x T t Z z STATE REMAINING_MS static|dynamic
+ *   session PROTO X' x T t Z z STATE REMAINING_MS static|dynamic P6 B6 P4 B4
  *   ...
  *   end COUNT CRC32
  *
@@ -14,7 +14,10 @@
  * §3.5.2 TCP state name of nat64_tcp_state_name ("-" for UDP and ICMP).
  * REMAINING_MS is the session lifetime left at the save: monotonic clocks
  * differ between processes, so the reader subtracts the wall-clock time
- * since WALL_MS and the importer counts the rest from its own now. COUNT is
+ * since WALL_MS and the importer counts the rest from its own now. P6 B6 P4
+ * B4: the session's packets and bytes 6to4 and 4to6 (struct
+ * nat64_saved_session); a line without them (a file written before they
+ * were) reads as counts of 0. COUNT is
  * the number of session lines; CRC32 (IEEE 802.3, 8 lower-case hex digits)
  * covers every byte before the "end" line. Numbers are decimal without sign
  * or leading '+'.
@@ -37,7 +40,8 @@
 #include "addr.h"
 
 #define MAGIC "tun64-state"
-#define N_SESSION_FIELDS 11
+#define N_SESSION_FIELDS 15
+#define N_SESSION_FIELDS_OLD 11 /* without the counts */
 
 /* CRC-32 (IEEE 802.3, reflected, poly 0xedb88320), bitwise: the files are
  * small and written once per restart. crc starts at 0. */
@@ -139,10 +143,14 @@ static int format_session(const struct nat64_saved_session *e, char *buf, size_t
 	addr6_str(e->v6.addr, x6, sizeof(x6));
 	addr4_str(e->v4.addr, t4, sizeof(t4));
 	addr4_str(e->remote.addr, z4, sizeof(z4));
-	return snprintf(buf, len, "session %s %s %u %s %u %s %u %s %" PRIu64 " %s\n", proto, x6,
-	                e->v6.port, t4, e->v4.port, z4, e->remote.port,
+	return snprintf(buf, len,
+	                "session %s %s %u %s %u %s %u %s %" PRIu64 " %s %" PRIu64 " %" PRIu64
+	                " %" PRIu64 " %" PRIu64 "\n",
+	                proto, x6, e->v6.port, t4, e->v4.port, z4, e->remote.port,
 	                nat64_tcp_state_name(e->state), e->remaining_ms,
-	                e->is_static ? "static" : "dynamic");
+	                e->is_static ? "static" : "dynamic", e->packets[NAT64_DIR_6TO4],
+	                e->bytes[NAT64_DIR_6TO4], e->packets[NAT64_DIR_4TO6],
+	                e->bytes[NAT64_DIR_4TO6]);
 }
 
 static int write_session(const struct nat64_saved_session *e, void *arg)
@@ -249,8 +257,9 @@ static int parse_header(struct reader *r, uint64_t *saved_at)
 	return 0;
 }
 
-/* The fields after "session"; 0 or -1. */
-static int parse_session(char **fl, struct nat64_saved_session *e)
+/* The fields after "session" (nf of them, with or without the counts);
+ * 0 or -1. */
+static int parse_session(char **fl, int nf, struct nat64_saved_session *e)
 {
 	memset(e, 0, sizeof(*e));
 	if (proto_parse(fl[0], &e->proto) || addr6_parse(fl[1], e->v6.addr) ||
@@ -262,6 +271,12 @@ static int parse_session(char **fl, struct nat64_saved_session *e)
 	if (strcmp(fl[9], "static") == 0)
 		e->is_static = true;
 	else if (strcmp(fl[9], "dynamic") != 0)
+		return -1;
+	if (nf == N_SESSION_FIELDS - 1 &&
+	    (u64_parse(fl[10], UINT64_MAX, &e->packets[NAT64_DIR_6TO4]) ||
+	     u64_parse(fl[11], UINT64_MAX, &e->bytes[NAT64_DIR_6TO4]) ||
+	     u64_parse(fl[12], UINT64_MAX, &e->packets[NAT64_DIR_4TO6]) ||
+	     u64_parse(fl[13], UINT64_MAX, &e->bytes[NAT64_DIR_4TO6])))
 		return -1;
 	return 0;
 }
@@ -304,6 +319,7 @@ static int parse_sessions(struct reader *r, struct nat64_saved_session **v, size
 
 	for (;;) {
 		char *fl[N_SESSION_FIELDS + 1];
+		int nf;
 
 		if (next_line(r) < 0)
 			return -1;
@@ -313,8 +329,9 @@ static int parse_sessions(struct reader *r, struct nat64_saved_session **v, size
 			return read_fail(r, "too many sessions");
 		if (*n == cap && grow(v, &cap) < 0)
 			return read_fail(r, "out of memory");
-		if (split_fields(r->line, fl, N_SESSION_FIELDS + 1) != N_SESSION_FIELDS ||
-		    strcmp(fl[0], "session") != 0 || parse_session(fl + 1, &(*v)[*n]) < 0)
+		nf = split_fields(r->line, fl, N_SESSION_FIELDS + 1);
+		if ((nf != N_SESSION_FIELDS && nf != N_SESSION_FIELDS_OLD) ||
+		    strcmp(fl[0], "session") != 0 || parse_session(fl + 1, nf - 1, &(*v)[*n]) < 0)
 			return read_fail(r, "bad session line");
 		(*n)++;
 	}

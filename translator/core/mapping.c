@@ -137,6 +137,7 @@ static struct refusal map_addrs_6to4(struct xlat_ctx *ctx, const struct ip6_view
 	flow.dport = l4->dport;
 	flow.want4 = 0;
 	flow.want_port = 0;
+	flow.len = (uint32_t)v->len;
 	syn = l4->proto == IPPROTO_TCP && (l4->tcp_flags & NAT64_TCP_SYN) && ctx->synhold;
 	/* RFC 6146 §3.5.2.2: an IPv4 SYN from (Z,z) held for (T,t) is half of a
 	 * simultaneous open; a new mapping for this SYN to (Z,z) takes (T,t). */
@@ -231,6 +232,7 @@ static struct refusal map_addrs_4to6(struct xlat_ctx *ctx, const struct ip4_view
 	flow.sport = l4->sport;
 	flow.dst4 = v->dst;
 	flow.dport = l4->dport;
+	flow.len = (uint32_t)v->len;
 	r = nat64_in(ctx->nat, &flow, l4->tcp_flags, ctx->now_ms, a->dst6, &a->dport);
 	if (l4->proto == IPPROTO_ICMP)
 		a->sport = a->dport; /* the identifier is both "ports" */

@@ -396,14 +396,23 @@ static int print_session(const struct nat64_session_info *s, void *arg)
 		        "%s{\"proto\":\"%s\",\"ipv6\":\"%s\",\"ipv6_port\":%u,\"ipv4\":\"%s\","
 		        "\"ipv4_port\":%u,\"remote\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
 		        "\"expires_ms\":%llu,\"age_s\":%llu,\"expires_in_s\":%llu,"
-		        "\"created\":\"%s\",\"expires\":\"%s\"}",
+		        "\"created\":\"%s\",\"expires\":\"%s\",\"packets_6to4\":%llu,"
+		        "\"bytes_6to4\":%llu,\"packets_4to6\":%llu,\"bytes_4to6\":%llu}",
 		        p->first ? "" : ",", proto_name(s->proto), a6, s->port6, a4, s->port4, r4,
 		        s->rport4, nat64_tcp_state_name(s->state),
-		        (unsigned long long)s->expires_ms, age, left, created, expires);
+		        (unsigned long long)s->expires_ms, age, left, created, expires,
+		        (unsigned long long)s->packets[NAT64_DIR_6TO4],
+		        (unsigned long long)s->bytes[NAT64_DIR_6TO4],
+		        (unsigned long long)s->packets[NAT64_DIR_4TO6],
+		        (unsigned long long)s->bytes[NAT64_DIR_4TO6]);
 	} else {
-		fprintf(p->f, "%-4s %s#%u  %s#%u  %s#%u  %s  %llus  %llus\n", proto_name(s->proto),
-		        a6, s->port6, a4, s->port4, r4, s->rport4, nat64_tcp_state_name(s->state),
-		        age, left);
+		fprintf(p->f, "%-4s %s#%u  %s#%u  %s#%u  %s  %llus  %llus  %llu/%llu  %llu/%llu\n",
+		        proto_name(s->proto), a6, s->port6, a4, s->port4, r4, s->rport4,
+		        nat64_tcp_state_name(s->state), age, left,
+		        (unsigned long long)s->packets[NAT64_DIR_6TO4],
+		        (unsigned long long)s->packets[NAT64_DIR_4TO6],
+		        (unsigned long long)s->bytes[NAT64_DIR_6TO4],
+		        (unsigned long long)s->bytes[NAT64_DIR_4TO6]);
 	}
 	p->first = false;
 	return 0;
@@ -420,8 +429,9 @@ static void answer_sessions(const struct control_view *v, bool json, FILE *f)
 	if (json)
 		fputc('[', f);
 	else
-		fprintf(f, "%-4s %s  %s  %s  %s  %s  %s\n", "prot", "ipv6#port", "pool4#port",
-		        "remote#port", "state", "age", "expires-in");
+		fprintf(f, "%-4s %s  %s  %s  %s  %s  %s  %s  %s\n", "prot", "ipv6#port",
+		        "pool4#port", "remote#port", "state", "age", "expires-in",
+		        "packets-6to4/4to6", "bytes-6to4/4to6");
 	if (v->nat)
 		nat64_foreach_session(v->nat, print_session, &p);
 	if (json)

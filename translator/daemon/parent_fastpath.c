@@ -103,32 +103,6 @@ void pfp_close(struct daemon *d)
 	d->fp = NULL;
 }
 
-static void fp_batch(struct daemon *d, const struct ps_fp_batch *b, bool add)
-{
-	static unsigned failed; /* logged once per hundred */
-
-	for (uint32_t i = 0; i < b->n; i++) {
-		const struct ps_fp_sess *e = &b->s[i];
-		struct fastpath_session s = {.proto = e->proto,
-		                             .sport6 = e->sport6,
-		                             .dport6 = e->dport6,
-		                             .src4 = e->src4,
-		                             .dst4 = e->dst4,
-		                             .sport4 = e->sport4,
-		                             .dport4 = e->dport4};
-		int err;
-
-		memcpy(s.src6, e->src6, 16);
-		memcpy(s.dst6, e->dst6, 16);
-		err = add ? fastpath_session_add(d->fp, &s, e->ipv4_id)
-		          : fastpath_session_del(d->fp, &s);
-		/* ENOENT on delete: the engine's view was already right */
-		if (err && !(err == -ENOENT && !add) && failed++ % 100 == 0)
-			log_warn("fast path: %s a session: %s", add ? "adding" : "removing",
-			         strerror(-err));
-	}
-}
-
 /* What moved since the last poll, in batches. */
 struct seen_ctx {
 	struct daemon *d;
@@ -171,11 +145,46 @@ static int seen_one(const struct fp_key *k, const struct fp_session *v, void *ar
 	if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP && t->proto != IPPROTO_ICMP)
 		return 0;
 	t->last_seen_ms = v->last_seen_ns / 1000000;
-	t->packets = v->packets;
+	t->packets = v->packets; /* not reported before (fastpath.h) */
 	t->bytes = v->bytes;
+	if (!t->packets)
+		return 0; /* nothing to add (e.g. a timestamp only) */
 	if (++c->out.n == PS_FP_BATCH)
 		seen_flush(c);
 	return 0;
+}
+
+/* Sessions in or out. One going out takes its last packets and bytes to
+ * the engine (PS_FP_SEEN) with it. */
+static void fp_batch(struct daemon *d, const struct ps_fp_batch *b, bool add)
+{
+	static unsigned failed; /* logged once per hundred */
+	static struct seen_ctx c;
+
+	memset(&c.out, 0, sizeof(c.out));
+	c.d = d;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		const struct ps_fp_sess *e = &b->s[i];
+		struct fastpath_session s = {.proto = e->proto,
+		                             .sport6 = e->sport6,
+		                             .dport6 = e->dport6,
+		                             .src4 = e->src4,
+		                             .dst4 = e->dst4,
+		                             .sport4 = e->sport4,
+		                             .dport4 = e->dport4};
+		int err;
+
+		memcpy(s.src6, e->src6, 16);
+		memcpy(s.dst6, e->dst6, 16);
+		err = add ? fastpath_session_add(d->fp, &s, e->ipv4_id)
+		          : fastpath_session_del(d->fp, &s, seen_one, &c);
+		/* ENOENT on delete: the engine's view was already right */
+		if (err && !(err == -ENOENT && !add) && failed++ % 100 == 0)
+			log_warn("fast path: %s a session: %s", add ? "adding" : "removing",
+			         strerror(-err));
+	}
+	seen_flush(&c);
 }
 
 static void fp_poll(struct daemon *d)

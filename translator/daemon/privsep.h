@@ -135,8 +135,8 @@ struct ps_fp_touch {
 	uint16_t port4, rport4;
 	uint16_t pad;
 	uint32_t addr4, remote4;
-	uint64_t last_seen_ms; /* CLOCK_MONOTONIC, as now_ms() */
-	uint64_t packets, bytes;
+	uint64_t last_seen_ms;   /* CLOCK_MONOTONIC, as now_ms() */
+	uint64_t packets, bytes; /* since the last report: >= 1, >= 20 bytes each */
 };
 
 struct ps_fp_seen {

@@ -290,9 +290,16 @@ const char *ps_check_from_parent(const struct ps_hdr *h, const void *payload, si
 			return "PS_FP_SEEN: wrong length";
 		if (v->n < 1 || v->n > PS_FP_BATCH)
 			return "PS_FP_SEEN: bad count";
-		for (uint32_t i = 0; i < v->n; i++)
-			if (!fp_proto(v->t[i].proto) || v->t[i].dir > 1)
+		for (uint32_t i = 0; i < v->n; i++) {
+			const struct ps_fp_touch *e = &v->t[i];
+
+			if (!fp_proto(e->proto) || e->dir > 1 || e->pad != 0)
 				return "PS_FP_SEEN: bad entry";
+			/* deltas of translated packets: at least one, each at
+			 * least an IPv4 header (RFC 791) */
+			if (e->packets == 0 || e->bytes / 20 < e->packets)
+				return "PS_FP_SEEN: bad counts";
+		}
 		return NULL;
 	}
 	case PS_FP_COUNTERS:

@@ -32,6 +32,15 @@ struct {
 	__type(value, struct fp_session);
 } fp_sessions SEC(".maps");
 
+/* Userspace's alone (struct fp_reported); allocated as used. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fp_key);
+	__type(value, struct fp_reported);
+} fp_reported SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

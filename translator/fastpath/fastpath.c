@@ -185,6 +185,8 @@ int fastpath_session_add(struct fastpath *fp, const struct fastpath_session *s, 
 	for (int d = 0; d < 2; d++) {
 		struct fp_session v = {.rw = rw[d], .ipv4_id = ipv4_id};
 
+		/* a new entry counts from 0: so does what was reported of it */
+		bpf_map_delete_elem(bpf_map__fd(fp->skel->maps.fp_reported), &key[d]);
 		if (bpf_map_update_elem(fd, &key[d], &v, BPF_ANY)) {
 			int err = -errno;
 
@@ -196,7 +198,25 @@ int fastpath_session_add(struct fastpath *fp, const struct fastpath_session *s, 
 	return 0;
 }
 
-int fastpath_session_del(struct fastpath *fp, const struct fastpath_session *s)
+/* v (of key) with packets and bytes turned into what was not reported
+ * yet, which counts as reported from now on. The program may add a packet
+ * between the lookup of v and the next one: it is reported then. */
+static void take_unreported(struct fastpath *fp, const struct fp_key *key, struct fp_session *v)
+{
+	int fd = bpf_map__fd(fp->skel->maps.fp_reported);
+	struct fp_reported r = {0, 0};
+	struct fp_reported now = {v->packets, v->bytes};
+
+	if (bpf_map_lookup_elem(fd, key, &r) || r.packets > v->packets || r.bytes > v->bytes)
+		r = (struct fp_reported){0, 0}; /* none, or an older entry's */
+	v->packets -= r.packets;
+	v->bytes -= r.bytes;
+	bpf_map_update_elem(fd, key, &now, BPF_ANY);
+}
+
+int fastpath_session_del(struct fastpath *fp, const struct fastpath_session *s,
+                         int (*last)(const struct fp_key *, const struct fp_session *, void *),
+                         void *arg)
 {
 	int fd = bpf_map__fd(fp->skel->maps.fp_sessions);
 	struct fp_key key[2];
@@ -204,8 +224,17 @@ int fastpath_session_del(struct fastpath *fp, const struct fastpath_session *s)
 	int found = 0;
 
 	fastpath_session_entries(s, key, rw);
-	for (int d = 0; d < 2; d++)
+	for (int d = 0; d < 2; d++) {
+		struct fp_session v;
+
+		if (last && bpf_map_lookup_elem(fd, &key[d], &v) == 0) {
+			take_unreported(fp, &key[d], &v);
+			if (v.packets)
+				last(&key[d], &v, arg);
+		}
 		found += bpf_map_delete_elem(fd, &key[d]) == 0;
+		bpf_map_delete_elem(bpf_map__fd(fp->skel->maps.fp_reported), &key[d]);
+	}
 	return found ? 0 : -ENOENT;
 }
 
@@ -248,7 +277,10 @@ int fastpath_foreach_seen(struct fastpath *fp, uint64_t since_ns,
 		key = next;
 		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue; /* deleted meanwhile */
-		if (v.last_seen_ns > since_ns && cb(&key, &v, arg))
+		if (v.last_seen_ns <= since_ns)
+			continue;
+		take_unreported(fp, &key, &v);
+		if (cb(&key, &v, arg))
 			break;
 	}
 	return 0; /* ENOENT: the end of the map */

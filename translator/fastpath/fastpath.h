@@ -65,14 +65,20 @@ int fastpath_configure(struct fastpath *fp, const struct fastpath_settings *s);
  * Identification the program gives this flow's 6to4 packets; the caller
  * draws it at random (RFC 7739 §5.1). */
 int fastpath_session_add(struct fastpath *fp, const struct fastpath_session *s, uint16_t ipv4_id);
-/* Remove both directions; -ENOENT if neither was there. */
-int fastpath_session_del(struct fastpath *fp, const struct fastpath_session *s);
+/* Remove both directions; -ENOENT if neither was there. last (may be
+ * NULL): called, as by fastpath_foreach_seen, for each direction with
+ * packets not reported yet, so that none are lost with the entry. */
+int fastpath_session_del(struct fastpath *fp, const struct fastpath_session *s,
+                         int (*last)(const struct fp_key *, const struct fp_session *, void *),
+                         void *arg);
 int fastpath_session_stats(struct fastpath *fp, const struct fastpath_session *s,
                            struct fastpath_session_stats *st);
 
 /* Calls cb for each map entry (one direction of a session) whose last
- * packet went by after since_ns (CLOCK_MONOTONIC ns): key, value. Stops
- * early when cb returns non-zero. Returns 0 or a negative errno. */
+ * packet went by after since_ns (CLOCK_MONOTONIC ns): key, value, whose
+ * packets and bytes are those not reported by an earlier call (or by
+ * fastpath_session_del's last): deltas, to add up. Stops early when cb
+ * returns non-zero. Returns 0 or a negative errno. */
 int fastpath_foreach_seen(struct fastpath *fp, uint64_t since_ns,
                           int (*cb)(const struct fp_key *, const struct fp_session *, void *),
                           void *arg);

@@ -48,6 +48,14 @@ struct fp_session {
 	__u64 bytes;
 };
 
+/* What userspace has reported of a session direction's packets and bytes
+ * (fp_reported, same key as fp_sessions): the program never touches it, so
+ * userspace reports deltas without writing the counts the program adds to. */
+struct fp_reported {
+	__u64 packets;
+	__u64 bytes;
+};
+
 /* The settings the program follows (one entry, index 0). enabled 0: every
  * packet goes to tun64d. ifindex: the tun, whose ingress takes the
  * translated packets. mtu, lowest_ipv6_mtu, tos_zero, flow_label_hash: as in

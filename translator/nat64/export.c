@@ -22,6 +22,17 @@ static void session_saved(const struct session *s, uint64_t now_ms, struct nat64
 	o->state = (enum nat64_tcp_state)s->state;
 	o->remaining_ms = s->expires_ms - now_ms;
 	o->is_static = b->is_static;
+	memcpy(o->packets, s->packets, sizeof(o->packets));
+	memcpy(o->bytes, s->bytes, sizeof(o->bytes));
+}
+
+/* A restored session keeps its counts (shard locked). */
+static void session_restored(struct session *s, const struct nat64_saved_session *e,
+                             uint64_t now_ms)
+{
+	s->created_ms = now_ms; /* the state file keeps no age */
+	memcpy(s->packets, e->packets, sizeof(s->packets));
+	memcpy(s->bytes, e->bytes, sizeof(s->bytes));
 }
 
 int nat64_export(struct nat64 *nat, uint64_t now_ms,
@@ -108,7 +119,7 @@ static enum import_outcome import_on_bib(struct nat64 *nat, struct shard *sh, st
 		session_unreserve(nat, b->addr6);
 		return IMPORT_NOMEM;
 	}
-	s->created_ms = now_ms; /* the state file keeps no age */
+	session_restored(s, e, now_ms);
 	return IMPORT_SESSION;
 }
 
@@ -145,7 +156,7 @@ static enum import_outcome import_new_bib(struct nat64 *nat, struct stripe *st, 
 		s = session_insert(nat, sh, b, sess_hash(nat, b, &e->remote), &e->remote, e->state,
 		                   now_ms + saved_lifetime(nat, e));
 	if (s) {
-		s->created_ms = now_ms;
+		session_restored(s, e, now_ms);
 	} else if (b) {
 		bib_kill(nat, sh, b);
 		slab_free(&sh->bib_slab, b);

@@ -6,13 +6,23 @@
 
 #include "tables.h"
 
+/* One packet of len IP bytes (shard locked: no atomics needed). */
+static void session_count(struct session *s, bool from6, uint32_t len)
+{
+	enum nat64_dir d = from6 ? NAT64_DIR_6TO4 : NAT64_DIR_4TO6;
+
+	s->packets[d]++;
+	s->bytes[d] += len;
+}
+
 /* A packet of an existing session: TCP state (RFC 6146 §3.5.2.2), or
  * refresh (§3.5.1: UDP and ICMP sessions are refreshed by both directions). */
 static void session_seen(struct nat64 *nat, struct shard *sh, struct session *s, bool from6,
-                         uint8_t flags, uint64_t now_ms)
+                         uint8_t flags, uint32_t len, uint64_t now_ms)
 {
 	enum nat64_tcp_state next;
 
+	session_count(s, from6, len);
 	if (s->bib->proto != IPPROTO_TCP) {
 		session_arm(nat, sh, s, now_ms);
 	} else if (tcp_transition((enum nat64_tcp_state)s->state, from6, flags, &next)) {
@@ -26,12 +36,14 @@ static void session_seen(struct nat64 *nat, struct shard *sh, struct session *s,
 /* New session, early drop of unconfirmed ones as needed (shard locked). */
 static struct session *new_session(struct nat64 *nat, struct shard *sh, struct bib *b, uint64_t hs,
                                    const struct taddr4 *z, enum nat64_tcp_state st, bool from6,
-                                   uint64_t now_ms)
+                                   uint32_t len, uint64_t now_ms)
 {
 	struct session *s = session_create(nat, sh, b, hs, z, st, now_ms);
 
-	if (s)
+	if (s) {
 		uc_track(nat, sh, s, from6, now_ms);
+		session_count(s, from6, len);
+	}
 	return s;
 }
 
@@ -60,7 +72,7 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 	enum nat64_result r;
 
 	if (s) {
-		session_seen(nat, sh, s, true, flags, now_ms);
+		session_seen(nat, sh, s, true, flags, f->len, now_ms);
 		return NAT64_OK;
 	}
 	if (tcp_needs_state(f->proto, flags))
@@ -71,7 +83,7 @@ static enum nat64_result out_on_bib(struct nat64 *nat, struct shard *sh, struct 
 	r = session_reserve(nat, b->addr6, victim);
 	if (r != NAT64_OK)
 		return r;
-	if (!new_session(nat, sh, b, hs, &z, st, true, now_ms)) {
+	if (!new_session(nat, sh, b, hs, &z, st, true, f->len, now_ms)) {
 		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
@@ -109,7 +121,8 @@ static enum nat64_result out_new_bib(struct nat64 *nat, struct stripe *st, uint6
 	if (b) {
 		struct taddr4 z = out_remote(f, b);
 
-		if (!new_session(nat, sh, b, sess_hash(nat, b, &z), &z, tst, true, now_ms)) {
+		if (!new_session(nat, sh, b, sess_hash(nat, b, &z), &z, tst, true, f->len,
+		                 now_ms)) {
 			bib_kill(nat, sh, b);
 			slab_free(&sh->bib_slab, b);
 			b = NULL;
@@ -190,7 +203,7 @@ static enum nat64_result in_new_session(struct nat64 *nat, struct shard *sh, str
 	r = session_reserve(nat, b->addr6, victim);
 	if (r != NAT64_OK)
 		return r;
-	if (!new_session(nat, sh, b, hs, z, st, false, now_ms)) {
+	if (!new_session(nat, sh, b, hs, z, st, false, f->len, now_ms)) {
 		session_unreserve(nat, b->addr6);
 		return NAT64_NOMEM;
 	}
@@ -222,7 +235,7 @@ enum nat64_result nat64_in(struct nat64 *nat, const struct nat64_flow4 *f, uint8
 	hs = sess_hash(nat, b, &z);
 	s = session_find(sh, hs, b, &z);
 	if (s)
-		session_seen(nat, sh, s, false, tcp_flags, now_ms);
+		session_seen(nat, sh, s, false, tcp_flags, f->len, now_ms);
 	else
 		r = in_new_session(nat, sh, b, hs, f, &z, tcp_flags, now_ms, &victim);
 	if (r == NAT64_OK) {
@@ -272,8 +285,9 @@ bool nat64_bib_lookup6(struct nat64 *nat, uint8_t proto, const uint8_t addr6[16]
 }
 
 bool nat64_session_touch(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_t port4,
-                         uint32_t remote4, uint16_t rport4, uint64_t last_seen_ms)
+                         uint32_t remote4, uint16_t rport4, const struct nat64_seen *seen)
 {
+	uint64_t last_seen_ms = seen->last_seen_ms;
 	struct taddr4 z = {.addr = remote4, .port = rport4};
 	uint64_t h4;
 	struct shard *sh;
@@ -288,6 +302,10 @@ bool nat64_session_touch(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint1
 	b = bib4_find(sh, h4, proto, addr4, port4);
 	if (b)
 		s = session_find(sh, sess_hash(nat, b, &z), b, &z);
+	if (s && (unsigned)seen->dir < 2) {
+		s->packets[seen->dir] += seen->packets;
+		s->bytes[seen->dir] += seen->bytes;
+	}
 	/* RFC 6146 §3.5.2.2: only ESTABLISHED is refreshed by any packet */
 	if (s && (proto != IPPROTO_TCP || s->state == NAT64_TCP_ESTABLISHED)) {
 		enum timer_class tc = timer_for(proto, (enum nat64_tcp_state)s->state);
@@ -355,6 +373,8 @@ static void session_info(const struct session *s, struct nat64_session_info *in)
 	in->expires_ms = s->expires_ms;
 	in->created_ms = s->created_ms;
 	in->confirmed = s->uc == NULL;
+	memcpy(in->packets, s->packets, sizeof(in->packets));
+	memcpy(in->bytes, s->bytes, sizeof(in->bytes));
 }
 
 void nat64_foreach_session(struct nat64 *nat, int (*cb)(const struct nat64_session_info *, void *),

@@ -153,6 +153,7 @@ struct nat64_flow6 {
 	 * meets (RFC 6146 §3.5.2.2). want4 == 0: any (T,t). */
 	uint32_t want4;
 	uint16_t want_port;
+	uint32_t len; /* IP bytes of the packet as it came, for the session's counts */
 };
 
 /* The IPv4-side view of a packet arriving from (Z,z) to (T,t). */
@@ -162,6 +163,7 @@ struct nat64_flow4 {
 	uint16_t sport; /* z (ICMP: identifier) */
 	uint32_t dst4;  /* T */
 	uint16_t dport; /* t (ICMP: identifier) */
+	uint32_t len;   /* IP bytes of the packet as it came, for the session's counts */
 };
 
 /* TCP flag bits as in the TCP header byte 13. */
@@ -248,7 +250,7 @@ struct nat64_stats {
 	uint64_t evicted_by_dir[2][3];
 	uint64_t ended_pool4_removed; /* sessions ended: their pool4 range left */
 	uint64_t deleted;             /* sessions ended by nat64_delete on request */
-	uint64_t blocks[3]; /* port blocks held (pool4-block-size) */
+	uint64_t blocks[3];           /* port blocks held (pool4-block-size) */
 };
 void nat64_get_stats(struct nat64 *nat, struct nat64_stats *st);
 
@@ -298,17 +300,31 @@ struct nat64_session_info {
 	enum nat64_tcp_state state;
 	uint64_t expires_ms;
 	uint64_t created_ms; /* same clock; a session restored from the state file: restore time */
-	bool confirmed; /* packets seen both ways (never evicted) */
+	bool confirmed;      /* packets seen both ways (never evicted) */
+	/* Packets and IP bytes as they came, index enum nat64_dir: the
+	 * slow path's and, folded in by nat64_session_touch, the fast path's. */
+	uint64_t packets[2], bytes[2];
 };
 
-/* A packet of session (proto, T, t, Z, z) went by at last_seen_ms without
- * passing nat64_in / nat64_out (tun64d's kernel fast path, which takes
- * only packets that change no TCP state). Refreshes the timer as such a
- * packet would, never backwards: UDP, ICMP and TCP ESTABLISHED sessions
+/* The directions of a session's counts. */
+enum nat64_dir { NAT64_DIR_6TO4 = 0, NAT64_DIR_4TO6 = 1 };
+
+/* What the fast path carried of one direction of a session since it last
+ * said: the last packet's time and the packets and IP bytes (deltas). */
+struct nat64_seen {
+	uint64_t last_seen_ms;
+	enum nat64_dir dir;
+	uint64_t packets, bytes;
+};
+
+/* Packets of session (proto, T, t, Z, z) went by without passing nat64_in
+ * / nat64_out (tun64d's kernel fast path, which takes only packets that
+ * change no TCP state): adds their counts, and refreshes the timer as such
+ * a packet would, never backwards: UDP, ICMP and TCP ESTABLISHED sessions
  * only, so a closing or reset session keeps its short timer. For ICMP echo,
  * rport4 is the identifier t. Returns false if there is no such session. */
 bool nat64_session_touch(struct nat64 *nat, uint8_t proto, uint32_t addr4, uint16_t port4,
-                         uint32_t remote4, uint16_t rport4, uint64_t last_seen_ms);
+                         uint32_t remote4, uint16_t rport4, const struct nat64_seen *seen);
 
 struct nat64_bib_info {
 	uint8_t proto;
@@ -354,6 +370,7 @@ struct nat64_saved_session {
 	enum nat64_tcp_state state;
 	uint64_t remaining_ms; /* lifetime left, relative: clocks differ between processes */
 	bool is_static;        /* its BIB entry was static (informative on import) */
+	uint64_t packets[2], bytes[2]; /* as struct nat64_session_info; restored */
 };
 
 /* Calls cb for each live, unexpired session with its lifetime left at

@@ -78,10 +78,10 @@
  *     quota shard (max-sessions victim) only after the first is released.
  *     The victim is destroyed with no lock of the new flow held.
  *
- * Memory: 88 bytes per session (plus an 88-byte ucnode while unconfirmed), 56 per BIB entry, plus 8
- * per hash bucket (three tables, load factor 0.5..1): about 168 bytes per flow with one
- * session per BIB entry, 10^6 flows in about 168 MB. Plus 24 bytes and a bucket per client /64, at
- * most one per session. */
+ * Memory: 120 bytes per session (plus an 88-byte ucnode while unconfirmed), 56 per BIB entry, plus
+ * 8 per hash bucket (three tables, load factor 0.5..1): about 200 bytes per flow with one session
+ * per BIB entry, 10^6 flows in about 200 MB. Plus 24 bytes and a bucket per client /64, at most one
+ * per session. */
 #ifndef TUN64_NAT64_TABLES_H
 #define TUN64_NAT64_TABLES_H
 
@@ -139,8 +139,11 @@ struct session {
 	uint8_t timer;       /* enum timer_class */
 	struct ucnode *uc;   /* shard lock; non-NULL while unconfirmed (evict.c) */
 	uint64_t created_ms; /* for its age in tun64ctl sessions; a restored one: restore time */
+	/* shard lock: packets and IP bytes per enum nat64_dir (session_count,
+	 * nat64_session_touch for the fast path's) */
+	uint64_t packets[2], bytes[2];
 };
-_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 88),
+_Static_assert(sizeof(void *) != 8 || (sizeof(struct bib) == 56 && sizeof(struct session) == 120),
                "entry sizes stated under Memory");
 
 struct lru {
