@@ -114,6 +114,29 @@ check_values() {
 	return $ok
 }
 
+# With the fast path in use (fast-path auto, the default, where the kernel
+# can), every fastpath.* counter of tun64ctl stats is a sample of
+# tun64_fastpath_packets_total, with the same value or a later, larger one.
+check_fastpath() {
+	local f=$T64_WORKDIR/m1.txt stats name n v ok=0
+	stats=$("$BUILD/tun64ctl" -s "$SOCK" stats) || return 1
+	if ! grep -q '^bpf ' <<<"$stats"; then
+		echo "    fast path not in use here: no samples expected"
+		grep -i 'fast.path' "$T64_DAEMON_LOG" | sed 's/^/    /'
+		! grep -q '^tun64_fastpath_packets_total' "$f"
+		return
+	fi
+	while read -r _ name n; do
+		[ "$name" = fastpath.translated ] && continue
+		v=$(value "$f" "tun64_fastpath_packets_total{counter=\"${name#fastpath.}\"}") ||
+			{ echo "    no sample for $name"; ok=1; continue; }
+		[ "$v" -le "$n" ] || { echo "    $name: scrape $v > stats $n"; ok=1; }
+	done < <(grep '^bpf ' <<<"$stats")
+	echo "    $(grep -c '^tun64_fastpath_packets_total' "$f") fast-path samples," \
+		"translated-4to6 $(value "$f" 'tun64_fastpath_packets_total{counter="translated-4to6"}')"
+	return $ok
+}
+
 reload_and_drop() {
 	"$BUILD/tun64ctl" -s "$SOCK" reload >/dev/null || return 1
 	# An IPv4 packet for a pool4 port nobody holds: drop-no-state.
@@ -189,6 +212,7 @@ t64_require "tun64d --metrics $ADDR started" start
 t64_require "traffic: ping -6 and HTTP through the translator" traffic
 t64_check "GET /metrics: 200, text/plain; version=0.0.4" first_scrape
 t64_check "the body parses as the Prometheus text format, with every family" check_format
+t64_check "every fastpath.* counter of stats is a tun64_fastpath_packets_total sample" check_fastpath
 t64_check "packets and bytes both ways, sessions, clients, pool4 use above 0" check_values
 t64_check "reload, a dropped IPv4 packet, more traffic" reload_and_drop
 t64_check "second scrape: rx, bytes, reloads and drop-no-state grew" second_scrape

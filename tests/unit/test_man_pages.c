@@ -164,13 +164,13 @@ static void stats_names(struct names *out)
 	FILE *f = open_memstream(&buf, &len);
 #ifdef TUN64_FASTPATH
 	static uint64_t fp_val[FP_COUNTER_MAX];
-	static const char *fp_names[FP_COUNTER_MAX];
+	static const char *fp_names[FP_COUNTER_MAX], *fp_meanings[FP_COUNTER_MAX];
 
-	for (int c = 0; c < FP_COUNTER_MAX; c++)
+	for (int c = 0; c < FP_COUNTER_MAX; c++) {
 		fp_names[c] = fastpath_counter_name((enum fp_counter)c);
-	v.fastpath = fp_val;
-	v.fastpath_names = fp_names;
-	v.n_fastpath = FP_COUNTER_MAX;
+		fp_meanings[c] = fastpath_counter_meaning((enum fp_counter)c);
+	}
+	v.fastpath = (struct fastpath_view){fp_val, fp_names, fp_meanings, FP_COUNTER_MAX};
 #endif
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(control_answer("stats explain", &v, f), 0);

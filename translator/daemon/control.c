@@ -280,22 +280,22 @@ static void add_evictions(struct nat64 *nat, struct tun64_counters *c)
 
 /* The tc fast path's counters (as fastpath_counter_name() names them),
  * with fastpath.translated, both directions, first. */
-static void answer_fastpath(const struct control_view *v, bool json, bool explain, FILE *f)
+static void answer_fastpath(const struct fastpath_view *fp, bool json, bool explain, FILE *f)
 {
 	unsigned long long total = 0;
 
-	if (v->n_fastpath < 2)
+	if (fp->n < 2)
 		return;
-	total = (unsigned long long)(v->fastpath[0] + v->fastpath[1]);
-	for (size_t i = 0; i <= v->n_fastpath; i++) {
-		const char *name = i ? v->fastpath_names[i - 1] : "fastpath.translated";
-		unsigned long long n = i ? (unsigned long long)v->fastpath[i - 1] : total;
+	total = (unsigned long long)(fp->values[0] + fp->values[1]);
+	for (size_t i = 0; i <= fp->n; i++) {
+		const char *name = i ? fp->names[i - 1] : "fastpath.translated";
+		unsigned long long n = i ? (unsigned long long)fp->values[i - 1] : total;
 
 		if (json)
 			fprintf(f, ",\"%s\":%llu", name, n);
 		else if (explain)
 			fprintf(f, "%-4s %-28s %12llu  %s\n", "bpf", name, n,
-			        i ? "packets of the tc fast path (tun64.conf(5) fast-path)"
+			        i ? fp->meanings[i - 1]
 			          : "packets the tc fast path translated, both directions");
 		else
 			fprintf(f, "%-4s %-28s %12llu\n", "bpf", name, n);
@@ -327,7 +327,7 @@ static void answer_stats(const struct control_view *v, bool json, bool explain, 
 				        n);
 		}
 	}
-	answer_fastpath(v, json, explain, f);
+	answer_fastpath(&v->fastpath, json, explain, f);
 	if (json)
 		fputs("}\n", f);
 }

@@ -15,6 +15,16 @@
 #include "nat64.h"
 
 /* What the daemon shows of itself; filled in just before each request. */
+/* The tc fast path's counters as the engine last heard them from the parent
+ * (enum fp_counter order), with their names ("fastpath.punted.gso") and
+ * meanings; n 0: the fast path is not in use. */
+struct fastpath_view {
+	const uint64_t *values;
+	const char *const *names;
+	const char *const *meanings;
+	size_t n;
+};
+
 struct control_view {
 	const struct tun64_config *cfg;
 	struct nat64 *nat; /* NULL in stateless mode */
@@ -26,12 +36,9 @@ struct control_view {
 	bool withdrawn;        /* tun64ctl withdraw: out of service */
 	uint64_t max_sessions; /* effective (max-sessions 0: sized to memory) */
 	uint64_t uptime_s;
-	uint64_t now_ms;      /* the sessions' clock (CLOCK_MONOTONIC) now */
-	uint64_t now_wall_ms; /* the wall clock (CLOCK_REALTIME) at the same moment */
-	/* the tc fast path's counters (stats), n_fastpath 0: not in use */
-	const uint64_t *fastpath;
-	const char *const *fastpath_names;
-	size_t n_fastpath;
+	uint64_t now_ms;               /* the sessions' clock (CLOCK_MONOTONIC) now */
+	uint64_t now_wall_ms;          /* the wall clock (CLOCK_REALTIME) at the same moment */
+	struct fastpath_view fastpath; /* its counters (stats); n 0: not in use */
 };
 
 /* ms since the Unix epoch as ISO 8601 UTC with milliseconds

@@ -31,6 +31,7 @@
 struct daemon;
 struct fastpath;
 struct fp_engine;
+struct fastpath_view;
 
 struct worker {
 	pthread_t thread;
@@ -84,13 +85,13 @@ struct daemon {
 	/* metrics (metrics.h): the endpoint, NULL when off; reloads (main thread) */
 	struct metrics_server *metrics;
 	uint64_t reloads_ok, reloads_failed;
-	bool withdrawn;   /* engine: tun64ctl withdraw, until restore */
+	bool withdrawn; /* engine: tun64ctl withdraw, until restore */
 	/* the tc fast path (parent_fastpath.c, engine_fastpath.c) */
-	struct fastpath *fp;   /* parent: loaded and attached; NULL: not in use */
-	uint64_t fp_since_ns;  /* parent: when the engine last polled */
-	bool fp_avail;         /* engine: the parent attached it (ps_tun.fastpath) */
-	bool fp_on;            /* engine: tun64ctl fast-path on|off */
-	struct fp_engine *fpe; /* engine: the sessions in it, its counters */
+	struct fastpath *fp;      /* parent: loaded and attached; NULL: not in use */
+	uint64_t fp_since_ns;     /* parent: when the engine last polled */
+	bool fp_avail;            /* engine: the parent attached it (ps_tun.fastpath) */
+	bool fp_on;               /* engine: tun64ctl fast-path on|off */
+	struct fp_engine *fpe;    /* engine: the sessions in it, its counters */
 	struct sesslog_out *slog; /* engine, stateful: session-log (sesslog_out.h) */
 };
 
@@ -143,7 +144,7 @@ void efp_tick(struct daemon *d);
 void efp_message(struct daemon *d, const struct ps_msg *m);
 void efp_configure(struct daemon *d);
 int efp_switch(struct daemon *d, const char *arg, char *msg, size_t msglen);
-size_t efp_counters(const struct daemon *d, const uint64_t **values, const char *const **names);
+void efp_counters(struct daemon *d, struct fastpath_view *v);
 void efp_free(struct daemon *d);
 
 /* cli.c */

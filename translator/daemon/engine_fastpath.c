@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h" /* struct fastpath_view */
 #include "daemon.h"
 #include "eam.h"
 #include "log.h"
@@ -36,6 +37,7 @@ struct fp_engine {
 	uint64_t rng;
 	uint64_t ctr[PS_FP_NCOUNTERS];
 	const char *names[PS_FP_NCOUNTERS];
+	const char *meanings[PS_FP_NCOUNTERS];
 	struct ps_fp_batch add, del;
 };
 
@@ -46,8 +48,10 @@ static struct fp_engine *fpe_get(struct daemon *d)
 		if (d->fpe) {
 			d->fpe->rng = random_seed() | 1;
 #ifdef TUN64_FASTPATH
-			for (int c = 0; c < PS_FP_NCOUNTERS; c++)
+			for (int c = 0; c < PS_FP_NCOUNTERS; c++) {
 				d->fpe->names[c] = fastpath_counter_name((enum fp_counter)c);
+				d->fpe->meanings[c] = fastpath_counter_meaning((enum fp_counter)c);
+			}
 #endif
 		}
 	}
@@ -242,11 +246,15 @@ int efp_switch(struct daemon *d, const char *arg, char *msg, size_t msglen)
 	return 0;
 }
 
-size_t efp_counters(const struct daemon *d, const uint64_t **values, const char *const **names)
+/* From the moment the program is attached (zeros until the parent's first
+ * report), so that stats and the metrics do not change shape a second later. */
+void efp_counters(struct daemon *d, struct fastpath_view *v)
 {
-	if (!d->fp_avail || !d->fpe || !d->fpe->names[0])
-		return 0;
-	*values = d->fpe->ctr;
-	*names = d->fpe->names;
-	return PS_FP_NCOUNTERS;
+	memset(v, 0, sizeof(*v));
+	if (!d->fp_avail || !fpe_get(d) || !d->fpe->names[0])
+		return;
+	v->values = d->fpe->ctr;
+	v->names = d->fpe->names;
+	v->meanings = d->fpe->meanings;
+	v->n = PS_FP_NCOUNTERS;
 }

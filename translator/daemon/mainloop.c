@@ -99,7 +99,7 @@ static void serve_control(struct daemon *d)
 	v.now_ms = now_ms();
 	v.now_wall_ms = wall_now_ms();
 	v.uptime_s = (v.now_ms - d->started_ms) / 1000;
-	v.n_fastpath = efp_counters(d, &v.fastpath, &v.fastpath_names);
+	efp_counters(d, &v.fastpath);
 	f = open_memstream(&ans, &ans_len);
 	if (f) {
 		char msg[CONFIG_ERRLEN + 64];

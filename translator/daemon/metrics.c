@@ -47,6 +47,20 @@ static void counters(const struct metrics_view *v, FILE *f)
 		                                     CTR_TRANSLATED_BYTES));
 }
 
+/* The tc fast path's counters, named as in tun64ctl stats without the
+ * "fastpath." in front: translated-6to4, punted.no-session, ... */
+static void fastpath(const struct fastpath_view *fp, FILE *f)
+{
+	if (fp->n == 0)
+		return;
+	family(f, "tun64_fastpath_packets_total", "counter",
+	       "Packets the tc fast path translated, punted to tun64d (and why) or dropped "
+	       "(names as in tun64ctl stats, without fastpath.).");
+	for (size_t i = 0; i < fp->n; i++)
+		fprintf(f, "tun64_fastpath_packets_total{counter=\"%s\"} %llu\n",
+		        fp->names[i] + strlen("fastpath."), (unsigned long long)fp->values[i]);
+}
+
 static void tables(const struct metrics_view *v, FILE *f)
 {
 	struct nat64_stats st;
@@ -184,6 +198,7 @@ int metrics_format(const struct metrics_view *v, FILE *f)
 	fprintf(f, "tun64_reloads_total{result=\"error\"} %llu\n",
 	        (unsigned long long)v->reloads_failed);
 	counters(v, f);
+	fastpath(&v->fastpath, f);
 	if (v->nat) {
 		tables(v, f);
 		pool4(v, f);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "control.h" /* struct fastpath_view */
 #include "counters.h"
 #include "nat64.h"
 
@@ -26,6 +27,7 @@ struct metrics_view {
 	uint64_t max_sessions;            /* effective (0 = sized to memory, resolved) */
 	uint64_t max_sessions_per_client; /* 0: none */
 	uint64_t reloads_ok, reloads_failed;
+	struct fastpath_view fastpath; /* n 0: no fast path */
 };
 
 /* Write every metric to f. Reads nat only through nat64_get_stats (shard

@@ -61,6 +61,7 @@ static void metrics_view_fill(struct daemon *d, struct metrics_view *v)
 	}
 	v->reloads_ok = d->reloads_ok;
 	v->reloads_failed = d->reloads_failed;
+	efp_counters(d, &v->fastpath);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,

@@ -315,24 +315,21 @@ int fastpath_counters(struct fastpath *fp, uint64_t out[FP_COUNTER_MAX])
 const char *fastpath_counter_name(enum fp_counter c)
 {
 	static const char *const names[FP_COUNTER_MAX] = {
-	    [FP_TRANSLATED_6TO4] = "fastpath.translated-6to4",
-	    [FP_TRANSLATED_4TO6] = "fastpath.translated-4to6",
-	    [FP_PUNT_DISABLED] = "fastpath.punted.disabled",
-	    [FP_PUNT_NOT_IP] = "fastpath.punted.not-ip",
-	    [FP_PUNT_MALFORMED] = "fastpath.punted.malformed",
-	    [FP_PUNT_EXT_HDR] = "fastpath.punted.ext-header",
-	    [FP_PUNT_OPTIONS] = "fastpath.punted.ipv4-options",
-	    [FP_PUNT_FRAGMENT] = "fastpath.punted.fragment",
-	    [FP_PUNT_PROTO] = "fastpath.punted.protocol",
-	    [FP_PUNT_ICMP] = "fastpath.punted.icmp",
-	    [FP_PUNT_TCP_FLAGS] = "fastpath.punted.tcp-syn-fin-rst",
-	    [FP_PUNT_HOP_LIMIT] = "fastpath.punted.hop-limit",
-	    [FP_PUNT_NO_SESSION] = "fastpath.punted.no-session",
-	    [FP_PUNT_TOO_BIG] = "fastpath.punted.too-big",
-	    [FP_PUNT_GSO] = "fastpath.punted.gso",
-	    [FP_PUNT_UDP_NO_CSUM] = "fastpath.punted.udp-no-checksum",
-	    [FP_ERROR] = "fastpath.dropped.helper-error",
+#define FP_COUNTER_NAME(id, name, meaning) [FP_##id] = "fastpath." name,
+	    FP_COUNTERS(FP_COUNTER_NAME)
+#undef FP_COUNTER_NAME
 	};
 
 	return (unsigned)c < FP_COUNTER_MAX ? names[c] : "fastpath.unknown";
+}
+
+const char *fastpath_counter_meaning(enum fp_counter c)
+{
+	static const char *const meanings[FP_COUNTER_MAX] = {
+#define FP_COUNTER_MEANING(id, name, meaning) [FP_##id] = meaning,
+	    FP_COUNTERS(FP_COUNTER_MEANING)
+#undef FP_COUNTER_MEANING
+	};
+
+	return (unsigned)c < FP_COUNTER_MAX ? meanings[c] : "";
 }

@@ -87,6 +87,8 @@ int fastpath_foreach_seen(struct fastpath *fp, uint64_t since_ns,
  * tun64ctl stats ("fastpath.translated-6to4", "fastpath.punted.no-session"). */
 int fastpath_counters(struct fastpath *fp, uint64_t out[FP_COUNTER_MAX]);
 const char *fastpath_counter_name(enum fp_counter c);
+/* What it counts, for tun64ctl stats --explain. */
+const char *fastpath_counter_meaning(enum fp_counter c);
 
 /* The program's fd, for BPF_PROG_TEST_RUN in the unit tests; with
  * eth_frames set, the program expects the Ethernet frames that

@@ -72,26 +72,38 @@ struct fp_config {
 };
 
 /* Per-CPU counters (one array slot each): what was translated, and why
- * the rest went on to tun64d. */
+ * the rest went on to tun64d. One table: the enum, the names tun64ctl stats
+ * and the metrics print ("fastpath." NAME), and stats --explain's meanings.
+ * X(ID, NAME, MEANING) */
+#define FP_COUNTERS(X)                                                                             \
+	X(TRANSLATED_6TO4, "translated-6to4", "IPv6 packets the fast path translated to IPv4")     \
+	X(TRANSLATED_4TO6, "translated-4to6", "IPv4 packets the fast path translated to IPv6")     \
+	X(PUNT_DISABLED, "punted.disabled", "to tun64d: the fast path is switched off")            \
+	X(PUNT_NOT_IP, "punted.not-ip", "to tun64d: neither IPv4 nor IPv6")                        \
+	X(PUNT_MALFORMED, "punted.malformed",                                                      \
+	  "to tun64d: truncated, lengths disagree or a bad IPv4 header checksum")                  \
+	X(PUNT_EXT_HDR, "punted.ext-header", "to tun64d: an IPv6 extension header")                \
+	X(PUNT_OPTIONS, "punted.ipv4-options", "to tun64d: IPv4 options")                          \
+	X(PUNT_FRAGMENT, "punted.fragment", "to tun64d: a fragment (IPv6 or IPv4)")                \
+	X(PUNT_PROTO, "punted.protocol", "to tun64d: not TCP, UDP or ICMP")                        \
+	X(PUNT_ICMP, "punted.icmp", "to tun64d: ICMP other than echo (errors included)")           \
+	X(PUNT_TCP_FLAGS, "punted.tcp-syn-fin-rst",                                                \
+	  "to tun64d: SYN, FIN or RST (TCP state changes go through tun64d)")                      \
+	X(PUNT_HOP_LIMIT, "punted.hop-limit",                                                      \
+	  "to tun64d: TTL or hop limit <= 1 (tun64d sends Time Exceeded)")                         \
+	X(PUNT_NO_SESSION, "punted.no-session", "to tun64d: no session in the fast path's map")    \
+	X(PUNT_TOO_BIG, "punted.too-big",                                                          \
+	  "to tun64d: needs Packet Too Big / Fragmentation Needed or splitting")                   \
+	X(PUNT_GSO, "punted.gso", "to tun64d: a GSO packet other than TCP")                        \
+	X(PUNT_UDP_NO_CSUM, "punted.udp-no-checksum",                                              \
+	  "to tun64d: UDP checksum 0 (tun64d computes it or drops)")                               \
+	X(ERROR, "dropped.helper-error", "dropped: a kernel helper failed after the packet changed")
+
 enum fp_counter {
-	FP_TRANSLATED_6TO4 = 0,
-	FP_TRANSLATED_4TO6,
-	FP_PUNT_DISABLED,    /* the config says off */
-	FP_PUNT_NOT_IP,      /* neither IPv4 nor IPv6 */
-	FP_PUNT_MALFORMED,   /* truncated, lengths disagree, bad IPv4 header checksum */
-	FP_PUNT_EXT_HDR,     /* IPv6 extension header (any next header not TCP/UDP/ICMPv6) */
-	FP_PUNT_OPTIONS,     /* IPv4 options */
-	FP_PUNT_FRAGMENT,    /* a fragment (IPv6 Fragment header or IPv4 MF/offset) */
-	FP_PUNT_PROTO,       /* not TCP, UDP, ICMP */
-	FP_PUNT_ICMP,        /* ICMP other than echo (errors included) */
-	FP_PUNT_TCP_FLAGS,   /* SYN, FIN or RST: state changes go through tun64d */
-	FP_PUNT_HOP_LIMIT,   /* TTL / hop limit <= 1: Time Exceeded is built by tun64d */
-	FP_PUNT_NO_SESSION,  /* no entry in the session map */
-	FP_PUNT_TOO_BIG,     /* needs Fragmentation Needed or splitting into fragments */
-	FP_PUNT_GSO,         /* a GSO packet other than TCP */
-	FP_PUNT_UDP_NO_CSUM, /* UDP checksum 0: tun64d computes it or drops */
-	FP_ERROR,            /* a helper failed after the packet was changed: dropped */
-	FP_COUNTER_MAX,
+#define FP_COUNTER_ENUM(id, name, meaning) FP_##id,
+	FP_COUNTERS(FP_COUNTER_ENUM)
+#undef FP_COUNTER_ENUM
+	    FP_COUNTER_MAX,
 };
 
 #endif
