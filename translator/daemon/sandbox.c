@@ -168,8 +168,12 @@ int sandbox_apply(char *err, size_t errlen)
 
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		                      SCMP_A0(SCMP_CMP_EQ, allow_a0[i].a0));
+		/* Spelled out: clang's -Wmissing-field-initializers rejects
+		 * SCMP_A0's two-argument form. */
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, nr, 1,
+		    (struct scmp_arg_cmp){
+		        .arg = 0, .op = SCMP_CMP_EQ, .datum_a = allow_a0[i].a0, .datum_b = 0});
 		if (rc < 0)
 			snprintf(err, errlen, "seccomp: allowing %s: %s", allow_a0[i].name,
 			         strerror(-rc));
