@@ -50,9 +50,10 @@
 #                          (tun64: all workers, fast-path auto). A flow enters the fast
 #                          path about a second after its handshake.
 #   BENCH_PERF=FILE        also profile the translator (tun64d, tayga; the whole machine
-#                          for the fast-path variants tun64-fp and tun64) with
+#                          for kernel and the fast-path variants tun64-fp and tun64) with
 #                          perf record -g (cpu-clock) during one extra TCP1 run
-#                          and write the top of `perf report` to FILE.VARIANT
+#                          and write the top of `perf report` to FILE.VARIANT; for
+#                          those three also during UDP64, to FILE.VARIANT.udp64
 #   BENCH_KEEP_WORKDIR=1   keep the logs and iperf3 JSON in /tmp/tun64-bench.*
 #   BENCH_TESTS="throughput connrate capacity"   which tests, each on a fresh
 #                          topology per variant: throughput (ping, iperf3: the
@@ -214,10 +215,17 @@ path_works() {
 
 # ping_once VARIANT RUN: average RTT of 200 echoes 10 ms apart, in µs, and
 # the loss ("63 0%"); prints "n/a: REASON" and fails if there is no RTT.
+# Every variant alike: three echoes first with the same identifier, then
+# 1.5 s, so that the measured echoes belong to an established ICMP session
+# (what the fast path carries, from the second after its first reply; the
+# other variants do not care).
 ping_once() {
-	local out=$T64_WORKDIR/ping-$1-$2.txt avg loss
+	local out=$T64_WORKDIR/ping-$1-$2.txt avg loss id=$((4200 + $2))
+	b64_bounded 10 ip netns exec "$T64_NS_CLIENT" \
+		ping -e "$id" -c 3 -i 0.2 -W 1 -q "$TARGET" >/dev/null 2>&1
+	sleep 1.5
 	b64_bounded 30 ip netns exec "$T64_NS_CLIENT" \
-		ping -c 200 -i 0.01 -W 1 -q "$TARGET" >"$out" 2>&1
+		ping -e "$id" -c 200 -i 0.01 -W 1 -q "$TARGET" >"$out" 2>&1
 	avg=$(awk -F/ '/^(rtt|round-trip)/ { printf "%.0f", $5 * 1000 }' "$out")
 	loss=$(grep -o '[0-9.]*% packet loss' "$out")
 	if [ -z "$avg" ]; then
@@ -242,11 +250,25 @@ measure_ping() {
 	RESULT[$variant:ping]=$(median %.0f "${values[@]}")
 }
 
+# xlat_pids: the translator's processes: TAYGA's one; tun64d's root parent
+# and its packet engine (a child process: not in the parent's own stat).
+xlat_pids() {
+	local -a kids=()
+	[ -n "$XLAT_PID" ] && [ -r "/proc/$XLAT_PID/stat" ] || return 1
+	read -r -a kids <"/proc/$XLAT_PID/task/$XLAT_PID/children" 2>/dev/null
+	echo "$XLAT_PID" "${kids[@]}"
+}
+
 # Clock ticks of CPU (user + system, all threads) the translator used so far.
 xlat_ticks() {
-	[ -n "$XLAT_PID" ] && [ -r "/proc/$XLAT_PID/stat" ] || return 1
-	# Fields after the ")" of comm: utime and stime are the 12th and 13th.
-	sed 's/.*) //' "/proc/$XLAT_PID/stat" | awk '{ print $12 + $13 }'
+	local pid pids total=0 t
+	pids=$(xlat_pids) || return 1
+	for pid in $pids; do
+		# Fields after the ")" of comm: utime and stime are the 12th and 13th.
+		t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+		total=$((total + ${t:-0}))
+	done
+	echo "$total"
 }
 
 # udp_counters NS: "IN RCVBUFERRORS" of the UDP layer in NS, IPv4 and IPv6
@@ -377,31 +399,47 @@ measure_iperf() {
 	if [ "$metric" = tcp1 ] && [ -n "$t0" ] && [ -n "$t1" ]; then
 		# Percent of one CPU over the test time (the 1 s pauses are idle).
 		RESULT[$variant:cpu]=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
-			-v s=$((BENCH_TIME * BENCH_REPEAT)) 'BEGIN { printf "%.0f", d / hz / s * 100 }')
+			-v s=$((BENCH_TIME * BENCH_REPEAT)) 'BEGIN { printf "%.1f", d / hz / s * 100 }')
 	fi
 	[ "$metric" = udp64 ] && udp64_result "$variant" "${rx_runs[@]}"
 	return 0
 }
 
 # profile_translator VARIANT: one more TCP1 run with perf sampling the
-# translator process (tun64d or tayga). cpu-clock, not cycles: in a VM the
-# hardware counters are often missing.
+# translator's processes (tun64d or tayga), or the whole machine where the
+# work is in the kernel (kernel forwarding, the fast path). cpu-clock, not
+# cycles: in a VM the hardware counters are often missing.
 profile_translator() {
-	local variant=$1 data=$T64_WORKDIR/perf-$1.data report=$BENCH_PERF.$1
+	profile_run "$1" tcp1 ""
+	# UDP64 too where the work is in the kernel: the fast path against
+	# kernel forwarding, the same 64-byte datagrams.
+	case "$1" in tun64-fp | tun64 | kernel) profile_run "$1" udp64 -u -l 64 -b 0 ;; esac
+}
+
+# profile_run VARIANT TEST IPERF3-ARGS...: one more iperf3 run of TEST with
+# perf sampling; the report goes to BENCH_PERF.VARIANT (TCP1) or
+# BENCH_PERF.VARIANT.TEST.
+profile_run() {
+	local variant=$1 test=$2 data=$T64_WORKDIR/perf-$1-$2.data report=$BENCH_PERF.$1
+	shift 2
+	[ "$test" = tcp1 ] || report=$report.$test
 	command -v perf >/dev/null 2>&1 || { note "$variant" "perf not installed"; return; }
 	# With the fast path the translation runs in the kernel, in the softirq
 	# of whoever sends: only a whole-machine profile sees it.
-	local scope=(-p "$XLAT_PID") what="-p PID"
-	case "$variant" in tun64-fp | tun64) scope=(-a) what="-a (whole machine)" ;; esac
+	local pids
+	pids=$(xlat_pids | tr ' ' ,)
+	local scope=(-p "$pids") what="-p PIDs (every process of the translator)"
+	case "$variant" in tun64-fp | tun64 | kernel) scope=(-a) what="-a (whole machine)" ;; esac
 	perf record -e cpu-clock -g "${scope[@]}" -o "$data" -- sleep "$BENCH_TIME" \
-		>"$T64_WORKDIR/perf-$variant.log" 2>&1 &
+		>"$T64_WORKDIR/perf-$variant-$test.log" 2>&1 &
 	local perf_pid=$!
 	sleep 0.5
+	# shellcheck disable=SC2068 # the iperf3 arguments, split on purpose
 	b64_bounded $((BENCH_TIME + 30)) ip netns exec "$T64_NS_CLIENT" \
-		iperf3 -c "$TARGET" -t "$BENCH_TIME" --connect-timeout 5000 >/dev/null 2>&1
+		iperf3 -c "$TARGET" -t "$BENCH_TIME" --connect-timeout 5000 $@ >/dev/null 2>&1
 	wait "$perf_pid"
 	{
-		echo "# perf record -e cpu-clock -g $what ($variant) during iperf3 TCP1"
+		echo "# perf record -e cpu-clock -g $what ($variant) during iperf3 $test"
 		perf report -i "$data" --stdio --no-children --percent-limit 1.5 2>/dev/null |
 			grep -v '^$' | head -120
 		echo
@@ -491,7 +529,7 @@ run_throughput() {
 		measure_iperf "$variant" tcp1r tcp -R
 		measure_iperf "$variant" tcp4 tcp -P 4
 		measure_iperf "$variant" udp64 udp -u -l 64 -b 0
-		if [ -n "$BENCH_PERF" ] && [ -n "$XLAT_PID" ]; then
+		if [ -n "$BENCH_PERF" ] && { [ -n "$XLAT_PID" ] || [ "$variant" = kernel ]; }; then
 			profile_translator "$variant"
 		fi
 	fi
@@ -514,7 +552,7 @@ ratio() {
 verdict() {
 	awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN {
 		if (a == "n/a" || b == "n/a") { print "n/a"; exit }
-		ok = (op == "ge") ? (a + 0 >= b + 0) : (a + 0 <= b + 0);
+		ok = (op == "ge") ? (a + 0 >= b + 0) : (op == "lt") ? (a + 0 < b + 0) : (a + 0 <= b + 0);
 		print ok ? "met" : "NOT met" }'
 }
 
@@ -665,6 +703,20 @@ print_targets() {
 			"$(verdict "${RESULT[$tun:udpfwd]}" ge "$(scaled "${RESULT[tayga:udpfwd]:-n/a}" 2)")"
 		printf ' added RTT %s µs <= TAYGA: %s\n' "$added" "$(verdict "$added" le "$tay_added")"
 	done
+	# Issue 13's, for the fast path (same run, ratios to kernel forwarding).
+	tun=tun64-fp
+	case " $BENCH_VARIANTS " in *" $tun "*) ;; *) return ;; esac
+	local kern=${RESULT[kernel:tcp1]:-n/a} added
+	added=$(added_rtt "${RESULT[$tun:ping]}" "$k")
+	printf '  %-16s TCP1 >= 90%% kernel: %s; TCP1-R >= 90%% kernel: %s; TCP4 >= 95%% kernel: %s;' \
+		"fast path:" \
+		"$(verdict "${RESULT[$tun:tcp1]}" ge "$(scaled "$kern" 0.9)")" \
+		"$(verdict "${RESULT[$tun:tcp1r]}" ge "$(scaled "${RESULT[kernel:tcp1r]:-n/a}" 0.9)")" \
+		"$(verdict "${RESULT[$tun:tcp4]}" ge "$(scaled "${RESULT[kernel:tcp4]:-n/a}" 0.95)")"
+	printf ' UDP64 >= 90%% kernel: %s; added RTT %s µs <= 10: %s; xlat CPU %s%% < 5: %s\n' \
+		"$(verdict "${RESULT[$tun:udp64]}" ge "$(scaled "${RESULT[kernel:udp64]:-n/a}" 0.9)")" \
+		"$added" "$(verdict "$added" le 10)" \
+		"${RESULT[$tun:cpu]:-n/a}" "$(verdict "${RESULT[$tun:cpu]:-n/a}" lt 5)"
 }
 
 # ---- main --------------------------------------------------------------------
