@@ -23,7 +23,7 @@ while IFS= read -r f; do
 		want='SPDX-License-Identifier: BSD-2-Clause' ;;
 	*) continue ;;
 	esac
-	if ! head -n 3 "$f" | grep -qF "$want"; then
+	if ! head -n 3 "$f" | grep -F "$want" >/dev/null; then # no -q: SIGPIPE + pipefail
 		echo "no '$want' in the first lines of $f" >&2
 		bad=1
 	fi

@@ -84,7 +84,7 @@ for t in "${TARGETS[@]}"; do
 		"$(find "$WORKDIR/corpus/$t" -type f | wc -l)" "$found" "${STATUS[$t]}"
 	if [ "$found" -gt 0 ] || [ "${STATUS[$t]}" -ne 0 ]; then
 		findings=1
-		grep -E 'ERROR|SUMMARY|runtime error|^    #[0-9]' "$log" | head -n 40 | sed 's/^/    /'
+		grep -E 'ERROR|SUMMARY|runtime error|^    #[0-9]' "$log" | awk 'NR <= 40' | sed 's/^/    /'
 		find "$WORKDIR/artifacts/$t" -type f | sed "s|^|    reproduce: $BUILD/$t |"
 	fi
 done
