@@ -186,16 +186,13 @@ static void send_syslog(struct sesslog_out *o, const char *line, size_t n)
 {
 	if (o->fd >= 0 && send(o->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
 		return;
-	if (o->fd < 0 || errno != EAGAIN) {
-		if (!o->redialed) {
-			o->redialed = true;
-			if (o->fd >= 0)
-				close(o->fd);
-			o->fd = open_syslog(true);
-			if (o->fd >= 0 &&
-			    send(o->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
-				return;
-		}
+	if ((o->fd < 0 || errno != EAGAIN) && !o->redialed) {
+		o->redialed = true;
+		if (o->fd >= 0)
+			close(o->fd);
+		o->fd = open_syslog(true);
+		if (o->fd >= 0 && send(o->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
+			return;
 	}
 	o->write_lost++;
 }
